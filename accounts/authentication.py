@@ -1,0 +1,51 @@
+"""`X-API-Key: <key>` or `Authorization: Bearer <key>`, checked on every request."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiKey, Organisation
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    """The integrator behind a request: an organisation and the scopes of its key."""
+
+    organisation: Organisation
+    scopes: frozenset
+    api_key: ApiKey
+    is_authenticated: bool = True
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.prefix}"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        plain = request.headers.get("X-API-Key")
+        if not plain:
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            plain = token.strip() if scheme.lower() == "bearer" else ""
+        if not plain:
+            return None
+        prefix = ApiKey.prefix_of(plain)
+        key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first() if prefix else None
+        if key is None or not key.matches(plain):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        now = timezone.now()
+        if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        return ApiClient(organisation=key.organisation, scopes=frozenset(key.scopes), api_key=key), key
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-API-Key"}

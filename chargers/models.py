@@ -1,0 +1,289 @@
+"""The fleet as data. History tables are append-only; current state is cached on rows."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Organisation
+from accounts.secrets import secret_digest, secret_matches
+
+
+class Charger(models.Model):
+    class RegistrationStatus(models.TextChoices):
+        ACCEPTED = "Accepted"
+        PENDING = "Pending"
+        REJECTED = "Rejected"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="chargers")
+    charge_box_id = models.CharField("chargeBoxId", max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    password_digest = models.CharField(max_length=128, blank=True, editable=False)
+    registration_status = models.CharField(
+        max_length=10,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.ACCEPTED,
+        help_text="What the charger is told in answer to its BootNotification.",
+    )
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    # Reported by BootNotification.
+    vendor = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField("charge point serial", max_length=50, blank=True)
+    charge_box_serial_number = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    iccid = models.CharField("ICCID", max_length=20, blank=True)
+    imsi = models.CharField("IMSI", max_length=20, blank=True)
+    meter_type = models.CharField(max_length=50, blank=True)
+    meter_serial_number = models.CharField(max_length=50, blank=True)
+    last_boot_at = models.DateTimeField(null=True, blank=True)
+
+    # Presence. `channel_name` is the channel-layer address of the consumer holding the
+    # socket; empty means offline. Commands are routed to it from any process.
+    channel_name = models.CharField(max_length=200, blank=True, editable=False)
+    ocpp_protocol = models.CharField(max_length=16, blank=True)
+    remote_address = models.CharField(max_length=64, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["charge_box_id"]
+
+    def __str__(self) -> str:
+        return self.charge_box_id
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.channel_name)
+
+    @property
+    def status(self) -> str:
+        return "online" if self.is_online else "offline"
+
+    @property
+    def connection_url(self) -> str:
+        return f"{settings.CSMS_PUBLIC_WS_URL}/{self.charge_box_id}"
+
+    def set_password(self, password: str | None) -> None:
+        self.password_digest = secret_digest(password) if password else ""
+
+    def password_matches(self, password: str | None) -> bool:
+        if not self.password_digest:
+            return True
+        return password is not None and secret_matches(password, self.password_digest)
+
+
+class Connector(models.Model):
+    """Connector 0 is the charger itself (OCPP 1.6)."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    info = models.CharField(max_length=50, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True, help_text="When the charger says the status began.")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["charger", "connector_id"]
+        constraints = [models.UniqueConstraint(fields=["charger", "connector_id"], name="connector_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}/{self.connector_id}"
+
+
+class StatusNotification(models.Model):
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="status_notifications")
+    connector_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=50)
+    info = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    timestamp = models.DateTimeField(null=True, blank=True, help_text="As reported by the charger.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["charger", "connector_id", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}/{self.connector_id} {self.status}"
+
+
+class IdTag(models.Model):
+    class Status(models.TextChoices):
+        ACCEPTED = "Accepted"
+        BLOCKED = "Blocked"
+        EXPIRED = "Expired"
+        INVALID = "Invalid"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="id_tags")
+    id_tag = models.CharField(max_length=36)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    expiry_date = models.DateTimeField(null=True, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    max_active_transactions = models.PositiveIntegerField(default=1)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id_tag"]
+        verbose_name = "id tag"
+        constraints = [models.UniqueConstraint(fields=["organisation", "id_tag"], name="id_tag_unique")]
+
+    def __str__(self) -> str:
+        return self.id_tag
+
+
+class Transaction(models.Model):
+    """A charging session. `ocpp_id` is what the charger knows it by (1.6: an int we chose)."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transactions")
+    ocpp_id = models.CharField("transaction id", max_length=64)
+    connector_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=36)
+    id_tag_status = models.CharField(max_length=20, blank=True)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    start_time = models.DateTimeField()
+    meter_start = models.BigIntegerField(help_text="Wh")
+    stop_time = models.DateTimeField(null=True, blank=True)
+    meter_stop = models.BigIntegerField(null=True, blank=True, help_text="Wh")
+    stop_reason = models.CharField(max_length=30, blank=True)
+    stop_id_tag = models.CharField(max_length=36, blank=True)
+    energy_wh = models.BigIntegerField(null=True, blank=True)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_time", "-id"]
+        constraints = [models.UniqueConstraint(fields=["charger", "ocpp_id"], name="transaction_unique")]
+        indexes = [models.Index(fields=["charger", "stop_time"])]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}#{self.ocpp_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.stop_time is None
+
+    @staticmethod
+    def new_ocpp_id() -> int:
+        """A positive 31-bit id that cannot be guessed from the previous one."""
+        return secrets.randbelow(2**31 - 2) + 1
+
+
+class UnmatchedStop(models.Model):
+    """A StopTransaction for a transaction we do not know: acknowledged, kept for an operator."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="unmatched_stops")
+    transaction_id = models.CharField(max_length=64)
+    id_tag = models.CharField(max_length=36, blank=True)
+    meter_stop = models.BigIntegerField()
+    timestamp = models.DateTimeField()
+    reason = models.CharField(max_length=30, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}#{self.transaction_id} (unmatched stop)"
+
+
+class MeterValue(models.Model):
+    """One sampled value, as reported. `value` keeps the charger's text; `numeric` is parsed."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="meter_values")
+    connector_id = models.PositiveIntegerField()
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meter_values"
+    )
+    reported_transaction_id = models.CharField(max_length=64, blank=True)
+    timestamp = models.DateTimeField()
+    value = models.CharField(max_length=2500)
+    numeric = models.FloatField(null=True, blank=True)
+    measurand = models.CharField(max_length=60, default="Energy.Active.Import.Register")
+    unit = models.CharField(max_length=20, blank=True)
+    phase = models.CharField(max_length=10, blank=True)
+    context = models.CharField(max_length=30, blank=True)
+    location = models.CharField(max_length=20, blank=True)
+    format = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["transaction", "timestamp"]), models.Index(fields=["charger", "-timestamp"])]
+
+    def __str__(self) -> str:
+        return f"{self.measurand} {self.value} {self.unit}".strip()
+
+
+class DataTransfer(models.Model):
+    class Direction(models.TextChoices):
+        INCOMING = "incoming"
+        OUTGOING = "outgoing"
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="data_transfers")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    vendor_id = models.CharField(max_length=255)
+    message_id = models.CharField(max_length=50, blank=True)
+    data = models.TextField(blank=True)
+    response_status = models.CharField(max_length=20, blank=True)
+    response_data = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.vendor_id} {self.message_id}".strip()
+
+
+class FirmwareStatus(models.Model):
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_statuses")
+    status = models.CharField(max_length=30)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "firmware statuses"
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class DiagnosticsStatus(models.Model):
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="diagnostics_statuses")
+    status = models.CharField(max_length=30)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "diagnostics statuses"
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class UnknownCharger(models.Model):
+    """A chargeBoxId that tried to connect without being registered."""
+
+    charge_box_id = models.CharField(max_length=255, unique=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    remote_address = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return self.charge_box_id

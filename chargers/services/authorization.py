@@ -1,0 +1,33 @@
+"""One decision for every place a charger asks whether an id tag may charge."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from chargers.models import IdTag, Transaction
+
+
+@dataclass(frozen=True)
+class IdTagDecision:
+    status: str
+    expiry_date: datetime | None = None
+    parent_id_tag: str | None = None
+
+
+def id_tag_decide(*, organisation_id: int, id_tag: str) -> IdTagDecision:
+    """Accepted, Blocked, Expired, Invalid (unknown) or ConcurrentTx (at its active-session limit)."""
+    tag = IdTag.objects.select_related("parent").filter(organisation_id=organisation_id, id_tag=id_tag).first()
+    if tag is None:
+        return IdTagDecision(status="Invalid")
+    parent = tag.parent.id_tag if tag.parent else None
+    if tag.status != IdTag.Status.ACCEPTED:
+        return IdTagDecision(status=tag.status, expiry_date=tag.expiry_date, parent_id_tag=parent)
+    if tag.expiry_date and tag.expiry_date <= timezone.now():
+        return IdTagDecision(status="Expired", expiry_date=tag.expiry_date, parent_id_tag=parent)
+    active = Transaction.objects.filter(
+        charger__organisation_id=organisation_id, id_tag=id_tag, stop_time__isnull=True
+    ).count()
+    if active >= tag.max_active_transactions:
+        return IdTagDecision(status="ConcurrentTx", expiry_date=tag.expiry_date, parent_id_tag=parent)
+    return IdTagDecision(status="Accepted", expiry_date=tag.expiry_date, parent_id_tag=parent)

@@ -1,0 +1,57 @@
+"""Who is connected where. A charger is online while `channel_name` names its consumer."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from chargers.models import Charger
+from chargers.services.registry import unknown_charger_seen
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of a connection attempt. `charger_id` is None when refused."""
+
+    charger_id: int | None = None
+    organisation_id: int | None = None
+    replaced_channel: str = ""
+    refusal: str = ""
+
+
+def charger_admit(
+    *, charge_box_id: str, password: str | None, channel_name: str, protocol: str, remote_address: str
+) -> Admission:
+    """Check a connecting charger and, if it may connect, record it as connected here."""
+    charger = Charger.objects.filter(charge_box_id=charge_box_id).first()
+    if charger is None:
+        unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
+        return Admission(refusal="unknown chargeBoxId")
+    if not charger.password_matches(password):
+        return Admission(refusal="missing or wrong credentials" if password is None else "wrong credentials")
+    now = timezone.now()
+    with transaction.atomic():
+        previous = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
+        Charger.objects.filter(pk=charger.pk).update(
+            channel_name=channel_name,
+            ocpp_protocol=protocol,
+            remote_address=remote_address,
+            connected_at=now,
+            last_seen_at=now,
+        )
+    return Admission(
+        charger_id=charger.pk,
+        organisation_id=charger.organisation_id,
+        replaced_channel=previous if previous != channel_name else "",
+    )
+
+
+def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
+    """Mark offline, unless a newer connection has already taken over."""
+    Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
+        channel_name="", disconnected_at=timezone.now()
+    )
+
+
+def charger_seen(*, charger_id: int) -> None:
+    Charger.objects.filter(pk=charger_id).update(last_seen_at=timezone.now())

@@ -1,0 +1,74 @@
+"""What happened to a Command, as the consumer holding the socket sees it.
+
+Async wrappers: the consumer calls these from the event loop; each is one database hop.
+"""
+
+import logging
+import uuid
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+
+from commands.models import Command
+
+log = logging.getLogger(__name__)
+
+OPEN = (Command.Status.PENDING, Command.Status.SENT)
+
+
+def _update(command_id: str, *, only_open: bool = True, **fields) -> int:
+    rows = Command.objects.filter(pk=command_id)
+    if only_open:
+        rows = rows.filter(status__in=OPEN)
+    return rows.update(**fields)
+
+
+@database_sync_to_async
+def record_sent(*, command_id: str) -> None:
+    _update(command_id, status=Command.Status.SENT, sent_at=timezone.now())
+
+
+@database_sync_to_async
+def record_answer(*, command_id: str, response: dict, latency_ms: int) -> None:
+    _update(
+        command_id, status=Command.Status.ANSWERED, response=response, answered_at=timezone.now(), latency_ms=latency_ms
+    )
+
+
+@database_sync_to_async
+def record_error(*, command_id: str, error_code: str, error_description: str, latency_ms: int) -> None:
+    _update(
+        command_id,
+        status=Command.Status.ERROR,
+        error_code=error_code,
+        error_description=error_description[:255],
+        answered_at=timezone.now(),
+        latency_ms=latency_ms,
+    )
+
+
+@database_sync_to_async
+def record_timeout(*, command_id: str) -> None:
+    _update(command_id, status=Command.Status.TIMEOUT)
+
+
+@database_sync_to_async
+def record_offline(*, command_id: str, disconnected: bool = False) -> None:
+    _update(
+        command_id,
+        status=Command.Status.OFFLINE,
+        error_description="charger disconnected during the call" if disconnected else "charger offline",
+    )
+
+
+@database_sync_to_async
+def record_late_answer(*, command_id: str, response: dict | None, error_code: str, error_description: str) -> None:
+    """Keep an answer that arrived after its call timed out, beside the call it answers."""
+    late = response if response is not None else {"errorCode": error_code, "errorDescription": error_description}
+    try:
+        uuid.UUID(command_id)
+    except ValueError:
+        log.warning("answer to a message we never sent (%s): %s", command_id, late)
+        return
+    if not _update(command_id, only_open=False, late_response=late, late_at=timezone.now()):
+        log.warning("answer to a message we never sent (%s): %s", command_id, late)

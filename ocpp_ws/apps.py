@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OcppWsConfig(AppConfig):
+    name = "ocpp_ws"
+    verbose_name = "OCPP WebSocket"

@@ -1,0 +1,236 @@
+"""The charger's WebSocket: handshake, auth, framing, CALLERRORs and the outgoing CALL slot.
+
+Incoming CALLs are answered in order, each with one database hop. Commands from the
+command bus arrive on this consumer's channel and run as tasks, so that frames keep
+being read while a CALL to the charger is outstanding.
+"""
+
+import asyncio
+import base64
+import binascii
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from chargers.services import presence
+from commands import outcomes
+from ocpp_ws import framing
+from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
+from ocpp_ws.session import PayloadValueError, Session
+from ocpp_ws.versions import negotiate
+
+log = logging.getLogger(__name__)
+
+# Writing last_seen_at on every frame would double the writes of a busy fleet.
+PRESENCE_WRITE_INTERVAL = 30.0
+CLOSE_REPLACED = 4000
+CLOSE_SILENT = 4001
+CLOSE_TOO_BIG = 1009
+
+
+def _run_action(handler, session: Session, payload: dict, touch: bool) -> dict:
+    response = handler(session, payload)
+    if touch:
+        presence.charger_seen(charger_id=session.charger_id)
+    return response
+
+
+run_action = database_sync_to_async(_run_action)
+charger_admit = database_sync_to_async(presence.charger_admit)
+charger_disconnected = database_sync_to_async(presence.charger_disconnected)
+
+
+def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) -> str | None:
+    """The password of an HTTP Basic header whose user is the chargeBoxId (security profile 1)."""
+    for name, value in headers:
+        if name.lower() != b"authorization":
+            continue
+        scheme, _, encoded = value.decode("latin-1").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return password if user == charge_box_id else None
+    return None
+
+
+class ChargerConsumer(AsyncWebsocketConsumer):
+    session: Session | None = None
+
+    async def connect(self):
+        self.charge_box_id = self.scope["url_route"]["kwargs"]["charge_box_id"]
+        self.version = negotiate(self.scope.get("subprotocols") or [])
+        remote = (self.scope.get("client") or ["", 0])[0] or ""
+        if self.version is None:
+            log.info("refused %s: no supported subprotocol in %s", self.charge_box_id, self.scope.get("subprotocols"))
+            await self.close()
+            return
+        admission = await charger_admit(
+            charge_box_id=self.charge_box_id,
+            password=basic_auth_password(self.scope.get("headers", []), self.charge_box_id),
+            channel_name=self.channel_name,
+            protocol=self.version.subprotocol,
+            remote_address=remote,
+        )
+        if admission.refusal:
+            log.info("refused %s from %s: %s", self.charge_box_id, remote, admission.refusal)
+            await self.close()
+            return
+        self.session = Session(
+            charger_id=admission.charger_id,
+            organisation_id=admission.organisation_id,
+            charge_box_id=self.charge_box_id,
+            protocol=self.version.subprotocol,
+        )
+        self.connected = True
+        self.pending: dict[str, asyncio.Future] = {}
+        self.call_slot = asyncio.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.last_frame_at = self.last_presence_write = self.loop.time()
+        self.silence_limit = settings.CSMS_HEARTBEAT_INTERVAL + settings.CSMS_HEARTBEAT_GRACE
+        self.watchdog = self.loop.call_later(self.silence_limit, self.check_silence)
+        await self.accept(self.version.subprotocol)
+        if admission.replaced_channel:
+            await self.channel_layer.send(admission.replaced_channel, {"type": "ocpp.replaced"})
+        log.info("connected %s (%s) from %s", self.charge_box_id, self.version.subprotocol, remote)
+
+    async def disconnect(self, code):
+        if self.session is None:
+            return
+        self.connected = False
+        self.watchdog.cancel()
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(ConnectionError("charger disconnected"))
+        await charger_disconnected(charger_id=self.session.charger_id, channel_name=self.channel_name)
+        log.info("disconnected %s (code %s)", self.charge_box_id, code)
+
+    def check_silence(self):
+        idle = self.loop.time() - self.last_frame_at
+        if idle >= self.silence_limit:
+            log.info("closing %s: silent for %.0f s", self.charge_box_id, idle)
+            self.loop.create_task(self.close(code=CLOSE_SILENT))
+        else:
+            self.watchdog = self.loop.call_later(self.silence_limit - idle, self.check_silence)
+
+    # Frames from the charger.
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.session is None:
+            return
+        self.last_frame_at = self.loop.time()
+        if text_data is None:
+            text_data = bytes_data.decode("utf-8", errors="replace")
+        if len(text_data) > settings.CSMS_MAX_FRAME_BYTES:
+            log.warning("closing %s: frame of %d bytes", self.charge_box_id, len(text_data))
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            frame = framing.parse_frame(text_data, self.version.codes)
+        except FrameError as error:
+            log.warning("bad frame from %s: %s", self.charge_box_id, error.description)
+            if error.unique_id is not None:
+                await self.send(framing.call_error(error.unique_id, error.code, error.description))
+            return
+        if frame.kind == CALL:
+            await self.send(await self.answer(frame))
+        else:
+            await self.settle(frame)
+
+    async def answer(self, frame: framing.Frame) -> str:
+        version = self.version
+        handler = version.charger_actions.get(frame.action)
+        if handler is None:
+            if frame.action in version.all_actions:
+                return framing.call_error(frame.unique_id, "NotSupported", f"{frame.action} is not sent by a charger")
+            unknown = f"{frame.action} is not an OCPP {version.schema_version} action"
+            return framing.call_error(frame.unique_id, "NotImplemented", unknown)
+        invalid = framing.schema_error(version.schema_version, CALL, frame.action, frame.payload, version.codes)
+        if invalid is not None:
+            return framing.call_error(frame.unique_id, invalid.code, invalid.description)
+        now = self.loop.time()
+        touch = now - self.last_presence_write >= PRESENCE_WRITE_INTERVAL
+        try:
+            response = await run_action(handler, self.session, frame.payload, touch)
+        except PayloadValueError as error:
+            return framing.call_error(frame.unique_id, "PropertyConstraintViolation", str(error))
+        except Exception:
+            # The charger must not take this as success: it keeps the message and retries.
+            log.exception("%s from %s failed", frame.action, self.charge_box_id)
+            return framing.call_error(frame.unique_id, "InternalError", f"{frame.action} could not be processed")
+        if touch:
+            self.last_presence_write = now
+        return framing.call_result(frame.unique_id, response)
+
+    async def settle(self, frame: framing.Frame) -> None:
+        """A CALLRESULT or CALLERROR: the answer to our outstanding CALL, or a late one."""
+        future = self.pending.get(frame.unique_id)
+        if future is not None and not future.done():
+            future.set_result(frame)
+            return
+        log.info("late or unexpected answer %s from %s", frame.unique_id, self.charge_box_id)
+        await outcomes.record_late_answer(
+            command_id=frame.unique_id,
+            response=frame.payload if frame.kind == CALLRESULT else None,
+            error_code=frame.error_code if frame.kind == CALLERROR else "",
+            error_description=frame.error_description,
+        )
+
+    # Messages from the channel layer.
+
+    async def ocpp_replaced(self, event):
+        log.info("closing %s: replaced by a newer connection", self.charge_box_id)
+        await self.close(code=CLOSE_REPLACED)
+
+    async def ocpp_call(self, event):
+        self.loop.create_task(self.run_call(event))
+
+    async def run_call(self, event):
+        """Send one CALL when the slot is free (one outstanding CALL per charger) and reply to the caller."""
+        reply = await self.call(event["command_id"], event["action"], event["payload"], event["deadline"])
+        await self.channel_layer.send(
+            event["reply_to"], {"type": "ocpp.reply", "command_id": event["command_id"], **reply}
+        )
+
+    async def call(self, command_id: str, action: str, payload: dict, deadline: float) -> dict:
+        try:
+            async with asyncio.timeout(max(deadline - time.time(), 0)):
+                async with self.call_slot:
+                    if not self.connected:
+                        raise ConnectionError("charger disconnected")
+                    future = self.loop.create_future()
+                    self.pending[command_id] = future
+                    sent_at = time.time()
+                    await outcomes.record_sent(command_id=command_id)
+                    await self.send(framing.call(command_id, action, payload))
+                    try:
+                        frame = await future
+                    finally:
+                        self.pending.pop(command_id, None)
+        except TimeoutError:
+            await outcomes.record_timeout(command_id=command_id)
+            return {"outcome": "timeout"}
+        except ConnectionError:
+            await outcomes.record_offline(command_id=command_id, disconnected=True)
+            return {"outcome": "offline"}
+        latency_ms = int((time.time() - sent_at) * 1000)
+        if frame.kind == CALLERROR:
+            await outcomes.record_error(
+                command_id=command_id,
+                error_code=frame.error_code,
+                error_description=frame.error_description,
+                latency_ms=latency_ms,
+            )
+            return {
+                "outcome": "error",
+                "error_code": frame.error_code,
+                "error_description": frame.error_description,
+                "latency_ms": latency_ms,
+            }
+        await outcomes.record_answer(command_id=command_id, response=frame.payload, latency_ms=latency_ms)
+        return {"outcome": "answered", "response": frame.payload, "latency_ms": latency_ms}
