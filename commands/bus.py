@@ -155,3 +155,9 @@ async def command_send(
 
 
 command_send_sync = async_to_sync(command_send)
+
+
+def charger_disconnect(*, channel_name: str, reason: str) -> None:
+    """Close a charger's socket, wherever it is held (e.g. when it is unregistered)."""
+    if channel_name:
+        async_to_sync(get_channel_layer().send)(channel_name, {"type": "ocpp.close", "reason": reason})

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PRESENCE_WRITE_INTERVAL = 30.0
 CLOSE_REPLACED = 4000
 CLOSE_SILENT = 4001
+CLOSE_REMOVED = 4002
 CLOSE_TOO_BIG = 1009
 
 
@@ -186,6 +187,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
     async def ocpp_replaced(self, event):
         log.info("closing %s: replaced by a newer connection", self.charge_box_id)
         await self.close(code=CLOSE_REPLACED)
+
+    async def ocpp_close(self, event):
+        log.info("closing %s: %s", self.charge_box_id, event.get("reason", "asked to"))
+        await self.close(code=CLOSE_REMOVED)
 
     async def ocpp_call(self, event):
         self.loop.create_task(self.run_call(event))

@@ -1,0 +1,114 @@
+// A scriptable charger on ocpp-rpc in strict (schema-validating) mode: an OCPP
+// implementation independent of the product, driven by the test suite.
+//
+//   node charger.js <endpoint> <identity> <subprotocol> [password]
+//
+// Reads JSON lines on stdin, writes JSON lines on stdout:
+//   {"id":1,"op":"call","action":"Heartbeat","payload":{}}    -> {"id":1,"ok":true,"result":{...}}
+//                                                              or {"id":1,"ok":false,"error":{"code","message"}}
+//   {"id":2,"op":"respond","action":"Reset","response":{...},"delayMs":0}
+//   {"id":3,"op":"respond","action":"Reset","error":{"code":"InternalError","message":"..."}}
+//   {"id":4,"op":"raw","frame":"[2,\"x\",\"Heartbeat\",{}]"}  -> sends the frame as it is
+//   {"id":5,"op":"close"}
+// Events: {"event":"open"}, {"event":"call","action","payload","messageId"} for every call the
+// server makes (after strict validation), {"event":"rawIn","message"}, {"event":"close","code"}.
+'use strict';
+const readline = require('readline');
+const { RPCClient, createRPCError } = require('ocpp-rpc');
+
+const [endpoint, identity, protocol, password] = process.argv.slice(2);
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
+
+// Sensible, schema-valid answers to every CSMS-initiated call; tests override with "respond".
+const DEFAULTS = {
+  'ocpp1.6': {
+    CancelReservation: { status: 'Accepted' },
+    ChangeAvailability: { status: 'Accepted' },
+    ChangeConfiguration: { status: 'Accepted' },
+    ClearCache: { status: 'Accepted' },
+    ClearChargingProfile: { status: 'Accepted' },
+    DataTransfer: { status: 'Accepted' },
+    GetCompositeSchedule: { status: 'Rejected' },
+    GetConfiguration: { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '300' }], unknownKey: [] },
+    GetDiagnostics: { fileName: 'diagnostics.log' },
+    GetLocalListVersion: { listVersion: 0 },
+    RemoteStartTransaction: { status: 'Accepted' },
+    RemoteStopTransaction: { status: 'Accepted' },
+    ReserveNow: { status: 'Accepted' },
+    Reset: { status: 'Accepted' },
+    SendLocalList: { status: 'Accepted' },
+    SetChargingProfile: { status: 'Accepted' },
+    TriggerMessage: { status: 'Accepted' },
+    UnlockConnector: { status: 'Unlocked' },
+    UpdateFirmware: {},
+  },
+};
+
+const responders = new Map(Object.entries(DEFAULTS[protocol] || {}).map(([a, r]) => [a, { response: r }]));
+
+const client = new RPCClient({
+  endpoint,
+  identity,
+  protocols: [protocol],
+  strictMode: true,
+  password: password || null,
+  reconnect: false,
+  callTimeoutMs: 15000,
+});
+
+client.on('close', ({ code }) => { out({ event: 'close', code }); process.exit(0); });
+client.on('message', ({ message, outbound }) => { if (!outbound) out({ event: 'rawIn', message: String(message) }); });
+client.on('strictValidationFailure', ({ error, messageId, method, params }) =>
+  out({ event: 'strictValidationFailure', method, messageId, code: error && error.rpcErrorCode, message: error && error.message }));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+client.handle(async ({ method, params, messageId }) => {
+  out({ event: 'call', action: method, payload: params, messageId });
+  const responder = responders.get(method);
+  if (!responder) throw createRPCError('NotImplemented', `${method} is not handled by this test charger`);
+  if (responder.delayMs) await sleep(responder.delayMs);
+  if (responder.error) throw createRPCError(responder.error.code, responder.error.message || '');
+  return responder.response;
+});
+
+async function run(cmd) {
+  switch (cmd.op) {
+    case 'call':
+      return client.call(cmd.action, cmd.payload);
+    case 'respond':
+      responders.set(cmd.action, { response: cmd.response, error: cmd.error, delayMs: cmd.delayMs || 0 });
+      return {};
+    case 'raw':
+      client.sendRaw(cmd.frame);
+      return {};
+    case 'close':
+      await client.close({ code: 1000 });
+      return {};
+    default:
+      throw new Error(`unknown op ${cmd.op}`);
+  }
+}
+
+async function main() {
+  try {
+    await client.connect();
+  } catch (err) {
+    out({ event: 'refused', message: String(err && err.message) });
+    process.exit(3);
+  }
+  out({ event: 'open', protocol: client.protocol });
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on('line', async (line) => {
+    if (!line.trim()) return;
+    const cmd = JSON.parse(line);
+    try {
+      out({ id: cmd.id, ok: true, result: (await run(cmd)) ?? null });
+    } catch (err) {
+      out({ id: cmd.id, ok: false, error: { code: err.rpcErrorCode || err.code || 'Error', message: String(err.message), details: err.details || {} } });
+    }
+  });
+  rl.on('close', () => client.close({ code: 1000 }).finally(() => process.exit(0)));
+}
+
+main();
