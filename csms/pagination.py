@@ -1,0 +1,26 @@
+"""`?limit=&offset=` pagination with the API's shape: {"<items>": [...], "pagination": {total, limit, offset}}."""
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+MAX_LIMIT = 500
+
+
+class PageParams(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=50)
+    offset = serializers.IntegerField(min_value=0, default=0)
+
+
+def paginated(request, queryset, *, key: str, serialize, default_limit: int = 50) -> Response:
+    """One page of `queryset`; `serialize(rows)` turns the page into JSON-ready items."""
+    params = PageParams(data={"limit": request.query_params.get("limit", default_limit), **_offset(request)})
+    params.is_valid(raise_exception=True)
+    limit, offset = params.validated_data["limit"], params.validated_data["offset"]
+    total = queryset.count()
+    page = list(queryset[offset : offset + limit])
+    return Response({key: serialize(page), "pagination": {"total": total, "limit": limit, "offset": offset}})
+
+
+def _offset(request) -> dict:
+    offset = request.query_params.get("offset")
+    return {"offset": offset} if offset is not None else {}
