@@ -132,6 +132,8 @@ class ChargingProfiles:
     ) -> list[dict]:
         """The periods (snake_case, as the `ocpp` library sends them) the connector will follow from `start`."""
         periods: list[dict] = []
+        # Without a session, a Relative schedule is reported as if one started now.
+        transaction_start = transaction_start or start
         for moment in sorted(self.breakpoints(start, start + timedelta(seconds=duration), transaction_start)):
             amps = self.limit_at(
                 moment,
