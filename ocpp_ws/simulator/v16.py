@@ -22,6 +22,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
@@ -208,6 +209,9 @@ def _summary(response) -> str:
 
 
 class SimulatedCharger(ChargePoint):
+    """The charger and its connection. Unlike the `ocpp` library's ChargePoint, `start()` connects,
+    boots and reports status, and the charger reads its socket itself (reconnecting after a reboot)."""
+
     def __init__(
         self,
         charge_box_id: str,
@@ -261,6 +265,7 @@ class SimulatedCharger(ChargePoint):
         socket = await open_socket(self.url, self.id, subprotocol=SUBPROTOCOL, password=self.password)
         self._connection.socket = socket
         self._response_queue = asyncio.Queue()
+        self._stopping = False
         self.closed.clear()
         self._reader = asyncio.create_task(self._read(socket), name=f"{self.id} reader")
         self.log.info("connected to %s/%s (%s)", self.url.rstrip("/"), self.id, socket.subprotocol)
@@ -370,12 +375,15 @@ class SimulatedCharger(ChargePoint):
     def _restart_heartbeat(self) -> None:
         self._cancel(self._heartbeat)
         interval = int(self.configuration["HeartbeatInterval"].value)
-        self._heartbeat = asyncio.create_task(self._beat(interval)) if interval > 0 else None
+        self._heartbeat = self._spawn(self._beat(interval)) if interval > 0 else None
 
     async def _beat(self, interval: int) -> None:
         while True:
             await asyncio.sleep(interval)
-            await self.heartbeat()
+            try:
+                await self.heartbeat()
+            except (TimeoutError, OCPPError) as error:
+                self.log.warning("heartbeat failed: %r", error)
 
     # Messages the charger sends.
 
@@ -512,7 +520,7 @@ class SimulatedCharger(ChargePoint):
         session.charging = True
         self._follow_limit(connector)
         await self.report_status(connector_id)
-        self._meters[connector_id] = asyncio.create_task(self._sample(connector_id))
+        self._meters[connector_id] = self._spawn(self._sample(connector_id))
         return session
 
     async def stop_session(self, connector_id: int, *, reason: str = "Local") -> ChargingSession | None:
@@ -770,7 +778,7 @@ class SimulatedCharger(ChargePoint):
             self._end_reservation(previous)
         expiry = parse_time(expiry_date)
         connector.reservation = Reservation(reservation_id, id_tag, parent_id_tag, expiry)
-        self._expiries[reservation_id] = asyncio.get_running_loop().create_task(self._expire(connector, expiry))
+        self._expiries[reservation_id] = self._spawn(self._expire(connector, expiry))
         return call_result.ReserveNow(status="Accepted")
 
     @after(Action.reserve_now)

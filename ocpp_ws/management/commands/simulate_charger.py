@@ -4,6 +4,8 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from ocpp.exceptions import OCPPError
+from websockets.exceptions import ConnectionClosed
 
 from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger
 
@@ -60,6 +62,8 @@ class Command(BaseCommand):
             return
         except ConnectionRefused as error:
             raise CommandError(str(error))
+        except (ConnectionClosed, ConnectionError, TimeoutError, OCPPError) as error:
+            raise CommandError(f"the exchange with the CSMS broke off: {error!r}")
         if outcome is not None:
             raise CommandError(outcome)
 
