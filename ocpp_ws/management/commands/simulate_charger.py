@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import signal
 import sys
 
 from django.conf import settings
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         )
         try:
             outcome = asyncio.run(self._run(charger, charge, connector, duration))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, asyncio.CancelledError):
             return
         except ConnectionRefused as error:
             raise CommandError(str(error))
@@ -69,6 +70,8 @@ class Command(BaseCommand):
 
     async def _run(self, charger: SimulatedCharger, id_tag: str | None, connector: int | None, duration: float):
         """None on success, else what went wrong."""
+        # Stopped by a service manager (SIGTERM) as by Ctrl-C: close the connection cleanly.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         try:
             await charger.start()
             if id_tag is None:
