@@ -143,3 +143,12 @@ def test_an_unsupported_method_answers_json_405(api, charger):
 def test_a_body_that_is_not_json_answers_json_415(api, acme):
     response = api.post(f"{api.base}/chargers", data="chargeBoxId=CP-1", headers={"Content-Type": "text/plain"})
     assert error_of(response)[:2] == (415, "unsupported_media_type")
+
+
+def test_an_unexpected_error_still_answers_in_the_error_format(caplog):
+    from csms.errors import exception_handler
+
+    response = exception_handler(RuntimeError("boom"), {"view": None})
+    assert response.status_code == 500
+    assert response.data == {"error": {"code": "internal_error", "message": "Internal server error."}}
+    assert "boom" in caplog.text

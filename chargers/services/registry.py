@@ -79,7 +79,8 @@ def charger_delete(*, charger: Charger) -> None:
     """Unregister a charger: its row and history go, its socket is closed, and from then on
     it is refused at the handshake as unknown."""
     with transaction.atomic():
-        channel_name = Charger.objects.values_list("channel_name", flat=True).get(pk=charger.pk)
+        # Locked, so that a connection admitted meanwhile is the one we close.
+        channel_name = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
         charger.delete()
         transaction.on_commit(lambda: charger_disconnect(channel_name=channel_name, reason="unregistered"))
 
