@@ -33,7 +33,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         prefix = ApiKey.prefix_of(plain)
         key = ApiKey.objects.select_related("organisation").filter(prefix=prefix).first() if prefix else None
         if key is None or not key.matches(plain):
-            raise exceptions.AuthenticationFailed("Invalid API key.")
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
@@ -44,8 +44,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The key in `X-API-Key`, or as a bearer token: either will do."""
+
     target_class = ApiKeyAuthentication
-    name = "ApiKey"
+    name = ["ApiKey", "Bearer"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"ApiKey": []}, {"Bearer": []}]
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            {"type": "http", "scheme": "bearer", "description": "The same API key as `Authorization: Bearer <key>`."},
+        ]

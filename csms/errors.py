@@ -1,11 +1,17 @@
-"""The API's one error format: {"error": {"code": "...", "message": "..."}}."""
+"""The API's one error format: {"error": {"code": "...", "message": "..."}}, and its OpenAPI description."""
 
+import logging
+
+from django.conf import settings
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from commands.bus import ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(exceptions.APIException):
@@ -35,9 +41,12 @@ CODES = [
     (exceptions.PermissionDenied, "forbidden"),
     (exceptions.NotFound, "not_found"),
     (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "rate_limited"),
 ]
+
+MISSING_KEY = "Send an API key in the X-API-Key header (or Authorization: Bearer <key>)."
 
 
 def error_body(code: str, message: str) -> dict:
@@ -67,12 +76,21 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        if settings.DEBUG:
+            return None  # Django's debug page
+        # A bug of ours: still answer in the API's format, and log it with its traceback.
+        log.error("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        return Response(error_body("internal_error", "Internal server error."), status=500)
     if isinstance(exc, ApiError):
         code = exc.error_code
     else:
         code = next((c for cls, c in CODES if isinstance(exc, cls)), "error")
-    message = first_message(exc.detail) if isinstance(exc, exceptions.ValidationError) else str(exc.detail)
+    if isinstance(exc, exceptions.ValidationError):
+        message = first_message(exc.detail)
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        message = MISSING_KEY
+    else:
+        message = str(exc.detail)
     response.data = error_body(code, message)
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         response.status_code = status.HTTP_401_UNAUTHORIZED
@@ -81,3 +99,43 @@ def exception_handler(exc, context):
 
 def api_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", f"No endpoint at {request.path}."), status=404)
+
+
+# OpenAPI: the error body, and one documented response per status an endpoint can answer.
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="Machine-readable: validation_error, unauthorized, forbidden, not_found, ..."
+    )
+    message = serializers.CharField(help_text="For people; a validation message starts with the field's name.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERRORS = {
+    400: ("validation_error", "The body or a query parameter is invalid.", "chargeBoxId: This field is required."),
+    401: ("unauthorized", "No API key, or an invalid or revoked one.", "Invalid or revoked API key."),
+    403: ("forbidden", "The API key lacks the scope.", "This API key lacks the scope write:charge_points."),
+    404: ("not_found", "No such charger in your organisation.", "Charger CP-404 not found."),
+    408: ("timeout", "The charger did not answer in time.", "CP-001 did not answer Reset within 10 s"),
+    409: ("conflict", "Already exists.", "A charger with chargeBoxId CP-001 is already registered."),
+    422: ("charge_point_offline", "The charger is not connected.", "CP-001 is not connected"),
+    429: ("rate_limited", "Too many commands to this charger.", "more than 10 commands per second to CP-001"),
+    502: ("charger_error", "The charger answered with a CALLERROR.", "NotImplemented: Reset is not supported"),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """{status: OpenApiResponse} for `extend_schema(responses=...)`, each with an example."""
+    responses = {}
+    for code in statuses:
+        error_code, description, message = ERRORS[code]
+        responses[code] = OpenApiResponse(
+            response=ErrorSerializer,
+            description=description,
+            examples=[OpenApiExample(error_code, value=error_body(error_code, message), response_only=True)],
+        )
+    return responses

@@ -150,6 +150,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Named enums, so that fields called "status" with different values do not collide.
+    "ENUM_NAME_OVERRIDES": {"ChargerPresenceEnum": "chargers.api.serializers.PRESENCE"},
 }
 
 # The product's own settings (README, "Configuration").

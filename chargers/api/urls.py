@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+"""Charger endpoints. Patterns are exact, so that the command endpoints under
+chargers/<chargeBoxId>/... (commands.api.urls, included after these) are not shadowed."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from chargers.api import views
+
+urlpatterns = [
+    path("chargers", views.ChargerCollectionView.as_view(), name="chargers"),
+    path("chargers/<str:chargeBoxId>", views.ChargerDetailView.as_view(), name="charger"),
+    path(
+        "chargers/<str:chargeBoxId>/connectors/<int:connectorId>/status",
+        views.ConnectorStatusView.as_view(),
+        name="connector-status",
+    ),
+    path(
+        "chargers/<str:chargeBoxId>/transactions", views.ActiveTransactionsView.as_view(), name="charger-transactions"
+    ),
+    path("status", views.ChargePointStatusView.as_view(), name="status"),
+]

@@ -1,13 +1,33 @@
-from django.db import transaction
+import re
+
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation
 from chargers.models import Charger, UnknownCharger
+from commands.bus import charger_disconnect
+
+# OCPP's identifierString alphabet (2.0.1, also fine for 1.6): safe in the /ocpp/<id> path.
+CHARGE_BOX_ID = re.compile(r"[A-Za-z0-9*\-_=:+|@.]{1,64}")
+CHARGE_BOX_ID_RULE = "1 to 64 characters from A-Z a-z 0-9 * - _ = : + | @ ."
+
+_UNSET = object()
 
 
 class ChargerExists(Exception):
     pass
+
+
+class InvalidChargeBoxId(ValueError):
+    pass
+
+
+def charge_box_id_problem(charge_box_id: str) -> str | None:
+    """Why `charge_box_id` cannot identify a charger, or None."""
+    if CHARGE_BOX_ID.fullmatch(charge_box_id):
+        return None
+    return f"must be {CHARGE_BOX_ID_RULE} (no '/' or spaces)."
 
 
 def organisation_get_or_create(*, name: str) -> Organisation:
@@ -18,14 +38,51 @@ def organisation_get_or_create(*, name: str) -> Organisation:
 def charger_register(
     *, organisation: Organisation, charge_box_id: str, name: str = "", location: str = "", password: str | None = None
 ) -> Charger:
-    with transaction.atomic():
-        if Charger.objects.filter(charge_box_id=charge_box_id).exists():
-            raise ChargerExists(charge_box_id)
-        charger = Charger(organisation=organisation, charge_box_id=charge_box_id, name=name, location=location)
-        charger.set_password(password)
-        charger.save()
-        UnknownCharger.objects.filter(charge_box_id=charge_box_id).delete()
+    problem = charge_box_id_problem(charge_box_id)
+    if problem:
+        raise InvalidChargeBoxId(f"chargeBoxId {problem}")
+    try:
+        with transaction.atomic():
+            if Charger.objects.filter(charge_box_id=charge_box_id).exists():
+                raise ChargerExists(charge_box_id)
+            charger = Charger(organisation=organisation, charge_box_id=charge_box_id, name=name, location=location)
+            charger.set_password(password)
+            charger.save()
+            UnknownCharger.objects.filter(charge_box_id=charge_box_id).delete()
+    except IntegrityError:
+        # Two registrations of one id at once: the unique index decides.
+        raise ChargerExists(charge_box_id)
     return charger
+
+
+def charger_update(
+    *, charger: Charger, name: str | None = None, location: str | None = None, password: str | None | object = _UNSET
+) -> Charger:
+    """Change what the operator says about a charger. `password=None` or "" removes the password;
+    a new password applies from the charger's next connection."""
+    fields = []
+    if name is not None:
+        charger.name = name
+        fields.append("name")
+    if location is not None:
+        charger.location = location
+        fields.append("location")
+    if password is not _UNSET:
+        charger.set_password(password)
+        fields.append("password_digest")
+    if fields:
+        charger.save(update_fields=fields)
+    return charger
+
+
+def charger_delete(*, charger: Charger) -> None:
+    """Unregister a charger: its row and history go, its socket is closed, and from then on
+    it is refused at the handshake as unknown."""
+    with transaction.atomic():
+        # Locked, so that a connection admitted meanwhile is the one we close.
+        channel_name = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
+        charger.delete()
+        transaction.on_commit(lambda: charger_disconnect(channel_name=channel_name, reason="unregistered"))
 
 
 def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from chargers.services.registry import ChargerExists, charger_register, organisation_get_or_create
+from chargers.services.registry import (
+    ChargerExists,
+    InvalidChargeBoxId,
+    charger_register,
+    organisation_get_or_create,
+)
 
 
 class Command(BaseCommand):
@@ -24,4 +29,6 @@ class Command(BaseCommand):
             )
         except ChargerExists:
             raise CommandError(f"{charge_box_id} is already registered")
+        except InvalidChargeBoxId as error:
+            raise CommandError(str(error))
         self.stdout.write(f"Registered {charger.charge_box_id}; connect it to {charger.connection_url}")

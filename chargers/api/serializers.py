@@ -1,0 +1,194 @@
+"""JSON shapes of the charger endpoints: OCPP's camelCase outside, the models' names inside."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from chargers.services.registry import charge_box_id_problem
+
+PRESENCE = ["online", "offline"]
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so that a typo ("locaton") is not silently ignored."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        if unknown:
+            accepted = ", ".join(self.fields)
+            raise serializers.ValidationError({unknown[0]: f"Unknown field; the fields are {accepted}."})
+        return attrs
+
+
+def validate_charge_box_id(value: str) -> str:
+    problem = charge_box_id_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
+    return value
+
+
+class ChargerRegistrationSerializer(StrictSerializer):
+    chargeBoxId = serializers.CharField(
+        source="charge_box_id",
+        max_length=64,
+        validators=[validate_charge_box_id],
+        help_text="The charger's identity: the last segment of the URL it connects to.",
+    )
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        write_only=True,
+        trim_whitespace=False,
+        help_text="HTTP Basic auth password the charger must send (security profile 1/2). Stored hashed.",
+    )
+
+
+class ChargerUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        write_only=True,
+        trim_whitespace=False,
+        help_text='A new password, applied from the next connection; "" or null removes it.',
+    )
+
+
+class ConnectionInstructionsSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    url = serializers.CharField()
+    protocol = serializers.CharField()
+
+
+class ChargerPresenceMixin(serializers.Serializer):
+    id = serializers.IntegerField()
+    chargeBoxId = serializers.CharField(source="charge_box_id")
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=PRESENCE, help_text="online while the charger holds a connection.")
+    isOnline = serializers.BooleanField(source="is_online")
+
+
+class RegisteredChargerSerializer(ChargerPresenceMixin):
+    location = serializers.CharField()
+    registeredAt = serializers.DateTimeField(source="registered_at")
+    connectionUrl = serializers.CharField(source="connection_url")
+    instructions = serializers.SerializerMethodField()
+
+    @extend_schema_field(ConnectionInstructionsSerializer)
+    def get_instructions(self, charger) -> dict:
+        return {
+            "message": "Configure the charger to connect to this WebSocket URL"
+            + (" with HTTP Basic auth (user: its chargeBoxId)." if charger.password_digest else "."),
+            "url": charger.connection_url,
+            "protocol": "ocpp1.6",
+        }
+
+
+class ChargerSummarySerializer(ChargerPresenceMixin):
+    vendor = serializers.CharField()
+    model = serializers.CharField()
+    lastHeartbeat = serializers.DateTimeField(source="last_heartbeat_at", allow_null=True)
+
+
+class ConnectorSerializer(serializers.Serializer):
+    connectorId = serializers.IntegerField(source="connector_id", help_text="0 is the charger as a whole.")
+    status = serializers.CharField(help_text="The OCPP status last reported (Available, Charging, Faulted, ...).")
+    errorCode = serializers.CharField(source="error_code")
+    info = serializers.CharField()
+    vendorErrorCode = serializers.CharField(source="vendor_error_code")
+    lastUpdated = serializers.DateTimeField(source="updated_at", allow_null=True, help_text="When it was reported.")
+
+
+class ChargerDetailSerializer(ChargerSummarySerializer):
+    location = serializers.CharField()
+    serialNumber = serializers.CharField(source="serial_number")
+    chargeBoxSerialNumber = serializers.CharField(source="charge_box_serial_number")
+    firmwareVersion = serializers.CharField(source="firmware_version")
+    meterType = serializers.CharField(source="meter_type")
+    meterSerialNumber = serializers.CharField(source="meter_serial_number")
+    iccid = serializers.CharField()
+    imsi = serializers.CharField()
+    ocppProtocol = serializers.CharField(source="ocpp_protocol", help_text="Of the current or last connection.")
+    passwordProtected = serializers.SerializerMethodField()
+    connectionUrl = serializers.CharField(source="connection_url")
+    registeredAt = serializers.DateTimeField(source="registered_at")
+    lastBootAt = serializers.DateTimeField(source="last_boot_at", allow_null=True)
+    connectedAt = serializers.DateTimeField(source="connected_at", allow_null=True)
+    disconnectedAt = serializers.DateTimeField(source="disconnected_at", allow_null=True)
+    lastSeenAt = serializers.DateTimeField(source="last_seen_at", allow_null=True)
+    connectors = ConnectorSerializer(many=True)
+
+    def get_passwordProtected(self, charger) -> bool:
+        return bool(charger.password_digest)
+
+
+class PaginationSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+
+
+class ChargerPageSerializer(serializers.Serializer):
+    chargers = ChargerSummarySerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class ChargerDeletedSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    chargeBoxId = serializers.CharField()
+
+
+class StatusNotificationSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    errorCode = serializers.CharField(source="error_code")
+    info = serializers.CharField()
+    vendorErrorCode = serializers.CharField(source="vendor_error_code")
+    timestamp = serializers.DateTimeField(
+        source="reported_at", help_text="The charger's timestamp, or when it was received if it gave none."
+    )
+
+
+class ConnectorStatusHistorySerializer(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    connectorId = serializers.IntegerField()
+    statusNotifications = StatusNotificationSerializer(many=True, help_text="The last 5, newest first.")
+
+
+class ChargePointStatusSerializer(serializers.Serializer):
+    chargeBoxId = serializers.CharField(source="charge_box_id")
+    name = serializers.CharField()
+    online = serializers.BooleanField(source="is_online")
+    lastHeartbeatAt = serializers.DateTimeField(source="last_heartbeat_at", allow_null=True)
+    connectors = ConnectorSerializer(many=True)
+
+
+class ChargePointStatusPageSerializer(serializers.Serializer):
+    chargePoints = ChargePointStatusSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class ActiveTransactionSerializer(serializers.Serializer):
+    transactionId = serializers.CharField(source="transaction_id", help_text="The id the charger knows it by.")
+    connectorId = serializers.IntegerField(source="connector_id")
+    idTag = serializers.CharField(source="id_tag")
+    startTime = serializers.DateTimeField(source="start_time")
+    meterStart = serializers.IntegerField(source="meter_start", help_text="Wh")
+    currentMeterValue = serializers.IntegerField(
+        source="current_meter_value",
+        help_text="Wh: the latest Energy.Active.Import.Register reading (meterStart until one arrives).",
+    )
+    energyDeliveredWh = serializers.IntegerField(source="energy_delivered_wh")
+    durationSeconds = serializers.IntegerField(source="duration_seconds")
+
+
+class ActiveTransactionsSerializer(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    activeTransactions = ActiveTransactionSerializer(many=True)
+    total = serializers.IntegerField()

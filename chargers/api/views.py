@@ -1,0 +1,328 @@
+"""Charger endpoints: thin views over chargers.selectors (reads) and chargers.services.registry (writes)."""
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chargers import selectors
+from chargers.api import serializers as s
+from chargers.filters import ActiveTransactionFilter, ChargePointStatusFilter, ChargerFilter
+from chargers.models import Charger
+from chargers.services.registry import ChargerExists, charger_delete, charger_register, charger_update
+from csms.errors import Conflict, error_responses
+from csms.openapi import PAGE_PARAMETERS, filter_parameters
+from csms.pagination import paginated
+
+TAGS = ["Chargers"]
+CHARGE_BOX_ID = OpenApiParameter(
+    "chargeBoxId", str, OpenApiParameter.PATH, description="The charger's identity, as in /ocpp/<chargeBoxId>."
+)
+CONNECTOR_ID = OpenApiParameter(
+    "connectorId", int, OpenApiParameter.PATH, description="1, 2, ...; 0 is the charger as a whole."
+)
+
+T0 = "2026-02-06T12:00:00Z"
+CONNECTOR_EXAMPLE = {
+    "connectorId": 1,
+    "status": "Available",
+    "errorCode": "NoError",
+    "info": "",
+    "vendorErrorCode": "",
+    "lastUpdated": "2026-02-06T12:30:00Z",
+}
+SUMMARY_EXAMPLE = {
+    "id": 7,
+    "chargeBoxId": "CP-001",
+    "name": "Office car park",
+    "status": "online",
+    "isOnline": True,
+    "vendor": "ABB",
+    "model": "Terra AC",
+    "lastHeartbeat": "2026-02-06T12:45:00Z",
+}
+DETAIL_EXAMPLE = {
+    **SUMMARY_EXAMPLE,
+    "location": "Building A, bay 12",
+    "serialNumber": "ABC12345",
+    "chargeBoxSerialNumber": "",
+    "firmwareVersion": "1.6.0",
+    "meterType": "",
+    "meterSerialNumber": "",
+    "iccid": "",
+    "imsi": "",
+    "ocppProtocol": "ocpp1.6",
+    "passwordProtected": True,
+    "connectionUrl": "wss://csms.example.com/ocpp/CP-001",
+    "registeredAt": T0,
+    "lastBootAt": "2026-02-06T12:01:00Z",
+    "connectedAt": "2026-02-06T12:00:59Z",
+    "disconnectedAt": None,
+    "lastSeenAt": "2026-02-06T12:45:00Z",
+    "connectors": [CONNECTOR_EXAMPLE],
+}
+
+
+def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
+    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
+
+
+def organisation_charger(request, charge_box_id: str) -> Charger:
+    """The caller's charger; another organisation's is as unknown as a missing one."""
+    charger = selectors.charger_get(organisation=request.user.organisation, charge_box_id=charge_box_id)
+    if charger is None:
+        raise NotFound(f"Charger {charge_box_id} not found.")
+    return charger
+
+
+class ChargerCollectionView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_list",
+        summary="List chargers",
+        description="The organisation's chargers, ordered by chargeBoxId.",
+        parameters=filter_parameters(ChargerFilter) + PAGE_PARAMETERS,
+        responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
+        examples=[
+            example(
+                "A page of chargers",
+                {"chargers": [SUMMARY_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
+            )
+        ],
+    )
+    def get(self, request):
+        chargers = selectors.charger_list(organisation=request.user.organisation, filters=request.query_params)
+        return paginated(
+            request, chargers, key="chargers", serialize=lambda rows: s.ChargerSummarySerializer(rows, many=True).data
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_register",
+        summary="Register a charger",
+        description="Registers a charger with the organisation so that it may connect. "
+        "With a password, the charger must send HTTP Basic auth (user: its chargeBoxId).",
+        request=s.ChargerRegistrationSerializer,
+        responses={201: s.RegisteredChargerSerializer, **error_responses(400, 401, 403, 409)},
+        examples=[
+            example(
+                "Register",
+                {
+                    "chargeBoxId": "CP-001",
+                    "name": "Office car park",
+                    "location": "Building A, bay 12",
+                    "password": "a-long-random-password",
+                },
+                request=True,
+            ),
+            example(
+                "Registered",
+                {
+                    "id": 7,
+                    "chargeBoxId": "CP-001",
+                    "name": "Office car park",
+                    "location": "Building A, bay 12",
+                    "status": "offline",
+                    "isOnline": False,
+                    "registeredAt": T0,
+                    "connectionUrl": "wss://csms.example.com/ocpp/CP-001",
+                    "instructions": {
+                        "message": "Configure the charger to connect to this WebSocket URL with HTTP Basic auth "
+                        "(user: its chargeBoxId).",
+                        "url": "wss://csms.example.com/ocpp/CP-001",
+                        "protocol": "ocpp1.6",
+                    },
+                },
+            ),
+        ],
+    )
+    def post(self, request):
+        body = s.ChargerRegistrationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            charger = charger_register(organisation=request.user.organisation, **body.validated_data)
+        except ChargerExists:
+            raise Conflict(f"A charger with chargeBoxId {body.validated_data['charge_box_id']} is already registered.")
+        return Response(
+            s.RegisteredChargerSerializer(charger).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": request.build_absolute_uri(reverse("charger", args=[charger.charge_box_id]))},
+        )
+
+
+class ChargerDetailView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_retrieve",
+        summary="A charger's details",
+        description="What the charger reported at boot, its presence, and the last status of each connector.",
+        parameters=[CHARGE_BOX_ID],
+        responses={200: s.ChargerDetailSerializer, **error_responses(401, 403, 404)},
+        examples=[example("A connected charger", DETAIL_EXAMPLE)],
+    )
+    def get(self, request, chargeBoxId: str):
+        return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_update",
+        summary="Change a charger's name, location or password",
+        description='Only the fields sent change. A password of "" or null removes it; '
+        "a new password applies from the charger's next connection.",
+        parameters=[CHARGE_BOX_ID],
+        request=s.ChargerUpdateSerializer,
+        responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
+        examples=[
+            example("Rename", {"name": "Visitor car park", "location": "Building B, bay 3"}, request=True),
+            example("Remove the password", {"password": None}, request=True),
+            example("Updated", {**DETAIL_EXAMPLE, "name": "Visitor car park", "location": "Building B, bay 3"}),
+        ],
+    )
+    def patch(self, request, chargeBoxId: str):
+        charger = organisation_charger(request, chargeBoxId)
+        body = s.ChargerUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        charger_update(charger=charger, **body.validated_data)
+        return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_unregister",
+        summary="Unregister a charger",
+        description="Deletes the charger and its history, closes its connection, and refuses it "
+        "as unknown when it tries to connect again.",
+        parameters=[CHARGE_BOX_ID],
+        responses={200: s.ChargerDeletedSerializer, **error_responses(401, 403, 404)},
+        examples=[example("Unregistered", {"message": "Charger CP-001 unregistered.", "chargeBoxId": "CP-001"})],
+    )
+    def delete(self, request, chargeBoxId: str):
+        charger = organisation_charger(request, chargeBoxId)
+        charger_delete(charger=charger)
+        return Response({"message": f"Charger {chargeBoxId} unregistered.", "chargeBoxId": chargeBoxId})
+
+
+class ConnectorStatusView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_connector_status",
+        summary="A connector's latest status notifications",
+        description="The last 5 StatusNotifications of the connector, newest first "
+        "(an empty list until the charger reports it).",
+        parameters=[CHARGE_BOX_ID, CONNECTOR_ID],
+        responses={200: s.ConnectorStatusHistorySerializer, **error_responses(401, 403, 404)},
+        examples=[
+            example(
+                "Plugged in, then charging",
+                {
+                    "chargeBoxId": "CP-001",
+                    "connectorId": 1,
+                    "statusNotifications": [
+                        {
+                            "status": "Charging",
+                            "errorCode": "NoError",
+                            "info": "",
+                            "vendorErrorCode": "",
+                            "timestamp": "2026-02-06T12:45:00Z",
+                        },
+                        {
+                            "status": "Preparing",
+                            "errorCode": "NoError",
+                            "info": "",
+                            "vendorErrorCode": "",
+                            "timestamp": "2026-02-06T12:40:00Z",
+                        },
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request, chargeBoxId: str, connectorId: int):
+        charger = organisation_charger(request, chargeBoxId)
+        history = selectors.connector_status_history(charger=charger, connector_id=connectorId)
+        return Response(
+            {
+                "chargeBoxId": charger.charge_box_id,
+                "connectorId": connectorId,
+                "statusNotifications": s.StatusNotificationSerializer(history, many=True).data,
+            }
+        )
+
+
+class ActiveTransactionsView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="chargers_active_transactions",
+        summary="A charger's sessions in progress",
+        description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",
+        parameters=[CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
+        responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
+        examples=[
+            example(
+                "One session charging",
+                {
+                    "chargeBoxId": "CP-001",
+                    "activeTransactions": [
+                        {
+                            "transactionId": "1794512337",
+                            "connectorId": 1,
+                            "idTag": "RFID-0042",
+                            "startTime": "2026-02-06T12:00:00Z",
+                            "meterStart": 1000,
+                            "currentMeterValue": 13500,
+                            "energyDeliveredWh": 12500,
+                            "durationSeconds": 2700,
+                        }
+                    ],
+                    "total": 1,
+                },
+            )
+        ],
+    )
+    def get(self, request, chargeBoxId: str):
+        charger = organisation_charger(request, chargeBoxId)
+        sessions = selectors.transactions_active(charger=charger, filters=request.query_params)
+        return Response(
+            {
+                "chargeBoxId": charger.charge_box_id,
+                "activeTransactions": s.ActiveTransactionSerializer(sessions, many=True).data,
+                "total": len(sessions),
+            }
+        )
+
+
+class ChargePointStatusView(APIView):
+    @extend_schema(
+        tags=["Status"],
+        operation_id="status_list",
+        summary="Presence and connector statuses of every charge point",
+        description="With `status`, only the connectors in that status, and only the charge points that have one.",
+        parameters=filter_parameters(ChargePointStatusFilter) + PAGE_PARAMETERS,
+        responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
+        examples=[
+            example(
+                "Faulted connectors",
+                {
+                    "chargePoints": [
+                        {
+                            "chargeBoxId": "CP-001",
+                            "name": "Office car park",
+                            "online": True,
+                            "lastHeartbeatAt": "2026-02-06T12:45:00Z",
+                            "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
+                        }
+                    ],
+                    "pagination": {"total": 1, "limit": 50, "offset": 0},
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        chargers = selectors.charge_point_statuses(organisation=request.user.organisation, filters=request.query_params)
+        return paginated(
+            request,
+            chargers,
+            key="chargePoints",
+            serialize=lambda rows: s.ChargePointStatusSerializer(rows, many=True).data,
+        )

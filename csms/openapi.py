@@ -1,0 +1,30 @@
+"""OpenAPI parameters shared by list endpoints: pagination and django-filter FilterSets."""
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from csms.pagination import MAX_LIMIT
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("limit", int, description=f"Items per page, 1 to {MAX_LIMIT} (default 50)."),
+    OpenApiParameter("offset", int, description="Items to skip (default 0)."),
+]
+
+_TYPES = {django_filters.BooleanFilter: OpenApiTypes.BOOL, django_filters.NumberFilter: OpenApiTypes.NUMBER}
+
+
+def filter_parameters(filterset_class: type[django_filters.FilterSet]) -> list[OpenApiParameter]:
+    """The query parameters of a FilterSet, described once where they are defined."""
+    parameters = []
+    for name, field in filterset_class.base_filters.items():
+        choices = field.extra.get("choices")
+        parameters.append(
+            OpenApiParameter(
+                name,
+                _TYPES.get(type(field), OpenApiTypes.STR),
+                description=str(field.extra.get("help_text", "")),
+                enum=[value for value, _ in choices] if choices else None,
+            )
+        )
+    return parameters
