@@ -29,11 +29,13 @@
       let ping = null;
       socket.onopen = () => {
         backoff = 1000;
+        document.documentElement.dataset.live = "open";
         ping = setInterval(() => socket.send(JSON.stringify({type: "ping"})), 60000);
       };
       socket.onmessage = (message) => apply(JSON.parse(message.data));
       socket.onclose = () => {
         clearInterval(ping);
+        document.documentElement.dataset.live = "closed";
         setTimeout(connect, backoff);
         backoff = Math.min(backoff * 2, 30000);
       };
