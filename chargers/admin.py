@@ -1,5 +1,7 @@
 """The fleet in the admin: chargers with their live state, id tags, and the read-only history chargers report."""
 
+from datetime import UTC
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -170,14 +172,13 @@ class ChargerAdmin(OrganisationScopedAdmin):
     list_display = [
         "charge_box_id",
         "name",
-        "organisation",
         "online",
-        "ocpp_protocol",
-        "vendor",
-        "model",
+        "protocol",
+        "vendor_model",
         "firmware_version",
-        "last_heartbeat_at",
+        "last_heartbeat",
         "connector_summary",
+        "organisation",
     ]
     list_filter = [
         OnlineFilter,
@@ -230,9 +231,28 @@ class ChargerAdmin(OrganisationScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
+    def get_list_display(self, request):
+        if operator_organisation_id(request.user) is None:
+            return self.list_display
+        return [name for name in self.list_display if name != "organisation"]
+
     @admin.display(description="status", ordering="channel_name")
     def online(self, charger):
         return online_badge(charger)
+
+    @admin.display(description="OCPP", ordering="ocpp_protocol")
+    def protocol(self, charger):
+        return charger.ocpp_protocol.removeprefix("ocpp") or "–"
+
+    @admin.display(description="last heartbeat (UTC)", ordering="last_heartbeat_at")
+    def last_heartbeat(self, charger):
+        if charger.last_heartbeat_at is None:
+            return "–"
+        return charger.last_heartbeat_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="vendor / model", ordering="vendor")
+    def vendor_model(self, charger):
+        return " / ".join(part for part in (charger.vendor, charger.model) if part) or "–"
 
     @admin.display(description="password")
     def password_state(self, charger):
