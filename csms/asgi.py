@@ -1,4 +1,4 @@
-"""ASGI entry point: `daphne csms.asgi:application` serves HTTP (admin, API) and WebSocket (OCPP)."""
+"""ASGI entry point: `daphne csms.asgi:application` serves HTTP and WebSocket (OCPP, the dashboard)."""
 
 import os
 
@@ -7,15 +7,29 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django_application = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (after Django is set up)
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (after Django is set up)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
+from console.consumers import DashboardConsumer  # noqa: E402
 from ocpp_ws.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # Static files (admin, API docs) are served by the product itself.
+        # Static files (admin, dashboard, API docs) are served by the product itself.
         "http": ASGIStaticFilesHandler(django_application),
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": URLRouter(
+            [
+                *websocket_urlpatterns,
+                # Only the dashboard's socket needs the session user (and a same-origin browser);
+                # chargers' sockets skip that lookup.
+                re_path(
+                    r"^ws/dashboard/?$",
+                    AllowedHostsOriginValidator(AuthMiddlewareStack(DashboardConsumer.as_asgi())),
+                ),
+            ]
+        ),
     }
 )

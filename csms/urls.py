@@ -14,6 +14,7 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("dashboard/", include("console.urls")),
     path("api/v1/", include(api_v1)),
 ]
 

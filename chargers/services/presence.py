@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from chargers import events
 from chargers.models import Charger
 from chargers.services.registry import unknown_charger_seen
 
@@ -39,6 +40,9 @@ def charger_admit(
             connected_at=now,
             last_seen_at=now,
         )
+    events.charger_presence_changed(
+        charger_id=charger.pk, online=True, organisation_id=charger.organisation_id, charge_box_id=charge_box_id
+    )
     return Admission(
         charger_id=charger.pk,
         organisation_id=charger.organisation_id,
@@ -48,9 +52,11 @@ def charger_admit(
 
 def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
     """Mark offline, unless a newer connection has already taken over."""
-    Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
+    went_offline = Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
         channel_name="", disconnected_at=timezone.now()
     )
+    if went_offline:
+        events.charger_presence_changed(charger_id=charger_id, online=False)
 
 
 def charger_seen(*, charger_id: int) -> None:

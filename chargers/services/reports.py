@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from chargers import events
 from chargers.models import (
     Charger,
     Connector,
@@ -82,6 +83,9 @@ def status_record(
                 "updated_at": now,
             },
         )
+    events.connector_status_changed(
+        charger_id=charger_id, connector_id=connector_id, status=status, error_code=error_code, info=info, at=now
+    )
 
 
 def meter_values_record(

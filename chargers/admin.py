@@ -1,0 +1,526 @@
+"""The fleet in the admin: chargers with their live state, id tags, and the read-only history chargers report."""
+
+from datetime import UTC
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import Organisation
+from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
+from chargers.models import (
+    Charger,
+    Connector,
+    DataTransfer,
+    DiagnosticsStatus,
+    FirmwareStatus,
+    IdTag,
+    MeterValue,
+    StatusNotification,
+    Transaction,
+    UnknownCharger,
+    UnmatchedStop,
+)
+from chargers.services.registry import ChargerExists, charger_register
+
+FLEET_CSS = {"all": ["console/fleet.css"]}
+
+
+def status_pill(status: str, *, label: str = "", charger_id: int | None = None, connector_id: int | None = None):
+    """A connector status as a coloured pill; `data-live-connector` lets the live script repaint it."""
+    live = f"{charger_id}/{connector_id}" if charger_id is not None else ""
+    return format_html(
+        '<span class="cs-pill cs-status-{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
+        status or "Unknown",
+        live,
+        label,
+        status or "no status yet",
+        f"{label}{status or 'Unknown'}",
+    )
+
+
+def online_badge(charger: Charger):
+    return format_html(
+        '<span class="cs-badge cs-{}" data-live-charger="{}">{}</span>', charger.status, charger.pk, charger.status
+    )
+
+
+class HistoryAdmin(OrganisationScopedAdmin):
+    """What chargers reported, or what we sent them: append-only, so read-only here."""
+
+    organisation_lookup = "charger__organisation_id"
+    list_select_related = ["charger"]
+    show_full_result_count = False
+    search_fields = ["charger__charge_box_id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OnlineFilter(admin.SimpleListFilter):
+    title = "connection"
+    parameter_name = "online"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "online"), ("no", "offline")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(channel_name="")
+        if self.value() == "no":
+            return queryset.filter(channel_name="")
+        return queryset
+
+
+class ConnectorStatusFilter(admin.SimpleListFilter):
+    title = "connector status"
+    parameter_name = "connector_status"
+
+    def lookups(self, request, model_admin):
+        connectors = scope(Connector.objects.exclude(status=""), request.user, "charger__organisation_id")
+        statuses = connectors.order_by("status").values_list("status", flat=True).distinct()
+        return [(s, s) for s in statuses]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(connectors__status=self.value()).distinct()
+        return queryset
+
+
+class ConnectorInline(admin.TabularInline):
+    model = Connector
+    fields = ["connector_id", "live_status", "error_code", "info", "vendor_error_code", "status_at", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name = "connector (live)"
+    verbose_name_plural = "connectors (live)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="status")
+    def live_status(self, connector):
+        return status_pill(connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id)
+
+
+class ChargerForm(forms.ModelForm):
+    password = forms.CharField(
+        label="new password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="HTTP Basic password the charger must send (security profile 1). Stored hashed; "
+        "leave empty to keep the current one.",
+    )
+    remove_password = forms.BooleanField(
+        required=False, help_text="Let the charger connect without a password (not recommended)."
+    )
+
+    class Meta:
+        model = Charger
+        fields = ["organisation", "charge_box_id", "name", "location", "registration_status"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("remove_password"):
+            raise forms.ValidationError("Either set a new password or remove it, not both.")
+        return cleaned
+
+
+BOOT_FIELDS = [
+    "vendor",
+    "model",
+    "serial_number",
+    "charge_box_serial_number",
+    "firmware_version",
+    "iccid",
+    "imsi",
+    "meter_type",
+    "meter_serial_number",
+    "last_boot_at",
+]
+CONNECTION_FIELDS = [
+    "online",
+    "connection_url",
+    "ocpp_protocol",
+    "remote_address",
+    "connected_at",
+    "disconnected_at",
+    "last_seen_at",
+    "last_heartbeat_at",
+]
+
+
+@admin.register(Charger)
+class ChargerAdmin(OrganisationScopedAdmin):
+    form = ChargerForm
+    change_form_template = "admin/chargers/charger/change_form.html"
+    list_display = [
+        "charge_box_id",
+        "name",
+        "online",
+        "protocol",
+        "vendor_model",
+        "firmware_version",
+        "last_heartbeat",
+        "connector_summary",
+        "organisation",
+    ]
+    list_filter = [
+        OnlineFilter,
+        ConnectorStatusFilter,
+        "vendor",
+        "model",
+        "firmware_version",
+        "organisation",
+        "ocpp_protocol",
+        "registration_status",
+    ]
+    search_fields = [
+        "charge_box_id",
+        "name",
+        "location",
+        "vendor",
+        "model",
+        "serial_number",
+        "charge_box_serial_number",
+        "firmware_version",
+        "iccid",
+        "remote_address",
+    ]
+    list_select_related = ["organisation"]
+    inlines = [ConnectorInline]
+    list_per_page = 50
+
+    class Media:
+        css = FLEET_CSS
+        js = ["console/live.js"]
+
+    def get_queryset(self, request):
+        connectors = Prefetch("connectors", queryset=Connector.objects.order_by("connector_id"))
+        return super().get_queryset(request).prefetch_related(connectors)
+
+    def get_fieldsets(self, request, obj=None):
+        main = (None, {"fields": ["organisation", "charge_box_id", "name", "location", "registration_status"]})
+        if obj is None:
+            return [main, ("Password", {"fields": ["password"]})]
+        return [
+            main,
+            ("Password", {"fields": ["password_state", "password", "remove_password"]}),
+            ("Connection", {"fields": CONNECTION_FIELDS}),
+            ("Reported at boot", {"fields": BOOT_FIELDS, "classes": ["collapse"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["password_state", *CONNECTION_FIELDS, *BOOT_FIELDS]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_list_display(self, request):
+        if operator_organisation_id(request.user) is None:
+            return self.list_display
+        return [name for name in self.list_display if name != "organisation"]
+
+    @admin.display(description="status", ordering="channel_name")
+    def online(self, charger):
+        return online_badge(charger)
+
+    @admin.display(description="OCPP", ordering="ocpp_protocol")
+    def protocol(self, charger):
+        return charger.ocpp_protocol.removeprefix("ocpp") or "–"
+
+    @admin.display(description="last heartbeat (UTC)", ordering="last_heartbeat_at")
+    def last_heartbeat(self, charger):
+        if charger.last_heartbeat_at is None:
+            return "–"
+        return charger.last_heartbeat_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="vendor / model", ordering="vendor")
+    def vendor_model(self, charger):
+        return " / ".join(part for part in (charger.vendor, charger.model) if part) or "–"
+
+    @admin.display(description="password")
+    def password_state(self, charger):
+        return "set (stored hashed, never shown)" if charger.password_digest else "none"
+
+    @admin.display(description="connection URL")
+    def connection_url(self, charger):
+        return charger.connection_url
+
+    @admin.display(description="connectors")
+    def connector_summary(self, charger):
+        shown = [c for c in charger.connectors.all() if c.connector_id > 0 or c.status in {"Faulted", "Unavailable"}]
+        if not shown:
+            return "–"
+        return format_html_join(
+            " ",
+            "{}",
+            (
+                (
+                    status_pill(
+                        c.status,
+                        label=f"{c.connector_id or 'CP'} ",
+                        charger_id=c.charger_id,
+                        connector_id=c.connector_id,
+                    ),
+                )
+                for c in shown
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        password = form.cleaned_data.get("password") or None
+        if change:
+            if password or form.cleaned_data.get("remove_password"):
+                obj.set_password(password)
+            super().save_model(request, obj, form, change)
+            return
+        created = charger_register(
+            organisation=obj.organisation,
+            charge_box_id=obj.charge_box_id,
+            name=obj.name,
+            location=obj.location,
+            password=password,
+        )
+        if obj.registration_status != created.registration_status:
+            Charger.objects.filter(pk=created.pk).update(registration_status=obj.registration_status)
+            created.registration_status = obj.registration_status
+        for field in Charger._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        charger = self.get_object(request, object_id)
+        if charger is not None:
+            transactions = charger.transactions.order_by("-start_time", "-id")
+            extra_context = {
+                **(extra_context or {}),
+                "status_notifications": charger.status_notifications.all()[:20],
+                "open_transactions": transactions.filter(stop_time__isnull=True),
+                "recent_transactions": transactions.filter(stop_time__isnull=False)[:10],
+                "recent_commands": charger.commands.select_related("user").all()[:10],
+                "firmware_statuses": charger.firmware_statuses.all()[:5],
+                "diagnostics_statuses": charger.diagnostics_statuses.all()[:5],
+                "history_filter": f"?charger__id__exact={charger.pk}",
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Connector)
+class ConnectorAdmin(HistoryAdmin):
+    list_display = ["charger", "connector_id", "live_status", "error_code", "info", "status_at", "updated_at"]
+    list_filter = ["status", "error_code", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "charger__name", "info"]
+
+    class Media:
+        css = FLEET_CSS
+        js = ["console/live.js"]
+
+    @admin.display(description="status", ordering="status")
+    def live_status(self, connector):
+        return status_pill(connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id)
+
+
+@admin.register(StatusNotification)
+class StatusNotificationAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "connector_id", "status", "error_code", "info", "vendor_error_code"]
+    list_filter = ["status", "error_code", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "info", "vendor_id", "vendor_error_code"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(MeterValue)
+class MeterValueAdmin(HistoryAdmin):
+    list_display = ["timestamp", "charger", "connector_id", "transaction", "measurand", "value", "unit", "phase"]
+    list_filter = ["measurand", "context", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "reported_transaction_id"]
+    list_select_related = ["charger", "transaction"]
+
+
+@admin.register(DataTransfer)
+class DataTransferAdmin(HistoryAdmin):
+    list_display = ["created_at", "charger", "direction", "vendor_id", "message_id", "response_status"]
+    list_filter = ["direction", "response_status", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "vendor_id", "message_id", "data"]
+
+
+@admin.register(UnmatchedStop)
+class UnmatchedStopAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "transaction_id", "id_tag", "meter_stop", "timestamp", "reason"]
+    list_filter = ["reason", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "transaction_id", "id_tag"]
+
+
+@admin.register(FirmwareStatus)
+class FirmwareStatusAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "status"]
+    list_filter = ["status", "charger__organisation"]
+
+
+@admin.register(DiagnosticsStatus)
+class DiagnosticsStatusAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "status"]
+    list_filter = ["status", "charger__organisation"]
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "session"
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "open"), ("no", "finished")]
+
+    def queryset(self, request, queryset):
+        if self.value() in {"yes", "no"}:
+            return queryset.filter(stop_time__isnull=self.value() == "yes")
+        return queryset
+
+
+@admin.register(Transaction)
+class TransactionAdmin(HistoryAdmin):
+    list_display = [
+        "ocpp_id",
+        "charger",
+        "connector_id",
+        "id_tag",
+        "start_time",
+        "stop_time",
+        "energy_kwh",
+        "duration",
+        "stop_reason",
+    ]
+    list_filter = [OpenFilter, "stop_reason", "id_tag_status", "charger__organisation"]
+    search_fields = ["ocpp_id", "id_tag", "charger__charge_box_id"]
+    date_hierarchy = "start_time"
+
+    @admin.display(description="energy (kWh)", ordering="energy_wh")
+    def energy_kwh(self, session):
+        return "–" if session.energy_wh is None else f"{session.energy_wh / 1000:.3f}"
+
+    @admin.display(description="duration")
+    def duration(self, session):
+        if session.stop_time is None:
+            return "open"
+        seconds = int((session.stop_time - session.start_time).total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+@admin.register(IdTag)
+class IdTagAdmin(OrganisationScopedAdmin):
+    list_display = ["id_tag", "organisation", "status", "expiry_date", "parent", "max_active_transactions", "note"]
+    list_filter = ["status", "organisation"]
+    search_fields = ["id_tag", "note", "parent__id_tag"]
+    list_select_related = ["organisation", "parent"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["created_at"]
+
+
+class RegisterForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none())
+    name = forms.CharField(max_length=100, required=False)
+    location = forms.CharField(max_length=200, required=False)
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Optional HTTP Basic password (security profile 1); stored hashed.",
+    )
+
+    def __init__(self, *args, organisations, single: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:
+            self.fields["organisation"].initial = organisations.first()
+        if not single:
+            for name in ("name", "location", "password"):
+                del self.fields[name]
+
+
+@admin.register(UnknownCharger)
+class UnknownChargerAdmin(admin.ModelAdmin):
+    """chargeBoxIds refused at the handshake; an operator registers them in one step."""
+
+    list_display = ["charge_box_id", "remote_address", "first_seen_at", "last_seen_at", "attempts", "register_link"]
+    search_fields = ["charge_box_id", "remote_address"]
+    actions = ["register"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        register = self.admin_site.admin_view(self.register_view)
+        return [path("register/", register, name="chargers_unknowncharger_register"), *super().get_urls()]
+
+    @admin.display(description="")
+    def register_link(self, unknown):
+        url = reverse("admin:chargers_unknowncharger_register") + f"?ids={unknown.pk}"
+        return format_html('<a class="button" href="{}">Register…</a>', url)
+
+    @admin.action(description="Register the selected chargers…")
+    def register(self, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return HttpResponseRedirect(reverse("admin:chargers_unknowncharger_register") + f"?ids={ids}")
+
+    def register_view(self, request):
+        if not request.user.has_perm("chargers.add_charger"):
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
+        unknown = list(UnknownCharger.objects.filter(pk__in=ids))
+        if not unknown:
+            return redirect("admin:chargers_unknowncharger_changelist")
+        organisations = scope(Organisation.objects.all(), request.user, "pk")
+        form = RegisterForm(request.POST or None, organisations=organisations, single=len(unknown) == 1)
+        if request.method == "POST" and form.is_valid():
+            registered = []
+            for stranger in unknown:
+                try:
+                    registered.append(
+                        charger_register(
+                            organisation=form.cleaned_data["organisation"],
+                            charge_box_id=stranger.charge_box_id,
+                            name=form.cleaned_data.get("name", ""),
+                            location=form.cleaned_data.get("location", ""),
+                            password=form.cleaned_data.get("password") or None,
+                        )
+                    )
+                except ChargerExists:
+                    self.message_user(request, f"{stranger.charge_box_id} is already registered.", messages.WARNING)
+            for charger in registered:
+                self.log_addition(request, charger, [{"added": {}}])
+            if registered:
+                names = ", ".join(c.charge_box_id for c in registered)
+                self.message_user(
+                    request,
+                    f"Registered {names} with {form.cleaned_data['organisation']}: it connects on its next attempt.",
+                    messages.SUCCESS,
+                )
+            if len(registered) == 1:
+                return redirect("admin:chargers_charger_change", registered[0].pk)
+            return redirect("admin:chargers_unknowncharger_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Register chargers" if len(unknown) > 1 else f"Register {unknown[0].charge_box_id}",
+            "unknown": unknown,
+            "form": form,
+            "scoped": operator_organisation_id(request.user) is not None,
+        }
+        return TemplateResponse(request, "admin/chargers/unknowncharger/register.html", context)

@@ -1,0 +1,67 @@
+import json
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from chargers.admin import HistoryAdmin
+from commands.models import Command
+
+
+@admin.register(Command)
+class CommandAdmin(HistoryAdmin):
+    """The command log: what was asked of which charger, by whom, and what it answered."""
+
+    organisation_lookup = "organisation_id"
+    list_display = ["created_at", "charger", "action", "status", "answer", "latency", "requested_by", "source"]
+    list_filter = ["status", "action", "source", "organisation"]
+    search_fields = ["charger__charge_box_id", "action", "requested_by"]
+    list_select_related = ["charger", "organisation"]
+    date_hierarchy = "created_at"
+    fields = [
+        "id",
+        "organisation",
+        "charger",
+        "action",
+        "request_json",
+        "source",
+        "requested_by",
+        "user",
+        "api_key",
+        "status",
+        "response_json",
+        "error_code",
+        "error_description",
+        "created_at",
+        "sent_at",
+        "answered_at",
+        "latency_ms",
+        "late_response_json",
+        "late_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="answer")
+    def answer(self, command):
+        if command.response is not None:
+            return format_html("<code>{}</code>", json.dumps(command.response)[:120])
+        if command.error_code:
+            return f"{command.error_code}: {command.error_description}"[:120]
+        return "–"
+
+    @admin.display(description="latency", ordering="latency_ms")
+    def latency(self, command):
+        return "–" if command.latency_ms is None else f"{command.latency_ms} ms"
+
+    @admin.display(description="request")
+    def request_json(self, command):
+        return format_html("<pre>{}</pre>", json.dumps(command.request, indent=2))
+
+    @admin.display(description="response")
+    def response_json(self, command):
+        return "–" if command.response is None else format_html("<pre>{}</pre>", json.dumps(command.response, indent=2))
+
+    @admin.display(description="late response")
+    def late_response_json(self, command):
+        if command.late_response is None:
+            return "–"
+        return format_html("<pre>{}</pre>", json.dumps(command.late_response, indent=2))

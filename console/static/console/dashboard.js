@@ -1,0 +1,162 @@
+// The fleet dashboard: renders a snapshot, applies live events from /ws/dashboard,
+// and refetches the snapshot (energy, faults) shortly after events settle.
+(function () {
+  "use strict";
+
+  const main = document.getElementById("content-main");
+  const dataUrl = main.dataset.dataUrl;
+  const adminUrl = main.dataset.adminUrl;
+  let fleet = JSON.parse(document.getElementById("fleet-snapshot").textContent);
+  let byId = new Map();
+  let refreshTimer = null;
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (key === "text") node.textContent = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children || []) node.appendChild(child);
+    return node;
+  }
+
+  function connectorCell(charger, connector) {
+    const status = connector.status || "Unknown";
+    const title = `${charger.chargeBoxId} connector ${connector.connectorId}: ${status}` +
+      (connector.errorCode && connector.errorCode !== "NoError" ? ` (${connector.errorCode})` : "");
+    return el("div", {
+      class: `cs-connector cs-status-${status}`,
+      "data-connector": `${charger.chargeBoxId}/${connector.connectorId}`,
+      "data-status": status,
+      title: title,
+    }, [el("b", {text: String(connector.connectorId)}), el("span", {text: status})]);
+  }
+
+  function chargerTile(charger) {
+    const state = charger.online ? "online" : "offline";
+    const link = el("a", {href: `${adminUrl}${charger.id}/change/`, text: charger.chargeBoxId});
+    const badge = el("span", {class: `cs-badge cs-${state}`, text: state});
+    const cells = charger.connectors.length
+      ? charger.connectors.map((c) => connectorCell(charger, c))
+      : [el("span", {class: "cs-none", text: "no connector reported yet"})];
+    return el("article", {
+      class: `cs-charger cs-is-${state}`,
+      "data-charger": charger.chargeBoxId,
+      "data-online": String(charger.online),
+    }, [
+      el("header", {}, [link, badge]),
+      el("div", {class: "cs-where", text: [charger.name, charger.location].filter(Boolean).join(" · ")}),
+      el("div", {class: "cs-connectors"}, cells),
+    ]);
+  }
+
+  function renderCounts() {
+    let online = 0, charging = 0, faulted = 0;
+    for (const charger of fleet.chargers) {
+      if (charger.online) online += 1;
+      for (const c of charger.connectors) {
+        if (c.status === "Charging") charging += 1;
+        if (c.status === "Faulted") faulted += 1;
+      }
+    }
+    document.getElementById("count-online").textContent = online;
+    document.getElementById("count-offline").textContent = fleet.chargers.length - online;
+    document.getElementById("count-charging").textContent = charging;
+    document.getElementById("count-faulted").textContent = faulted;
+    document.getElementById("energy-today").textContent = (fleet.energyTodayWh / 1000).toFixed(1);
+  }
+
+  function renderFaults() {
+    const list = document.getElementById("recent-faults");
+    list.replaceChildren(...fleet.recentFaults.map((f) => el("li", {}, [
+      el("strong", {text: `${f.chargeBoxId}/${f.connectorId} `}),
+      el("span", {text: [f.status, f.errorCode, f.info].filter((x) => x && x !== "NoError").join(" · ")}),
+      el("time", {datetime: f.at, text: new Date(f.at).toLocaleString()}),
+    ])));
+    if (!fleet.recentFaults.length) list.replaceChildren(el("li", {class: "cs-none", text: "No fault reported."}));
+  }
+
+  function render() {
+    byId = new Map(fleet.chargers.map((c) => [c.id, c]));
+    document.getElementById("fleet-grid").replaceChildren(...fleet.chargers.map(chargerTile));
+    renderCounts();
+    renderFaults();
+  }
+
+  function repaint(charger) {
+    const old = document.querySelector(`.cs-charger[data-charger="${CSS.escape(charger.chargeBoxId)}"]`);
+    if (old) old.replaceWith(chargerTile(charger));
+    renderCounts();
+  }
+
+  async function refresh() {
+    refreshTimer = null;
+    try {
+      const response = await fetch(dataUrl, {credentials: "same-origin", headers: {Accept: "application/json"}});
+      if (response.ok) {
+        fleet = await response.json();
+        render();
+      }
+    } catch (error) {
+      // The socket's reconnect brings a fresh snapshot.
+    }
+  }
+
+  function refreshSoon(delay) {
+    if (refreshTimer === null) refreshTimer = setTimeout(refresh, delay);
+  }
+
+  function apply(event) {
+    const charger = byId.get(event.chargerId);
+    if (!charger) {
+      refreshSoon(0); // a charger this page has not seen yet
+      return;
+    }
+    if (event.kind === "presence") {
+      charger.online = event.online;
+    } else if (event.kind === "connector") {
+      if (event.connectorId === 0) {
+        refreshSoon(2000);
+        return;
+      }
+      let connector = charger.connectors.find((c) => c.connectorId === event.connectorId);
+      if (!connector) {
+        connector = {connectorId: event.connectorId};
+        charger.connectors.push(connector);
+        charger.connectors.sort((a, b) => a.connectorId - b.connectorId);
+      }
+      Object.assign(connector, {status: event.status, errorCode: event.errorCode, info: event.info, since: event.at});
+    }
+    repaint(charger);
+    refreshSoon(2000); // energy and faults come from the server
+  }
+
+  function setLive(state, text) {
+    const badge = document.getElementById("live-state");
+    badge.dataset.state = state;
+    badge.textContent = text;
+  }
+
+  let backoff = 1000;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/dashboard`);
+    let ping = null;
+    socket.onopen = () => {
+      backoff = 1000;
+      setLive("live", "live");
+      refresh();
+      ping = setInterval(() => socket.send(JSON.stringify({type: "ping"})), 60000);
+    };
+    socket.onmessage = (message) => apply(JSON.parse(message.data));
+    socket.onclose = () => {
+      clearInterval(ping);
+      setLive("reconnecting", "reconnecting…");
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  }
+
+  render();
+  connect();
+})();
