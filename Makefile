@@ -18,6 +18,9 @@ $(STAMP): requirements.txt tests/js/package.json tests/js/package-lock.json
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	@# Browser tests drive Debian's Chromium (never a downloaded browser).
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "Chromium is not installed (apt-get install chromium): browser tests will be skipped"
 	touch $(STAMP)
 
 run: install
