@@ -4,7 +4,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chargers.models import Charger, Connector, DataTransfer, DiagnosticsStatus, FirmwareStatus, StatusNotification
+from chargers.models import (
+    Charger,
+    Connector,
+    DataTransfer,
+    DiagnosticsStatus,
+    FirmwareStatus,
+    MeterValue,
+    StatusNotification,
+    Transaction,
+)
 from tests.conftest import start_server
 from tests.ocpp_rpc import strict_charger
 
@@ -174,3 +183,78 @@ def test_it_keeps_diagnostics_status_notifications_as_history(cp, charger):
 
     history = DiagnosticsStatus.objects.filter(charger=charger)
     assert [s.status for s in history] == ["Uploaded", "Uploading", "UploadFailed", "Uploading"]
+
+
+def test_it_stores_every_sampled_value_with_its_attributes(cp, charger):
+    cp.call(
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "meterValue": [
+                {
+                    "timestamp": "2026-03-01T10:00:00Z",
+                    "sampledValue": [
+                        {
+                            "value": "230.1",
+                            "measurand": "Voltage",
+                            "unit": "V",
+                            "phase": "L1-N",
+                            "context": "Sample.Clock",
+                            "location": "Inlet",
+                            "format": "Raw",
+                        },
+                        {"value": "12345"},
+                    ],
+                },
+                {
+                    "timestamp": "2026-03-01T10:01:00+01:00",
+                    "sampledValue": [{"value": "9.5", "unit": "kW", "measurand": "Power.Active.Import"}],
+                },
+            ],
+        },
+    )
+
+    voltage, energy, power = MeterValue.objects.filter(charger=charger).order_by("id")
+    assert (voltage.value, voltage.numeric, voltage.measurand, voltage.unit) == ("230.1", 230.1, "Voltage", "V")
+    assert (voltage.phase, voltage.context, voltage.location, voltage.format) == (
+        "L1-N",
+        "Sample.Clock",
+        "Inlet",
+        "Raw",
+    )
+    assert voltage.timestamp == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
+    assert (energy.measurand, energy.value, energy.numeric) == ("Energy.Active.Import.Register", "12345", 12345.0)
+    assert (power.measurand, power.unit) == ("Power.Active.Import", "kW")
+    assert power.timestamp == datetime(2026, 3, 1, 9, 1, tzinfo=UTC)
+    assert {v.connector_id for v in (voltage, energy, power)} == {1}
+    assert all(v.transaction is None and v.reported_transaction_id == "" for v in (voltage, energy, power))
+
+
+def test_it_links_meter_values_to_the_session_they_name(cp, charger, acme):
+    tx = cp.call(
+        "StartTransaction", {"connectorId": 1, "idTag": "ANY", "meterStart": 0, "timestamp": "2026-03-01T10:00:00Z"}
+    )["transactionId"]
+    sample = [{"timestamp": "2026-03-01T10:15:00Z", "sampledValue": [{"value": "2500", "context": "Sample.Periodic"}]}]
+    cp.call("MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": sample})
+    cp.call("MeterValues", {"connectorId": 1, "transactionId": 424242, "meterValue": sample})
+
+    linked, orphan = MeterValue.objects.filter(charger=charger).order_by("id")
+    assert linked.transaction == Transaction.objects.get(ocpp_id=str(tx))
+    assert linked.reported_transaction_id == str(tx)
+    # A session we do not know: kept, with what the charger said, for an operator to match.
+    assert orphan.transaction is None and orphan.reported_transaction_id == "424242"
+
+
+def test_it_stores_a_signed_meter_value_of_any_length(cp, charger):
+    signed = "OCMF|" + "A" * 3500  # OCPP 1.6 sets no length limit on a sampled value
+    cp.call(
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "meterValue": [
+                {"timestamp": "2026-03-01T10:00:00Z", "sampledValue": [{"value": signed, "format": "SignedData"}]}
+            ],
+        },
+    )
+    stored = MeterValue.objects.get(charger=charger)
+    assert (stored.value, stored.format, stored.numeric) == (signed, "SignedData", None)
