@@ -4,6 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -137,6 +139,8 @@ class IdTag(models.Model):
         ordering = ["id_tag"]
         verbose_name = "id tag"
         constraints = [models.UniqueConstraint(fields=["organisation", "id_tag"], name="id_tag_unique")]
+        # Chargers present id tags in either case (CiString20); lookups are case-insensitive.
+        indexes = [models.Index(F("organisation"), Upper("id_tag"), name="id_tag_ci")]
 
     def __str__(self) -> str:
         return self.id_tag
@@ -208,7 +212,7 @@ class MeterValue(models.Model):
     )
     reported_transaction_id = models.CharField(max_length=64, blank=True)
     timestamp = models.DateTimeField()
-    value = models.CharField(max_length=2500)
+    value = models.TextField(help_text="OCPP sets no length limit: signed meter values run to kilobytes.")
     numeric = models.FloatField(null=True, blank=True)
     measurand = models.CharField(max_length=60, default="Energy.Active.Import.Register")
     unit = models.CharField(max_length=20, blank=True)

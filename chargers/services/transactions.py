@@ -1,6 +1,6 @@
 """Charging sessions as chargers report them. Never reject in a way that makes a charger retry forever."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -31,9 +31,10 @@ def transaction_start(
     retried = Transaction.objects.filter(
         charger_id=charger_id, connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, start_time=timestamp
     ).first()
-    if retried is not None:
-        return StartOutcome(retried, IdTagDecision(status=retried.id_tag_status))
     decision = id_tag_decide(organisation_id=organisation_id, id_tag=id_tag)
+    if retried is not None:
+        # The same answer as the first time: the retried session itself must not make it ConcurrentTx.
+        return StartOutcome(retried, replace(decision, status=retried.id_tag_status))
     while True:
         ocpp_id = str(Transaction.new_ocpp_id())
         if Transaction.objects.filter(ocpp_id=ocpp_id).exists():
@@ -67,19 +68,20 @@ def transaction_stop(
     samples: list[Sample] = (),
     payload: dict | None = None,
 ) -> IdTagDecision | None:
-    """Close a session. An unknown transaction is kept as an UnmatchedStop for an operator."""
+    """Close a session. An unknown transaction is kept as an UnmatchedStop for an operator.
+
+    A retried stop (the charger missed our answer) changes nothing and stores nothing twice.
+    """
     with transaction.atomic():
         stopped = Transaction.objects.select_for_update().filter(charger_id=charger_id, ocpp_id=transaction_id).first()
+        first_report = True
         if stopped is None:
-            UnmatchedStop.objects.create(
-                charger_id=charger_id,
-                transaction_id=transaction_id,
-                id_tag=id_tag,
-                meter_stop=meter_stop,
-                timestamp=timestamp,
-                reason=reason,
-                payload=payload or {},
-            )
+            same = {"transaction_id": transaction_id, "meter_stop": meter_stop, "timestamp": timestamp}
+            first_report = not UnmatchedStop.objects.filter(charger_id=charger_id, **same).exists()
+            if first_report:
+                UnmatchedStop.objects.create(
+                    charger_id=charger_id, id_tag=id_tag, reason=reason, payload=payload or {}, **same
+                )
         elif stopped.stop_time is None:
             stopped.stop_time = timestamp
             stopped.meter_stop = meter_stop
@@ -88,7 +90,9 @@ def transaction_stop(
             stopped.energy_wh = max(meter_stop - stopped.meter_start, 0)
             stopped.last_message_at = timezone.now()
             stopped.save()
-        if samples:
+        else:
+            first_report = False
+        if samples and first_report:
             samples_record(
                 charger_id=charger_id,
                 connector_id=stopped.connector_id if stopped else 0,
@@ -98,4 +102,4 @@ def transaction_stop(
             )
     if not id_tag:
         return None
-    return id_tag_decide(organisation_id=organisation_id, id_tag=id_tag)
+    return id_tag_decide(organisation_id=organisation_id, id_tag=id_tag, starting=False)

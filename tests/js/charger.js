@@ -2,6 +2,8 @@
 // implementation independent of the product, driven by the test suite.
 //
 //   node charger.js <endpoint> <identity> <subprotocol> [password]
+//   node charger.js        (warm start: loads, then waits for a first stdin line
+//                           {"op":"connect","endpoint","identity","protocol","password"})
 //
 // Reads JSON lines on stdin, writes JSON lines on stdout:
 //   {"id":1,"op":"call","action":"Heartbeat","payload":{}}    -> {"id":1,"ok":true,"result":{...}}
@@ -16,7 +18,6 @@
 const readline = require('readline');
 const { RPCClient, createRPCError } = require('ocpp-rpc');
 
-const [endpoint, identity, protocol, password] = process.argv.slice(2);
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 
 // Sensible, schema-valid answers to every CSMS-initiated call; tests override with "respond".
@@ -44,33 +45,37 @@ const DEFAULTS = {
   },
 };
 
-const responders = new Map(Object.entries(DEFAULTS[protocol] || {}).map(([a, r]) => [a, { response: r }]));
-
-const client = new RPCClient({
-  endpoint,
-  identity,
-  protocols: [protocol],
-  strictMode: true,
-  password: password || null,
-  reconnect: false,
-  callTimeoutMs: 15000,
-});
-
-client.on('close', ({ code }) => { out({ event: 'close', code }); process.exit(0); });
-client.on('message', ({ message, outbound }) => { if (!outbound) out({ event: 'rawIn', message: String(message) }); });
-client.on('strictValidationFailure', ({ error, messageId, method, params }) =>
-  out({ event: 'strictValidationFailure', method, messageId, code: error && error.rpcErrorCode, message: error && error.message }));
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let responders;
+let client;
 
-client.handle(async ({ method, params, messageId }) => {
-  out({ event: 'call', action: method, payload: params, messageId });
-  const responder = responders.get(method);
-  if (!responder) throw createRPCError('NotImplemented', `${method} is not handled by this test charger`);
-  if (responder.delayMs) await sleep(responder.delayMs);
-  if (responder.error) throw createRPCError(responder.error.code, responder.error.message || '');
-  return responder.response;
-});
+function open({ endpoint, identity, protocol, password }) {
+  responders = new Map(Object.entries(DEFAULTS[protocol] || {}).map(([a, r]) => [a, { response: r }]));
+
+  client = new RPCClient({
+    endpoint,
+    identity,
+    protocols: [protocol],
+    strictMode: true,
+    password: password || null,
+    reconnect: false,
+    callTimeoutMs: 15000,
+  });
+
+  client.on('close', ({ code }) => { out({ event: 'close', code }); process.exit(0); });
+  client.on('message', ({ message, outbound }) => { if (!outbound) out({ event: 'rawIn', message: String(message) }); });
+  client.on('strictValidationFailure', ({ error, messageId, method, params }) =>
+    out({ event: 'strictValidationFailure', method, messageId, code: error && error.rpcErrorCode, message: error && error.message }));
+
+  client.handle(async ({ method, params, messageId }) => {
+    out({ event: 'call', action: method, payload: params, messageId });
+    const responder = responders.get(method);
+    if (!responder) throw createRPCError('NotImplemented', `${method} is not handled by this test charger`);
+    if (responder.delayMs) await sleep(responder.delayMs);
+    if (responder.error) throw createRPCError(responder.error.code, responder.error.message || '');
+    return responder.response;
+  });
+}
 
 async function run(cmd) {
   switch (cmd.op) {
@@ -90,7 +95,8 @@ async function run(cmd) {
   }
 }
 
-async function main() {
+async function main(rl, args) {
+  open(args);
   try {
     await client.connect();
   } catch (err) {
@@ -98,7 +104,6 @@ async function main() {
     process.exit(3);
   }
   out({ event: 'open', protocol: client.protocol });
-  const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', async (line) => {
     if (!line.trim()) return;
     const cmd = JSON.parse(line);
@@ -111,4 +116,12 @@ async function main() {
   rl.on('close', () => client.close({ code: 1000 }).finally(() => process.exit(0)));
 }
 
-main();
+const rl = readline.createInterface({ input: process.stdin });
+const argv = process.argv.slice(2);
+if (argv.length) {
+  const [endpoint, identity, protocol, password] = argv;
+  main(rl, { endpoint, identity, protocol, password });
+} else {
+  rl.once('line', (line) => main(rl, JSON.parse(line)));
+  rl.once('close', () => { if (!client) process.exit(0); });
+}
