@@ -89,7 +89,9 @@ class Connector(models.Model):
     error_code = models.CharField(max_length=50, blank=True)
     info = models.CharField(max_length=50, blank=True)
     vendor_error_code = models.CharField(max_length=50, blank=True)
-    status_at = models.DateTimeField(null=True, blank=True, help_text="When the charger says the status began.")
+    status_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the charger says the status began (its own clock)."
+    )
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -20,7 +20,10 @@ class PayloadValueError(ValueError):
 
 
 def timestamp(value: str) -> datetime:
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but impossible, such as February 30th
+        parsed = None
     if parsed is None:
         raise PayloadValueError(f"{value!r} is not an ISO 8601 date-time")
     return make_aware(parsed, UTC) if is_naive(parsed) else parsed

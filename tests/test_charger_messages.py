@@ -1,5 +1,6 @@
 """What a charger reports outside sessions, sent by ocpp-rpc in strict mode and read back from the database."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -259,3 +260,30 @@ def test_it_stores_a_signed_meter_value_of_any_length(cp, charger):
     )
     stored = MeterValue.objects.get(charger=charger)
     assert (stored.value, stored.format, stored.numeric) == (signed, "SignedData", None)
+
+
+def test_a_late_status_notification_goes_to_history_without_overwriting_a_newer_one(cp, charger):
+    newer = {"connectorId": 1, "status": "Charging", "errorCode": "NoError", "timestamp": "2026-03-01T10:05:00Z"}
+    older = {"connectorId": 1, "status": "Preparing", "errorCode": "NoError", "timestamp": "2026-03-01T10:00:00Z"}
+    cp.call("StatusNotification", newer)
+    cp.call("StatusNotification", older)
+
+    connector = Connector.objects.get(charger=charger, connector_id=1)
+    assert (connector.status, connector.status_at) == ("Charging", datetime(2026, 3, 1, 10, 5, tzinfo=UTC))
+    assert StatusNotification.objects.filter(charger=charger, connector_id=1).count() == 2
+
+
+def test_a_status_notification_without_a_timestamp_always_becomes_current(cp, charger):
+    cp.call(
+        "StatusNotification",
+        {"connectorId": 1, "status": "Charging", "errorCode": "NoError", "timestamp": "2099-01-01T00:00:00Z"},
+    )
+    cp.call("StatusNotification", {"connectorId": 1, "status": "Available", "errorCode": "NoError"})
+
+    assert Connector.objects.get(charger=charger, connector_id=1).status == "Available"
+
+
+def test_an_impossible_date_is_a_property_constraint_violation(cp):
+    frame = {"connectorId": 1, "status": "Available", "errorCode": "NoError", "timestamp": "2026-02-30T00:00:00Z"}
+    cp.raw(json.dumps([2, "feb-30", "StatusNotification", frame]))
+    assert cp.raw_answer("feb-30")[:3] == [4, "feb-30", "PropertyConstraintViolation"]

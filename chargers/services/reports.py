@@ -71,21 +71,23 @@ def status_record(
             timestamp=timestamp,
             received_at=now,
         )
-        Connector.objects.update_or_create(
-            charger_id=charger_id,
-            connector_id=connector_id,
-            defaults={
-                "status": status,
-                "error_code": error_code,
-                "info": info,
-                "vendor_error_code": vendor_error_code,
-                "status_at": timestamp or now,
-                "updated_at": now,
-            },
+        connector, created = Connector.objects.select_for_update().get_or_create(
+            charger_id=charger_id, connector_id=connector_id
         )
+        if not created and _is_older(timestamp, connector.status_at):
+            # A notification the charger queued and delivered late: history only.
+            return
+        connector.status, connector.error_code, connector.info = status, error_code, info
+        connector.vendor_error_code, connector.status_at, connector.updated_at = vendor_error_code, timestamp, now
+        connector.save()
     events.connector_status_changed(
         charger_id=charger_id, connector_id=connector_id, status=status, error_code=error_code, info=info, at=now
     )
+
+
+def _is_older(reported: datetime | None, current: datetime | None) -> bool:
+    """Only the charger's own clock orders its notifications; receive times say nothing about it."""
+    return reported is not None and current is not None and reported < current
 
 
 def meter_values_record(
