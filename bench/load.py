@@ -507,12 +507,15 @@ def register(prefix: str, org: str, count: int) -> None:
     from chargers.models import Charger, IdTag
     from chargers.services.registry import charger_register, organisation_get_or_create
 
+    from django.db import transaction
+
     organisation = organisation_get_or_create(name=org)
     wanted = {charge_box_id(prefix, n): n for n in range(count)}
     existing = set(Charger.objects.filter(charge_box_id__in=list(wanted)).values_list("charge_box_id", flat=True))
     started = time.time()
-    for cbid in wanted.keys() - existing:
-        charger_register(organisation=organisation, charge_box_id=cbid)
+    with transaction.atomic():  # one commit, not one per charger
+        for cbid in sorted(wanted.keys() - existing):
+            charger_register(organisation=organisation, charge_box_id=cbid)
     IdTag.objects.bulk_create(
         [IdTag(organisation=organisation, id_tag=id_tag_of(prefix, n)) for n in range(count)],
         ignore_conflicts=True,
