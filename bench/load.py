@@ -723,6 +723,7 @@ def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, onl
         "ramp_s": args.ramp,
         "procs": args.procs,
         "loadavg_before": LOADAVG_BEFORE,
+        "nice": os.nice(0),
         "held": s["held"],
         "online_in_database": online_db,
         "sustained_msgs_per_s": round(s["acked_steady"] / args.duration, 1),

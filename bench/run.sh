@@ -9,9 +9,12 @@
 # $BENCH_PG_NAME (default csms_bench) on $BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 # --two-procs (with --api-rate) runs two daphne processes on Redis (DB $BENCH_REDIS_DB,
 # default 10): chargers on the first, API commands sent through the second.
+# BENCH_NICE=-10 runs the servers and the generator at that priority (as root), for a
+# machine that other work shares; the figures say so (loadavg_before in each result).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+NICE=(nice -n "${BENCH_NICE:-0}")
 POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1
 OUT=var/bench-results.jsonl
 EXTRA=()
@@ -65,12 +68,12 @@ LOAD=(--chargers "$CHARGERS" --rate "$RATE" --duration "$DURATION" --procs "$PRO
 RUN_ID=$(date +%s)
 
 # daphne as `make run` starts it (default verbosity: access log on stdout).
-.venv/bin/daphne -b 127.0.0.1 -p "$PORT" csms.asgi:application > "var/bench-daphne-$PORT.log" 2>&1 &
+"${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT" csms.asgi:application > "var/bench-daphne-$PORT.log" 2>&1 &
 SERVER=$!; PIDS+=($SERVER)
 SERVERS=(--server-pid "$SERVER")
 API=()
 if [[ $TWO == 1 ]]; then
-  .venv/bin/daphne -b 127.0.0.1 -p "$PORT2" csms.asgi:application > "var/bench-daphne-$PORT2.log" 2>&1 &
+  "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT2" csms.asgi:application > "var/bench-daphne-$PORT2.log" 2>&1 &
   PIDS+=($!); SERVERS+=(--server-pid "$!"); API=(--api-url "http://127.0.0.1:$PORT2")
   wait_port "$PORT2"
 fi
@@ -78,15 +81,15 @@ if [[ $API_RATE != 0 ]]; then API+=(--api-rate "$API_RATE"); fi
 wait_port "$PORT"
 LABEL="product-$DB_LABEL"
 if [[ $TWO == 1 ]]; then LABEL+="-2procs-redis"; fi
-$PY bench/load.py --url "ws://127.0.0.1:$PORT/ocpp" --register --verify --label "$LABEL" \
+"${NICE[@]}" $PY bench/load.py --url "ws://127.0.0.1:$PORT/ocpp" --register --verify --label "$LABEL" \
   --run-id "$RUN_ID" "${SERVERS[@]}" "${API[@]}" "${LOAD[@]}"
 cleanup; PIDS=()
 
 if [[ $BARE == 1 ]]; then
-  $PY bench/bare_server.py --port "$BARE_PORT" > var/bench-bare.log 2>&1 &
+  "${NICE[@]}" $PY bench/bare_server.py --port "$BARE_PORT" > var/bench-bare.log 2>&1 &
   BARE_PID=$!; PIDS+=($BARE_PID)
   wait_port "$BARE_PORT"
-  $PY bench/load.py --url "ws://127.0.0.1:$BARE_PORT/ocpp" --label bare --run-id "$RUN_ID" --server-pid "$BARE_PID" \
+  "${NICE[@]}" $PY bench/load.py --url "ws://127.0.0.1:$BARE_PORT/ocpp" --label bare --run-id "$RUN_ID" --server-pid "$BARE_PID" \
     "${LOAD[@]}"
   cleanup; PIDS=()
 fi
