@@ -575,16 +575,17 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
-    return pids
+def database_backend_pids() -> list[int]:
+    """PostgreSQL backends connected to our database (the server's connections among them)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds(pid) for pid in pids}
 
 
 # ---------------------------------------------------------------------------
@@ -688,15 +689,16 @@ def main(argv=None):
         process.start()
         workers.append((process, parent))
     pids = args.server_pid
-    pg = postgres_pids() if args.verify and "postgres" in os.environ.get("DATABASE_URL", "") else []
+    postgres = args.verify and os.environ.get("DATABASE_URL", "").startswith("postgres")
     time.sleep(max(t0 - time.time() - 0.2, 0))
     rss_before = sum(rss_kb(p) for p in pids)
     time.sleep(max(t_steady - time.time(), 0))
     cpu_start = sum(cpu_seconds(p) for p in pids)
-    pg_start = sum(cpu_seconds(p) for p in postgres_pids()) if pg else 0.0
+    pg_start = cpu_by_pid(database_backend_pids()) if postgres else {}
     time.sleep(max(t_end - time.time(), 0))
     cpu_server = sum(cpu_seconds(p) for p in pids) - cpu_start
-    pg_cpu = (sum(cpu_seconds(p) for p in postgres_pids()) - pg_start) if pg else None
+    pg_end = cpu_by_pid(list(pg_start)) if postgres else {}
+    pg_cpu = sum(pg_end[p] - pg_start[p] for p in pg_start if pg_end[p] > 0) if postgres else None
     rss_after = sum(rss_kb(p) for p in pids)
     parts = [parent.recv() for _, parent in workers]
     online_db = online_in_database(args.prefix) if args.verify else None

@@ -11,10 +11,13 @@
 # default 10): chargers on the first, API commands sent through the second.
 # BENCH_NICE=-10 runs the servers and the generator at that priority (as root), for a
 # machine that other work shares; the figures say so (loadavg_before in each result).
+# With autogroup scheduling, nice alone only ranks processes inside one session, so the
+# session's autogroup gets the same nice (run it under `setsid` to confine that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
+if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
 POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1
 OUT=var/bench-results.jsonl
 EXTRA=()
