@@ -36,7 +36,7 @@ import resource
 import statistics
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -126,6 +126,7 @@ class Worker:
         self.cfg = cfg
         self.chargers = [Charger(n, cfg["prefix"]) for n in numbers]
         self.stats = Stats()
+        self.idle: deque[Charger] = deque()  # connected chargers with no call outstanding, oldest first
         self.tasks: set[asyncio.Task] = set()
         self.steady_from = self.steady_to = 0.0
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -169,6 +170,7 @@ class Worker:
             if not c.alive or not await self.send(c, step, boot=True):
                 break
         c.busy = False
+        self.idle.append(c)
 
     async def read(self, c: Charger):
         try:
@@ -307,6 +309,7 @@ class Worker:
             await self.send(c, step)
         finally:
             c.busy = False
+            self.idle.append(c)
 
     # -- the run
 
@@ -323,21 +326,20 @@ class Worker:
         self.steady_from, self.steady_to = self.at(cfg["t_steady"]), self.at(cfg["t_end"])
         if cfg["api_rate"] > 0:
             self.spawn(self.api_load())
-        # Steady: a fixed rate of messages, round-robin over the idle chargers.
-        rate, issued, index = cfg["rate"], 0, 0
+        # Steady: a fixed rate of messages, each to the charger idle the longest.
+        rate, issued = cfg["rate"], 0
         while self.loop.time() < self.steady_to:
             due = int((self.loop.time() - self.steady_from) * rate) - issued
             for _ in range(max(due, 0)):
                 issued += 1
-                for _probe in range(n):
-                    c = self.chargers[index]
-                    index = (index + 1) % n
-                    if c.alive and not c.busy:
-                        c.busy = True
-                        self.spawn(self.next_message(c))
-                        break
-                else:
+                while self.idle and not self.idle[0].alive:
+                    self.idle.popleft()
+                if not self.idle:
                     self.stats.missed += 1
+                    continue
+                c = self.idle.popleft()
+                c.busy = True
+                self.spawn(self.next_message(c))
             await asyncio.sleep(0.005)
         cpu_steady = time.process_time() - cpu_steady_start
         # Drain: let outstanding calls finish (bounded by the call timeout).
@@ -576,12 +578,20 @@ def cpu_seconds(pid: int) -> float:
 
 
 def database_backend_pids() -> list[int]:
-    """PostgreSQL backends connected to our database (the server's connections among them)."""
+    """PostgreSQL backends serving our database, found by their process title (postgres may
+    report its pids in another namespace, so pg_stat_activity's pids are no use here)."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-        return [row[0] for row in cursor.fetchall()]
+    marker = f" {connection.settings_dict['NAME']} "
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
 
 
 def cpu_by_pid(pids: list[int]) -> dict[int, float]:
