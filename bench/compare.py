@@ -1,6 +1,6 @@
 """Print benchmark results (the JSON lines of bench/load.py) side by side.
 
-    python bench/compare.py var/bench-results.jsonl [--run-id ID] [--last N]
+python bench/compare.py var/bench-results.jsonl [--run-id ID] [--last N]
 """
 
 import argparse

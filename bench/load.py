@@ -199,23 +199,31 @@ class Worker:
         """(action, payload, sampled values carried) for the charger's next step."""
         connector = 1
         if step == "BootNotification":
-            return step, {
-                "chargePointVendor": "BenchVendor",
-                "chargePointModel": "BenchModel",
-                "chargePointSerialNumber": c.cbid,
-                "firmwareVersion": "1.0.0",
-                "meterType": "BenchMeter",
-            }, 0
+            return (
+                step,
+                {
+                    "chargePointVendor": "BenchVendor",
+                    "chargePointModel": "BenchModel",
+                    "chargePointSerialNumber": c.cbid,
+                    "firmwareVersion": "1.0.0",
+                    "meterType": "BenchMeter",
+                },
+                0,
+            )
         if step.startswith("StatusNotification"):
             status = step.split(":")[1]
             if status == "Available0":
                 status, connector = "Available", 0
-            return "StatusNotification", {
-                "connectorId": connector,
-                "errorCode": "NoError",
-                "status": status,
-                "timestamp": now_iso(),
-            }, 0
+            return (
+                "StatusNotification",
+                {
+                    "connectorId": connector,
+                    "errorCode": "NoError",
+                    "status": status,
+                    "timestamp": now_iso(),
+                },
+                0,
+            )
         if step == "Heartbeat":
             return step, {}, 0
         if step == "Authorize":
@@ -230,14 +238,18 @@ class Worker:
             return step, payload, SAMPLES_PER_METER_VALUE
         if step == "StopTransaction":
             c.meter += random.randint(50, 500)
-            return step, {
-                "transactionId": c.tx,
-                "idTag": c.tag,
-                "meterStop": c.meter,
-                "timestamp": now_iso(),
-                "reason": "Local",
-                "transactionData": [self.reading(c)],
-            }, SAMPLES_PER_METER_VALUE
+            return (
+                step,
+                {
+                    "transactionId": c.tx,
+                    "idTag": c.tag,
+                    "meterStop": c.meter,
+                    "timestamp": now_iso(),
+                    "reason": "Local",
+                    "transactionData": [self.reading(c)],
+                },
+                SAMPLES_PER_METER_VALUE,
+            )
         raise ValueError(step)
 
     def reading(self, c: Charger) -> dict:
@@ -506,10 +518,10 @@ def django_setup():
 def register(prefix: str, org: str, count: int) -> None:
     """Register the chargers and one id tag each, through the product's services."""
     django_setup()
+    from django.db import transaction
+
     from chargers.models import Charger, IdTag
     from chargers.services.registry import charger_register, organisation_get_or_create
-
-    from django.db import transaction
 
     organisation = organisation_get_or_create(name=org)
     wanted = {charge_box_id(prefix, n): n for n in range(count)}
@@ -522,7 +534,8 @@ def register(prefix: str, org: str, count: int) -> None:
         [IdTag(organisation=organisation, id_tag=id_tag_of(prefix, n)) for n in range(count)],
         ignore_conflicts=True,
     )
-    print(f"registered {len(wanted) - len(existing)} chargers ({len(existing)} already) in {time.time() - started:.1f}s")
+    took = time.time() - started
+    print(f"registered {len(wanted) - len(existing)} chargers ({len(existing)} already) in {took:.1f}s")
 
 
 def create_api_key(org: str) -> str:
@@ -803,30 +816,46 @@ def print_summary(r: dict):
     e = r["errors"]
     srv = r["server"]
     print(f"== {r['label'] or r['url']}: {r['chargers']} chargers, {r['target_rate']:g} msg/s for {r['duration_s']:g}s")
-    print(f"connections held      {r['held']} / {r['chargers']}"
-          + (f" (online in database: {r['online_in_database']})" if r["online_in_database"] is not None else ""))
+    print(
+        f"connections held      {r['held']} / {r['chargers']}"
+        + (f" (online in database: {r['online_in_database']})" if r["online_in_database"] is not None else "")
+    )
     print(f"sustained             {r['sustained_msgs_per_s']} msg/s  ({r['acked']} answered of {r['sent']} sent)")
-    print(f"charger call latency  p50 {lat.get('p50')} ms  p95 {lat.get('p95')} ms  p99 {lat.get('p99')} ms  "
-          f"max {lat.get('max')} ms  (n={lat['n']})")
+    print(
+        f"charger call latency  p50 {lat.get('p50')} ms  p95 {lat.get('p95')} ms  p99 {lat.get('p99')} ms  "
+        f"max {lat.get('max')} ms  (n={lat['n']})"
+    )
     for action, p in r["latency_by_action_ms"].items():
         print(f"    {action:<20} p50 {p.get('p50'):>7} p99 {p.get('p99'):>7} max {p.get('max'):>7}  n={p['n']}")
     b, h = r["boot_latency_ms"], r["handshake_ms"]
-    print(f"ramp                  handshake p50 {h.get('p50')} p99 {h.get('p99')} ms; "
-          f"boot calls p50 {b.get('p50')} p99 {b.get('p99')} ms")
-    print(f"errors                CALLERROR {e['callerrors']} {e['callerror_codes'] or ''} timeouts {e['timeouts']} "
-          f"refused {e['refused']} dropped {e['dropped']} missed {e['missed']}")
+    print(
+        f"ramp                  handshake p50 {h.get('p50')} p99 {h.get('p99')} ms; "
+        f"boot calls p50 {b.get('p50')} p99 {b.get('p99')} ms"
+    )
+    print(
+        f"errors                CALLERROR {e['callerrors']} {e['callerror_codes'] or ''} timeouts {e['timeouts']} "
+        f"refused {e['refused']} dropped {e['dropped']} missed {e['missed']}"
+    )
     per = srv["rss_kb_per_connection"]
-    print(f"server                RSS {srv['rss_mb']} MB (before {srv['rss_mb_before']} MB, {per} kB/connection), "
-          f"CPU {srv['cpu_percent_steady']}%" + (f", postgres CPU {srv['postgres_cpu_percent_steady']}%"
-                                                  if srv["postgres_cpu_percent_steady"] is not None else ""))
+    print(
+        f"server                RSS {srv['rss_mb']} MB (before {srv['rss_mb_before']} MB, {per} kB/connection), "
+        f"CPU {srv['cpu_percent_steady']}%"
+        + (
+            f", postgres CPU {srv['postgres_cpu_percent_steady']}%"
+            if srv["postgres_cpu_percent_steady"] is not None
+            else ""
+        )
+    )
     g = r["generator"]
     print(f"generator             CPU {g['cpu_percent_steady']}% in steady phase, max RSS {g['max_rss_mb']} MB")
     if "api" in r:
         a = r["api"]
-        print(f"API commands          {a['rate']:g}/s via {a['url']}: p50 {a['latency_ms'].get('p50')} ms "
-              f"p99 {a['latency_ms'].get('p99')} ms max {a['latency_ms'].get('max')} ms (n={a['latency_ms']['n']}); "
-              f"status {a['status']}; missed {a['missed']}; charger answer (server-measured) "
-              f"p50 {a['charger_answer_ms'].get('p50')} p99 {a['charger_answer_ms'].get('p99')} ms")
+        print(
+            f"API commands          {a['rate']:g}/s via {a['url']}: p50 {a['latency_ms'].get('p50')} ms "
+            f"p99 {a['latency_ms'].get('p99')} ms max {a['latency_ms'].get('max')} ms (n={a['latency_ms']['n']}); "
+            f"status {a['status']}; missed {a['missed']}; charger answer (server-measured) "
+            f"p50 {a['charger_answer_ms'].get('p50')} p99 {a['charger_answer_ms'].get('p99')} ms"
+        )
     if "persisted" in r:
         p = r["persisted"]
         print(f"persisted             {'OK' if p['ok'] else 'MISSING ROWS'}: " + ", ".join(
