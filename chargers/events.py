@@ -7,7 +7,9 @@ best effort: it never raises into the OCPP path, and a full channel drops the ev
 (the dashboard also refreshes its figures from the database).
 """
 
+import asyncio
 import logging
+import threading
 import time
 
 from asgiref.sync import async_to_sync
@@ -24,6 +26,14 @@ FLEET_GROUP = "fleet"
 # A charger's organisation and chargeBoxId, kept briefly so that an event costs no query.
 IDENTITY_TTL = 60.0
 _identities: dict[int, tuple[float, int, str]] = {}
+# The event loop of the server process, for threads that do charger frames' database
+# work: they hand events to it and go on, instead of waiting for the send.
+_delivery = threading.local()
+
+
+def deliver_on(loop: asyncio.AbstractEventLoop) -> None:
+    """Publish this thread's events on `loop` without waiting for them."""
+    _delivery.loop = loop
 
 
 def organisation_group(organisation_id: int) -> str:
@@ -60,8 +70,12 @@ def _publish(organisation_id: int, event: dict) -> None:
             except ChannelFull:
                 log.warning("fleet event dropped for %s: channel full", group)
 
+    loop = getattr(_delivery, "loop", None)
     try:
-        async_to_sync(send_both)()
+        if loop is not None:
+            asyncio.run_coroutine_threadsafe(send_both(), loop)
+        else:
+            async_to_sync(send_both)()
     except Exception:
         log.exception("could not publish fleet event %s", event.get("kind"))
 

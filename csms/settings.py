@@ -162,6 +162,9 @@ CSMS_COMMAND_RATE_LIMIT = env_float("CSMS_COMMAND_RATE_LIMIT", 10.0)
 CSMS_HEARTBEAT_INTERVAL = int(env_float("CSMS_HEARTBEAT_INTERVAL", 300))
 CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
 CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
+# Worker threads per server process that commit charger frames in batches (ocpp_ws/group_commit.py).
+# SQLite has one writer at a time, so more than one worker only adds lock waits.
+CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
 # {"vendorId": "dotted.path.to.handler"}: DataTransfer from chargers for these vendors
 # is answered by the handler; every other vendor gets UnknownVendorId.

@@ -11,7 +11,7 @@ import binascii
 import logging
 import time
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -19,6 +19,7 @@ from chargers.services import presence
 from commands import outcomes
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
+from ocpp_ws.group_commit import GroupCommit
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import negotiate
 
@@ -32,16 +33,14 @@ CLOSE_REMOVED = 4002
 CLOSE_TOO_BIG = 1009
 
 
-def _run_action(handler, session: Session, payload: dict, touch: bool) -> dict:
+def run_action(*, handler, session: Session, payload: dict, touch: bool) -> dict:
     response = handler(session, payload)
     if touch:
         presence.charger_seen(charger_id=session.charger_id)
     return response
 
 
-run_action = database_sync_to_async(_run_action)
-charger_admit = database_sync_to_async(presence.charger_admit)
-charger_disconnected = database_sync_to_async(presence.charger_disconnected)
+frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)
 
 
 def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) -> str | None:
@@ -63,6 +62,14 @@ def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) 
 class ChargerConsumer(AsyncWebsocketConsumer):
     session: Session | None = None
 
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every message, a thread hop
+        # per frame; this consumer's database work runs on frames_db, which keeps its own.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         self.charge_box_id = self.scope["url_route"]["kwargs"]["charge_box_id"]
         self.version = negotiate(self.scope.get("subprotocols") or [])
@@ -71,7 +78,8 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.info("refused %s: no supported subprotocol in %s", self.charge_box_id, self.scope.get("subprotocols"))
             await self.close()
             return
-        admission = await charger_admit(
+        admission = await frames_db.run(
+            presence.charger_admit,
             charge_box_id=self.charge_box_id,
             password=basic_auth_password(self.scope.get("headers", []), self.charge_box_id),
             channel_name=self.channel_name,
@@ -108,7 +116,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(ConnectionError("charger disconnected"))
-        await charger_disconnected(charger_id=self.session.charger_id, channel_name=self.channel_name)
+        await frames_db.run(
+            presence.charger_disconnected, charger_id=self.session.charger_id, channel_name=self.channel_name
+        )
         log.info("disconnected %s (code %s)", self.charge_box_id, code)
 
     def check_silence(self):
@@ -157,7 +167,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         now = self.loop.time()
         touch = now - self.last_presence_write >= PRESENCE_WRITE_INTERVAL
         try:
-            response = await run_action(handler, self.session, frame.payload, touch)
+            response = await frames_db.run(
+                run_action, handler=handler, session=self.session, payload=frame.payload, touch=touch
+            )
         except PayloadValueError as error:
             return framing.call_error(frame.unique_id, "PropertyConstraintViolation", str(error))
         except Exception:

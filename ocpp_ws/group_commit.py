@@ -1,0 +1,94 @@
+"""Charger frames' database work: worker threads that commit many frames at once.
+
+A fleet sends a steady trickle of small writes. Committing each on its own makes
+every frame wait for a disk flush, one after another; here each worker takes every
+frame queued at that moment and runs them in one transaction (one flush), so
+batches grow with the load and cost nothing when the fleet is quiet. A frame is
+answered only after its transaction has committed, so nothing is acknowledged to a
+charger that is not stored. If one frame of a batch fails, the batch is rolled back
+and its frames are run again one by one, so that only the faulty one fails.
+
+Workers keep their database connection; it is replaced after an error or once it
+is older than the connection's CONN_MAX_AGE.
+"""
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections, transaction
+
+from chargers import events
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 200
+
+
+class GroupCommit:
+    def __init__(self, *, workers: int, max_batch: int = MAX_BATCH):
+        self.workers = workers
+        self.max_batch = max_batch
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.started_for: asyncio.AbstractEventLoop | None = None
+        self.start_lock = threading.Lock()
+
+    async def run(self, function: Callable[..., Any], /, **kwargs) -> Any:
+        """Run `function(**kwargs)` in a transaction on a worker; its result once committed."""
+        loop = asyncio.get_running_loop()
+        if self.started_for is not loop:
+            self._start(loop)
+        future = loop.create_future()
+        self.jobs.put((function, kwargs, future))
+        return await future
+
+    def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        with self.start_lock:
+            if self.started_for is loop:
+                return
+            for number in range(self.workers):
+                threading.Thread(target=self._work, args=(loop,), name=f"ocpp-db-{number}", daemon=True).start()
+            self.started_for = loop
+
+    def _work(self, loop: asyncio.AbstractEventLoop) -> None:
+        events.deliver_on(loop)
+        while True:
+            batch = [self.jobs.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self.jobs.get_nowait())
+                except queue.Empty:
+                    break
+            outcomes = self._run_batch(batch)
+            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+
+    def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
+        if len(batch) > 1:
+            try:
+                with transaction.atomic():
+                    return [(True, function(**kwargs)) for function, kwargs, _ in batch]
+            except Exception:
+                log.info("a batch of %d failed; running its frames one by one", len(batch))
+        outcomes = []
+        for function, kwargs, _ in batch:
+            try:
+                with transaction.atomic():
+                    outcomes.append((True, function(**kwargs)))
+            except Exception as error:
+                outcomes.append((False, error))
+                # A broken connection (database restarted) is replaced on the next job.
+                close_old_connections()
+        return outcomes
+
+
+def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
+    if future.cancelled():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
