@@ -5,7 +5,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.bus import ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
+from commands.bus import ChargerError, ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
 
 
 class ApiError(exceptions.APIException):
@@ -25,6 +25,7 @@ COMMAND_FAILURES = {
     ChargerOffline: status.HTTP_422_UNPROCESSABLE_ENTITY,
     CommandTimeout: status.HTTP_408_REQUEST_TIMEOUT,
     RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    ChargerError: status.HTTP_502_BAD_GATEWAY,
 }
 
 CODES = [
