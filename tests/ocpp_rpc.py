@@ -85,9 +85,12 @@ class RpcCharger:
 
     def close(self) -> None:
         if self.process.poll() is None:
+            # The charger exits as soon as its socket is closed, before it could acknowledge the request.
             try:
-                self._request("close", timeout=5)
-            except Exception:
+                with self.lock:
+                    self.process.stdin.write(json.dumps({"id": next(self.ids), "op": "close"}) + "\n")
+                    self.process.stdin.flush()
+            except OSError:
                 pass
             try:
                 self.process.wait(5)
