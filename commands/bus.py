@@ -144,7 +144,9 @@ async def command_send(
     if not channel_name:
         raise ChargerOffline(f"{charger.charge_box_id} is not connected")
     layer = get_channel_layer()
-    reply_to = await layer.new_channel("command-reply")
+    # The layer's default prefix: channels-redis reads all of a process's own channels in one loop
+    # that listens on one prefix at a time, so a reply channel of another prefix waits for seconds.
+    reply_to = await layer.new_channel()
     started = time.monotonic()
     # A relative timeout, not a deadline: the consumer may run on a machine whose clock differs.
     await layer.send(

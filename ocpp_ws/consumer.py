@@ -204,6 +204,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def call(self, command_id: str, action: str, payload: dict, timeout: float) -> dict:
         """The charger's answer within `timeout` seconds, waiting for the slot included."""
+        recording = None
         try:
             async with asyncio.timeout(max(timeout, 0)):
                 async with self.call_slot:
@@ -212,18 +213,22 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                     future = self.loop.create_future()
                     self.pending[command_id] = future
                     try:
-                        await outcomes.record_sent(command_id=command_id)
                         sent_at = time.monotonic()
                         await self.send(framing.call(command_id, action, payload))
+                        # Written while the charger works on its answer: the CALL need not wait for the database.
+                        recording = self.loop.create_task(outcomes.record_sent(command_id=command_id))
                         frame = await future
                     finally:
                         self.pending.pop(command_id, None)
         except TimeoutError:
+            await self.recorded(recording)
             await outcomes.record_timeout(command_id=command_id)
             return {"outcome": "timeout"}
         except ConnectionError:
+            await self.recorded(recording)
             await outcomes.record_offline(command_id=command_id, disconnected=True)
             return {"outcome": "offline"}
+        await self.recorded(recording)
         latency_ms = int((time.monotonic() - sent_at) * 1000)
         if frame.kind == CALLERROR:
             await outcomes.record_error(
@@ -240,3 +245,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             }
         await outcomes.record_answer(command_id=command_id, response=frame.payload, latency_ms=latency_ms)
         return {"outcome": "answered", "response": frame.payload, "latency_ms": latency_ms}
+
+    @staticmethod
+    async def recorded(recording: asyncio.Task | None) -> None:
+        """Let sent_at be written before the outcome: record_sent only touches open commands."""
+        if recording is not None:
+            await asyncio.shield(recording)
