@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from chargers.models import Charger
 from commands.models import Command
@@ -128,6 +129,10 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
         status=Command.Status.PENDING if channel_name else Command.Status.OFFLINE,
         error_description="" if channel_name else "charger offline",
     )
+    if not connection.in_atomic_block:
+        # The caller now waits for the charger, up to the timeout. Under ASGI each request has a
+        # thread, hence a connection, of its own: holding it meanwhile exhausts PostgreSQL.
+        connection.close()
     return command, channel_name
 
 

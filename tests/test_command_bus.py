@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from django.db import connection
 
 from chargers.services.registry import charger_register
 from commands.models import Command
@@ -75,6 +76,15 @@ async def answer_every_call(cp: RawCharger, delay: float = 0.0, payload: dict | 
         call = await cp.recv(3600)
         if call[0] == 2:
             asyncio.get_running_loop().create_task(later(call))
+
+
+def database_connections() -> int | None:
+    """How many connections the test database has now (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
 
 
 def test_an_offline_charger_fails_at_once(http, charger):
@@ -262,3 +272,30 @@ def test_a_command_round_trip_adds_little_to_the_chargers_answer_time(bus_server
     with capsys.disabled():
         print(f"\nAPI command round trip, charger answering at once: p50 {p50:.0f} ms, p99 {p99:.0f} ms")
     assert p50 < 250
+
+
+@pytest.mark.postgres
+def test_commands_waiting_for_their_chargers_hold_no_database_connection(bus_server, http, acme):
+    if connection.vendor != "postgresql":
+        pytest.skip("counts PostgreSQL connections: runs on the PostgreSQL pass")
+    ids = [f"MUTE-{n:02d}" for n in range(30)]
+    for charge_box_id in ids:
+        charger_register(organisation=acme, charge_box_id=charge_box_id)
+
+    def all_waiting() -> bool:
+        return Command.objects.filter(status="sent").count() == len(ids)
+
+    async def scenario():
+        chargers = [await RawCharger.connect(bus_server.ws, charge_box_id) for charge_box_id in ids]
+        requests_ = [Timed(http, charge_box_id) for charge_box_id in ids]
+        while not await asyncio.to_thread(all_waiting):
+            await asyncio.sleep(0.02)
+        connections = await asyncio.to_thread(database_connections)
+        results = [await r.result() for r in requests_]
+        for cp in chargers:
+            await cp.close()
+        return connections, results
+
+    connections, results = asyncio.run(scenario())
+    assert [response.status_code for response, _ in results] == [408] * len(ids)
+    assert connections < 10  # 30 commands are waiting; the test process and the server's consumers use a few
