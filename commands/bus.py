@@ -14,13 +14,18 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from chargers.models import Charger
 from commands.models import Command
-from commands.outcomes import record_offline, record_timeout
+from commands.outcomes import record_timeout
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
-from ocpp_ws.versions import VERSIONS
+from ocpp_ws.versions import VERSIONS, Version
+
+# How much longer than the consumer's own timeout the caller waits, so that the
+# consumer's verdict (with its bookkeeping) wins when it is alive.
+REPLY_GRACE = 1.0
 
 
 class CommandFailed(Exception):
@@ -45,6 +50,12 @@ class RateLimited(CommandFailed):
     code = "rate_limited"
 
 
+class ChargerError(CommandFailed):
+    """The charger answered with a CALLERROR."""
+
+    code = "charger_error"
+
+
 @dataclass
 class Requester:
     """Who asked: recorded on the Command row."""
@@ -63,35 +74,49 @@ class CommandResult:
     response: dict = field(default_factory=dict)
     error_code: str = ""
     error_description: str = ""
-    latency_ms: int = 0
+    latency_ms: int = 0  # charger's answer time, as the consumer measured it
+    round_trip_ms: int = 0  # from the caller's send to the reply, across the channel layer
+
+
+def version_of(protocol: str) -> Version:
+    """The OCPP version a charger last spoke (1.6 for one that never connected)."""
+    return VERSIONS.get(protocol) or VERSIONS["ocpp1.6"]
 
 
 def payload_error(protocol: str, action: str, payload: dict) -> str | None:
     """Why `payload` is not a valid `action` request for the charger's OCPP version, or None."""
-    version = VERSIONS.get(protocol) or next(iter(VERSIONS.values()))
+    version = version_of(protocol)
     if action not in version.csms_actions:
         return f"{action} is not a CSMS-initiated OCPP {version.schema_version} action"
+    if not isinstance(payload, dict):
+        return "the payload must be a JSON object"
     error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
     return error.description if error else None
 
 
 def _rate_allowed(charger_id: int) -> bool:
-    """At most CSMS_COMMAND_RATE_LIMIT commands per second per charger, across processes."""
+    """At most CSMS_COMMAND_RATE_LIMIT commands per second per charger, across processes (shared cache)."""
     key = f"command-rate:{charger_id}:{int(time.time())}"
-    cache.add(key, 0, timeout=2)
-    return cache.incr(key) <= settings.CSMS_COMMAND_RATE_LIMIT
+    if cache.add(key, 1, timeout=2):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr: a new second began
+            cache.add(key, 1, timeout=2)
+            count = 1
+    return count <= settings.CSMS_COMMAND_RATE_LIMIT
 
 
-@database_sync_to_async
 def _command_create(charger: Charger, action: str, payload: dict, requester: Requester) -> tuple[Command, str]:
+    protocol, channel_name = Charger.objects.values_list("ocpp_protocol", "channel_name").get(pk=charger.pk)
+    error = payload_error(protocol, action, payload)
+    if error:
+        raise CommandInvalid(error)
     if not _rate_allowed(charger.pk):
         raise RateLimited(
             f"more than {settings.CSMS_COMMAND_RATE_LIMIT:g} commands per second to {charger.charge_box_id}"
         )
-    protocol, channel_name = Charger.objects.values_list("ocpp_protocol", "channel_name").get(pk=charger.pk)
-    error = payload_error(protocol or "ocpp1.6", action, payload)
-    if error:
-        raise CommandInvalid(error)
     command = Command.objects.create(
         organisation_id=charger.organisation_id,
         charger=charger,
@@ -101,7 +126,13 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
         requested_by=requester.description[:150],
         api_key_id=requester.api_key_id,
         user_id=requester.user_id,
+        status=Command.Status.PENDING if channel_name else Command.Status.OFFLINE,
+        error_description="" if channel_name else "charger offline",
     )
+    if not connection.in_atomic_block:
+        # The caller now waits for the charger, up to the timeout. Under ASGI each request has a
+        # thread, hence a connection, of its own: holding it meanwhile exhausts PostgreSQL.
+        connection.close()
     return command, channel_name
 
 
@@ -113,13 +144,16 @@ async def command_send(
     Raises CommandInvalid, RateLimited, ChargerOffline or CommandTimeout.
     """
     timeout = settings.CSMS_COMMAND_TIMEOUT if timeout is None else timeout
-    command, channel_name = await _command_create(charger, action, payload, requester)
+    command, channel_name = await database_sync_to_async(_command_create)(charger, action, payload, requester)
     command_id = str(command.pk)
     if not channel_name:
-        await record_offline(command_id=command_id)
         raise ChargerOffline(f"{charger.charge_box_id} is not connected")
     layer = get_channel_layer()
-    reply_to = await layer.new_channel("command-reply.")
+    # The layer's default prefix: channels-redis reads all of a process's own channels in one loop
+    # that listens on one prefix at a time, so a reply channel of another prefix waits for seconds.
+    reply_to = await layer.new_channel()
+    started = time.monotonic()
+    # A relative timeout, not a deadline: the consumer may run on a machine whose clock differs.
     await layer.send(
         channel_name,
         {
@@ -128,16 +162,16 @@ async def command_send(
             "action": action,
             "payload": payload,
             "reply_to": reply_to,
-            "deadline": time.time() + timeout,
+            "timeout": timeout,
         },
     )
     try:
-        # A little longer than the consumer's own deadline, so that its verdict wins
-        # when it is alive; if its process died, we still give up.
-        reply = await asyncio.wait_for(layer.receive(reply_to), timeout + 1.0)
+        # If the consumer's process died, we still give up.
+        reply = await asyncio.wait_for(layer.receive(reply_to), timeout + REPLY_GRACE)
     except TimeoutError:
         await record_timeout(command_id=command_id)
         raise CommandTimeout(f"{charger.charge_box_id} did not answer {action} within {timeout:g} s")
+    round_trip_ms = int((time.monotonic() - started) * 1000)
     outcome = reply["outcome"]
     if outcome == "offline":
         raise ChargerOffline(f"{charger.charge_box_id} disconnected before answering {action}")
@@ -151,6 +185,7 @@ async def command_send(
         error_code=reply.get("error_code", ""),
         error_description=reply.get("error_description", ""),
         latency_ms=reply.get("latency_ms", 0),
+        round_trip_ms=round_trip_ms,
     )
 
 

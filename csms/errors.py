@@ -9,7 +9,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.bus import ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
+from commands.bus import ChargerError, ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ COMMAND_FAILURES = {
     ChargerOffline: status.HTTP_422_UNPROCESSABLE_ENTITY,
     CommandTimeout: status.HTTP_408_REQUEST_TIMEOUT,
     RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    ChargerError: status.HTTP_502_BAD_GATEWAY,
 }
 
 CODES = [

@@ -80,8 +80,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=60,
-        conn_health_checks=True,
+        # Not persistent: under ASGI every sync request runs in a thread of its own, so a kept
+        # connection is never reused, only left open until PostgreSQL runs out of slots.
+        conn_max_age=0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

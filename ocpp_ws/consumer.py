@@ -209,33 +209,39 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def run_call(self, event):
         """Send one CALL when the slot is free (one outstanding CALL per charger) and reply to the caller."""
-        reply = await self.call(event["command_id"], event["action"], event["payload"], event["deadline"])
+        reply = await self.call(event["command_id"], event["action"], event["payload"], event["timeout"])
         await self.channel_layer.send(
             event["reply_to"], {"type": "ocpp.reply", "command_id": event["command_id"], **reply}
         )
 
-    async def call(self, command_id: str, action: str, payload: dict, deadline: float) -> dict:
+    async def call(self, command_id: str, action: str, payload: dict, timeout: float) -> dict:
+        """The charger's answer within `timeout` seconds, waiting for the slot included."""
+        recording = None
         try:
-            async with asyncio.timeout(max(deadline - time.time(), 0)):
+            async with asyncio.timeout(max(timeout, 0)):
                 async with self.call_slot:
                     if not self.connected:
                         raise ConnectionError("charger disconnected")
                     future = self.loop.create_future()
                     self.pending[command_id] = future
-                    sent_at = time.time()
-                    await outcomes.record_sent(command_id=command_id)
-                    await self.send(framing.call(command_id, action, payload))
                     try:
+                        sent_at = time.monotonic()
+                        await self.send(framing.call(command_id, action, payload))
+                        # Written while the charger works on its answer: the CALL need not wait for the database.
+                        recording = self.loop.create_task(outcomes.record_sent(command_id=command_id))
                         frame = await future
                     finally:
                         self.pending.pop(command_id, None)
         except TimeoutError:
+            await self.recorded(recording)
             await outcomes.record_timeout(command_id=command_id)
             return {"outcome": "timeout"}
         except ConnectionError:
+            await self.recorded(recording)
             await outcomes.record_offline(command_id=command_id, disconnected=True)
             return {"outcome": "offline"}
-        latency_ms = int((time.time() - sent_at) * 1000)
+        await self.recorded(recording)
+        latency_ms = int((time.monotonic() - sent_at) * 1000)
         if frame.kind == CALLERROR:
             await outcomes.record_error(
                 command_id=command_id,
@@ -251,3 +257,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             }
         await outcomes.record_answer(command_id=command_id, response=frame.payload, latency_ms=latency_ms)
         return {"outcome": "answered", "response": frame.payload, "latency_ms": latency_ms}
+
+    @staticmethod
+    async def recorded(recording: asyncio.Task | None) -> None:
+        """Let sent_at be written before the outcome: record_sent only touches open commands."""
+        if recording is not None:
+            await asyncio.shield(recording)

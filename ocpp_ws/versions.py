@@ -6,6 +6,7 @@ from ocpp.v16.enums import Action as Action16
 
 from ocpp_ws.framing import ErrorCodes
 from ocpp_ws.v16 import actions as v16_actions
+from ocpp_ws.v16 import commands as v16_commands
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Version:
     charger_actions: dict
     all_actions: frozenset
     csms_actions: frozenset
+    commands: dict  # version-neutral command name -> commands.neutral.Translation
 
 
 VERSIONS = {
@@ -55,6 +57,7 @@ VERSIONS = {
                 "UpdateFirmware",
             }
         ),  # fmt: skip
+        commands=v16_commands.COMMANDS,
     ),
 }
 

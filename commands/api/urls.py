@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from commands.api import views
+
+CHARGER = "chargers/<str:chargeBoxId>/"
+
+urlpatterns = [
+    *(path(CHARGER + endpoint.path, views.command_view(endpoint).as_view()) for endpoint in views.ENDPOINTS),
+    path(CHARGER + "data-transfer", views.DataTransferView.as_view()),
+    path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
+    path(CHARGER + "commands", views.GenericCommandView.as_view()),
+    path("commands", views.CommandListView.as_view()),
+    path("commands/<uuid:commandId>", views.CommandDetailView.as_view()),
+]

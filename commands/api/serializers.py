@@ -1,0 +1,287 @@
+"""The command endpoints' bodies and replies. Field names are OCPP's camelCase, which the API shares."""
+
+from datetime import UTC
+
+from rest_framework import serializers
+
+from commands.models import Command
+
+TRIGGERABLE = (
+    "BootNotification",
+    "DiagnosticsStatusNotification",
+    "FirmwareStatusNotification",
+    "Heartbeat",
+    "MeterValues",
+    "StatusNotification",
+)
+PROFILE_PURPOSES = ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile")
+
+
+class Timestamp(serializers.DateTimeField):
+    """An ISO 8601 date-time, passed on as UTC with a `Z`."""
+
+    def to_internal_value(self, value):
+        return super().to_internal_value(value).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def connector(required: bool = True, min_value: int = 0, **kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(required=required, min_value=min_value, **kwargs)
+
+
+# Bodies.
+
+
+class Empty(serializers.Serializer):
+    pass
+
+
+class ResetInput(serializers.Serializer):
+    type = serializers.ChoiceField(["Soft", "Hard"], help_text="Soft: graceful restart; Hard: full reboot.")
+
+
+class UnlockInput(serializers.Serializer):
+    connectorId = connector(min_value=1)
+
+
+class TriggerInput(serializers.Serializer):
+    requestedMessage = serializers.ChoiceField(TRIGGERABLE)
+    connectorId = connector(required=False, min_value=1)
+
+
+class AvailabilityInput(serializers.Serializer):
+    connectorId = connector(help_text="0 for the whole charger.")
+    type = serializers.ChoiceField(["Operative", "Inoperative"])
+
+
+class ConfigurationGetInput(serializers.Serializer):
+    key = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, help_text="Keys to read; none: all keys."
+    )
+
+
+class ConfigurationChangeInput(serializers.Serializer):
+    key = serializers.CharField(max_length=50)
+    value = serializers.CharField(max_length=500, allow_blank=True)
+
+
+class FirmwareUpdateInput(serializers.Serializer):
+    location = serializers.URLField(help_text="Where the charger downloads the firmware (HTTP, HTTPS, FTP).")
+    retrieveDate = Timestamp(help_text="When the charger may start the download.")
+    retries = serializers.IntegerField(required=False, min_value=0)
+    retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
+
+
+class DiagnosticsInput(serializers.Serializer):
+    location = serializers.URLField(help_text="Where the charger uploads its diagnostics.")
+    startTime = Timestamp(required=False)
+    stopTime = Timestamp(required=False)
+    retries = serializers.IntegerField(required=False, min_value=0)
+    retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
+
+
+class DataTransferInput(serializers.Serializer):
+    vendorId = serializers.CharField(max_length=255)
+    messageId = serializers.CharField(max_length=50, required=False)
+    data = serializers.CharField(required=False, allow_blank=True, help_text="Free text, often JSON.")
+
+
+class SchedulePeriod(serializers.Serializer):
+    startPeriod = serializers.IntegerField(min_value=0, help_text="Seconds from the start of the schedule.")
+    limit = serializers.FloatField(min_value=0, help_text="In chargingRateUnit; one decimal at most.")
+    numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3)
+
+
+class ChargingSchedule(serializers.Serializer):
+    duration = serializers.IntegerField(required=False, min_value=0)
+    startSchedule = Timestamp(required=False)
+    chargingRateUnit = serializers.ChoiceField(["A", "W"])
+    chargingSchedulePeriod = SchedulePeriod(many=True, allow_empty=False)
+    minChargingRate = serializers.FloatField(required=False, min_value=0)
+
+
+class ChargingProfile(serializers.Serializer):
+    """An OCPP 1.6 ChargingProfile."""
+
+    chargingProfileId = serializers.IntegerField()
+    transactionId = serializers.IntegerField(required=False)
+    stackLevel = serializers.IntegerField(min_value=0)
+    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES)
+    chargingProfileKind = serializers.ChoiceField(["Absolute", "Recurring", "Relative"])
+    recurrencyKind = serializers.ChoiceField(["Daily", "Weekly"], required=False)
+    validFrom = Timestamp(required=False)
+    validTo = Timestamp(required=False)
+    chargingSchedule = ChargingSchedule()
+
+
+class TransactionStartInput(serializers.Serializer):
+    idTag = serializers.CharField(max_length=20)
+    connectorId = connector(required=False, min_value=1)
+    chargingProfile = ChargingProfile(required=False, help_text="A TxProfile for the session.")
+
+
+class ReservationInput(serializers.Serializer):
+    connectorId = connector(help_text="0 reserves any connector, when the charger allows it.")
+    expiryDate = Timestamp()
+    idTag = serializers.CharField(max_length=20)
+    parentIdTag = serializers.CharField(max_length=20, required=False)
+    reservationId = serializers.IntegerField(
+        required=False, min_value=1, help_text="Chosen by the CSMS when absent, and returned."
+    )
+
+
+class ChargingProfileInput(serializers.Serializer):
+    connectorId = connector(help_text="0 for a ChargePointMaxProfile or a TxDefaultProfile for all connectors.")
+    chargingProfile = ChargingProfile()
+
+
+class ChargingProfileClearInput(serializers.Serializer):
+    id = serializers.IntegerField(required=False, help_text="The chargingProfileId; when given the rest is ignored.")
+    connectorId = connector(required=False)
+    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES, required=False)
+    stackLevel = serializers.IntegerField(required=False, min_value=0)
+
+
+class CompositeScheduleInput(serializers.Serializer):
+    connectorId = connector(help_text="0: the whole charger's expected consumption.")
+    duration = serializers.IntegerField(min_value=1, help_text="Seconds.")
+    chargingRateUnit = serializers.ChoiceField(["A", "W"], required=False)
+
+
+class PowerLimit(serializers.Serializer):
+    acMaxPowerA = serializers.FloatField(required=False, min_value=0, help_text="Amperes per phase.")
+    acMaxPowerKw = serializers.FloatField(
+        required=False, min_value=0, help_text="Kilowatts, sent as amperes per phase (numberPhases, voltage)."
+    )
+    dcMaxPowerKw = serializers.FloatField(required=False, min_value=0, help_text="Kilowatts, sent in watts.")
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError("give exactly one of acMaxPowerA, acMaxPowerKw, dcMaxPowerKw")
+        return attrs
+
+
+class PowerLimitScope(serializers.Serializer):
+    connectorId = connector(required=False, help_text="A connector's default limit; none: the whole charger.")
+    transactionId = serializers.IntegerField(required=False, help_text="A limit for this session only.")
+    stackLevel = serializers.IntegerField(required=False, min_value=0)
+    chargingProfileId = serializers.IntegerField(required=False, help_text="Defaults to one per scope.")
+
+
+class PowerLimitInput(PowerLimitScope):
+    limit = PowerLimit()
+    numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3, help_text="AC; default 3.")
+    voltage = serializers.FloatField(required=False, min_value=1, help_text="AC phase voltage; default 230.")
+
+
+class LocalListEntry(serializers.Serializer):
+    idTag = serializers.CharField(max_length=20)
+    idTagInfo = serializers.JSONField(required=False, help_text="{status, expiryDate, parentIdTag}; none removes.")
+
+
+class LocalListInput(serializers.Serializer):
+    listVersion = serializers.IntegerField()
+    updateType = serializers.ChoiceField(["Differential", "Full"])
+    localAuthorizationList = LocalListEntry(many=True, required=False)
+
+
+class GenericInput(serializers.Serializer):
+    action = serializers.CharField(help_text="Any CSMS-initiated action of the charger's OCPP version.")
+    payload = serializers.DictField(help_text="The action's payload, as the OCPP schema has it.")
+
+
+# Replies.
+
+
+class Error(serializers.Serializer):
+    class Body(serializers.Serializer):
+        code = serializers.CharField()
+        message = serializers.CharField()
+
+    error = Body()
+
+
+class CommandReply(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    action = serializers.CharField(help_text="The OCPP action sent.")
+    commandId = serializers.UUIDField(help_text="The command's id in the command log.")
+    responseTimeMs = serializers.IntegerField(help_text="From sending the command to receiving the charger's answer.")
+    message = serializers.CharField()
+    response = serializers.DictField(help_text="The charger's whole answer.")
+
+
+def reply_serializer(name: str, **fields) -> type[serializers.Serializer]:
+    """A CommandReply with the reply fields of one command, named for the schema."""
+    return type(name, (CommandReply,), {**fields, "__module__": __name__})
+
+
+def status(*choices: str) -> serializers.CharField:
+    # Text, not an enum: the charger's word is passed on as it is, and one enum per reply would
+    # crowd the schema with near-duplicates.
+    return serializers.CharField(help_text="As the charger answered: " + ", ".join(choices) + ".")
+
+
+class CommandLog(serializers.ModelSerializer):
+    commandId = serializers.UUIDField(source="id")
+    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    errorCode = serializers.CharField(source="error_code")
+    errorDescription = serializers.CharField(source="error_description")
+    requestedBy = serializers.CharField(source="requested_by")
+    createdAt = serializers.DateTimeField(source="created_at")
+    sentAt = serializers.DateTimeField(source="sent_at")
+    answeredAt = serializers.DateTimeField(source="answered_at")
+    latencyMs = serializers.IntegerField(source="latency_ms", help_text="The charger's answer time.")
+    lateResponse = serializers.JSONField(source="late_response", help_text="An answer that came after the timeout.")
+    lateAt = serializers.DateTimeField(source="late_at")
+
+    class Meta:
+        model = Command
+        fields = [
+            "commandId",
+            "chargeBoxId",
+            "action",
+            "status",
+            "request",
+            "response",
+            "errorCode",
+            "errorDescription",
+            "source",
+            "requestedBy",
+            "createdAt",
+            "sentAt",
+            "answeredAt",
+            "latencyMs",
+            "lateResponse",
+            "lateAt",
+        ]
+
+
+class Pagination(serializers.Serializer):
+    total = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+
+
+class CommandLogPage(serializers.Serializer):
+    commands = CommandLog(many=True)
+    pagination = Pagination()
+
+
+class DataTransferRow(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = serializers.ChoiceField(["incoming", "outgoing"])
+    vendorId = serializers.CharField(source="vendor_id")
+    messageId = serializers.CharField(source="message_id")
+    data = serializers.CharField()
+    responseStatus = serializers.CharField(source="response_status")
+    responseData = serializers.CharField(source="response_data")
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+class DataTransferList(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    dataTransfers = DataTransferRow(many=True)
+    count = serializers.IntegerField()
+
+
+class DataTransferListParams(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=20)

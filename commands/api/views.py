@@ -1,0 +1,519 @@
+"""The command endpoints: thin views over commands.services, one row per endpoint in ENDPOINTS."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chargers.models import Charger, DataTransfer
+from commands import services
+from commands.api import serializers as s
+from commands.bus import Requester, payload_error, version_of
+from commands.models import Command
+from csms.pagination import paginated
+
+ERRORS = {
+    400: OpenApiResponse(s.Error, description="validation_error: the message names the field."),
+    401: OpenApiResponse(s.Error, description="unauthorized: missing or invalid API key."),
+    403: OpenApiResponse(s.Error, description="forbidden: the key lacks write:charge_points."),
+    404: OpenApiResponse(s.Error, description="not_found: no such charger in your organisation."),
+    408: OpenApiResponse(s.Error, description="timeout: the charger did not answer in time."),
+    422: OpenApiResponse(s.Error, description="charge_point_offline: the charger is not connected."),
+    429: OpenApiResponse(s.Error, description="rate_limited: too many commands to this charger per second."),
+    502: OpenApiResponse(s.Error, description="charger_error: the charger answered with an OCPP CALLERROR."),
+}
+READ_ERRORS = {
+    **{code: ERRORS[code] for code in (400, 401, 404)},
+    403: OpenApiResponse(s.Error, description="forbidden: the key lacks read:charge_points."),
+}
+EXAMPLE_COMMON = {
+    "chargeBoxId": "CP-001",
+    "commandId": "3f0c9a52-8d1e-4c1b-9a51-2f1f0d7e6b10",
+    "responseTimeMs": 184,
+}
+
+
+def charger_of(request, charge_box_id: str) -> Charger:
+    """The organisation's charger; another organisation's is as unknown as a missing one."""
+    return get_object_or_404(Charger, organisation=request.user.organisation, charge_box_id=charge_box_id)
+
+
+def requester_of(request) -> Requester:
+    return Requester(source=Command.Source.API, description=str(request.user), api_key_id=request.user.api_key.pk)
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# Steps some commands need before translation, whatever the charger's OCPP version.
+
+
+def reservation_prepare(charger: Charger, params: dict) -> dict:
+    if params.get("reservationId") is None:
+        params["reservationId"] = services.reservation_id_choose(charger=charger)
+    return params
+
+
+def power_limit_prepare(charger: Charger, params: dict) -> dict:
+    transaction_id = params.get("transactionId")
+    if transaction_id is not None and not params.get("connectorId"):
+        params["connectorId"] = services.transaction_connector(charger=charger, transaction_id=transaction_id)
+        if params["connectorId"] is None:
+            raise drf.ValidationError({"transactionId": f"no transaction {transaction_id} on this charger known; "
+                                       "give its connectorId"})  # fmt: skip
+    return params
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """POST /chargers/{chargeBoxId}/<path>: one version-neutral command."""
+
+    path: str
+    command: str
+    body: type[drf.Serializer]
+    reply: type[drf.Serializer]
+    summary: str
+    example: dict
+    answer: dict
+    prepare: object = None
+    description: str = ""
+
+    def schema(self):
+        return extend_schema(
+            operation_id=self.command,
+            summary=self.summary,
+            description=self.description or None,
+            tags=["commands"],
+            request=self.body,
+            responses={200: self.reply, **ERRORS},
+            examples=[
+                OpenApiExample("Request", value=self.example, request_only=True),
+                OpenApiExample(
+                    "Answered",
+                    value={**EXAMPLE_COMMON, "action": self.reply.example_action, **self.answer},
+                    response_only=True,
+                    status_codes=["200"],
+                ),
+            ],
+        )
+
+
+class CommandView(APIView):
+    endpoint: Endpoint
+
+    def run(self, request, chargeBoxId: str, data, endpoint: Endpoint | None = None, **path) -> Response:
+        """Validate, add what the path says (transactionId, reservationId), prepare, send."""
+        endpoint = endpoint or self.endpoint
+        charger = charger_of(request, chargeBoxId)
+        params = {**validated(endpoint.body, data), **path}
+        if endpoint.prepare:
+            params = endpoint.prepare(charger, params)
+        answer = services.command_run(
+            charger=charger, command=endpoint.command, params=params, requester=requester_of(request)
+        )
+        return Response(answer)
+
+
+def reply(name: str, action: str, **fields) -> type[drf.Serializer]:
+    serializer = s.reply_serializer(name, **fields)
+    serializer.example_action = action  # the OCPP 1.6 action, for the documentation's example
+    return serializer
+
+
+RESERVATION = {"reservationId": drf.IntegerField(help_text="Ours when the request had none.")}
+
+ENDPOINTS = [
+    Endpoint(
+        "reset", "reset", s.ResetInput,
+        reply("ResetReply", "Reset", status=s.status("Accepted", "Rejected")),
+        "Reset the charger", {"type": "Soft"},
+        {"message": "Soft reset accepted by charger", "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "unlock", "unlock", s.UnlockInput,
+        reply("UnlockReply", "UnlockConnector", status=s.status("Unlocked", "UnlockFailed", "NotSupported")),
+        "Unlock a connector (a stuck cable)", {"connectorId": 1},
+        {"message": "Connector 1 unlocked", "status": "Unlocked", "response": {"status": "Unlocked"}},
+    ),
+    Endpoint(
+        "cache/clear", "cache_clear", s.Empty,
+        reply("CacheClearReply", "ClearCache", status=s.status("Accepted", "Rejected")),
+        "Clear the charger's authorization cache", {},
+        {"message": "Cache clear accepted by charger", "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "trigger", "trigger", s.TriggerInput,
+        reply("TriggerReply", "TriggerMessage", status=s.status("Accepted", "Rejected", "NotImplemented")),
+        "Ask the charger to send a message now", {"requestedMessage": "StatusNotification", "connectorId": 1},
+        {"message": "Trigger of StatusNotification accepted by charger", "status": "Accepted",
+         "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "availability", "availability", s.AvailabilityInput,
+        reply("AvailabilityReply", "ChangeAvailability", status=s.status("Accepted", "Rejected", "Scheduled")),
+        "Make a connector (or the charger) operative or inoperative", {"connectorId": 1, "type": "Inoperative"},
+        {"message": "Change to Inoperative on connector 1 accepted by charger", "status": "Accepted",
+         "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "configuration/get", "configuration_get", s.ConfigurationGetInput,
+        reply("ConfigurationGetReply", "GetConfiguration",
+              configurationKey=drf.ListField(child=drf.DictField(), help_text="{key, readonly, value}"),
+              unknownKey=drf.ListField(child=drf.CharField())),
+        "Read configuration keys ({} reads all)", {"key": ["HeartbeatInterval"]},
+        {"message": "1 configuration keys read",
+         "configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}], "unknownKey": [],
+         "response": {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}],
+                      "unknownKey": []}},
+    ),
+    Endpoint(
+        "configuration/change", "configuration_change", s.ConfigurationChangeInput,
+        reply("ConfigurationChangeReply", "ChangeConfiguration", key=drf.CharField(), value=drf.CharField(),
+              status=s.status("Accepted", "Rejected", "RebootRequired", "NotSupported")),
+        "Change a configuration key", {"key": "HeartbeatInterval", "value": "600"},
+        {"message": "Change of HeartbeatInterval accepted by charger", "key": "HeartbeatInterval", "value": "600",
+         "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "firmware/update", "firmware_update", s.FirmwareUpdateInput,
+        reply("FirmwareUpdateReply", "UpdateFirmware", location=drf.CharField(), retrieveDate=drf.DateTimeField()),
+        "Have the charger download and install firmware",
+        {"location": "https://firmware.example.com/v2.bin", "retrieveDate": "2026-02-10T14:00:00Z", "retries": 3,
+         "retryInterval": 60},
+        {"message": "Firmware update from https://firmware.example.com/v2.bin scheduled for 2026-02-10T14:00:00Z",
+         "location": "https://firmware.example.com/v2.bin", "retrieveDate": "2026-02-10T14:00:00Z", "response": {}},
+    ),
+    Endpoint(
+        "diagnostics", "diagnostics", s.DiagnosticsInput,
+        reply("DiagnosticsReply", "GetDiagnostics", fileName=drf.CharField(allow_null=True)),
+        "Have the charger upload its diagnostics",
+        {"location": "ftp://uploads.example.com/diagnostics/", "startTime": "2026-02-09T00:00:00Z"},
+        {"message": "Charger will upload diag-001.zip to ftp://uploads.example.com/diagnostics/",
+         "fileName": "diag-001.zip", "response": {"fileName": "diag-001.zip"}},
+    ),
+    Endpoint(
+        "transactions/start", "transaction_start", s.TransactionStartInput,
+        reply("TransactionStartReply", "RemoteStartTransaction", status=s.status("Accepted", "Rejected")),
+        "Start a charging session remotely", {"idTag": "RFID-4A2F", "connectorId": 1},
+        {"message": "Remote start for RFID-4A2F accepted by charger", "status": "Accepted",
+         "response": {"status": "Accepted"}},
+        description="Accepted means the charger will try; the session exists once it sends StartTransaction.",
+    ),
+    Endpoint(
+        "transactions/<int:transactionId>/stop", "transaction_stop", s.Empty,
+        reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.IntegerField(),
+              status=s.status("Accepted", "Rejected")),
+        "Stop a charging session remotely", {},
+        {"message": "Remote stop of transaction 10042 accepted by charger", "transactionId": 10042,
+         "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "reservations", "reservation_create", s.ReservationInput,
+        reply("ReservationReply", "ReserveNow", **RESERVATION,
+              status=s.status("Accepted", "Faulted", "Occupied", "Rejected", "Unavailable")),
+        "Reserve a connector for an id tag",
+        {"connectorId": 1, "expiryDate": "2026-03-10T17:00:00Z", "idTag": "RFID-4A2F"},
+        {"message": "Reservation 1583347561 on connector 1 accepted by charger", "reservationId": 1583347561,
+         "status": "Accepted", "response": {"status": "Accepted"}},
+        prepare=reservation_prepare,
+    ),
+    Endpoint(
+        "reservations/<int:reservationId>/cancel", "reservation_cancel", s.Empty,
+        reply("ReservationCancelReply", "CancelReservation", reservationId=drf.IntegerField(),
+              status=s.status("Accepted", "Rejected")),
+        "Cancel a reservation", {},
+        {"message": "Cancellation of reservation 5001 accepted by charger", "reservationId": 5001,
+         "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "charging-profiles", "charging_profile_set", s.ChargingProfileInput,
+        reply("ChargingProfileReply", "SetChargingProfile", chargingProfileId=drf.IntegerField(),
+              status=s.status("Accepted", "Rejected", "NotSupported")),
+        "Set a charging profile",
+        {"connectorId": 1, "chargingProfile": {
+            "chargingProfileId": 101, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute", "chargingSchedule": {
+                "chargingRateUnit": "W", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7400}]}}},
+        {"message": "Charging profile 101 on connector 1 accepted by charger", "chargingProfileId": 101,
+         "status": "Accepted", "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "charging-profiles/clear", "charging_profile_clear", s.ChargingProfileClearInput,
+        reply("ChargingProfileClearReply", "ClearChargingProfile", status=s.status("Accepted", "Unknown")),
+        "Clear charging profiles (by id, or all matching the criteria)", {"id": 101},
+        {"message": "Clearing of charging profiles accepted by charger", "status": "Accepted",
+         "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "composite-schedule", "composite_schedule", s.CompositeScheduleInput,
+        reply("CompositeScheduleReply", "GetCompositeSchedule", status=s.status("Accepted", "Rejected"),
+              connectorId=drf.IntegerField(allow_null=True), scheduleStart=drf.DateTimeField(allow_null=True),
+              chargingSchedule=drf.DictField(allow_null=True)),
+        "Read the schedule the charger will follow", {"connectorId": 1, "duration": 3600, "chargingRateUnit": "A"},
+        {"message": "Composite schedule request on connector 1 accepted by charger", "status": "Accepted",
+         "connectorId": 1, "scheduleStart": "2026-02-10T14:00:00Z",
+         "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]},
+         "response": {"status": "Accepted", "connectorId": 1, "scheduleStart": "2026-02-10T14:00:00Z",
+                      "chargingSchedule": {"chargingRateUnit": "A",
+                                           "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}},
+    ),
+    Endpoint(
+        "local-list", "local_list_send", s.LocalListInput,
+        reply("LocalListReply", "SendLocalList", listVersion=drf.IntegerField(),
+              status=s.status("Accepted", "Failed", "NotSupported", "VersionMismatch")),
+        "Send the local authorization list",
+        {"listVersion": 2, "updateType": "Full",
+         "localAuthorizationList": [{"idTag": "RFID-4A2F", "idTagInfo": {"status": "Accepted"}}]},
+        {"message": "Local list version 2 accepted by charger", "listVersion": 2, "status": "Accepted",
+         "response": {"status": "Accepted"}},
+    ),
+    Endpoint(
+        "local-list/version", "local_list_version", s.Empty,
+        reply("LocalListVersionReply", "GetLocalListVersion", listVersion=drf.IntegerField()),
+        "Read the version of the charger's local authorization list", {},
+        {"message": "Local list version is 2", "listVersion": 2, "response": {"listVersion": 2}},
+    ),
+]  # fmt: skip
+
+DATA_TRANSFER = Endpoint(
+    "data-transfer", "data_transfer", s.DataTransferInput,
+    reply("DataTransferReply", "DataTransfer", vendorId=drf.CharField(), messageId=drf.CharField(allow_null=True),
+          status=s.status("Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId"),
+          responseData=drf.CharField(allow_null=True, help_text="The `data` of the charger's answer.")),
+    "Send a vendor-specific DataTransfer",
+    {"vendorId": "com.example", "messageId": "GetDisplayMessage", "data": "{\"screen\": 1}"},
+    {"message": "DataTransfer accepted by charger", "vendorId": "com.example", "messageId": "GetDisplayMessage",
+     "status": "Accepted", "responseData": "{\"text\": \"Hello\"}",
+     "response": {"status": "Accepted", "data": "{\"text\": \"Hello\"}"}},
+)  # fmt: skip
+
+POWER_LIMIT = Endpoint(
+    "power-limit", "power_limit_set", s.PowerLimitInput,
+    reply("PowerLimitReply", "SetChargingProfile", status=s.status("Accepted", "Rejected", "NotSupported"),
+          chargingProfileId=drf.IntegerField(), chargingProfilePurpose=drf.CharField(),
+          connectorId=drf.IntegerField(), chargingRateUnit=drf.ChoiceField(["A", "W"]), limit=drf.FloatField()),
+    "Limit the power of the charger, a connector or a session",
+    {"limit": {"acMaxPowerKw": 11}, "connectorId": 1},
+    {"message": "Power limit of 15.9 A on connector 1 accepted by charger", "status": "Accepted",
+     "chargingProfileId": 3101, "chargingProfilePurpose": "TxDefaultProfile", "connectorId": 1,
+     "chargingRateUnit": "A", "limit": 15.9, "response": {"status": "Accepted"}},
+    prepare=power_limit_prepare,
+    description="No connector: a ChargePointMaxProfile on connector 0. A connector: its TxDefaultProfile. "
+    "A transaction: a TxProfile. AC kilowatts become amperes per phase (numberPhases 3, 230 V unless given); "
+    "DC kilowatts are sent in watts.",
+)  # fmt: skip
+
+POWER_LIMIT_CLEAR = Endpoint(
+    "power-limit", "power_limit_clear", s.PowerLimitScope,
+    reply("PowerLimitClearReply", "ClearChargingProfile", status=s.status("Accepted", "Unknown"),
+          chargingProfileId=drf.IntegerField()),
+    "Remove a power limit", {},
+    {"message": "Removal of the power limit on connector 1 accepted by charger", "status": "Accepted",
+     "chargingProfileId": 3101, "response": {"status": "Accepted"}},
+    prepare=power_limit_prepare,
+    description="The scope (connectorId, transactionId, chargingProfileId, stackLevel) as query parameters, "
+    "as it was given when the limit was set.",
+)  # fmt: skip
+
+
+def command_view(endpoint: Endpoint) -> type[CommandView]:
+    """A view class for one endpoint row; each needs its own `post` to carry its own schema."""
+
+    def post(self, request, chargeBoxId: str, **path) -> Response:
+        return self.run(request, chargeBoxId, request.data, **path)
+
+    return type(
+        f"{endpoint.reply.__name__}View", (CommandView,), {"endpoint": endpoint, "post": endpoint.schema()(post)}
+    )
+
+
+class DataTransferView(CommandView):
+    endpoint = DATA_TRANSFER
+
+    @DATA_TRANSFER.schema()
+    def post(self, request, chargeBoxId: str) -> Response:
+        return self.run(request, chargeBoxId, request.data)
+
+    @extend_schema(
+        operation_id="data_transfer_list",
+        summary="DataTransfer history, both directions, newest first",
+        tags=["commands"],
+        parameters=[s.DataTransferListParams],
+        responses={200: s.DataTransferList, **READ_ERRORS},
+        examples=[
+            OpenApiExample(
+                "History",
+                value={
+                    "chargeBoxId": "CP-001",
+                    "dataTransfers": [
+                        {
+                            "id": 7,
+                            "direction": "outgoing",
+                            "vendorId": "com.example",
+                            "messageId": "GetDisplayMessage",
+                            "data": '{"screen": 1}',
+                            "responseStatus": "Accepted",
+                            "responseData": '{"text": "Hello"}',
+                            "createdAt": "2026-02-10T14:00:00Z",
+                        }
+                    ],
+                    "count": 1,
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        limit = validated(s.DataTransferListParams, request.query_params)["limit"]
+        rows = DataTransfer.objects.filter(charger=charger)[:limit]
+        items = s.DataTransferRow(rows, many=True).data
+        return Response({"chargeBoxId": charger.charge_box_id, "dataTransfers": items, "count": len(items)})
+
+
+class PowerLimitView(CommandView):
+    endpoint = POWER_LIMIT
+
+    @POWER_LIMIT.schema()
+    def post(self, request, chargeBoxId: str) -> Response:
+        return self.run(request, chargeBoxId, request.data)
+
+    @extend_schema(
+        operation_id="power_limit_delete",
+        summary=POWER_LIMIT_CLEAR.summary,
+        description=POWER_LIMIT_CLEAR.description,
+        tags=["commands"],
+        parameters=[s.PowerLimitScope],
+        request=None,
+        responses={200: POWER_LIMIT_CLEAR.reply, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Answered",
+                value={**EXAMPLE_COMMON, "action": "ClearChargingProfile", **POWER_LIMIT_CLEAR.answer},
+                response_only=True,
+            )
+        ],
+    )
+    def delete(self, request, chargeBoxId: str) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        return self.run(request, chargeBoxId, {**body, **request.query_params.dict()}, endpoint=POWER_LIMIT_CLEAR)
+
+
+class GenericCommandView(APIView):
+    @extend_schema(
+        operation_id="command_send",
+        summary="Send any OCPP action with its payload, unchanged",
+        description="The payload is validated against the OCPP schema of the charger's version before it is sent. "
+        "The charger's reply fields are also at the top level.",
+        tags=["commands"],
+        request=s.GenericInput,
+        responses={200: s.CommandReply, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Request", value={"action": "GetConfiguration", "payload": {"key": ["HeartbeatInterval"]}},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Answered",
+                value={**EXAMPLE_COMMON, "action": "GetConfiguration",
+                       "message": "GetConfiguration answered by charger",
+                       "configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}],
+                       "unknownKey": [],
+                       "response": {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False,
+                                                          "value": "300"}], "unknownKey": []}},
+                response_only=True,
+            ),
+        ],
+    )  # fmt: skip
+    def post(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        params = validated(s.GenericInput, request.data)
+        error = payload_error(charger.ocpp_protocol, params["action"], params["payload"])
+        if error:
+            known = params["action"] in version_of(charger.ocpp_protocol).csms_actions
+            raise drf.ValidationError({"payload" if known else "action": error})
+        answer = services.action_run(
+            charger=charger, action=params["action"], payload=params["payload"], requester=requester_of(request)
+        )
+        return Response(answer)
+
+
+class CommandFilter(filters.FilterSet):
+    chargeBoxId = filters.CharFilter(field_name="charger__charge_box_id", help_text="Only this charger's commands.")
+    action = filters.CharFilter(help_text="The OCPP action, e.g. Reset.")
+    status = filters.ChoiceFilter(choices=Command.Status.choices)
+
+    class Meta:
+        model = Command
+        fields = ["chargeBoxId", "action", "status"]
+
+
+class CommandListView(GenericAPIView):
+    filterset_class = CommandFilter
+    serializer_class = s.CommandLog
+
+    def get_queryset(self):
+        return Command.objects.filter(organisation=self.request.user.organisation).select_related("charger")
+
+    @extend_schema(
+        operation_id="command_list",
+        summary="The command log, newest first",
+        tags=["commands"],
+        parameters=[
+            OpenApiParameter("chargeBoxId", str, description="Only this charger's commands."),
+            OpenApiParameter("action", str, description="Only this OCPP action, e.g. Reset."),
+            OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands with this outcome."),
+            OpenApiParameter("limit", int, description="At most 500; default 50."),
+            OpenApiParameter("offset", int, description="Default 0."),
+        ],
+        responses={200: s.CommandLogPage, **READ_ERRORS},
+        examples=[OpenApiExample("Page", value={"commands": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})],
+    )
+    def get(self, request) -> Response:
+        rows = self.filter_queryset(self.get_queryset())
+        return paginated(request, rows, key="commands", serialize=lambda page: s.CommandLog(page, many=True).data)
+
+
+class CommandDetailView(APIView):
+    @extend_schema(
+        operation_id="command_get",
+        summary="One command: what was asked, by whom, and what came of it",
+        tags=["commands"],
+        responses={200: s.CommandLog, 401: ERRORS[401], 403: READ_ERRORS[403], 404: ERRORS[404]},
+        examples=[
+            OpenApiExample(
+                "Answered",
+                value={
+                    "commandId": EXAMPLE_COMMON["commandId"],
+                    "chargeBoxId": "CP-001",
+                    "action": "Reset",
+                    "status": "answered",
+                    "request": {"type": "Soft"},
+                    "response": {"status": "Accepted"},
+                    "errorCode": "",
+                    "errorDescription": "",
+                    "source": "api",
+                    "requestedBy": "API key 1a2b3c4d",
+                    "createdAt": "2026-02-10T14:00:00.120Z",
+                    "sentAt": "2026-02-10T14:00:00.125Z",
+                    "answeredAt": "2026-02-10T14:00:00.301Z",
+                    "latencyMs": 176,
+                    "lateResponse": None,
+                    "lateAt": None,
+                },
+            )
+        ],
+    )
+    def get(self, request, commandId) -> Response:
+        command = get_object_or_404(
+            Command.objects.select_related("charger"), pk=commandId, organisation=request.user.organisation
+        )
+        return Response(s.CommandLog(command).data)

@@ -1,0 +1,62 @@
+"""Version-neutral commands: what the API, the admin and tasks ask of a charger, in the product's words.
+
+Each OCPP version's adapter has one table (`ocpp_ws/<version>/commands.py`) mapping every
+command name below to a `Translation`: the OCPP action, how the neutral parameters become
+its payload, and how the charger's answer becomes reply fields and a sentence. A command a
+version cannot express is simply absent from its table.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+COMMANDS = (
+    "reset",
+    "unlock",
+    "cache_clear",
+    "trigger",
+    "availability",
+    "configuration_get",
+    "configuration_change",
+    "firmware_update",
+    "diagnostics",
+    "data_transfer",
+    "transaction_start",
+    "transaction_stop",
+    "reservation_create",
+    "reservation_cancel",
+    "charging_profile_set",
+    "charging_profile_clear",
+    "composite_schedule",
+    "power_limit_set",
+    "power_limit_clear",
+    "local_list_send",
+    "local_list_version",
+)
+
+
+def same_fields(params: dict, response: dict) -> dict:
+    return dict(response)
+
+
+def answered(action: str) -> Callable[[dict, dict], str]:
+    """'<action> accepted by charger', from the reply's status when it has one."""
+
+    def message(params: dict, fields: dict) -> str:
+        status = fields.get("status")
+        return f"{action} {status.lower()} by charger" if isinstance(status, str) else f"{action} answered by charger"
+
+    return message
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One command in one OCPP version.
+
+    request(params) -> the OCPP payload; reply(params, response) -> the reply fields shown
+    at the top level of the API's answer; message(params, fields) -> a sentence for people.
+    """
+
+    action: str
+    request: Callable[[dict], dict]
+    message: Callable[[dict, dict], str]
+    reply: Callable[[dict, dict], dict] = same_fields
