@@ -11,6 +11,14 @@ class PageParams(serializers.Serializer):
     offset = serializers.IntegerField(min_value=0, default=0)
 
 
+class PaginationSerializer(serializers.Serializer):
+    """The `pagination` object of every list (for the schema)."""
+
+    total = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+
+
 def paginated(request, queryset, *, key: str, serialize, default_limit: int = 50) -> Response:
     """One page of `queryset`; `serialize(rows)` turns the page into JSON-ready items."""
     params = PageParams(data={"limit": request.query_params.get("limit", default_limit), **_offset(request)})

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chargers.services.registry import charge_box_id_problem
+from csms.pagination import PaginationSerializer
 
 PRESENCE = ["online", "offline"]
 
@@ -127,12 +128,6 @@ class ChargerDetailSerializer(ChargerSummarySerializer):
 
     def get_passwordProtected(self, charger) -> bool:
         return bool(charger.password_digest)
-
-
-class PaginationSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    offset = serializers.IntegerField()
 
 
 class ChargerPageSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from datetime import UTC
 from rest_framework import serializers
 
 from commands.models import Command
+from csms.pagination import PaginationSerializer
 
 TRIGGERABLE = (
     "BootNotification",
@@ -192,14 +193,6 @@ class GenericInput(serializers.Serializer):
 # Replies.
 
 
-class Error(serializers.Serializer):
-    class Body(serializers.Serializer):
-        code = serializers.CharField()
-        message = serializers.CharField()
-
-    error = Body()
-
-
 class CommandReply(serializers.Serializer):
     chargeBoxId = serializers.CharField()
     action = serializers.CharField(help_text="The OCPP action sent.")
@@ -255,15 +248,9 @@ class CommandLog(serializers.ModelSerializer):
         ]
 
 
-class Pagination(serializers.Serializer):
-    total = serializers.IntegerField()
-    limit = serializers.IntegerField()
-    offset = serializers.IntegerField()
-
-
 class CommandLogPage(serializers.Serializer):
     commands = CommandLog(many=True)
-    pagination = Pagination()
+    pagination = PaginationSerializer()
 
 
 class DataTransferRow(serializers.Serializer):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -15,22 +15,11 @@ from commands import services
 from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
+from csms.errors import error_responses
 from csms.pagination import paginated
 
-ERRORS = {
-    400: OpenApiResponse(s.Error, description="validation_error: the message names the field."),
-    401: OpenApiResponse(s.Error, description="unauthorized: missing or invalid API key."),
-    403: OpenApiResponse(s.Error, description="forbidden: the key lacks write:charge_points."),
-    404: OpenApiResponse(s.Error, description="not_found: no such charger in your organisation."),
-    408: OpenApiResponse(s.Error, description="timeout: the charger did not answer in time."),
-    422: OpenApiResponse(s.Error, description="charge_point_offline: the charger is not connected."),
-    429: OpenApiResponse(s.Error, description="rate_limited: too many commands to this charger per second."),
-    502: OpenApiResponse(s.Error, description="charger_error: the charger answered with an OCPP CALLERROR."),
-}
-READ_ERRORS = {
-    **{code: ERRORS[code] for code in (400, 401, 404)},
-    403: OpenApiResponse(s.Error, description="forbidden: the key lacks read:charge_points."),
-}
+ERRORS = error_responses(400, 401, 403, 404, 408, 422, 429, 502)
+READ_ERRORS = error_responses(400, 401, 403, 404)
 EXAMPLE_COMMON = {
     "chargeBoxId": "CP-001",
     "commandId": "3f0c9a52-8d1e-4c1b-9a51-2f1f0d7e6b10",
