@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from chargers.models import MeterValue, Transaction
+from chargers import statements
+from chargers.models import MeterValue
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 
@@ -32,29 +33,32 @@ def samples_record(
     charger_id: int,
     connector_id: int,
     samples: list[Sample],
-    transaction: Transaction | None,
+    transaction_id: int | None,
     reported_transaction_id: str = "",
 ) -> int:
-    rows = [
-        MeterValue(
-            charger_id=charger_id,
-            connector_id=connector_id,
-            transaction=transaction,
-            reported_transaction_id=reported_transaction_id,
-            timestamp=s.timestamp,
-            value=s.value,
-            numeric=_numeric(s.value),
-            measurand=s.measurand or ENERGY_REGISTER,
-            unit=s.unit,
-            phase=s.phase,
-            context=s.context,
-            location=s.location,
-            format=s.format,
-        )
-        for s in samples
-    ]
-    MeterValue.objects.bulk_create(rows)
-    return len(rows)
+    """Store sampled values as reported; `transaction_id` is our Transaction's id, if known."""
+    statements.insert(
+        MeterValue,
+        [
+            {
+                "charger_id": charger_id,
+                "connector_id": connector_id,
+                "transaction_id": transaction_id,
+                "reported_transaction_id": reported_transaction_id,
+                "timestamp": s.timestamp,
+                "value": s.value,
+                "numeric": _numeric(s.value),
+                "measurand": s.measurand or ENERGY_REGISTER,
+                "unit": s.unit,
+                "phase": s.phase,
+                "context": s.context,
+                "location": s.location,
+                "format": s.format,
+            }
+            for s in samples
+        ],
+    )
+    return len(samples)
 
 
 def energy_register_wh(sample_value: float, unit: str) -> float:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from chargers import events
+from chargers import events, statements
 from chargers.models import Charger
 from chargers.services.registry import unknown_charger_seen
 
@@ -60,4 +60,4 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
 
 
 def charger_seen(*, charger_id: int) -> None:
-    Charger.objects.filter(pk=charger_id).update(last_seen_at=timezone.now())
+    statements.update(Charger, {"last_seen_at": timezone.now()}, where={"id": charger_id})

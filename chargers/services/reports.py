@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from chargers import events
+from chargers import events, statements
 from chargers.models import (
     Charger,
     Connector,
@@ -42,7 +42,7 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
 
 def heartbeat_record(*, charger_id: int) -> datetime:
     now = timezone.now()
-    Charger.objects.filter(pk=charger_id).update(last_heartbeat_at=now, last_seen_at=now)
+    statements.update(Charger, {"last_heartbeat_at": now, "last_seen_at": now}, where={"id": charger_id})
     return now
 
 
@@ -57,53 +57,52 @@ def status_record(
     vendor_error_code: str = "",
     timestamp: datetime | None = None,
 ) -> None:
-    """Append to the connector's status history and keep its current status."""
+    """Append to the connector's status history and keep its current status.
+
+    A notification the charger queued and delivered after a newer one goes to history
+    only. Only the charger's own clock orders its notifications; our receive times
+    say nothing about it, so a notification without a timestamp always becomes current.
+    """
     now = timezone.now()
+    connector = {"charger_id": charger_id, "connector_id": connector_id}
+    current = {
+        "status": status,
+        "error_code": error_code,
+        "info": info,
+        "vendor_error_code": vendor_error_code,
+        "status_at": timestamp,
+        "updated_at": now,
+    }
     with transaction.atomic():
-        StatusNotification.objects.create(
-            charger_id=charger_id,
-            connector_id=connector_id,
-            status=status,
-            error_code=error_code,
-            info=info,
-            vendor_id=vendor_id,
-            vendor_error_code=vendor_error_code,
-            timestamp=timestamp,
-            received_at=now,
+        statements.insert(
+            StatusNotification,
+            [{**connector, **current, "vendor_id": vendor_id, "timestamp": timestamp, "received_at": now}],
         )
-        connector, created = Connector.objects.select_for_update().get_or_create(
-            charger_id=charger_id, connector_id=connector_id
-        )
-        if not created and _is_older(timestamp, connector.status_at):
-            # A notification the charger queued and delivered late: history only.
-            return
-        connector.status, connector.error_code, connector.info = status, error_code, info
-        connector.vendor_error_code, connector.status_at, connector.updated_at = vendor_error_code, timestamp, now
-        connector.save()
+        newer_than = ("status_at", timestamp) if timestamp is not None else None
+        if not statements.update(Connector, current, where=connector, newer_than=newer_than):
+            if statements.select_one(Connector, ["id"], where=connector) is not None:
+                return  # delivered late: history only
+            statements.insert(Connector, [{**connector, **current}])
     events.connector_status_changed(
         charger_id=charger_id, connector_id=connector_id, status=status, error_code=error_code, info=info, at=now
     )
 
 
-def _is_older(reported: datetime | None, current: datetime | None) -> bool:
-    """Only the charger's own clock orders its notifications; receive times say nothing about it."""
-    return reported is not None and current is not None and reported < current
-
-
 def meter_values_record(
     *, charger_id: int, connector_id: int, samples: list[Sample], transaction_id: str | None = None
 ) -> int:
-    """Store every sampled value, linked to its session when the charger names one."""
+    """Store every sampled value, linked to its session when the charger names one we know."""
     session = None
     if transaction_id is not None:
-        session = Transaction.objects.filter(charger_id=charger_id, ocpp_id=transaction_id).first()
-        if session is not None:
-            Transaction.objects.filter(pk=session.pk).update(last_message_at=timezone.now())
+        found = statements.select_one(Transaction, ["id"], where={"charger_id": charger_id, "ocpp_id": transaction_id})
+        if found is not None:
+            session = found[0]
+            statements.update(Transaction, {"last_message_at": timezone.now()}, where={"id": session})
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,
         samples=samples,
-        transaction=session,
+        transaction_id=session,
         reported_transaction_id=transaction_id or "",
     )
 

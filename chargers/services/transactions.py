@@ -97,7 +97,7 @@ def transaction_stop(
                 charger_id=charger_id,
                 connector_id=stopped.connector_id if stopped else 0,
                 samples=list(samples),
-                transaction=stopped,
+                transaction_id=stopped.pk if stopped else None,
                 reported_transaction_id=transaction_id,
             )
     if not id_tag:
