@@ -139,13 +139,24 @@ class ChargerForm(forms.ModelForm):
         model = Charger
         fields = ["organisation", "charge_box_id", "name", "location", "registration_status"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The supply settings have defaults: a form that leaves them out keeps the current values.
+        for name in SUPPLY_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+
     def clean(self):
         cleaned = super().clean()
+        for name in SUPPLY_FIELDS:
+            if name in self.fields and (name not in self.data or (cleaned.get(name) is None and name != "site")):
+                cleaned[name] = getattr(self.instance, name)
         if cleaned.get("password") and cleaned.get("remove_password"):
             raise forms.ValidationError("Either set a new password or remove it, not both.")
         return cleaned
 
 
+SUPPLY_FIELDS = ["site", "phases", "voltage", "charging_rate_unit", "min_current", "max_current"]
 BOOT_FIELDS = [
     "vendor",
     "model",
@@ -229,7 +240,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
             ("Connection", {"fields": CONNECTION_FIELDS}),
             (
                 "Supply and load balancing",
-                {"fields": ["site", "phases", "voltage", "charging_rate_unit", "min_current", "max_current"]},
+                {"fields": SUPPLY_FIELDS},
             ),
             ("Reported at boot", {"fields": BOOT_FIELDS, "classes": ["collapse"]}),
         ]
