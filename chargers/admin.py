@@ -21,13 +21,18 @@ from chargers.models import (
     DiagnosticsStatus,
     FirmwareStatus,
     IdTag,
+    InstalledChargingProfile,
     MeterValue,
+    Reservation,
+    Site,
     StatusNotification,
     Transaction,
     UnknownCharger,
     UnmatchedStop,
 )
+from chargers.services.load_balancing import site_allocation
 from chargers.services.registry import ChargerExists, charger_register
+from chargers.services.sites import site_rebalance_after_commit
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -134,13 +139,24 @@ class ChargerForm(forms.ModelForm):
         model = Charger
         fields = ["organisation", "charge_box_id", "name", "location", "registration_status"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The supply settings have defaults: a form that leaves them out keeps the current values.
+        for name in SUPPLY_FIELDS:
+            if name in self.fields:
+                self.fields[name].required = False
+
     def clean(self):
         cleaned = super().clean()
+        for name in SUPPLY_FIELDS:
+            if name in self.fields and (name not in self.data or (cleaned.get(name) is None and name != "site")):
+                cleaned[name] = getattr(self.instance, name)
         if cleaned.get("password") and cleaned.get("remove_password"):
             raise forms.ValidationError("Either set a new password or remove it, not both.")
         return cleaned
 
 
+SUPPLY_FIELDS = ["site", "phases", "voltage", "charging_rate_unit", "min_current", "max_current"]
 BOOT_FIELDS = [
     "vendor",
     "model",
@@ -222,6 +238,10 @@ class ChargerAdmin(OrganisationScopedAdmin):
             main,
             ("Password", {"fields": ["password_state", "password", "remove_password"]}),
             ("Connection", {"fields": CONNECTION_FIELDS}),
+            (
+                "Supply and load balancing",
+                {"fields": SUPPLY_FIELDS},
+            ),
             ("Reported at boot", {"fields": BOOT_FIELDS, "classes": ["collapse"]}),
         ]
 
@@ -524,3 +544,54 @@ class UnknownChargerAdmin(admin.ModelAdmin):
             "scoped": operator_organisation_id(request.user) is not None,
         }
         return TemplateResponse(request, "admin/chargers/unknowncharger/register.html", context)
+
+
+@admin.register(Site)
+class SiteAdmin(OrganisationScopedAdmin):
+    list_display = ["name", "organisation", "capacity", "charger_count"]
+    readonly_fields = ["allocation"]
+    fields = ["organisation", "name", "capacity_limit", "capacity_unit", "allocation"]
+
+    @admin.display(description="capacity")
+    def capacity(self, site):
+        return f"{site.capacity_limit:g} {site.capacity_unit}"
+
+    @admin.display(description="chargers")
+    def charger_count(self, site):
+        return site.chargers.count()
+
+    @admin.display(description="current allocation")
+    def allocation(self, site):
+        if site.pk is None:
+            return "-"
+        shares = site_allocation(site=site)
+        if not shares:
+            return "No session in progress."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g} {}</td><td>{:g} {}</td></tr>",
+            (
+                (s.charger.charge_box_id, s.transaction.connector_id, s.transaction.ocpp_id, s.limit, s.unit,
+                 s.rate, s.rate_unit)
+                for s in shares
+            ),
+        )  # fmt: skip
+        head = "<tr><th>charger</th><th>connector</th><th>transaction</th><th>share</th><th>sent</th></tr>"
+        return format_html("<table>{}{}</table>", format_html(head), rows)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"capacity_limit", "capacity_unit"} & set(form.changed_data):
+            site_rebalance_after_commit(site_id=obj.pk)
+
+
+@admin.register(Reservation)
+class ReservationAdmin(HistoryAdmin):
+    list_display = ["created_at", "charger", "reservation_id", "connector_id", "id_tag", "expiry_date", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(InstalledChargingProfile)
+class InstalledChargingProfileAdmin(HistoryAdmin):
+    list_display = ["charger", "connector_id", "profile_id", "purpose", "stack_level", "kind", "installed_at"]
+    list_filter = ["purpose"]

@@ -12,6 +12,26 @@ from accounts.models import Organisation
 from accounts.secrets import secret_digest, secret_matches
 
 
+class Site(models.Model):
+    """Chargers sharing one supply: the CSMS shares `capacity_limit` among their sessions."""
+
+    class Unit(models.TextChoices):
+        AMPERES = "A"
+        KILOWATTS = "kW"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=100)
+    capacity_limit = models.FloatField(help_text="A: amperes per phase; kW: total power.")
+    capacity_unit = models.CharField(max_length=2, choices=Unit.choices, default=Unit.AMPERES)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Charger(models.Model):
     class RegistrationStatus(models.TextChoices):
         ACCEPTED = "Accepted"
@@ -43,6 +63,23 @@ class Charger(models.Model):
     meter_serial_number = models.CharField(max_length=50, blank=True)
     last_boot_at = models.DateTimeField(null=True, blank=True)
 
+    # Electrical set-up: how power limits in kW become amperes, and what load balancing may give.
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="chargers")
+    phases = models.PositiveSmallIntegerField(default=3, choices=[(1, "1"), (2, "2"), (3, "3")])
+    voltage = models.FloatField(default=230.0, help_text="Phase voltage (V).")
+    charging_rate_unit = models.CharField(
+        max_length=1,
+        blank=True,
+        choices=[("A", "A"), ("W", "W")],
+        help_text="The unit of the charging profiles sent to it; empty: what the charger reported "
+        "(ChargingScheduleAllowedChargingRateUnit), else A.",
+    )
+    reported_rate_units = models.CharField(
+        max_length=50, blank=True, help_text="ChargingScheduleAllowedChargingRateUnit, as last read from the charger."
+    )
+    min_current = models.FloatField(default=6.0, help_text="A per phase: below this a connector cannot charge.")
+    max_current = models.FloatField(default=32.0, help_text="A per phase: the most a connector can draw.")
+
     # Presence. `channel_name` is the channel-layer address of the consumer holding the
     # socket; empty means offline. Commands are routed to it from any process.
     channel_name = models.CharField(max_length=200, blank=True, editable=False)
@@ -66,6 +103,14 @@ class Charger(models.Model):
     @property
     def status(self) -> str:
         return "online" if self.is_online else "offline"
+
+    @property
+    def rate_unit(self) -> str:
+        """The unit its charging profiles are sent in: set by the operator, else as reported, else A."""
+        if self.charging_rate_unit:
+            return self.charging_rate_unit
+        reported = self.reported_rate_units.lower()
+        return "W" if reported and "current" not in reported and "power" in reported else "A"
 
     @property
     def connection_url(self) -> str:
@@ -293,3 +338,64 @@ class UnknownCharger(models.Model):
 
     def __str__(self) -> str:
         return self.charge_box_id
+
+
+class Reservation(models.Model):
+    """A reservation the charger accepted, and what became of it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "Active"
+        CONSUMED = "Consumed"
+        CANCELLED = "Cancelled"
+        EXPIRED = "Expired"
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="reservations")
+    reservation_id = models.IntegerField()
+    connector_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=36)
+    parent_id_tag = models.CharField(max_length=36, blank=True)
+    expiry_date = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="reservations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["charger", "reservation_id"], name="reservation_unique")]
+        indexes = [models.Index(fields=["status", "expiry_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}/{self.connector_id} reservation {self.reservation_id}"
+
+
+class InstalledChargingProfile(models.Model):
+    """A charging profile the charger accepted and, as far as we know, still holds."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="charging_profiles")
+    connector_id = models.PositiveIntegerField(help_text="0: the charger as a whole.")
+    profile_id = models.IntegerField()
+    stack_level = models.PositiveIntegerField(default=0)
+    purpose = models.CharField(max_length=30)
+    kind = models.CharField(max_length=20)
+    recurrency_kind = models.CharField(max_length=10, blank=True)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_to = models.DateTimeField(null=True, blank=True)
+    schedule = models.JSONField(help_text="The charging schedule as sent (rate unit, periods, ...).")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="charging_profiles"
+    )
+    installed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["charger", "connector_id", "purpose", "stack_level", "profile_id"]
+        verbose_name = "installed charging profile"
+        # A charger replaces a profile it receives again under the same id.
+        constraints = [
+            models.UniqueConstraint(fields=["charger", "profile_id"], name="installed_charging_profile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id}/{self.connector_id} {self.purpose} {self.profile_id}"

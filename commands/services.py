@@ -8,7 +8,11 @@ sends an OCPP action and payload as they are. Both return the API's reply shape 
 import json
 import secrets
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
 from chargers.models import Charger, DataTransfer, Transaction
+from chargers.services import charging_profiles, reservations
 from commands.bus import (
     ChargerError,
     CommandInvalid,
@@ -27,6 +31,7 @@ def command_run(
     translation = version_of(charger.ocpp_protocol).commands.get(command)
     if translation is None:
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
+    params = PREPARE.get(command, _unchanged)(charger, params)
     result = command_send_sync(
         charger=charger,
         action=translation.action,
@@ -37,6 +42,9 @@ def command_run(
     _follow_up(charger, command, params, result)
     _raise_charger_error(charger, result)
     fields = translation.reply(params, result.response)
+    record = RECORDS.get(command)
+    if record is not None:
+        record(charger, params, fields)
     return reply(charger, result, fields, translation.message(params, fields))
 
 
@@ -103,3 +111,140 @@ def _text(value) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value)
+
+
+# What a command needs from the charger's record before translation, whatever its OCPP version.
+
+
+def _unchanged(charger: Charger, params: dict) -> dict:
+    return params
+
+
+def _power_limit_prepare(charger: Charger, params: dict) -> dict:
+    """The charger's phases, voltage and rate unit, unless the caller gave them; a start we can record."""
+    return {
+        "numberPhases": charger.phases,
+        "voltage": charger.voltage,
+        "chargingRateUnit": charger.rate_unit,
+        "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        **{name: value for name, value in params.items() if value is not None},
+    }
+
+
+PREPARE = {"power_limit_set": _power_limit_prepare}
+
+
+# What the product keeps of an answered command, from its neutral parameters and reply fields.
+
+
+def _accepted(fields: dict) -> bool:
+    return fields.get("status") == "Accepted"
+
+
+def _reservation_created(charger: Charger, params: dict, fields: dict) -> None:
+    if _accepted(fields):
+        reservations.reservation_record(
+            charger=charger,
+            reservation_id=params["reservationId"],
+            connector_id=params["connectorId"],
+            id_tag=params["idTag"],
+            expiry_date=_when(params["expiryDate"]),
+            parent_id_tag=params.get("parentIdTag") or "",
+        )
+
+
+def _reservation_cancelled(charger: Charger, params: dict, fields: dict) -> None:
+    if _accepted(fields):
+        reservations.reservation_cancel(charger=charger, reservation_id=params["reservationId"])
+
+
+def _charging_profile_set(charger: Charger, params: dict, fields: dict) -> None:
+    if _accepted(fields):
+        profile = params["chargingProfile"]
+        charging_profiles.charging_profile_record(
+            charger=charger,
+            connector_id=params["connectorId"],
+            profile_id=profile["chargingProfileId"],
+            stack_level=profile["stackLevel"],
+            purpose=profile["chargingProfilePurpose"],
+            kind=profile["chargingProfileKind"],
+            schedule=_json(profile["chargingSchedule"]),
+            transaction_id=profile.get("transactionId"),
+            recurrency_kind=profile.get("recurrencyKind") or "",
+            valid_from=_when(profile.get("validFrom")),
+            valid_to=_when(profile.get("validTo")),
+        )
+
+
+def _power_limit_set(charger: Charger, params: dict, fields: dict) -> None:
+    if _accepted(fields):
+        ac = "dcMaxPowerKw" not in params["limit"]
+        period = {"startPeriod": 0, "limit": fields["limit"]} | ({"numberPhases": params["numberPhases"]} if ac else {})
+        charging_profiles.charging_profile_record(
+            charger=charger,
+            connector_id=fields["connectorId"],
+            profile_id=fields["chargingProfileId"],
+            stack_level=params.get("stackLevel") or 0,
+            purpose=fields["chargingProfilePurpose"],
+            kind="Absolute",
+            schedule={
+                "startSchedule": params["startSchedule"],
+                "chargingRateUnit": fields["chargingRateUnit"],
+                "chargingSchedulePeriod": [period],
+            },
+            transaction_id=params.get("transactionId"),
+        )
+
+
+def _charging_profiles_cleared(charger: Charger, params: dict, fields: dict) -> None:
+    # Unknown: the charger holds no such profile, so it is not installed either.
+    if fields.get("status") in ("Accepted", "Unknown"):
+        charging_profiles.charging_profiles_clear(
+            charger=charger,
+            profile_id=params.get("id"),
+            connector_id=params.get("connectorId"),
+            purpose=params.get("chargingProfilePurpose"),
+            stack_level=params.get("stackLevel"),
+        )
+
+
+def _power_limit_cleared(charger: Charger, params: dict, fields: dict) -> None:
+    if fields.get("status") in ("Accepted", "Unknown"):
+        charging_profiles.charging_profiles_clear(charger=charger, profile_id=fields["chargingProfileId"])
+
+
+def _configuration_read(charger: Charger, params: dict, fields: dict) -> None:
+    """Remember the rate units the charger allows, so that its profiles use one of them."""
+    for key in fields.get("configurationKey") or []:
+        if key.get("key") == "ChargingScheduleAllowedChargingRateUnit" and key.get("value") is not None:
+            Charger.objects.filter(pk=charger.pk).update(reported_rate_units=str(key["value"])[:50])
+            charger.reported_rate_units = str(key["value"])[:50]
+
+
+RECORDS = {
+    "reservation_create": _reservation_created,
+    "reservation_cancel": _reservation_cancelled,
+    "charging_profile_set": _charging_profile_set,
+    "charging_profile_clear": _charging_profiles_cleared,
+    "power_limit_set": _power_limit_set,
+    "power_limit_clear": _power_limit_cleared,
+    "configuration_get": _configuration_read,
+}
+
+
+def _when(value):
+    """A timestamp from validated parameters (a datetime or ISO 8601 text), or None."""
+    if value is None or not isinstance(value, str):
+        return value
+    return parse_datetime(value.replace("Z", "+00:00"))
+
+
+def _json(value):
+    """Validated parameters as JSON-ready data (timestamps as ISO 8601 text)."""
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json(item) for item in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat().replace("+00:00", "Z")
+    return value

@@ -174,6 +174,8 @@ CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
 # SQLite has one writer at a time, so more than one worker only adds lock waits.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
+# After a BootNotification, send the charger the charging profiles it held before (see README).
+CSMS_RESEND_PROFILES_AFTER_BOOT = env_bool("CSMS_RESEND_PROFILES_AFTER_BOOT", True)
 # {"vendorId": "dotted.path.to.handler"}: DataTransfer from chargers for these vendors
 # is answered by the handler; every other vendor gets UnknownVendorId.
 CSMS_DATA_TRANSFER_HANDLERS = {}

@@ -128,3 +128,35 @@ def api(server, acme_key):
     session.headers["X-API-Key"] = acme_key
     session.base = f"{server.http}/api/v1"
     return session
+
+
+@pytest.fixture(scope="session")
+def celery_worker(server, tmp_path_factory):
+    """A Celery worker against the test database and Redis, when REDIS_URL sends tasks to a broker.
+
+    Without REDIS_URL the server runs tasks in-process and no worker is needed (yields None)."""
+    if not os.environ.get("REDIS_URL"):
+        yield None
+        return
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    environment = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "csms", "worker", "--pool", "threads", "--concurrency", "4",
+         "--loglevel", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.time() + 30
+    while "ready" not in log.read_text():
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            raise RuntimeError(f"the Celery worker did not start: {log.read_text()}")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -49,6 +49,15 @@ class ChargerRegistrationSerializer(StrictSerializer):
 
 
 class ChargerUpdateSerializer(StrictSerializer):
+    SUPPLY = {
+        "site": "site",
+        "phases": "phases",
+        "voltage": "voltage",
+        "chargingRateUnit": "charging_rate_unit",
+        "minCurrent": "min_current",
+        "maxCurrent": "max_current",
+    }
+
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     password = serializers.CharField(
@@ -60,6 +69,22 @@ class ChargerUpdateSerializer(StrictSerializer):
         trim_whitespace=False,
         help_text='A new password, applied from the next connection; "" or null removes it.',
     )
+    site = serializers.IntegerField(required=False, allow_null=True, help_text="The id of its site; null: none.")
+    phases = serializers.ChoiceField(choices=[1, 2, 3], required=False)
+    voltage = serializers.FloatField(required=False, min_value=1, help_text="Phase voltage (V).")
+    chargingRateUnit = serializers.ChoiceField(
+        choices=["A", "W", ""], required=False, help_text='Of the profiles it is sent; "": as it reports, else A.'
+    )
+    minCurrent = serializers.FloatField(required=False, min_value=0, help_text="A per phase.")
+    maxCurrent = serializers.FloatField(required=False, min_value=0, help_text="A per phase.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        low = attrs.get("minCurrent", self.context.get("min_current"))
+        high = attrs.get("maxCurrent", self.context.get("max_current"))
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"minCurrent": "must not exceed maxCurrent"})
+        return attrs
 
 
 class ConnectionInstructionsSerializer(serializers.Serializer):
@@ -124,6 +149,12 @@ class ChargerDetailSerializer(ChargerSummarySerializer):
     connectedAt = serializers.DateTimeField(source="connected_at", allow_null=True)
     disconnectedAt = serializers.DateTimeField(source="disconnected_at", allow_null=True)
     lastSeenAt = serializers.DateTimeField(source="last_seen_at", allow_null=True)
+    site = serializers.IntegerField(source="site_id", allow_null=True, help_text="The id of its site.")
+    phases = serializers.IntegerField()
+    voltage = serializers.FloatField()
+    chargingRateUnit = serializers.CharField(source="rate_unit", help_text="The unit of the profiles it is sent.")
+    minCurrent = serializers.FloatField(source="min_current")
+    maxCurrent = serializers.FloatField(source="max_current")
     connectors = ConnectorSerializer(many=True)
 
     def get_passwordProtected(self, charger) -> bool:
@@ -187,3 +218,94 @@ class ActiveTransactionsSerializer(serializers.Serializer):
     chargeBoxId = serializers.CharField()
     activeTransactions = ActiveTransactionSerializer(many=True)
     total = serializers.IntegerField()
+
+
+# Sites, reservations and installed charging profiles.
+
+
+class CapacitySerializer(serializers.Serializer):
+    limit = serializers.FloatField(min_value=0, help_text="A: amperes per phase; kW: total power.")
+    unit = serializers.ChoiceField(choices=["A", "kW"])
+
+
+class SiteInputSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    capacity = CapacitySerializer()
+
+
+class SiteUpdateSerializer(SiteInputSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    capacity = CapacitySerializer(required=False)
+
+
+class SiteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    capacity = serializers.SerializerMethodField()
+    chargers = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+    @extend_schema_field(CapacitySerializer)
+    def get_capacity(self, site) -> dict:
+        return {"limit": site.capacity_limit, "unit": site.capacity_unit}
+
+    def get_chargers(self, site) -> list[str]:
+        return [charger.charge_box_id for charger in site.chargers.all()]
+
+
+class SitePageSerializer(serializers.Serializer):
+    sites = SiteSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class ShareSerializer(serializers.Serializer):
+    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    connectorId = serializers.IntegerField(source="transaction.connector_id")
+    transactionId = serializers.CharField(source="transaction.ocpp_id")
+    limit = serializers.FloatField(help_text="The session's share, in the site's unit; 0: suspended.")
+    unit = serializers.CharField()
+    chargingRateUnit = serializers.CharField(source="rate_unit", help_text="The unit the charger is sent.")
+    chargingLimit = serializers.FloatField(source="rate", help_text="The TxProfile limit the charger is sent.")
+
+
+class AllocationSerializer(serializers.Serializer):
+    siteId = serializers.IntegerField()
+    capacity = CapacitySerializer()
+    allocated = serializers.FloatField(help_text="The sum of the shares, never above the capacity.")
+    sessions = ShareSerializer(many=True)
+
+
+class ReservationSerializer(serializers.Serializer):
+    reservationId = serializers.IntegerField(source="reservation_id")
+    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    connectorId = serializers.IntegerField(source="connector_id")
+    idTag = serializers.CharField(source="id_tag")
+    parentIdTag = serializers.CharField(source="parent_id_tag")
+    expiryDate = serializers.DateTimeField(source="expiry_date")
+    status = serializers.ChoiceField(choices=["Active", "Consumed", "Cancelled", "Expired"])
+    transactionId = serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+class ReservationPageSerializer(serializers.Serializer):
+    reservations = ReservationSerializer(many=True)
+    pagination = PaginationSerializer()
+
+
+class InstalledChargingProfileSerializer(serializers.Serializer):
+    chargingProfileId = serializers.IntegerField(source="profile_id")
+    connectorId = serializers.IntegerField(source="connector_id")
+    stackLevel = serializers.IntegerField(source="stack_level")
+    chargingProfilePurpose = serializers.CharField(source="purpose")
+    chargingProfileKind = serializers.CharField(source="kind")
+    recurrencyKind = serializers.CharField(source="recurrency_kind")
+    validFrom = serializers.DateTimeField(source="valid_from", allow_null=True)
+    validTo = serializers.DateTimeField(source="valid_to", allow_null=True)
+    chargingSchedule = serializers.JSONField(source="schedule")
+    transactionId = serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+    installedAt = serializers.DateTimeField(source="installed_at")
+
+
+class InstalledChargingProfilesSerializer(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    chargingProfiles = InstalledChargingProfileSerializer(many=True)

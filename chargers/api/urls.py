@@ -17,4 +17,8 @@ urlpatterns = [
         "chargers/<str:chargeBoxId>/transactions", views.ActiveTransactionsView.as_view(), name="charger-transactions"
     ),
     path("status", views.ChargePointStatusView.as_view(), name="status"),
+    path("sites", views.SiteCollectionView.as_view(), name="sites"),
+    path("sites/<int:id>", views.SiteDetailView.as_view(), name="site"),
+    path("sites/<int:id>/allocation", views.SiteAllocationView.as_view(), name="site-allocation"),
+    path("reservations", views.ReservationCollectionView.as_view(), name="reservations"),
 ]

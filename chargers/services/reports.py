@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from chargers import events, statements
+from chargers.background import task_after_commit
 from chargers.models import (
     Charger,
     Connector,
@@ -17,6 +18,7 @@ from chargers.models import (
     StatusNotification,
     Transaction,
 )
+from chargers.services.charging_profiles import charging_profiles_after_boot
 from chargers.services.metering import Sample, samples_record
 
 BOOT_FIELDS = (
@@ -37,7 +39,17 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
     now = timezone.now()
     fields = {name: reported.get(name) or "" for name in BOOT_FIELDS}
     Charger.objects.filter(pk=charger_id).update(last_boot_at=now, last_seen_at=now, **fields)
-    return Charger.objects.values_list("registration_status", flat=True).get(pk=charger_id)
+    status = Charger.objects.values_list("registration_status", flat=True).get(pk=charger_id)
+    if status == Charger.RegistrationStatus.ACCEPTED and settings.CSMS_RESEND_PROFILES_AFTER_BOOT:
+        charging_profiles_after_boot_schedule(charger_id=charger_id)
+    return status
+
+
+def charging_profiles_after_boot_schedule(*, charger_id: int) -> None:
+    """A boot is a restart: assume the charger lost the profiles it held (OCPP 1.6 does not require
+    it to keep them) and send them again; sending a profile it kept replaces it by itself."""
+    if charging_profiles_after_boot(charger_id=charger_id):
+        task_after_commit("chargers.tasks.charging_profiles_restore", charger_id=charger_id)
 
 
 def heartbeat_record(*, charger_id: int) -> datetime:

@@ -6,9 +6,12 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chargers.models import Transaction, UnmatchedStop
+from chargers.background import task_after_commit
+from chargers.models import Charger, Transaction, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
+from chargers.services.charging_profiles import charging_profiles_transaction_ended
 from chargers.services.metering import Sample, samples_record
+from chargers.services.reservations import reservation_consume
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ def transaction_start(
                 )
         except IntegrityError:
             continue
+        reservation_consume(session=started)
+        site_rebalance_after_commit(charger_id=charger_id)
         return StartOutcome(started, decision)
 
 
@@ -90,6 +95,8 @@ def transaction_stop(
             stopped.energy_wh = max(meter_stop - stopped.meter_start, 0)
             stopped.last_message_at = timezone.now()
             stopped.save()
+            charging_profiles_transaction_ended(session=stopped)
+            site_rebalance_after_commit(charger_id=charger_id)
         else:
             first_report = False
         if samples and first_report:
@@ -103,3 +110,10 @@ def transaction_stop(
     if not id_tag:
         return None
     return id_tag_decide(organisation_id=organisation_id, id_tag=id_tag, starting=False)
+
+
+def site_rebalance_after_commit(*, charger_id: int) -> None:
+    """A session began or ended: if the charger is on a site, share the site's capacity again."""
+    site_id = Charger.objects.filter(pk=charger_id).values_list("site_id", flat=True).first()
+    if site_id is not None:
+        task_after_commit("chargers.tasks.site_rebalance", site_id=site_id)

@@ -5,7 +5,10 @@ from commands.api import views
 CHARGER = "chargers/<str:chargeBoxId>/"
 
 urlpatterns = [
-    *(path(CHARGER + endpoint.path, views.command_view(endpoint).as_view()) for endpoint in views.ENDPOINTS),
+    *(
+        path(CHARGER + endpoint.path, views.LISTED.get(endpoint.command, views.command_view(endpoint)).as_view())
+        for endpoint in views.ENDPOINTS
+    ),
     path(CHARGER + "data-transfer", views.DataTransferView.as_view()),
     path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
     path(CHARGER + "commands", views.GenericCommandView.as_view()),

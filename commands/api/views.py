@@ -10,7 +10,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers.models import Charger, DataTransfer
+from chargers.api import serializers as chargers_s
+from chargers.api.views import RESERVATION_EXAMPLE, RESERVATION_PARAMETERS, reservations_page
+from chargers.models import Charger, DataTransfer, InstalledChargingProfile, Reservation
 from commands import services
 from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
@@ -394,6 +396,49 @@ class PowerLimitView(CommandView):
     def delete(self, request, chargeBoxId: str) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
         return self.run(request, chargeBoxId, {**body, **request.query_params.dict()}, endpoint=POWER_LIMIT_CLEAR)
+
+
+def endpoint_of(command: str) -> Endpoint:
+    return next(endpoint for endpoint in ENDPOINTS if endpoint.command == command)
+
+
+class ReservationsView(command_view(endpoint_of("reservation_create"))):
+    @extend_schema(
+        operation_id="charger_reservations_list",
+        summary="The charger's reservations, newest first",
+        tags=["Reservations"],
+        parameters=[p for p in RESERVATION_PARAMETERS if p.name != "chargeBoxId"],
+        responses={200: chargers_s.ReservationPageSerializer, **READ_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Reservations",
+                value={"reservations": [RESERVATION_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, chargeBoxId: str) -> Response:
+        return reservations_page(request, Reservation.objects.filter(charger=charger_of(request, chargeBoxId)))
+
+
+class ChargingProfilesView(command_view(endpoint_of("charging_profile_set"))):
+    @extend_schema(
+        operation_id="charger_charging_profiles_list",
+        summary="The charging profiles the charger accepted and holds",
+        description="Recorded when the charger accepts a profile or a power limit; removed when cleared, "
+        "when a TxProfile's session ends, and restored after a reboot.",
+        tags=["commands"],
+        responses={200: chargers_s.InstalledChargingProfilesSerializer, **READ_ERRORS},
+    )
+    def get(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        profiles = InstalledChargingProfile.objects.filter(charger=charger).select_related("transaction")
+        items = chargers_s.InstalledChargingProfileSerializer(profiles, many=True).data
+        return Response({"chargeBoxId": charger.charge_box_id, "chargingProfiles": items})
+
+
+# Command endpoints that also list what they create.
+LISTED = {"reservation_create": ReservationsView, "charging_profile_set": ChargingProfilesView}
 
 
 class GenericCommandView(APIView):

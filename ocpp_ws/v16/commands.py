@@ -43,28 +43,34 @@ def power_limit_profile_id(params: dict) -> int:
 
 
 def power_limit_rate(params: dict) -> tuple[str, float, int | None]:
-    """(chargingRateUnit, limit, numberPhases): AC limits in amperes per phase, DC in watts."""
+    """(chargingRateUnit, limit, numberPhases): AC limits in the charger's unit (`chargingRateUnit`,
+    amperes per phase unless W), DC in watts. The service passes the charger's phases and voltage."""
     limit = params["limit"]
     phases = params.get("numberPhases") or PHASES
+    volts = (params.get("voltage") or VOLTAGE) * phases
+    if "dcMaxPowerKw" in limit:
+        return "W", round(float(limit["dcMaxPowerKw"]) * 1000, 1), None
     if "acMaxPowerA" in limit:
-        return "A", round(float(limit["acMaxPowerA"]), 1), phases
-    if "acMaxPowerKw" in limit:
-        voltage = params.get("voltage") or VOLTAGE
-        return "A", round(float(limit["acMaxPowerKw"]) * 1000 / (voltage * phases), 1), phases
-    return "W", round(float(limit["dcMaxPowerKw"]) * 1000, 1), None
+        amperes, watts = float(limit["acMaxPowerA"]), float(limit["acMaxPowerA"]) * volts
+    else:
+        amperes, watts = float(limit["acMaxPowerKw"]) * 1000 / volts, float(limit["acMaxPowerKw"]) * 1000
+    if params.get("chargingRateUnit") == "W":
+        return "W", round(watts, 1), phases
+    return "A", round(amperes, 1), phases
 
 
 def power_limit_set(params: dict) -> dict:
     purpose = power_limit_purpose(params)
     unit, limit, phases = power_limit_rate(params)
     period = {"startPeriod": 0, "limit": limit} | ({"numberPhases": phases} if phases else {})
+    start = params.get("startSchedule") or timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
     profile = {
         "chargingProfileId": power_limit_profile_id(params),
         "stackLevel": params.get("stackLevel") or 0,
         "chargingProfilePurpose": purpose,
         "chargingProfileKind": "Absolute",
         "chargingSchedule": {
-            "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "startSchedule": start,
             "chargingRateUnit": unit,
             "chargingSchedulePeriod": [period],
         },

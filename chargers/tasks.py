@@ -1,0 +1,21 @@
+"""Celery tasks of the fleet: thin wrappers over chargers.services (scheduled by beat where configured)."""
+
+from celery import shared_task
+
+from chargers.services import reservations, smart_charging
+
+
+@shared_task(name="chargers.tasks.reservations_expire")
+def reservations_expire() -> int:
+    return reservations.reservations_expire()
+
+
+@shared_task(name="chargers.tasks.site_rebalance")
+def site_rebalance(*, site_id: int) -> int:
+    """Returns how many sessions share the site."""
+    return len(smart_charging.site_rebalance(site_id=site_id))
+
+
+@shared_task(name="chargers.tasks.charging_profiles_restore")
+def charging_profiles_restore(*, charger_id: int) -> int:
+    return smart_charging.charging_profiles_restore(charger_id=charger_id)

@@ -1,0 +1,178 @@
+"""Sites and load balancing: several ocpp-rpc chargers charging at once on one site, and the site API."""
+
+import queue
+from datetime import UTC, datetime
+
+import pytest
+
+from chargers.models import Transaction
+from chargers.services.registry import charger_register
+from commands.models import Command
+from tests.ocpp_rpc import strict_charger
+
+pytestmark = pytest.mark.node
+
+NOW = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def boot(cp) -> None:
+    cp.call("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "AC-22"})
+
+
+def start(cp, connector: int = 1) -> int:
+    answer = cp.call("StartTransaction", {"connectorId": connector, "idTag": "DRIVER-1", "meterStart": 0,
+                                          "timestamp": NOW})  # fmt: skip
+    return answer["transactionId"]
+
+
+def stop(cp, transaction_id: int) -> None:
+    cp.call("StopTransaction", {"transactionId": transaction_id, "meterStop": 5000, "timestamp": NOW})
+
+
+def limit_received(cp, transaction_id: int, timeout: float = 10) -> float:
+    """The TxProfile limit the server sent this charger next; the payload checked field by field."""
+    call = cp.next_call(timeout=timeout)
+    assert call["action"] == "SetChargingProfile"
+    profile = call["payload"]["csChargingProfiles"]
+    schedule = profile["chargingSchedule"]
+    assert call["payload"]["connectorId"] == 1
+    assert {key: value for key, value in profile.items() if key != "chargingSchedule"} == {
+        "chargingProfileId": 3201,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Absolute",
+        "transactionId": transaction_id,
+    }
+    assert schedule["chargingRateUnit"] == "A"
+    [period] = schedule["chargingSchedulePeriod"]
+    assert (period["startPeriod"], period["numberPhases"]) == (0, 3)
+    return period["limit"]
+
+
+def nothing_sent(cp, wait: float = 0.5) -> bool:
+    try:
+        cp.next_call(timeout=wait)
+    except queue.Empty:
+        return True
+    return False
+
+
+@pytest.fixture
+def site(api, acme):
+    response = api.post(f"{api.base}/sites", json={"name": "Depot", "capacity": {"limit": 64, "unit": "A"}})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def fleet(api, acme, site, server, celery_worker):
+    names = ["CP-A", "CP-B", "CP-C", "CP-D"]
+    for name in names:
+        charger_register(organisation=acme, charge_box_id=name)
+        assert api.patch(f"{api.base}/chargers/{name}", json={"site": site["id"]}).status_code == 200
+    chargers = [strict_charger(server.ws, name) for name in names]
+    entered = [charger.__enter__() for charger in chargers]
+    for cp in entered:
+        boot(cp)
+    yield dict(zip(names, entered, strict=True))
+    for charger in chargers:
+        charger.__exit__(None, None, None)
+
+
+def replay_sum_never_exceeds(capacity: float) -> None:
+    """Replay every limit the balancing sent, in order, dropping sessions as they ended: at no moment
+    do the limits the chargers hold add up to more than the capacity."""
+    ended = {
+        int(session.ocpp_id): session.last_message_at for session in Transaction.objects.filter(stop_time__isnull=False)
+    }
+    held = {}
+    for command in Command.objects.filter(source="task", action="SetChargingProfile").order_by("created_at"):
+        profile = command.request["csChargingProfiles"]
+        held = {key: limit for key, limit in held.items() if not (key in ended and ended[key] <= command.created_at)}
+        held[profile["transactionId"]] = profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        assert sum(held.values()) <= capacity + 1e-9, held
+
+
+def test_it_shares_the_capacity_fairly_as_sessions_start_and_stop(api, site, fleet):
+    a, b, c, d = fleet.values()
+    ta = start(a)
+    assert limit_received(a, ta) == 32  # alone: its maximum
+    tb = start(b)
+    assert limit_received(b, tb) == 32
+    assert nothing_sent(a)  # unchanged limits are not sent again
+    tc = start(c)
+    assert [limit_received(a, ta), limit_received(b, tb), limit_received(c, tc)] == [21.3, 21.3, 21.3]
+
+    td = start(d)  # a fourth session lowers the other three
+    assert [limit_received(cp, t) for cp, t in [(a, ta), (b, tb), (c, tc), (d, td)]] == [16, 16, 16, 16]
+    allocation = api.get(f"{api.base}/sites/{site['id']}/allocation").json()
+    assert allocation["allocated"] == 64
+    assert sorted((row["chargeBoxId"], row["limit"], row["unit"]) for row in allocation["sessions"]) == [
+        ("CP-A", 16, "A"), ("CP-B", 16, "A"), ("CP-C", 16, "A"), ("CP-D", 16, "A")]  # fmt: skip
+    assert {row["transactionId"] for row in allocation["sessions"]} == {str(t) for t in (ta, tb, tc, td)}
+
+    stop(d, td)  # stopping one raises the others
+    assert [limit_received(cp, t) for cp, t in [(a, ta), (b, tb), (c, tc)]] == [21.3, 21.3, 21.3]
+    assert nothing_sent(d)
+    replay_sum_never_exceeds(64)
+    assert api.get(f"{api.base}/sites/{site['id']}/allocation").json()["allocated"] == 63.9
+
+
+def test_it_suspends_the_sessions_whose_minimum_no_longer_fits(api, site, fleet):
+    assert api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 15, "unit": "A"}}).ok
+    a, b, c = fleet["CP-A"], fleet["CP-B"], fleet["CP-C"]
+    ta = start(a)
+    assert limit_received(a, ta) == 15
+    tb = start(b)
+    assert [limit_received(a, ta), limit_received(b, tb)] == [7.5, 7.5]
+    tc = start(c)  # 3 x 6 A do not fit in 15 A: the latest session waits at 0 A
+    assert limit_received(c, tc) == 0
+    assert nothing_sent(a) and nothing_sent(b)
+    shares = api.get(f"{api.base}/sites/{site['id']}/allocation").json()["sessions"]
+    assert [row["limit"] for row in shares] == [7.5, 7.5, 0]
+    replay_sum_never_exceeds(15)
+
+
+def test_a_kilowatt_capacity_is_shared_in_amperes_per_phase(api, site, fleet):
+    api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 22, "unit": "kW"}})
+    a, b = fleet["CP-A"], fleet["CP-B"]
+    ta, tb = start(a), start(b)
+    limit_received(a, ta)
+    # 11 kW each on 3 x 230 V is 15.94 A, rounded down.
+    assert [limit_received(a, ta), limit_received(b, tb)] == [15.9, 15.9]
+    allocation = api.get(f"{api.base}/sites/{site['id']}/allocation").json()
+    assert allocation["capacity"] == {"limit": 22, "unit": "kW"}
+    assert all(row["unit"] == "kW" and row["limit"] <= 11 for row in allocation["sessions"])
+
+
+def test_sites_can_be_created_read_changed_and_deleted(api, site, charger):
+    assert site["name"] == "Depot" and site["capacity"] == {"limit": 64, "unit": "A"}
+    api.patch(f"{api.base}/chargers/CP-1", json={"site": site["id"], "phases": 1, "voltage": 240, "maxCurrent": 16})
+    read = api.get(f"{api.base}/sites/{site['id']}").json()
+    assert read["chargers"] == ["CP-1"]
+    detail = api.get(f"{api.base}/chargers/CP-1").json()
+    assert (detail["site"], detail["phases"], detail["voltage"], detail["maxCurrent"]) == (site["id"], 1, 240, 16)
+    assert api.get(f"{api.base}/sites").json()["pagination"]["total"] == 1
+    renamed = api.patch(f"{api.base}/sites/{site['id']}", json={"name": "Yard"}).json()
+    assert renamed["name"] == "Yard" and renamed["capacity"]["limit"] == 64
+    assert api.delete(f"{api.base}/sites/{site['id']}").status_code == 204
+    assert api.get(f"{api.base}/sites/{site['id']}").status_code == 404
+    assert api.get(f"{api.base}/chargers/CP-1").json()["site"] is None
+
+
+def test_bad_site_input_is_a_400_naming_the_field(api, site, charger, globex):
+    bad = api.post(f"{api.base}/sites", json={"name": "X", "capacity": {"limit": 10, "unit": "MW"}})
+    assert bad.status_code == 400 and "unit" in bad.json()["error"]["message"]
+    assert "capacity" in api.post(f"{api.base}/sites", json={"name": "X"}).json()["error"]["message"]
+    unknown = api.patch(f"{api.base}/chargers/CP-1", json={"site": site["id"] + 100})
+    assert unknown.status_code == 400 and unknown.json()["error"]["message"].startswith("site")
+    inverted = api.patch(f"{api.base}/chargers/CP-1", json={"minCurrent": 40})
+    assert inverted.status_code == 400 and "minCurrent" in inverted.json()["error"]["message"]
+
+
+def test_another_organisations_site_is_not_found(api, globex):
+    from chargers.services.sites import site_create
+
+    theirs = site_create(organisation=globex, name="Theirs", capacity_limit=10, capacity_unit="A")
+    assert api.get(f"{api.base}/sites/{theirs.pk}").status_code == 404
+    assert api.get(f"{api.base}/sites/{theirs.pk}/allocation").status_code == 404
