@@ -132,7 +132,7 @@ class ChargerForm(forms.ModelForm):
 
     class Meta:
         model = Charger
-        fields = ["organisation", "charge_box_id", "name", "location", "registration_status"]
+        fields = ["organisation", "charge_box_id", "name", "location", "registration_status", "ocpp_version_pinned"]
 
     def clean(self):
         cleaned = super().clean()
@@ -215,7 +215,19 @@ class ChargerAdmin(OrganisationScopedAdmin):
         return super().get_queryset(request).prefetch_related(connectors)
 
     def get_fieldsets(self, request, obj=None):
-        main = (None, {"fields": ["organisation", "charge_box_id", "name", "location", "registration_status"]})
+        main = (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "charge_box_id",
+                    "name",
+                    "location",
+                    "registration_status",
+                    "ocpp_version_pinned",
+                ]
+            },
+        )
         if obj is None:
             return [main, ("Password", {"fields": ["password"]})]
         return [
@@ -296,6 +308,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
             name=obj.name,
             location=obj.location,
             password=password,
+            ocpp_version_pinned=obj.ocpp_version_pinned,
         )
         if obj.registration_status != created.registration_status:
             Charger.objects.filter(pk=created.pk).update(registration_status=obj.registration_status)

@@ -28,6 +28,7 @@ class ErrorCodes:
 
     formation: str
     occurrence: str
+    message_type: str = "ProtocolError"  # an unknown MessageTypeId (2.0.1 has a code of its own)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def parse_frame(text: str, codes: ErrorCodes) -> Frame:
         return Frame(
             CALLERROR, unique_id, error_code=str(message[2]), error_description=str(message[3]), error_details=details
         )
-    raise FrameError("ProtocolError", f"MessageTypeId {kind!r} is not 2, 3 or 4", unique_id)
+    raise FrameError(codes.message_type, f"MessageTypeId {kind!r} is not 2, 3 or 4", unique_id)
 
 
 def _id_of(message) -> str | None:

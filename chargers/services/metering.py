@@ -34,10 +34,12 @@ def samples_record(
     samples: list[Sample],
     transaction: Transaction | None,
     reported_transaction_id: str = "",
+    evse_id: int | None = None,
 ) -> int:
     rows = [
         MeterValue(
             charger_id=charger_id,
+            evse_id=connector_id if evse_id is None else evse_id,
             connector_id=connector_id,
             transaction=transaction,
             reported_transaction_id=reported_transaction_id,

@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from chargers import events
 from chargers.models import (
     Charger,
+    ChargerNotification,
     Connector,
     DataTransfer,
     DiagnosticsStatus,
@@ -29,6 +30,7 @@ BOOT_FIELDS = (
     "imsi",
     "meter_type",
     "meter_serial_number",
+    "boot_reason",
 )
 
 
@@ -52,16 +54,22 @@ def status_record(
     connector_id: int,
     status: str,
     error_code: str,
+    evse_id: int | None = None,
     info: str = "",
     vendor_id: str = "",
     vendor_error_code: str = "",
     timestamp: datetime | None = None,
 ) -> None:
-    """Append to the connector's status history and keep its current status."""
+    """Append to the connector's status history and keep its current status.
+
+    `evse_id` is OCPP 2.0.1's; without one (1.6) the EVSE is the connector.
+    """
     now = timezone.now()
+    evse_id = connector_id if evse_id is None else evse_id
     with transaction.atomic():
         StatusNotification.objects.create(
             charger_id=charger_id,
+            evse_id=evse_id,
             connector_id=connector_id,
             status=status,
             error_code=error_code,
@@ -72,7 +80,7 @@ def status_record(
             received_at=now,
         )
         connector, created = Connector.objects.select_for_update().get_or_create(
-            charger_id=charger_id, connector_id=connector_id
+            charger_id=charger_id, evse_id=evse_id, connector_id=connector_id
         )
         if not created and _is_older(timestamp, connector.status_at):
             # A notification the charger queued and delivered late: history only.
@@ -91,7 +99,12 @@ def _is_older(reported: datetime | None, current: datetime | None) -> bool:
 
 
 def meter_values_record(
-    *, charger_id: int, connector_id: int, samples: list[Sample], transaction_id: str | None = None
+    *,
+    charger_id: int,
+    connector_id: int,
+    samples: list[Sample],
+    transaction_id: str | None = None,
+    evse_id: int | None = None,
 ) -> int:
     """Store every sampled value, linked to its session when the charger names one."""
     session = None
@@ -102,6 +115,7 @@ def meter_values_record(
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,
+        evse_id=evse_id,
         samples=samples,
         transaction=session,
         reported_transaction_id=transaction_id or "",
@@ -137,3 +151,18 @@ def firmware_status_record(*, charger_id: int, status: str) -> None:
 
 def diagnostics_status_record(*, charger_id: int, status: str) -> None:
     DiagnosticsStatus.objects.create(charger_id=charger_id, status=status)
+
+
+def notification_record(
+    *,
+    charger_id: int,
+    action: str,
+    payload: dict,
+    kind: str = "",
+    evse_id: int | None = None,
+    timestamp: datetime | None = None,
+) -> None:
+    """Keep a notification that changes no other state (an event, a security event, a charging limit...)."""
+    ChargerNotification.objects.create(
+        charger_id=charger_id, action=action, kind=kind[:60], evse_id=evse_id, timestamp=timestamp, payload=payload
+    )
