@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from commands.api import views
+
+
+class TransactionIdConverter:
+    """1.6 transaction ids are integers (ours); 2.0.1 ids are the charger's strings."""
+
+    regex = r"[^/]{1,36}"
+
+    def to_python(self, value: str) -> int | str:
+        return int(value) if value.isdigit() else value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(TransactionIdConverter, "transaction_id")
 
 CHARGER = "chargers/<str:chargeBoxId>/"
 
