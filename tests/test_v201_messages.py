@@ -212,18 +212,43 @@ def test_it_records_seq_no_gaps_offline_events_and_ignores_retries(cp, charger):
 
 
 def test_an_ended_event_for_an_unknown_session_records_the_whole_session(cp, charger):
-    cp.call("TransactionEvent", event("Ended", 5, "2026-02-10T15:00:00Z", trigger="StopAuthorized",
-                                      evse={"id": 1}, info={"stoppedReason": "Local"},
-                                      meterValue=[energy(4200, "2026-02-10T15:00:00Z", "Transaction.End")]))  # fmt: skip
+    cp.call(
+        "TransactionEvent",
+        event(
+            "Ended",
+            5,
+            "2026-02-10T15:00:00Z",
+            trigger="StopAuthorized",
+            evse={"id": 1},
+            info={"stoppedReason": "Local"},
+            meterValue=[energy(4200, "2026-02-10T15:00:00Z", "Transaction.End")],
+        ),
+    )
     session = Transaction.objects.get(charger=charger)
     assert session.stop_time is not None and session.stop_reason == "Local"
     assert session.missing_seq_nos == [0, 1, 2, 3, 4]
 
 
 def test_it_stores_meter_values_of_an_evse(cp, charger):
-    cp.call("MeterValues", {"evseId": 1, "meterValue": [{"timestamp": T0, "sampledValue": [
-        {"value": 12.5, "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "kWh"}},
-        {"value": 3, "measurand": "Power.Active.Import", "unitOfMeasure": {"unit": "W", "multiplier": 3}}]}]})  # fmt: skip
+    cp.call(
+        "MeterValues",
+        {
+            "evseId": 1,
+            "meterValue": [
+                {
+                    "timestamp": T0,
+                    "sampledValue": [
+                        {"value": 12.5, "measurand": "Energy.Active.Import.Register", "unitOfMeasure": {"unit": "kWh"}},
+                        {
+                            "value": 3,
+                            "measurand": "Power.Active.Import",
+                            "unitOfMeasure": {"unit": "W", "multiplier": 3},
+                        },
+                    ],
+                }
+            ],
+        },
+    )
     rows = {m.measurand: m for m in MeterValue.objects.filter(charger=charger)}
     assert (rows["Energy.Active.Import.Register"].numeric, rows["Energy.Active.Import.Register"].unit) == (12.5, "kWh")
     assert (rows["Power.Active.Import"].numeric, rows["Power.Active.Import"].evse_id) == (3000, 1)
@@ -281,9 +306,21 @@ def test_it_keeps_every_other_notification(cp, charger):
         "NotifyChargingLimit", {"evseId": 1, "chargingLimit": {"chargingLimitSource": "SO", "isGridCritical": True}}
     )
     cp.call("ClearedChargingLimit", {"chargingLimitSource": "SO", "evseId": 1})
-    needs = cp.call("NotifyEVChargingNeeds", {"evseId": 1, "chargingNeeds": {"requestedEnergyTransfer": "AC_three_phase",
-                    "acChargingParameters": {"energyAmount": 20000, "evMinCurrent": 6, "evMaxCurrent": 32,
-                                             "evMaxVoltage": 400}}})  # fmt: skip
+    needs = cp.call(
+        "NotifyEVChargingNeeds",
+        {
+            "evseId": 1,
+            "chargingNeeds": {
+                "requestedEnergyTransfer": "AC_three_phase",
+                "acChargingParameters": {
+                    "energyAmount": 20000,
+                    "evMinCurrent": 6,
+                    "evMaxCurrent": 32,
+                    "evMaxVoltage": 400,
+                },
+            },
+        },
+    )
     assert needs == {"status": "Rejected"}
 
     kept = {n.action: n for n in ChargerNotification.objects.filter(charger=charger)}

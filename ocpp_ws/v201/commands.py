@@ -62,7 +62,7 @@ def component_variable(key) -> dict:
         return {"component": key["component"], "variable": key["variable"]}
     match = _KEY.match(str(key))
     if match is None:
-        raise invalid(f"{key!r} names no variable: use Component.Variable or Component[instance].Variable")
+        raise invalid(f"key: {key!r} names no variable: use Component.Variable or Component[instance].Variable")
     component, component_instance, variable, variable_instance = match.groups()
     return {
         "component": {"name": component} | ({"instance": component_instance} if component_instance else {}),
@@ -78,7 +78,7 @@ def key_of(result: dict) -> str:
 
 def variables_get(params: dict) -> dict:
     if not params.get("key"):
-        raise invalid("name the variables to read (key: [Component.Variable, ...]); reports read them all")
+        raise invalid("key: name the variables to read (Component.Variable, ...); a report reads them all")
     return {"getVariableData": [component_variable(key) for key in params["key"]]}
 
 
