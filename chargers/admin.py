@@ -16,14 +16,17 @@ from accounts.models import Organisation
 from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
 from chargers.models import (
     Charger,
+    ChargerNotification,
     Connector,
     DataTransfer,
+    DeviceVariable,
     DiagnosticsStatus,
     FirmwareStatus,
     IdTag,
     MeterValue,
     StatusNotification,
     Transaction,
+    TransactionEvent,
     UnknownCharger,
     UnmatchedStop,
 )
@@ -537,3 +540,29 @@ class UnknownChargerAdmin(admin.ModelAdmin):
             "scoped": operator_organisation_id(request.user) is not None,
         }
         return TemplateResponse(request, "admin/chargers/unknowncharger/register.html", context)
+
+
+# OCPP 2.0.1: the device model, session events and other notifications, read-only like all history.
+
+
+@admin.register(DeviceVariable)
+class DeviceVariableAdmin(HistoryAdmin):
+    list_display = ["charger", "__str__", "evse_id", "connector_id", "attribute_type", "value", "mutability", "unit"]
+    list_filter = ["attribute_type", "mutability", "component", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "component", "variable", "value"]
+
+
+@admin.register(TransactionEvent)
+class TransactionEventAdmin(HistoryAdmin):
+    list_display = ["timestamp", "charger", "transaction", "event_type", "seq_no", "trigger_reason", "offline"]
+    list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
+    list_select_related = ["charger", "transaction"]
+
+
+@admin.register(ChargerNotification)
+class ChargerNotificationAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "action", "kind", "evse_id", "timestamp"]
+    list_filter = ["action", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "kind"]
+    date_hierarchy = "received_at"

@@ -262,3 +262,80 @@ def test_an_outgoing_data_transfer_is_kept(api, cp, charger):
     cp.next_call()
     row = DataTransfer.objects.get(charger=charger)
     assert (row.direction, row.data, row.response_status) == ("outgoing", "ping", "Accepted")
+
+
+# OCPP 2.0.1 operations with no 1.6 twin.
+
+REQUESTED = [
+    ("reports/base", {"reportBase": "FullInventory"}, "GetBaseReport", {"reportBase": "FullInventory"},
+     {"status": "Accepted"}, "FullInventory report accepted by charger"),
+    ("reports", {"key": ["OCPPCommCtrlr.HeartbeatInterval", METER], "componentCriteria": ["Problem"]}, "GetReport",
+     {"componentCriteria": ["Problem"], "componentVariable": [HEARTBEAT, METER]},
+     {"status": "EmptyResultSet"}, "Report emptyresultset by charger"),
+    ("charging-profiles/report", {"connectorId": 1, "chargingProfilePurpose": "ChargePointMaxProfile",
+                                  "chargingProfileId": [5, 6]},
+     "GetChargingProfiles",
+     {"evseId": 1, "chargingProfile": {"chargingProfilePurpose": "ChargingStationMaxProfile",
+                                       "chargingProfileId": [5, 6]}},
+     {"status": "NoProfiles"}, "Report of charging profiles noprofiles by charger"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("path, body, action, payload, answer, message", REQUESTED, ids=[r[0] for r in REQUESTED])
+def test_reports_are_requested_with_a_request_id_the_reply_shows(api, cp, path, body, action, payload, answer, message):
+    cp.respond(action, answer)
+    response = post(api, path, body)
+    call = cp.next_call()
+    assert response.status_code == 200, response.text
+    reply = response.json()
+    assert (call["action"], call["payload"]) == (action, {"requestId": reply["requestId"], **payload})
+    assert (reply["status"], reply["message"]) == (answer["status"], message)
+
+
+def test_the_reported_device_model_is_browsable(api, cp):
+    post(api, "reports/base", {"reportBase": "ConfigurationInventory"})
+    request_id = cp.next_call()["payload"]["requestId"]
+    cp.call("NotifyReport", {"requestId": request_id, "generatedAt": "2026-02-10T14:00:00Z", "seqNo": 0, "reportData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"},
+         "variableAttribute": [{"value": "300", "mutability": "ReadWrite"}]},
+        {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"},
+         "variableAttribute": [{"value": "7400", "mutability": "ReadOnly"}],
+         "variableCharacteristics": {"unit": "W", "dataType": "decimal", "supportsMonitoring": True}}]})  # fmt: skip
+
+    page = api.get(f"{api.base}/chargers/CP-1/device-model", params={"evseId": 1})
+    assert page.status_code == 200, page.text
+    [power] = page.json()["variables"]
+    assert {k: power[k] for k in ("key", "evseId", "value", "mutability", "unit", "dataType")} == {
+        "key": "EVSE.Power", "evseId": 1, "value": "7400", "mutability": "ReadOnly", "unit": "W",
+        "dataType": "decimal"}  # fmt: skip
+    assert api.get(f"{api.base}/chargers/CP-1/device-model").json()["pagination"]["total"] == 2
+    assert api.get(f"{api.base}/chargers/CP-1/device-model?evseId=x").status_code == 400
+
+
+def test_transaction_status_and_monitoring(api, cp):
+    cp.respond("GetTransactionStatus", {"messagesInQueue": True, "ongoingIndicator": False})
+    status = post(api, "transaction-status", {"transactionId": "TX-1"})
+    assert cp.next_call()["payload"] == {"transactionId": "TX-1"}
+    assert status.json()["message"] == "Messages queued; session over"
+
+    monitors = post(api, "monitoring", {"monitors": [
+        {"key": "EVSE.Power", "type": "UpperThreshold", "value": 22000, "severity": 5}]})  # fmt: skip
+    assert cp.next_call()["payload"] == {"setMonitoringData": [{
+        "value": 22000, "type": "UpperThreshold", "severity": 5,
+        "component": {"name": "EVSE"}, "variable": {"name": "Power"}}]}  # fmt: skip
+    assert monitors.status_code == 200, monitors.text
+    assert monitors.json()["results"] == [{"key": "EVSE.Power", "status": "Accepted", "id": 1,
+                                           "type": "UpperThreshold", "severity": 5}]  # fmt: skip
+    assert monitors.json()["message"] == "1 of 1 monitors set"
+
+    cleared = post(api, "monitoring/clear", {"ids": [1]})
+    assert cp.next_call()["payload"] == {"id": [1]}
+    assert cleared.json()["message"] == "1 of 1 monitors cleared"
+    assert post(api, "monitoring", {"monitors": []}).status_code == 400
+
+
+def test_a_1_6_charger_gets_a_400_for_2_0_1_only_operations(server, api, charger):
+    with strict_charger(server.ws, "CP-1"):
+        response = post(api, "reports/base", {"reportBase": "FullInventory"})
+    assert response.status_code == 400
+    assert "not available in the OCPP version" in response.json()["error"]["message"]

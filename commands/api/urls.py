@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from commands.api import views
+from commands.api import reports, views
 
 
 class TransactionIdConverter:
@@ -24,6 +24,8 @@ urlpatterns = [
     path(CHARGER + "data-transfer", views.DataTransferView.as_view()),
     path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
     path(CHARGER + "commands", views.GenericCommandView.as_view()),
+    *(path(CHARGER + route, view.as_view()) for route, view in reports.VIEWS),
+    path(CHARGER + "device-model", reports.DeviceModelView.as_view()),
     path("commands", views.CommandListView.as_view()),
     path("commands/<uuid:commandId>", views.CommandDetailView.as_view()),
 ]

@@ -184,6 +184,28 @@ UNLOCK_MESSAGES = {
     "UnknownConnector": "The charger knows no connector {connectorId}",
 }
 
+
+def monitor(entry: dict) -> dict:
+    return (
+        {"value": entry["value"], "type": entry["type"], "severity": entry["severity"]}
+        | pick(entry, "id", "transaction")
+        | component_variable(entry["key"])
+    )
+
+
+def requested(p: dict, r: dict) -> dict:
+    return {"requestId": p["requestId"], "status": r.get("status")}
+
+
+def monitoring_results(p: dict, r: dict) -> dict:
+    return {
+        "results": [
+            {"key": key_of(m), "status": m.get("status")} | pick(m, "id", "type", "severity")
+            for m in r.get("setMonitoringResult", [])
+        ]
+    }
+
+
 COMMANDS = {
     "reset": Translation(
         action="Reset",
@@ -363,5 +385,68 @@ COMMANDS = {
         request=lambda p: {},
         reply=lambda p, r: {"listVersion": r.get("versionNumber")},
         message=lambda p, f: f"Local list version is {f.get('listVersion')}",
+    ),
+    "report_base_get": Translation(
+        action="GetBaseReport",
+        request=lambda p: {"requestId": request_id(p), "reportBase": p["reportBase"]},
+        reply=requested,
+        message=lambda p, f: f"{p['reportBase']} report {status_in(p, f)} by charger",
+    ),
+    "report_get": Translation(
+        action="GetReport",
+        request=lambda p: (
+            {"requestId": request_id(p)}
+            | pick(p, "componentCriteria")
+            | ({"componentVariable": [component_variable(k) for k in p["key"]]} if p.get("key") else {})
+        ),
+        reply=requested,
+        message=lambda p, f: f"Report {status_in(p, f)} by charger",
+    ),
+    "transaction_status": Translation(
+        action="GetTransactionStatus",
+        request=lambda p: {"transactionId": str(p["transactionId"])} if p.get("transactionId") else {},
+        reply=lambda p, r: {"messagesInQueue": r.get("messagesInQueue"), "ongoingIndicator": r.get("ongoingIndicator")},
+        message=lambda p, f: (
+            ("Messages queued" if f["messagesInQueue"] else "No messages queued")
+            + (
+                ""
+                if f["ongoingIndicator"] is None
+                else ("; session ongoing" if f["ongoingIndicator"] else "; session over")
+            )
+        ),
+    ),
+    "monitoring_set": Translation(
+        action="SetVariableMonitoring",
+        request=lambda p: {"setMonitoringData": [monitor(m) for m in p["monitors"]]},
+        reply=monitoring_results,
+        message=lambda p, f: (
+            f"{sum(r['status'] == 'Accepted' for r in f['results'])} of {len(f['results'])} monitors set"
+        ),
+    ),
+    "monitoring_clear": Translation(
+        action="ClearVariableMonitoring",
+        request=lambda p: {"id": list(p["ids"])},
+        reply=lambda p, r: {"results": r.get("clearMonitoringResult", [])},
+        message=lambda p, f: (
+            f"{sum(r.get('status') == 'Accepted' for r in f['results'])} of {len(f['results'])} monitors cleared"
+        ),
+    ),
+    "charging_profiles_get": Translation(
+        action="GetChargingProfiles",
+        request=lambda p: (
+            {"requestId": request_id(p)}
+            | evse(p)
+            | {
+                "chargingProfile": pick(p, "stackLevel", "chargingLimitSource")
+                | ({"chargingProfileId": p["chargingProfileId"]} if p.get("chargingProfileId") else {})
+                | (
+                    {"chargingProfilePurpose": PURPOSES.get(p["chargingProfilePurpose"], p["chargingProfilePurpose"])}
+                    if p.get("chargingProfilePurpose")
+                    else {}
+                )
+            }
+        ),
+        reply=requested,
+        message=lambda p, f: f"Report of charging profiles {status_in(p, f)} by charger",
     ),
 }
