@@ -117,7 +117,10 @@ def _compiled(version: str, kind: int, action: str):
     # The library's schema, compiled; formats are left to the library's validator,
     # which does not check them either (timestamps are parsed by the adapters).
     schema = get_validator(kind, action, version).schema
-    return fastjsonschema.compile(schema, formats={"date-time": lambda value: True, "uri": lambda value: True})
+    # use_default=False: validating must not write the schema's defaults into the payload we send or store.
+    return fastjsonschema.compile(
+        schema, formats={"date-time": lambda value: True, "uri": lambda value: True}, use_default=False
+    )
 
 
 def _code_for(error: SchemaError, codes: ErrorCodes) -> str:

@@ -320,9 +320,12 @@ def test_transaction_status_and_monitoring(api, cp):
 
     monitors = post(api, "monitoring", {"monitors": [
         {"key": "EVSE.Power", "type": "UpperThreshold", "value": 22000, "severity": 5}]})  # fmt: skip
+    # Validation against the schema must not add its defaults (transaction: false) to what is sent.
     assert cp.next_call()["payload"] == {"setMonitoringData": [{
         "value": 22000, "type": "UpperThreshold", "severity": 5,
         "component": {"name": "EVSE"}, "variable": {"name": "Power"}}]}  # fmt: skip
+    assert Command.objects.get(action="SetVariableMonitoring").request["setMonitoringData"][0].keys() == {
+        "value", "type", "severity", "component", "variable"}  # fmt: skip
     assert monitors.status_code == 200, monitors.text
     assert monitors.json()["results"] == [{"key": "EVSE.Power", "status": "Accepted", "id": 1,
                                            "type": "UpperThreshold", "severity": 5}]  # fmt: skip

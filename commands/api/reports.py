@@ -56,7 +56,7 @@ class MonitorInput(drf.Serializer):
     value = drf.FloatField()
     severity = drf.IntegerField(min_value=0, max_value=9)
     id = drf.IntegerField(required=False, help_text="An existing monitor to replace.")
-    transaction = drf.BooleanField(required=False)
+    transaction = drf.BooleanField(required=False, allow_null=True, default=None, help_text="Only during a session.")
 
 
 class MonitoringInput(drf.Serializer):
