@@ -16,8 +16,10 @@ from accounts.models import Organisation
 from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
 from chargers.models import (
     Charger,
+    ChargerNotification,
     Connector,
     DataTransfer,
+    DeviceVariable,
     DiagnosticsStatus,
     FirmwareStatus,
     IdTag,
@@ -27,6 +29,7 @@ from chargers.models import (
     Site,
     StatusNotification,
     Transaction,
+    TransactionEvent,
     UnknownCharger,
     UnmatchedStop,
 )
@@ -137,7 +140,7 @@ class ChargerForm(forms.ModelForm):
 
     class Meta:
         model = Charger
-        fields = ["organisation", "charge_box_id", "name", "location", "registration_status"]
+        fields = ["organisation", "charge_box_id", "name", "location", "registration_status", "ocpp_version_pinned"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,7 +234,19 @@ class ChargerAdmin(OrganisationScopedAdmin):
         return super().get_queryset(request).prefetch_related(connectors)
 
     def get_fieldsets(self, request, obj=None):
-        main = (None, {"fields": ["organisation", "charge_box_id", "name", "location", "registration_status"]})
+        main = (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "charge_box_id",
+                    "name",
+                    "location",
+                    "registration_status",
+                    "ocpp_version_pinned",
+                ]
+            },
+        )
         if obj is None:
             return [main, ("Password", {"fields": ["password"]})]
         return [
@@ -316,6 +331,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
             name=obj.name,
             location=obj.location,
             password=password,
+            ocpp_version_pinned=obj.ocpp_version_pinned,
         )
         if obj.registration_status != created.registration_status:
             Charger.objects.filter(pk=created.pk).update(registration_status=obj.registration_status)
@@ -595,3 +611,29 @@ class ReservationAdmin(HistoryAdmin):
 class InstalledChargingProfileAdmin(HistoryAdmin):
     list_display = ["charger", "connector_id", "profile_id", "purpose", "stack_level", "kind", "installed_at"]
     list_filter = ["purpose"]
+
+
+# OCPP 2.0.1: the device model, session events and other notifications, read-only like all history.
+
+
+@admin.register(DeviceVariable)
+class DeviceVariableAdmin(HistoryAdmin):
+    list_display = ["charger", "__str__", "evse_id", "connector_id", "attribute_type", "value", "mutability", "unit"]
+    list_filter = ["attribute_type", "mutability", "component", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "component", "variable", "value"]
+
+
+@admin.register(TransactionEvent)
+class TransactionEventAdmin(HistoryAdmin):
+    list_display = ["timestamp", "charger", "transaction", "event_type", "seq_no", "trigger_reason", "offline"]
+    list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
+    list_select_related = ["charger", "transaction"]
+
+
+@admin.register(ChargerNotification)
+class ChargerNotificationAdmin(HistoryAdmin):
+    list_display = ["received_at", "charger", "action", "kind", "evse_id", "timestamp"]
+    list_filter = ["action", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "kind"]
+    date_hierarchy = "received_at"

@@ -62,6 +62,7 @@ class Charger(models.Model):
     meter_type = models.CharField(max_length=50, blank=True)
     meter_serial_number = models.CharField(max_length=50, blank=True)
     last_boot_at = models.DateTimeField(null=True, blank=True)
+    boot_reason = models.CharField(max_length=30, blank=True, help_text="OCPP 2.0.1: why it last booted.")
 
     # Electrical set-up: how power limits in kW become amperes, and what load balancing may give.
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="chargers")
@@ -89,6 +90,13 @@ class Charger(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     last_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    ocpp_version_pinned = models.CharField(
+        "pinned OCPP version",
+        max_length=16,
+        blank=True,
+        choices=[("ocpp1.6", "OCPP 1.6J"), ("ocpp2.0.1", "OCPP 2.0.1")],
+        help_text="Only this subprotocol is accepted. Empty: the newest the charger offers.",
+    )
 
     class Meta:
         ordering = ["charge_box_id"]
@@ -125,10 +133,14 @@ class Charger(models.Model):
         return password is not None and secret_matches(password, self.password_digest)
 
 
+EVSE_HELP = "OCPP 2.0.1 EVSE; for OCPP 1.6 the same as the connector."
+
+
 class Connector(models.Model):
-    """Connector 0 is the charger itself (OCPP 1.6)."""
+    """Connector 0 is the charger itself (OCPP 1.6). A 2.0.1 connector is numbered within its EVSE."""
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="connectors")
+    evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
@@ -140,8 +152,10 @@ class Connector(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["charger", "connector_id"]
-        constraints = [models.UniqueConstraint(fields=["charger", "connector_id"], name="connector_unique")]
+        ordering = ["charger", "evse_id", "connector_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["charger", "evse_id", "connector_id"], name="connector_evse_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.charger_id}/{self.connector_id}"
@@ -149,6 +163,7 @@ class Connector(models.Model):
 
 class StatusNotification(models.Model):
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="status_notifications")
+    evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     status = models.CharField(max_length=20)
     error_code = models.CharField(max_length=50)
@@ -194,10 +209,11 @@ class IdTag(models.Model):
 
 
 class Transaction(models.Model):
-    """A charging session. `ocpp_id` is what the charger knows it by (1.6: an int we chose)."""
+    """A charging session. `ocpp_id` is what the charger knows it by (1.6: an int we chose; 2.0.1: its string)."""
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transactions")
     ocpp_id = models.CharField("transaction id", max_length=64)
+    evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     id_tag = models.CharField(max_length=36)
     id_tag_status = models.CharField(max_length=20, blank=True)
@@ -209,6 +225,14 @@ class Transaction(models.Model):
     stop_reason = models.CharField(max_length=30, blank=True)
     stop_id_tag = models.CharField(max_length=36, blank=True)
     energy_wh = models.BigIntegerField(null=True, blank=True)
+    remote_start_id = models.IntegerField(
+        null=True, blank=True, help_text="OCPP 2.0.1: the RequestStartTransaction that began it."
+    )
+    offline = models.BooleanField(default=False, help_text="Some of its messages were queued while offline.")
+    last_seq_no = models.PositiveIntegerField(null=True, blank=True, help_text="OCPP 2.0.1: highest seqNo seen.")
+    missing_seq_nos = models.JSONField(
+        default=list, blank=True, help_text="OCPP 2.0.1: seqNos skipped so far (lost or still queued)."
+    )
     last_message_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -253,6 +277,7 @@ class MeterValue(models.Model):
     """One sampled value, as reported. `value` keeps the charger's text; `numeric` is parsed."""
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="meter_values")
+    evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meter_values"
@@ -322,6 +347,95 @@ class DiagnosticsStatus(models.Model):
 
     def __str__(self) -> str:
         return self.status
+
+
+class TransactionEvent(models.Model):
+    """OCPP 2.0.1: every TransactionEvent as received, in the charger's seqNo order."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transaction_events")
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=10)
+    seq_no = models.PositiveIntegerField()
+    trigger_reason = models.CharField(max_length=30)
+    timestamp = models.DateTimeField()
+    offline = models.BooleanField(default=False)
+    charging_state = models.CharField(max_length=20, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["transaction", "seq_no", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "seq_no"], name="transaction_event_seq_no_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction} {self.event_type} #{self.seq_no}"
+
+
+class ChargerNotification(models.Model):
+    """What a charger notifies beyond sessions and status (events, security events, charging limits,
+    EV charging needs, reservation updates), kept as reported."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="notifications")
+    action = models.CharField(max_length=40, help_text="The OCPP action, e.g. SecurityEventNotification.")
+    kind = models.CharField(max_length=60, blank=True, help_text="Its type, trigger or status, for filtering.")
+    evse_id = models.PositiveIntegerField(null=True, blank=True)
+    timestamp = models.DateTimeField(null=True, blank=True, help_text="As reported by the charger.")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["charger", "action", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.kind}".strip()
+
+
+class DeviceVariable(models.Model):
+    """OCPP 2.0.1 device model: one attribute of one variable of one component, as last reported."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="device_variables")
+    component = models.CharField(max_length=50)
+    component_instance = models.CharField(max_length=50, blank=True)
+    evse_id = models.PositiveIntegerField(default=0, help_text="0: the charging station as a whole.")
+    connector_id = models.PositiveIntegerField(default=0, help_text="0: the whole EVSE.")
+    variable = models.CharField(max_length=50)
+    variable_instance = models.CharField(max_length=50, blank=True)
+    attribute_type = models.CharField(max_length=10, default="Actual")
+    value = models.CharField(max_length=2500, blank=True)
+    mutability = models.CharField(max_length=10, blank=True)
+    persistent = models.BooleanField(null=True, blank=True)
+    constant = models.BooleanField(null=True, blank=True)
+    data_type = models.CharField(max_length=20, blank=True)
+    unit = models.CharField(max_length=16, blank=True)
+    characteristics = models.JSONField(default=dict, blank=True)
+    report_request_id = models.IntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["charger", "component", "component_instance", "evse_id", "variable", "variable_instance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "charger",
+                    "component",
+                    "component_instance",
+                    "evse_id",
+                    "connector_id",
+                    "variable",
+                    "variable_instance",
+                    "attribute_type",
+                ],
+                name="device_variable_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        component = f"{self.component}[{self.component_instance}]" if self.component_instance else self.component
+        variable = f"{self.variable}[{self.variable_instance}]" if self.variable_instance else self.variable
+        return f"{component}.{variable}"
 
 
 class UnknownCharger(models.Model):

@@ -31,6 +31,13 @@ COMMANDS = (
     "power_limit_clear",
     "local_list_send",
     "local_list_version",
+    # OCPP 2.0.1 operations with no 1.6 twin: absent from 1.6's table.
+    "report_base_get",
+    "report_get",
+    "transaction_status",
+    "monitoring_set",
+    "monitoring_clear",
+    "charging_profiles_get",
 )
 
 

@@ -21,7 +21,7 @@ from ocpp_ws import framing
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import GroupCommit
 from ocpp_ws.session import PayloadValueError, Session
-from ocpp_ws.versions import negotiate
+from ocpp_ws.versions import VERSIONS, negotiate, supported
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +83,14 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             charge_box_id=self.charge_box_id,
             password=basic_auth_password(self.scope.get("headers", []), self.charge_box_id),
             channel_name=self.channel_name,
-            protocol=self.version.subprotocol,
+            protocols=supported(self.scope.get("subprotocols") or []),
             remote_address=remote,
         )
         if admission.refusal:
             log.info("refused %s from %s: %s", self.charge_box_id, remote, admission.refusal)
             await self.close()
             return
+        self.version = VERSIONS[admission.protocol]  # an operator may have pinned an older one
         self.session = Session(
             charger_id=admission.charger_id,
             organisation_id=admission.organisation_id,

@@ -28,6 +28,7 @@ class ErrorCodes:
 
     formation: str
     occurrence: str
+    message_type: str = "ProtocolError"  # an unknown MessageTypeId (2.0.1 has a code of its own)
 
 
 @dataclass
@@ -79,7 +80,7 @@ def parse_frame(text: str, codes: ErrorCodes) -> Frame:
         return Frame(
             CALLERROR, unique_id, error_code=str(message[2]), error_description=str(message[3]), error_details=details
         )
-    raise FrameError("ProtocolError", f"MessageTypeId {kind!r} is not 2, 3 or 4", unique_id)
+    raise FrameError(codes.message_type, f"MessageTypeId {kind!r} is not 2, 3 or 4", unique_id)
 
 
 def _id_of(message) -> str | None:
@@ -116,7 +117,10 @@ def _compiled(version: str, kind: int, action: str):
     # The library's schema, compiled; formats are left to the library's validator,
     # which does not check them either (timestamps are parsed by the adapters).
     schema = get_validator(kind, action, version).schema
-    return fastjsonschema.compile(schema, formats={"date-time": lambda value: True, "uri": lambda value: True})
+    # use_default=False: validating must not write the schema's defaults into the payload we send or store.
+    return fastjsonschema.compile(
+        schema, formats={"date-time": lambda value: True, "uri": lambda value: True}, use_default=False
+    )
 
 
 def _code_for(error: SchemaError, codes: ErrorCodes) -> str:

@@ -3,10 +3,13 @@
 from dataclasses import dataclass
 
 from ocpp.v16.enums import Action as Action16
+from ocpp.v201.enums import Action as Action201
 
 from ocpp_ws.framing import ErrorCodes
 from ocpp_ws.v16 import actions as v16_actions
 from ocpp_ws.v16 import commands as v16_commands
+from ocpp_ws.v201 import actions as v201_actions
+from ocpp_ws.v201 import commands as v201_commands
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,62 @@ class Version:
 
 
 VERSIONS = {
+    "ocpp2.0.1": Version(
+        subprotocol="ocpp2.0.1",
+        schema_version="2.0.1",
+        codes=ErrorCodes(
+            formation="FormatViolation",
+            occurrence="OccurrenceConstraintViolation",
+            message_type="MessageTypeNotSupported",
+        ),
+        charger_actions=v201_actions.ACTIONS,
+        all_actions=frozenset(a.value for a in Action201),
+        csms_actions=frozenset(
+            {
+                "CancelReservation",
+                "CertificateSigned",
+                "ChangeAvailability",
+                "ClearCache",
+                "ClearChargingProfile",
+                "ClearDisplayMessage",
+                "ClearVariableMonitoring",
+                "CostUpdated",
+                "CustomerInformation",
+                "DataTransfer",
+                "DeleteCertificate",
+                "GetBaseReport",
+                "GetChargingProfiles",
+                "GetCompositeSchedule",
+                "GetDisplayMessages",
+                "GetInstalledCertificateIds",
+                "GetLocalListVersion",
+                "GetLog",
+                "GetMonitoringReport",
+                "GetReport",
+                "GetTransactionStatus",
+                "GetVariables",
+                "InstallCertificate",
+                "PublishFirmware",
+                "RequestStartTransaction",
+                "RequestStopTransaction",
+                "ReserveNow",
+                "Reset",
+                "SendLocalList",
+                "SetChargingProfile",
+                "SetDisplayMessage",
+                "SetMonitoringBase",
+                "SetMonitoringLevel",
+                "SetNetworkProfile",
+                "SetVariableMonitoring",
+                "SetVariables",
+                "TriggerMessage",
+                "UnlockConnector",
+                "UnpublishFirmware",
+                "UpdateFirmware",
+            }
+        ),  # fmt: skip
+        commands=v201_commands.COMMANDS,
+    ),
     "ocpp1.6": Version(
         subprotocol="ocpp1.6",
         schema_version="1.6",
@@ -68,3 +127,8 @@ def negotiate(offered: list[str]) -> Version | None:
         if subprotocol in offered:
             return VERSIONS[subprotocol]
     return None
+
+
+def supported(offered: list[str]) -> list[str]:
+    """The subprotocols the charger offers that we speak, newest first."""
+    return [subprotocol for subprotocol in VERSIONS if subprotocol in offered]

@@ -46,6 +46,13 @@ class ChargerRegistrationSerializer(StrictSerializer):
         trim_whitespace=False,
         help_text="HTTP Basic auth password the charger must send (security profile 1/2). Stored hashed.",
     )
+    ocppVersionPinned = serializers.ChoiceField(
+        source="ocpp_version_pinned",
+        choices=["", "ocpp1.6", "ocpp2.0.1"],
+        required=False,
+        allow_blank=True,
+        help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
+    )
 
 
 class ChargerUpdateSerializer(StrictSerializer):
@@ -68,6 +75,13 @@ class ChargerUpdateSerializer(StrictSerializer):
         write_only=True,
         trim_whitespace=False,
         help_text='A new password, applied from the next connection; "" or null removes it.',
+    )
+    ocppVersionPinned = serializers.ChoiceField(
+        source="ocpp_version_pinned",
+        choices=["", "ocpp1.6", "ocpp2.0.1"],
+        required=False,
+        allow_blank=True,
+        help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
     )
     site = serializers.IntegerField(required=False, allow_null=True, help_text="The id of its site; null: none.")
     phases = serializers.ChoiceField(choices=[1, 2, 3], required=False)
@@ -142,6 +156,9 @@ class ChargerDetailSerializer(ChargerSummarySerializer):
     iccid = serializers.CharField()
     imsi = serializers.CharField()
     ocppProtocol = serializers.CharField(source="ocpp_protocol", help_text="Of the current or last connection.")
+    ocppVersionPinned = serializers.CharField(
+        source="ocpp_version_pinned", help_text='The only subprotocol it may use; "": the newest it offers.'
+    )
     passwordProtected = serializers.SerializerMethodField()
     connectionUrl = serializers.CharField(source="connection_url")
     registeredAt = serializers.DateTimeField(source="registered_at")

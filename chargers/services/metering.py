@@ -35,6 +35,7 @@ def samples_record(
     samples: list[Sample],
     transaction_id: int | None,
     reported_transaction_id: str = "",
+    evse_id: int | None = None,
 ) -> int:
     """Store sampled values as reported; `transaction_id` is our Transaction's id, if known."""
     statements.insert(
@@ -42,6 +43,7 @@ def samples_record(
         [
             {
                 "charger_id": charger_id,
+                "evse_id": connector_id if evse_id is None else evse_id,
                 "connector_id": connector_id,
                 "transaction_id": transaction_id,
                 "reported_transaction_id": reported_transaction_id,

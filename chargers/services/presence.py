@@ -16,20 +16,37 @@ class Admission:
 
     charger_id: int | None = None
     organisation_id: int | None = None
+    protocol: str = ""
     replaced_channel: str = ""
     refusal: str = ""
 
 
 def charger_admit(
-    *, charge_box_id: str, password: str | None, channel_name: str, protocol: str, remote_address: str
+    *,
+    charge_box_id: str,
+    password: str | None,
+    channel_name: str,
+    remote_address: str,
+    protocol: str = "",
+    protocols: list[str] = (),
 ) -> Admission:
-    """Check a connecting charger and, if it may connect, record it as connected here."""
+    """Check a connecting charger and, if it may connect, record it as connected here.
+
+    `protocols`: the subprotocols it offers that we speak, preferred first; it gets the first,
+    or the one an operator pinned (refused when it does not offer that one).
+    """
     charger = Charger.objects.filter(charge_box_id=charge_box_id).first()
     if charger is None:
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
         return Admission(refusal="unknown chargeBoxId")
     if not charger.password_matches(password):
         return Admission(refusal="missing or wrong credentials" if password is None else "wrong credentials")
+    offered = list(protocols) or [protocol]
+    if charger.ocpp_version_pinned:
+        if charger.ocpp_version_pinned not in offered:
+            return Admission(refusal=f"pinned to {charger.ocpp_version_pinned}, which it does not offer")
+        offered = [charger.ocpp_version_pinned]
+    protocol = offered[0]
     now = timezone.now()
     with transaction.atomic():
         previous = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
@@ -46,6 +63,7 @@ def charger_admit(
     return Admission(
         charger_id=charger.pk,
         organisation_id=charger.organisation_id,
+        protocol=protocol,
         replaced_channel=previous if previous != channel_name else "",
     )
 

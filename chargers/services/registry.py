@@ -36,7 +36,13 @@ def organisation_get_or_create(*, name: str) -> Organisation:
 
 
 def charger_register(
-    *, organisation: Organisation, charge_box_id: str, name: str = "", location: str = "", password: str | None = None
+    *,
+    organisation: Organisation,
+    charge_box_id: str,
+    name: str = "",
+    location: str = "",
+    password: str | None = None,
+    ocpp_version_pinned: str = "",
 ) -> Charger:
     problem = charge_box_id_problem(charge_box_id)
     if problem:
@@ -45,7 +51,13 @@ def charger_register(
         with transaction.atomic():
             if Charger.objects.filter(charge_box_id=charge_box_id).exists():
                 raise ChargerExists(charge_box_id)
-            charger = Charger(organisation=organisation, charge_box_id=charge_box_id, name=name, location=location)
+            charger = Charger(
+                organisation=organisation,
+                charge_box_id=charge_box_id,
+                name=name,
+                location=location,
+                ocpp_version_pinned=ocpp_version_pinned,
+            )
             charger.set_password(password)
             charger.save()
             UnknownCharger.objects.filter(charge_box_id=charge_box_id).delete()
@@ -56,7 +68,12 @@ def charger_register(
 
 
 def charger_update(
-    *, charger: Charger, name: str | None = None, location: str | None = None, password: str | None | object = _UNSET
+    *,
+    charger: Charger,
+    name: str | None = None,
+    location: str | None = None,
+    password: str | None | object = _UNSET,
+    ocpp_version_pinned: str | None = None,
 ) -> Charger:
     """Change what the operator says about a charger. `password=None` or "" removes the password;
     a new password applies from the charger's next connection."""
@@ -67,6 +84,9 @@ def charger_update(
     if location is not None:
         charger.location = location
         fields.append("location")
+    if ocpp_version_pinned is not None:  # applies from the next connection
+        charger.ocpp_version_pinned = ocpp_version_pinned
+        fields.append("ocpp_version_pinned")
     if password is not _UNSET:
         charger.set_password(password)
         fields.append("password_digest")

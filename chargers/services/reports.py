@@ -11,6 +11,7 @@ from chargers import events, statements
 from chargers.background import task_after_commit
 from chargers.models import (
     Charger,
+    ChargerNotification,
     Connector,
     DataTransfer,
     DiagnosticsStatus,
@@ -31,6 +32,7 @@ BOOT_FIELDS = (
     "imsi",
     "meter_type",
     "meter_serial_number",
+    "boot_reason",
 )
 
 
@@ -64,6 +66,7 @@ def status_record(
     connector_id: int,
     status: str,
     error_code: str,
+    evse_id: int | None = None,
     info: str = "",
     vendor_id: str = "",
     vendor_error_code: str = "",
@@ -74,9 +77,11 @@ def status_record(
     A notification the charger queued and delivered after a newer one goes to history
     only. Only the charger's own clock orders its notifications; our receive times
     say nothing about it, so a notification without a timestamp always becomes current.
+    `evse_id` is OCPP 2.0.1's; without one (1.6) the EVSE is the connector.
     """
     now = timezone.now()
-    connector = {"charger_id": charger_id, "connector_id": connector_id}
+    evse_id = connector_id if evse_id is None else evse_id
+    connector = {"charger_id": charger_id, "evse_id": evse_id, "connector_id": connector_id}
     current = {
         "status": status,
         "error_code": error_code,
@@ -101,7 +106,12 @@ def status_record(
 
 
 def meter_values_record(
-    *, charger_id: int, connector_id: int, samples: list[Sample], transaction_id: str | None = None
+    *,
+    charger_id: int,
+    connector_id: int,
+    samples: list[Sample],
+    transaction_id: str | None = None,
+    evse_id: int | None = None,
 ) -> int:
     """Store every sampled value, linked to its session when the charger names one we know."""
     session = None
@@ -113,6 +123,7 @@ def meter_values_record(
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,
+        evse_id=evse_id,
         samples=samples,
         transaction_id=session,
         reported_transaction_id=transaction_id or "",
@@ -148,3 +159,18 @@ def firmware_status_record(*, charger_id: int, status: str) -> None:
 
 def diagnostics_status_record(*, charger_id: int, status: str) -> None:
     DiagnosticsStatus.objects.create(charger_id=charger_id, status=status)
+
+
+def notification_record(
+    *,
+    charger_id: int,
+    action: str,
+    payload: dict,
+    kind: str = "",
+    evse_id: int | None = None,
+    timestamp: datetime | None = None,
+) -> None:
+    """Keep a notification that changes no other state (an event, a security event, a charging limit...)."""
+    ChargerNotification.objects.create(
+        charger_id=charger_id, action=action, kind=kind[:60], evse_id=evse_id, timestamp=timestamp, payload=payload
+    )

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chargers.background import task_after_commit
-from chargers.models import Charger, Transaction, UnmatchedStop
+from chargers.models import Charger, Transaction, TransactionEvent, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.charging_profiles import charging_profiles_transaction_ended
-from chargers.services.metering import Sample, samples_record
+from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record
 from chargers.services.reservations import reservation_consume
 
 
@@ -29,25 +29,45 @@ def transaction_start(
     meter_start: int,
     timestamp: datetime,
     reservation_id: int | None = None,
+    ocpp_id: str | None = None,
+    evse_id: int | None = None,
+    remote_start_id: int | None = None,
+    offline: bool = False,
 ) -> StartOutcome:
-    """Record a started session. A retried identical start returns the first one unchanged."""
-    retried = Transaction.objects.filter(
-        charger_id=charger_id, connector_id=connector_id, id_tag=id_tag, meter_start=meter_start, start_time=timestamp
-    ).first()
+    """Record a started session. A retried identical start returns the first one unchanged.
+
+    `ocpp_id` is the charger's own transaction id (OCPP 2.0.1); without one (1.6) we choose
+    an unguessable one. `evse_id` defaults to the connector (1.6).
+    """
+    if ocpp_id is not None:
+        retried = Transaction.objects.filter(charger_id=charger_id, ocpp_id=ocpp_id).first()
+    else:
+        retried = Transaction.objects.filter(
+            charger_id=charger_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            start_time=timestamp,
+        ).first()
     decision = id_tag_decide(organisation_id=organisation_id, id_tag=id_tag)
     if retried is not None:
         # The same answer as the first time: the retried session itself must not make it ConcurrentTx.
         return StartOutcome(retried, replace(decision, status=retried.id_tag_status))
+    chosen_by_charger = ocpp_id is not None
     while True:
-        ocpp_id = str(Transaction.new_ocpp_id())
-        if Transaction.objects.filter(ocpp_id=ocpp_id).exists():
-            continue
+        if not chosen_by_charger:
+            ocpp_id = str(Transaction.new_ocpp_id())
+            if Transaction.objects.filter(ocpp_id=ocpp_id).exists():
+                continue
         try:
             with transaction.atomic():
                 started = Transaction.objects.create(
                     charger_id=charger_id,
                     ocpp_id=ocpp_id,
+                    evse_id=connector_id if evse_id is None else evse_id,
                     connector_id=connector_id,
+                    remote_start_id=remote_start_id,
+                    offline=offline,
                     id_tag=id_tag,
                     id_tag_status=decision.status,
                     meter_start=meter_start,
@@ -55,6 +75,8 @@ def transaction_start(
                     reservation_id=reservation_id,
                 )
         except IntegrityError:
+            if chosen_by_charger:  # started meanwhile by a concurrent retry of the same message
+                return StartOutcome(Transaction.objects.get(charger_id=charger_id, ocpp_id=ocpp_id), decision)
             continue
         reservation_consume(session=started)
         site_rebalance_after_commit(charger_id=charger_id)
@@ -103,6 +125,7 @@ def transaction_stop(
             samples_record(
                 charger_id=charger_id,
                 connector_id=stopped.connector_id if stopped else 0,
+                evse_id=stopped.evse_id if stopped else 0,
                 samples=list(samples),
                 transaction_id=stopped.pk if stopped else None,
                 reported_transaction_id=transaction_id,
@@ -117,3 +140,122 @@ def site_rebalance_after_commit(*, charger_id: int) -> None:
     site_id = Charger.objects.filter(pk=charger_id).values_list("site_id", flat=True).first()
     if site_id is not None:
         task_after_commit("chargers.tasks.site_rebalance", site_id=site_id)
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """One report on a session whose id the charger chose (OCPP 2.0.1 TransactionEvent)."""
+
+    transaction_id: str
+    event_type: str  # Started | Updated | Ended
+    seq_no: int
+    timestamp: datetime
+    trigger_reason: str
+    payload: dict
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_tag: str = ""
+    offline: bool = False
+    charging_state: str = ""
+    stopped_reason: str = ""
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    samples: tuple[Sample, ...] = ()
+
+
+def transaction_event_record(*, charger_id: int, organisation_id: int, event: SessionEvent) -> IdTagDecision | None:
+    """Record one event of a charger-numbered session: start it on its first event (whatever its
+    type, since earlier ones may be lost), keep every event with its seqNo, note the seqNos
+    missing so far, store its meter values, and stop it on Ended. A retried event changes nothing.
+    """
+    with transaction.atomic():
+        session = Transaction.objects.select_for_update().filter(charger_id=charger_id, ocpp_id=event.transaction_id)
+        session = session.first()
+        decision = None
+        if session is None:
+            outcome = transaction_start(
+                charger_id=charger_id,
+                organisation_id=organisation_id,
+                connector_id=event.connector_id or (1 if event.evse_id else 0),
+                evse_id=event.evse_id or 0,
+                id_tag=event.id_tag,
+                meter_start=_energy_wh(event.samples) or 0,
+                timestamp=event.timestamp,
+                reservation_id=event.reservation_id,
+                ocpp_id=event.transaction_id,
+                remote_start_id=event.remote_start_id,
+                offline=event.offline,
+            )
+            session = Transaction.objects.select_for_update().get(pk=outcome.transaction.pk)
+            decision = outcome.decision if event.id_tag else None
+        elif event.id_tag:
+            decision = id_tag_decide(organisation_id=organisation_id, id_tag=event.id_tag, starting=not session.id_tag)
+        if TransactionEvent.objects.filter(transaction=session, seq_no=event.seq_no).exists():
+            return decision
+        TransactionEvent.objects.create(
+            charger_id=charger_id,
+            transaction=session,
+            event_type=event.event_type,
+            seq_no=event.seq_no,
+            trigger_reason=event.trigger_reason,
+            timestamp=event.timestamp,
+            offline=event.offline,
+            charging_state=event.charging_state,
+            payload=event.payload,
+        )
+        seen = set(TransactionEvent.objects.filter(transaction=session).values_list("seq_no", flat=True))
+        changes = {
+            "last_seq_no": max(seen),
+            "missing_seq_nos": [n for n in range(min(seen | {0}), max(seen)) if n not in seen],
+            "offline": session.offline or event.offline,
+            "last_message_at": timezone.now(),
+        }
+        if not session.id_tag:  # not authorized yet (plugged in first), or authorized now
+            changes |= {"id_tag": event.id_tag, "id_tag_status": decision.status if decision else ""}
+        if event.remote_start_id is not None and session.remote_start_id is None:
+            changes["remote_start_id"] = event.remote_start_id
+        Transaction.objects.filter(pk=session.pk).update(**changes)
+        if event.event_type != "Ended" and event.samples:
+            samples_record(
+                charger_id=charger_id,
+                connector_id=session.connector_id,
+                evse_id=session.evse_id,
+                samples=list(event.samples),
+                transaction_id=session.pk,
+                reported_transaction_id=event.transaction_id,
+            )
+    if event.event_type == "Ended":
+        transaction_stop(
+            charger_id=charger_id,
+            organisation_id=organisation_id,
+            transaction_id=event.transaction_id,
+            meter_stop=_energy_wh(event.samples, last=True) or _last_energy_wh(session),
+            timestamp=event.timestamp,
+            reason=event.stopped_reason,
+            id_tag=event.id_tag,
+            samples=list(event.samples),
+            payload=event.payload,
+        )
+    return decision
+
+
+def _energy_wh(samples, last: bool = False) -> int | None:
+    """The energy register among samples, in Wh (the first, or the last)."""
+    readings = [s for s in samples if (s.measurand or ENERGY_REGISTER) == ENERGY_REGISTER and not s.phase]
+    if not readings:
+        return None
+    reading = readings[-1] if last else readings[0]
+    try:
+        return round(energy_register_wh(float(reading.value), reading.unit))
+    except ValueError:
+        return None
+
+
+def _last_energy_wh(session: Transaction) -> int:
+    """A session ended with no final reading: its last register reading, else no energy."""
+    last = (
+        session.meter_values.filter(measurand=ENERGY_REGISTER, phase="", numeric__isnull=False)
+        .order_by("-timestamp", "-id")
+        .first()
+    )
+    return round(energy_register_wh(last.numeric, last.unit)) if last else session.meter_start

@@ -199,7 +199,7 @@ ENDPOINTS = [
         description="Accepted means the charger will try; the session exists once it sends StartTransaction.",
     ),
     Endpoint(
-        "transactions/<int:transactionId>/stop", "transaction_stop", s.Empty,
+        "transactions/<transaction_id:transactionId>/stop", "transaction_stop", s.Empty,
         reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.IntegerField(),
               status=s.status("Accepted", "Rejected")),
         "Stop a charging session remotely", {},

@@ -1,7 +1,7 @@
 // A scriptable charger on ocpp-rpc in strict (schema-validating) mode: an OCPP
 // implementation independent of the product, driven by the test suite.
 //
-//   node charger.js <endpoint> <identity> <subprotocol> [password]
+//   node charger.js <endpoint> <identity> <subprotocol[,subprotocol...]> [password]
 //   node charger.js        (warm start: loads, then waits for a first stdin line
 //                           {"op":"connect","endpoint","identity","protocol","password"})
 //
@@ -43,19 +43,76 @@ const DEFAULTS = {
     UnlockConnector: { status: 'Unlocked' },
     UpdateFirmware: {},
   },
+  'ocpp2.0.1': {
+    CancelReservation: { status: 'Accepted' },
+    CertificateSigned: { status: 'Accepted' },
+    ChangeAvailability: { status: 'Accepted' },
+    ClearCache: { status: 'Accepted' },
+    ClearChargingProfile: { status: 'Accepted' },
+    ClearDisplayMessage: { status: 'Accepted' },
+    ClearVariableMonitoring: { clearMonitoringResult: [{ status: 'Accepted', id: 1 }] },
+    CostUpdated: {},
+    CustomerInformation: { status: 'Accepted' },
+    DataTransfer: { status: 'Accepted' },
+    DeleteCertificate: { status: 'Accepted' },
+    GetBaseReport: { status: 'Accepted' },
+    GetChargingProfiles: { status: 'NoProfiles' },
+    GetCompositeSchedule: { status: 'Rejected' },
+    GetDisplayMessages: { status: 'Unknown' },
+    GetInstalledCertificateIds: { status: 'NotFound' },
+    GetLocalListVersion: { versionNumber: 0 },
+    GetLog: { status: 'Accepted', filename: 'diagnostics.log' },
+    GetMonitoringReport: { status: 'Accepted' },
+    GetReport: { status: 'Accepted' },
+    GetTransactionStatus: { messagesInQueue: false },
+    GetVariables: {
+      getVariableResult: [{
+        attributeStatus: 'Accepted', attributeValue: '300',
+        component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' },
+      }],
+    },
+    InstallCertificate: { status: 'Accepted' },
+    PublishFirmware: { status: 'Accepted' },
+    RequestStartTransaction: { status: 'Accepted' },
+    RequestStopTransaction: { status: 'Accepted' },
+    ReserveNow: { status: 'Accepted' },
+    Reset: { status: 'Accepted' },
+    SendLocalList: { status: 'Accepted' },
+    SetChargingProfile: { status: 'Accepted' },
+    SetDisplayMessage: { status: 'Accepted' },
+    SetMonitoringBase: { status: 'Accepted' },
+    SetMonitoringLevel: { status: 'Accepted' },
+    SetNetworkProfile: { status: 'Accepted' },
+    SetVariableMonitoring: {
+      setMonitoringResult: [{
+        id: 1, status: 'Accepted', type: 'UpperThreshold', severity: 5,
+        component: { name: 'EVSE', evse: { id: 1 } }, variable: { name: 'Power' },
+      }],
+    },
+    SetVariables: {
+      setVariableResult: [{
+        attributeStatus: 'Accepted', component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' },
+      }],
+    },
+    TriggerMessage: { status: 'Accepted' },
+    UnlockConnector: { status: 'Unlocked' },
+    UnpublishFirmware: { status: 'Unpublished' },
+    UpdateFirmware: { status: 'Accepted' },
+  },
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let responders;
 let client;
 
+// `protocol` may be a list (offered in that order); the defaults follow the one the server picks.
 function open({ endpoint, identity, protocol, password }) {
-  responders = new Map(Object.entries(DEFAULTS[protocol] || {}).map(([a, r]) => [a, { response: r }]));
+  responders = new Map();
 
   client = new RPCClient({
     endpoint,
     identity,
-    protocols: [protocol],
+    protocols: Array.isArray(protocol) ? protocol : String(protocol).split(','),
     strictMode: true,
     password: password || null,
     reconnect: false,
@@ -102,6 +159,9 @@ async function main(rl, args) {
   } catch (err) {
     out({ event: 'refused', message: String(err && err.message) });
     process.exit(3);
+  }
+  for (const [action, response] of Object.entries(DEFAULTS[client.protocol] || {})) {
+    if (!responders.has(action)) responders.set(action, { response });
   }
   out({ event: 'open', protocol: client.protocol });
   rl.on('line', async (line) => {

@@ -1,0 +1,269 @@
+"""OCPP 2.0.1 charger-initiated actions: one row per action, one domain service per row.
+
+The same services as OCPP 1.6 (chargers/services/*); what differs is only the payload's shape.
+Each function takes the session and the schema-valid payload and returns the CALLRESULT payload.
+"""
+
+import json
+
+from django.conf import settings
+from django.utils import timezone
+
+from chargers.services import device_model, reports, transactions
+from chargers.services.authorization import IdTagDecision, id_tag_decide
+from chargers.services.metering import Sample
+from ocpp_ws.session import Session, timestamp
+
+
+def id_token_info(decision: IdTagDecision) -> dict:
+    info = {"status": decision.status}
+    if decision.expiry_date:
+        info["cacheExpiryDateTime"] = decision.expiry_date.isoformat()
+    if decision.parent_id_tag:
+        info["groupIdToken"] = {"idToken": decision.parent_id_tag, "type": "Central"}
+    return info
+
+
+def samples(meter_values: list[dict]) -> list[Sample]:
+    """Sampled values, scaled by their unit's multiplier (energy registers are in Wh by default)."""
+    return [
+        Sample(
+            timestamp=timestamp(reading["timestamp"]),
+            value=_scaled(sampled["value"], sampled.get("unitOfMeasure", {}).get("multiplier", 0)),
+            measurand=sampled.get("measurand", ""),
+            unit=sampled.get("unitOfMeasure", {}).get("unit", ""),
+            phase=sampled.get("phase", ""),
+            context=sampled.get("context", ""),
+            location=sampled.get("location", ""),
+            format="SignedData" if "signedMeterValue" in sampled else "",
+        )
+        for reading in meter_values
+        for sampled in reading["sampledValue"]
+    ]
+
+
+def _scaled(value: float, multiplier: int) -> str:
+    scaled = value * 10**multiplier if multiplier else value
+    return f"{scaled:g}" if isinstance(scaled, float) else str(scaled)
+
+
+def evse_of(component: dict) -> tuple[int, int]:
+    evse = component.get("evse") or {}
+    return evse.get("id", 0), evse.get("connectorId", 0)
+
+
+def boot_notification(session: Session, p: dict) -> dict:
+    station = p["chargingStation"]
+    modem = station.get("modem", {})
+    status = reports.boot_record(
+        charger_id=session.charger_id,
+        vendor=station["vendorName"],
+        model=station["model"],
+        serial_number=station.get("serialNumber"),
+        firmware_version=station.get("firmwareVersion"),
+        iccid=modem.get("iccid"),
+        imsi=modem.get("imsi"),
+        boot_reason=p["reason"],
+    )
+    return {"currentTime": timezone.now().isoformat(), "interval": settings.CSMS_HEARTBEAT_INTERVAL, "status": status}
+
+
+def heartbeat(session: Session, p: dict) -> dict:
+    return {"currentTime": reports.heartbeat_record(charger_id=session.charger_id).isoformat()}
+
+
+def status_notification(session: Session, p: dict) -> dict:
+    reports.status_record(
+        charger_id=session.charger_id,
+        evse_id=p["evseId"],
+        connector_id=p["connectorId"],
+        status=p["connectorStatus"],
+        error_code="",  # 2.0.1 reports errors as events (NotifyEvent)
+        timestamp=timestamp(p["timestamp"]),
+    )
+    return {}
+
+
+def authorize(session: Session, p: dict) -> dict:
+    token = p["idToken"]
+    decision = id_tag_decide(organisation_id=session.organisation_id, id_tag=token["idToken"])
+    reports.notification_record(
+        charger_id=session.charger_id,
+        action="Authorize",
+        kind=decision.status,
+        payload=p | {"decision": decision.status},
+    )
+    return {"idTokenInfo": id_token_info(decision)}
+
+
+def transaction_event(session: Session, p: dict) -> dict:
+    info = p["transactionInfo"]
+    evse = p.get("evse", {})
+    token = p.get("idToken", {})
+    decision = transactions.transaction_event_record(
+        charger_id=session.charger_id,
+        organisation_id=session.organisation_id,
+        event=transactions.SessionEvent(
+            transaction_id=info["transactionId"],
+            event_type=p["eventType"],
+            seq_no=p["seqNo"],
+            timestamp=timestamp(p["timestamp"]),
+            trigger_reason=p["triggerReason"],
+            payload=p,
+            evse_id=evse.get("id"),
+            connector_id=evse.get("connectorId"),
+            id_tag=token.get("idToken", ""),
+            offline=p.get("offline", False),
+            charging_state=info.get("chargingState", ""),
+            stopped_reason=info.get("stoppedReason", ""),
+            remote_start_id=info.get("remoteStartId"),
+            reservation_id=p.get("reservationId"),
+            samples=tuple(samples(p.get("meterValue", []))),
+        ),
+    )
+    return {"idTokenInfo": id_token_info(decision)} if decision else {}
+
+
+def meter_values(session: Session, p: dict) -> dict:
+    reports.meter_values_record(
+        charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"])
+    )
+    return {}
+
+
+def attributes(report: dict) -> list[device_model.Attribute]:
+    component, variable = report["component"], report["variable"]
+    evse_id, connector_id = evse_of(component)
+    characteristics = report.get("variableCharacteristics", {})
+    return [
+        device_model.Attribute(
+            component=component["name"],
+            component_instance=component.get("instance", ""),
+            evse_id=evse_id,
+            connector_id=connector_id,
+            variable=variable["name"],
+            variable_instance=variable.get("instance", ""),
+            attribute_type=attribute.get("type", "Actual"),
+            value=attribute.get("value"),
+            mutability=attribute.get("mutability", ""),
+            persistent=attribute.get("persistent"),
+            constant=attribute.get("constant"),
+            data_type=characteristics.get("dataType", ""),
+            unit=characteristics.get("unit", ""),
+            characteristics={k: characteristics[k] for k in device_model.CHARACTERISTICS if k in characteristics},
+        )
+        for attribute in report["variableAttribute"]
+    ]
+
+
+def notify_report(session: Session, p: dict) -> dict:
+    device_model.device_variables_record(
+        charger_id=session.charger_id,
+        attributes=[a for report in p.get("reportData", []) for a in attributes(report)],
+        request_id=p["requestId"],
+    )
+    part = {k: p[k] for k in ("requestId", "generatedAt", "seqNo") if k in p} | {"tbc": p.get("tbc", False)}
+    reports.notification_record(
+        charger_id=session.charger_id,
+        action="NotifyReport",
+        kind="final part" if not part["tbc"] else "part",
+        payload=part | {"reportData": len(p.get("reportData", []))},
+        timestamp=timestamp(p["generatedAt"]),
+    )
+    return {}
+
+
+def notify_event(session: Session, p: dict) -> dict:
+    for event in p["eventData"]:
+        reports.notification_record(
+            charger_id=session.charger_id,
+            action="NotifyEvent",
+            kind=f"{event['trigger']} {event['component']['name']}.{event['variable']['name']}",
+            evse_id=evse_of(event["component"])[0] or None,
+            timestamp=timestamp(event["timestamp"]),
+            payload=event | {"seqNo": p["seqNo"], "tbc": p.get("tbc", False)},
+        )
+    return {}
+
+
+def firmware_status_notification(session: Session, p: dict) -> dict:
+    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
+    return {}
+
+
+def log_status_notification(session: Session, p: dict) -> dict:
+    reports.diagnostics_status_record(charger_id=session.charger_id, status=p["status"])
+    return {}
+
+
+def security_event_notification(session: Session, p: dict) -> dict:
+    reports.notification_record(
+        charger_id=session.charger_id,
+        action="SecurityEventNotification",
+        kind=p["type"],
+        timestamp=timestamp(p["timestamp"]),
+        payload=p,
+    )
+    return {}
+
+
+def data_transfer(session: Session, p: dict) -> dict:
+    data = p.get("data", "")
+    status, answer = reports.data_transfer_incoming(
+        charger_id=session.charger_id,
+        vendor_id=p["vendorId"],
+        message_id=p.get("messageId", ""),
+        data=data if isinstance(data, str) else json.dumps(data),  # 2.0.1 data may be any JSON
+    )
+    return {"status": status, "data": answer} if answer else {"status": status}
+
+
+def noted(ocpp_action: str, kind_field: str | None = None, evse_field: str | None = None, answer: dict | None = None):
+    """An action whose report changes no other state: kept as a notification, answered with `answer`.
+
+    `kind_field` is the dotted path of the field that says what kind of report it is.
+    """
+
+    def action(session: Session, p: dict) -> dict:
+        kind = p
+        for name in kind_field.split(".") if kind_field else ():
+            kind = kind.get(name, "") if isinstance(kind, dict) else ""
+        reports.notification_record(
+            charger_id=session.charger_id,
+            action=ocpp_action,
+            kind=str(kind) if kind_field else "",
+            evse_id=p.get(evse_field) if evse_field else None,
+            payload=p,
+        )
+        return dict(answer or {})
+
+    return action
+
+
+ACTIONS = {
+    "BootNotification": boot_notification,
+    "Heartbeat": heartbeat,
+    "StatusNotification": status_notification,
+    "Authorize": authorize,
+    "TransactionEvent": transaction_event,
+    "MeterValues": meter_values,
+    "NotifyReport": notify_report,
+    "NotifyEvent": notify_event,
+    "FirmwareStatusNotification": firmware_status_notification,
+    "LogStatusNotification": log_status_notification,
+    "SecurityEventNotification": security_event_notification,
+    "DataTransfer": data_transfer,
+    "ReservationStatusUpdate": noted("ReservationStatusUpdate", "reservationUpdateStatus"),
+    "NotifyChargingLimit": noted("NotifyChargingLimit", "chargingLimit.chargingLimitSource", "evseId"),
+    "ClearedChargingLimit": noted("ClearedChargingLimit", "chargingLimitSource", "evseId"),
+    # We compute no schedule from the EV's needs: Rejected tells the charger not to wait for one.
+    "NotifyEVChargingNeeds": noted(
+        "NotifyEVChargingNeeds", "chargingNeeds.requestedEnergyTransfer", "evseId", {"status": "Rejected"}
+    ),
+    "NotifyEVChargingSchedule": noted("NotifyEVChargingSchedule", None, "evseId", {"status": "Accepted"}),
+    "NotifyMonitoringReport": noted("NotifyMonitoringReport", "requestId"),
+    "ReportChargingProfiles": noted("ReportChargingProfiles", "chargingLimitSource", "evseId"),
+    "NotifyCustomerInformation": noted("NotifyCustomerInformation", "requestId"),
+    "NotifyDisplayMessages": noted("NotifyDisplayMessages", "requestId"),
+    "PublishFirmwareStatusNotification": noted("PublishFirmwareStatusNotification", "status"),
+}
