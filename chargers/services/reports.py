@@ -98,7 +98,8 @@ def meter_values_record(
     if transaction_id is not None:
         session = Transaction.objects.filter(charger_id=charger_id, ocpp_id=transaction_id).first()
         if session is not None:
-            Transaction.objects.filter(pk=session.pk).update(last_message_at=timezone.now())
+            # A message about the session means it is not lost after all.
+            Transaction.objects.filter(pk=session.pk).update(last_message_at=timezone.now(), suspect=False)
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,
