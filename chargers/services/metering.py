@@ -110,7 +110,8 @@ def session_figures(session: Transaction, *, readings: list[MeterValue] | None =
 
     Energy comes from Energy.Active.Import.Register: the last reading minus meterStart when
     meterStart is on the register's scale (it is at most the first reading, and no more below it
-    than any charger could have delivered in between), else minus the first reading. With no
+    than any charger could have delivered in between), else minus the first reading; likewise
+    meterStop stands for the last reading when it is on the same scale. With no
     register reading it is meterStop - meterStart (None while open). `readings` are the session's
     MeterValue rows ordered by time, when the caller has them already.
     """
@@ -126,11 +127,16 @@ def session_figures(session: Transaction, *, readings: list[MeterValue] | None =
     if registers:
         first = energy_register_wh(registers[0].numeric, registers[0].unit)
         last = energy_register_wh(registers[-1].numeric, registers[-1].unit)
-        elapsed_h = max((registers[0].timestamp - session.start_time).total_seconds(), 0) / 3600
-        plausible = MAX_CHARGING_POWER_W * elapsed_h + METER_START_SLACK_WH
-        start = session.meter_start if 0 <= first - session.meter_start <= plausible else first
-        energy = round(max(last - start, 0))
-        current = round(last)
+        start = first
+        if _same_scale(session.meter_start, first, session.start_time, registers[0].timestamp):
+            start = session.meter_start
+        end = last
+        if session.meter_stop is not None and _same_scale(
+            last, session.meter_stop, registers[-1].timestamp, session.stop_time
+        ):
+            end = session.meter_stop
+        energy = round(max(end - start, 0))
+        current = round(end)
     elif session.meter_stop is not None:
         energy = max(session.meter_stop - session.meter_start, 0)
     if current is None:
@@ -141,3 +147,9 @@ def session_figures(session: Transaction, *, readings: list[MeterValue] | None =
     return SessionFigures(
         energy_wh=energy, current_meter_wh=current, current_power_w=open_power, duration_seconds=duration
     )
+
+
+def _same_scale(earlier_wh: float, later_wh: float, earlier_at, later_at) -> bool:
+    """Whether two meter figures can be readings of one register: it only grows, and no faster than a charger can."""
+    hours = max((later_at - earlier_at).total_seconds(), 0) / 3600 if earlier_at and later_at else 0
+    return 0 <= later_wh - earlier_wh <= MAX_CHARGING_POWER_W * hours + METER_START_SLACK_WH
