@@ -73,6 +73,27 @@ class ActiveTransactionFilter(drf_filters.FilterSet):
         return queryset.filter(stop_time__isnull=True)
 
 
+class TrueFalseFilter(django_filters.ChoiceFilter):
+    """true or false, and nothing else: a typo is a 400, not a filter silently left out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+
+    def filter(self, queryset, value):
+        if value in ("", None):
+            return queryset
+        return self.apply(queryset, value == "true")
+
+    def apply(self, queryset, value: bool):
+        return super().filter(queryset, value)
+
+
+class ExpiredFilter(TrueFalseFilter):
+    def apply(self, queryset, value: bool):
+        passed = Q(expiry_date__isnull=False, expiry_date__lte=timezone.now())
+        return queryset.filter(passed) if value else queryset.exclude(passed)
+
+
 class IdTagFilter(drf_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=IdTag.Status.choices, help_text="Only tags with this status.")
     idTag = django_filters.CharFilter(
@@ -81,10 +102,8 @@ class IdTagFilter(drf_filters.FilterSet):
     parentIdTag = django_filters.CharFilter(
         field_name="parent__id_tag", lookup_expr="iexact", help_text="Children of this tag."
     )
-    expired = drf_filters.BooleanFilter(
-        method="filter_expired", help_text="true: tags whose expiryDate has passed; false: the others."
-    )
-    autoCreated = drf_filters.BooleanFilter(
+    expired = ExpiredFilter(help_text="true: tags whose expiryDate has passed; false: the others.")
+    autoCreated = TrueFalseFilter(
         field_name="auto_created", help_text="true: tags recorded under the accept-unknown-tags policy."
     )
 
@@ -92,15 +111,11 @@ class IdTagFilter(drf_filters.FilterSet):
         model = IdTag
         fields = ["status", "idTag", "parentIdTag", "expired", "autoCreated"]
 
-    def filter_expired(self, queryset, name, value):
-        passed = Q(expiry_date__isnull=False, expiry_date__lte=timezone.now())
-        return queryset.filter(passed) if value else queryset.exclude(passed)
-
 
 class TransactionFilter(drf_filters.FilterSet):
     chargeBoxId = django_filters.CharFilter(field_name="charger__charge_box_id", help_text="Sessions of this charger.")
     idTag = django_filters.CharFilter(field_name="id_tag", lookup_expr="iexact", help_text="Sessions of this id tag.")
-    active = drf_filters.BooleanFilter(
+    active = TrueFalseFilter(
         field_name="stop_time", lookup_expr="isnull", help_text="true: in progress; false: stopped."
     )
     startedAfter = django_filters.IsoDateTimeFilter(
@@ -109,7 +124,7 @@ class TransactionFilter(drf_filters.FilterSet):
     startedBefore = django_filters.IsoDateTimeFilter(
         field_name="start_time", lookup_expr="lt", help_text="Started before this time (ISO 8601)."
     )
-    suspect = drf_filters.BooleanFilter(help_text="true: open sessions flagged suspect.")
+    suspect = TrueFalseFilter(help_text="true: open sessions flagged suspect.")
 
     class Meta:
         model = Transaction

@@ -117,6 +117,7 @@ def test_it_filters_the_list(api, fleet):
     assert get(parentIdTag="fleet-acme") == ["DRIVER-1", "DRIVER-2"]
     assert get(expired="true") == ["OLD-CARD"]
     assert get(expired="false") == ["DRIVER-1", "DRIVER-2", "FLEET-ACME"]
+    assert api.get(f"{api.base}/id-tags", params={"expired": "perhaps"}).status_code == 400
     bad = api.get(f"{api.base}/id-tags", params={"status": "Maybe"})
     assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("status")
 
