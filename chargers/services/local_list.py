@@ -56,7 +56,8 @@ def local_list_plan(*, charger: Charger, update_type: str | None = None) -> Loca
     """
     held = local_list_of(charger)
     wanted = local_list_wanted(organisation_id=charger.organisation_id)
-    version = (held.version or 0) + 1
+    # Above any version the charger reported too, so that its list and ours never share a number by chance.
+    version = max(held.version or 0, held.reported_version or 0) + 1
     full = LocalListPlan(version, "Full", [_entry(t, i) for t, i in wanted.items()], wanted)
     if held.version is None or update_type == "Full":
         return full
