@@ -502,8 +502,36 @@ class IdTagImportForm(forms.Form):
             self.fields["organisation"].initial = organisations.first()
 
 
+class IdTagForm(forms.ModelForm):
+    """The rules of chargers.services.id_tags: CiString20, and a parent of the same organisation."""
+
+    class Meta:
+        model = IdTag
+        fields = ["organisation", "id_tag", "status", "expiry_date", "parent", "max_active_transactions", "note"]
+        help_texts = {
+            "max_active_transactions": "Sessions at once; beyond it a start is answered ConcurrentTx. 0: no limit."
+        }
+
+    def clean_id_tag(self):
+        problem = id_tags.id_tag_problem(self.cleaned_data["id_tag"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return self.cleaned_data["id_tag"]
+
+    def clean(self):
+        cleaned = super().clean()
+        parent, organisation = cleaned.get("parent"), cleaned.get("organisation")
+        if parent is not None and organisation is not None:
+            if parent.organisation_id != organisation.pk:
+                self.add_error("parent", "The parent must be an id tag of the same organisation.")
+            elif self.instance.pk and id_tags.id_tag_descends_from(parent, self.instance):
+                self.add_error("parent", "A tag cannot be its own parent or its child's child.")
+        return cleaned
+
+
 @admin.register(IdTag)
 class IdTagAdmin(OrganisationScopedAdmin):
+    form = IdTagForm
     change_list_template = "admin/chargers/idtag/change_list.html"
     list_display = [
         "id_tag",

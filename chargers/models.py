@@ -144,7 +144,14 @@ class IdTag(models.Model):
         ordering = ["id_tag"]
         verbose_name = "id tag"
         # Chargers present id tags in either case (CiString20): "abc" and "ABC" are one tag.
-        constraints = [models.UniqueConstraint(F("organisation"), Upper("id_tag"), name="id_tag_unique_ci")]
+        constraints = [
+            models.UniqueConstraint(
+                F("organisation"),
+                Upper("id_tag"),
+                name="id_tag_unique_ci",
+                violation_error_message="The organisation has this id tag already (id tags are case-insensitive).",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.id_tag

@@ -238,3 +238,38 @@ def test_an_operator_cannot_close_another_organisations_session(alice, sessions)
 def test_the_local_lists_are_shown(boss, acme):
     page = boss.get("/admin/chargers/chargerlocallist/")
     assert page.status_code == 200
+
+
+def add_tag(browser, organisation, **fields) -> requests.Response:
+    form = {
+        "organisation": organisation.pk,
+        "status": "Accepted",
+        "max_active_transactions": "1",
+        "note": "",
+        "parent": "",
+        **fields,
+    }
+    return browser.post("/admin/chargers/idtag/add/", form)
+
+
+def test_the_add_form_creates_a_tag(alice, acme):
+    add_tag(alice, acme, id_tag="CARD-1")
+    assert IdTag.objects.filter(organisation=acme, id_tag="CARD-1").exists()
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"id_tag": "X" * 21}, "at most 20 characters"),
+        ({"id_tag": "card-1"}, "The organisation has this id tag already"),
+        ({"id_tag": "NEW", "parent": "THEIRS"}, "same organisation"),
+    ],
+)
+def test_the_add_form_applies_the_id_tag_rules(boss, acme, globex, fields, message):
+    IdTag.objects.create(organisation=acme, id_tag="CARD-1")
+    theirs = IdTag.objects.create(organisation=globex, id_tag="THEIRS")
+    if fields.get("parent") == "THEIRS":
+        fields = {**fields, "parent": theirs.pk}
+    response = add_tag(boss, acme, **fields)
+    assert message in response.text
+    assert IdTag.objects.filter(organisation=acme).count() == 1

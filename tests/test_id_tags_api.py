@@ -236,3 +236,11 @@ def test_an_operator_edit_makes_an_auto_created_tag_ordinary(api, cp, acme):
     body = api.patch(f"{api.base}/id-tags/STRANGER", json={"status": "Blocked"}).json()
     assert body["autoCreated"] is False and body["status"] == "Blocked"
     assert cp.call("Authorize", {"idTag": "STRANGER"}) == {"idTagInfo": {"status": "Blocked"}}
+
+
+def test_the_cli_updates_a_tag_given_in_another_case(acme):
+    from django.core.management import call_command
+
+    IdTag.objects.create(organisation=acme, id_tag="CARD-1")
+    call_command("add_id_tag", "card-1", org="Acme", status="Blocked")
+    assert list(IdTag.objects.values_list("id_tag", "status")) == [("CARD-1", "Blocked")]

@@ -107,7 +107,7 @@ def id_tag_update(
     """Change the fields given. An operator's edit makes an auto-created tag a tag like any other."""
     if parent_id_tag is not UNSET:
         tag.parent = _parent(tag.organisation, parent_id_tag, child=tag.id_tag)
-        if tag.parent is not None and _descends_from(tag.parent, tag):
+        if tag.parent is not None and id_tag_descends_from(tag.parent, tag):
             raise IdTagInvalid("parentIdTag", f"{parent_id_tag} is a child of {tag.id_tag}.")
     for field, value in (
         ("status", status),
@@ -122,7 +122,8 @@ def id_tag_update(
     return tag
 
 
-def _descends_from(candidate: IdTag, ancestor: IdTag) -> bool:
+def id_tag_descends_from(candidate: IdTag, ancestor: IdTag) -> bool:
+    """Whether `candidate` is `ancestor` or one of its descendants (a parent there would make a cycle)."""
     seen = set()
     while candidate is not None and candidate.pk not in seen:
         if candidate.pk == ancestor.pk:
