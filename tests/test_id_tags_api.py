@@ -244,3 +244,9 @@ def test_the_cli_updates_a_tag_given_in_another_case(acme):
     IdTag.objects.create(organisation=acme, id_tag="CARD-1")
     call_command("add_id_tag", "card-1", org="Acme", status="Blocked")
     assert list(IdTag.objects.values_list("id_tag", "status")) == [("CARD-1", "Blocked")]
+
+
+def test_a_tag_with_a_slash_is_addressable(api, acme):
+    assert api.post(f"{api.base}/id-tags", json={"idTag": "DEPOT/7"}).status_code == 201
+    assert api.get(f"{api.base}/id-tags/DEPOT%2F7").json()["idTag"] == "DEPOT/7"
+    assert api.delete(f"{api.base}/id-tags/depot%2f7").status_code == 200

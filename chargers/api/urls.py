@@ -18,7 +18,8 @@ urlpatterns = [
     ),
     path("status", views.ChargePointStatusView.as_view(), name="status"),
     path("id-tags", id_tags.IdTagCollectionView.as_view(), name="id-tags"),
-    path("id-tags/<str:idTag>", id_tags.IdTagDetailView.as_view(), name="id-tag"),
+    # <path:>: an id tag may hold any printable ASCII, "/" included (sent as %2F).
+    path("id-tags/<path:idTag>", id_tags.IdTagDetailView.as_view(), name="id-tag"),
     path("authorization-policy", id_tags.AuthorizationPolicyView.as_view(), name="authorization-policy"),
     path("transactions", transactions.TransactionCollectionView.as_view(), name="transactions"),
     path("transactions/export.csv", transactions.TransactionExportView.as_view(), name="transactions-export"),
