@@ -14,7 +14,8 @@ User = get_user_model()
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
     organisation_lookup = "pk"
-    list_display = ["name", "charger_count", "id_tag_count", "created_at"]
+    list_display = ["name", "unknown_id_tag_policy", "charger_count", "id_tag_count", "created_at"]
+    list_filter = ["unknown_id_tag_policy"]
     search_fields = ["name"]
     readonly_fields = ["created_at"]
 

@@ -9,7 +9,19 @@ SCOPES = ("read:charge_points", "write:charge_points")
 
 
 class Organisation(models.Model):
+    class UnknownIdTagPolicy(models.TextChoices):
+        REJECT = "reject", "reject (answer Invalid)"
+        ACCEPT = "accept", "accept and record (free vend)"
+
     name = models.CharField(max_length=100, unique=True)
+    unknown_id_tag_policy = models.CharField(
+        "unknown id tags",
+        max_length=10,
+        choices=UnknownIdTagPolicy.choices,
+        default=UnknownIdTagPolicy.REJECT,
+        help_text="What Authorize and StartTransaction answer for an id tag the organisation does not know. "
+        "Accepted unknown tags are recorded as auto-created id tags for an operator to review.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

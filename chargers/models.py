@@ -195,14 +195,23 @@ class IdTag(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     max_active_transactions = models.PositiveIntegerField(default=1)
     note = models.CharField(max_length=200, blank=True)
+    auto_created = models.BooleanField(
+        default=False, help_text="Recorded when a charger presented it under the accept-unknown-tags policy."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id_tag"]
         verbose_name = "id tag"
-        constraints = [models.UniqueConstraint(fields=["organisation", "id_tag"], name="id_tag_unique")]
-        # Chargers present id tags in either case (CiString20); lookups are case-insensitive.
-        indexes = [models.Index(F("organisation"), Upper("id_tag"), name="id_tag_ci")]
+        # Chargers present id tags in either case (CiString20): "abc" and "ABC" are one tag.
+        constraints = [
+            models.UniqueConstraint(
+                F("organisation"),
+                Upper("id_tag"),
+                name="id_tag_unique_ci",
+                violation_error_message="The organisation has this id tag already (id tags are case-insensitive).",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.id_tag
@@ -234,6 +243,12 @@ class Transaction(models.Model):
         default=list, blank=True, help_text="OCPP 2.0.1: seqNos skipped so far (lost or still queued)."
     )
     last_message_at = models.DateTimeField(default=timezone.now)
+    suspect = models.BooleanField(
+        default=False, help_text="Open with no message from the charger for CSMS_TRANSACTION_SUSPECT_AFTER seconds."
+    )
+    closed_manually = models.BooleanField(default=False, help_text="Closed by an operator, not by the charger.")
+    closed_by = models.CharField(max_length=200, blank=True, help_text="The API key or admin user who closed it.")
+    close_reason = models.CharField(max_length=500, blank=True, help_text="Why it was closed by hand.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -252,6 +267,28 @@ class Transaction(models.Model):
     def new_ocpp_id() -> int:
         """A positive 31-bit id that cannot be guessed from the previous one."""
         return secrets.randbelow(2**31 - 2) + 1
+
+
+class ChargerLocalList(models.Model):
+    """What a charger's local authorization list holds, as far as the charger has confirmed it.
+
+    `version` is None when we do not know the contents (never sent, or the charger reported a
+    version we did not send): the next sync must then be Full. `entries` maps idTag to idTagInfo.
+    """
+
+    charger = models.OneToOneField(Charger, on_delete=models.CASCADE, related_name="local_list")
+    version = models.IntegerField(null=True, blank=True, help_text="The version the charger confirmed holding.")
+    entries = models.JSONField(default=dict, blank=True)
+    reported_version = models.IntegerField(
+        null=True, blank=True, help_text="The last version the charger gave in answer to GetLocalListVersion."
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "local authorization list"
+
+    def __str__(self) -> str:
+        return f"{self.charger_id} v{self.version if self.version is not None else '?'}"
 
 
 class UnmatchedStop(models.Model):

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from chargers.services import reservations, smart_charging
+from chargers.services import reservations, smart_charging, transactions
 
 
 @shared_task(name="chargers.tasks.reservations_expire")
@@ -19,3 +19,8 @@ def site_rebalance(*, site_id: int) -> int:
 @shared_task(name="chargers.tasks.charging_profiles_restore")
 def charging_profiles_restore(*, charger_id: int) -> int:
     return smart_charging.charging_profiles_restore(charger_id=charger_id)
+
+
+@shared_task(name="chargers.tasks.transactions_flag_suspect")
+def transactions_flag_suspect() -> int:
+    return transactions.transactions_flag_suspect()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chargers.models import Charger, DataTransfer, Transaction
-from chargers.services import charging_profiles, reservations
+from chargers.services import charging_profiles, local_list, reservations
 from commands.bus import (
     ChargerError,
     CommandInvalid,
@@ -73,6 +73,29 @@ def reply(charger: Charger, result: CommandResult, fields: dict, message: str) -
     }
 
 
+def local_list_sync(*, charger: Charger, requester: Requester, update_type: str | None = None) -> dict:
+    """Bring the charger's local authorization list up to date with the organisation's id tags.
+
+    Sends the SendLocalList that `local_list.local_list_plan` chooses (Full or Differential), or
+    nothing when the charger confirmed the current list already. The answer is recorded by the
+    follow-up of `local_list_send`.
+    """
+    plan = local_list.local_list_plan(charger=charger, update_type=update_type)
+    held = local_list.local_list_of(charger)
+    if plan is None:
+        return {
+            "chargeBoxId": charger.charge_box_id,
+            "message": f"Local list version {held.version} is up to date; nothing sent",
+            "sent": False,
+            "listVersion": held.version,
+            "updateType": None,
+            "status": "UpToDate",
+            "entries": 0,
+        }
+    answer = command_run(charger=charger, command="local_list_send", params=plan.payload, requester=requester)
+    return {**answer, "sent": True, "updateType": plan.update_type, "entries": len(plan.entries)}
+
+
 def reservation_id_choose(*, charger: Charger) -> int:
     """A reservation id for a ReserveNow the caller gave none for: positive, 31-bit, hard to guess."""
     return secrets.randbelow(2**31 - 2) + 1
@@ -95,6 +118,10 @@ def _raise_charger_error(charger: Charger, result: CommandResult) -> None:
 
 def _follow_up(charger: Charger, command: str, params: dict, result: CommandResult) -> None:
     """What the product keeps of some answers, beside the Command row."""
+    if command == "local_list_send" and result.answered:
+        local_list.local_list_sent(charger=charger, payload=params, status=result.response.get("status", ""))
+    if command == "local_list_version" and result.answered and isinstance(result.response.get("listVersion"), int):
+        local_list.local_list_version_record(charger=charger, version=result.response["listVersion"])
     if command == "data_transfer":
         DataTransfer.objects.create(
             charger=charger,

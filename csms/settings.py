@@ -160,7 +160,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Named enums, so that fields called "status" with different values do not collide.
-    "ENUM_NAME_OVERRIDES": {"ChargerPresenceEnum": "chargers.api.serializers.PRESENCE"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
+        "IdTagStatusEnum": "chargers.models.IdTag.Status",
+    },
 }
 
 # The product's own settings (README, "Configuration").
@@ -173,6 +176,9 @@ CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
 # Worker threads per server process that commit charger frames in batches (ocpp_ws/group_commit.py).
 # SQLite has one writer at a time, so more than one worker only adds lock waits.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))
+# An open transaction with no message from its charger for this many seconds is flagged suspect
+# (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
+CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
 # After a BootNotification, send the charger the charging profiles it held before (see README).
 CSMS_RESEND_PROFILES_AFTER_BOOT = env_bool("CSMS_RESEND_PROFILES_AFTER_BOOT", True)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from accounts.models import Organisation
 from chargers.models import IdTag, Transaction
 
 
@@ -26,21 +27,34 @@ def id_tag_find(*, organisation_id: int, id_tag: str) -> IdTag | None:
 def id_tag_decide(*, organisation_id: int, id_tag: str, starting: bool = True) -> IdTagDecision:
     """Accepted, Blocked, Expired, Invalid (unknown) or ConcurrentTx (at its active-session limit).
 
-    ConcurrentTx only answers a charger about to start (Authorize, StartTransaction): a
-    StopTransaction's idTagInfo describes the tag itself, so `starting=False` skips it.
+    An unknown tag is Invalid, unless the organisation accepts unknown tags (free vend): then it
+    is recorded as an auto-created IdTag and decided like any other. ConcurrentTx only answers a
+    charger about to start (Authorize, StartTransaction): a StopTransaction's idTagInfo describes
+    the tag itself, so `starting=False` skips it. A `maxActiveTransactions` of 0 is no limit.
     """
     tag = id_tag_find(organisation_id=organisation_id, id_tag=id_tag)
     if tag is None:
-        return IdTagDecision(status="Invalid")
+        if not _accepts_unknown(organisation_id):
+            return IdTagDecision(status="Invalid")
+        if not starting:
+            return IdTagDecision(status="Accepted")
+        from chargers.services.id_tags import id_tag_record_unknown  # id_tags builds on this module
+
+        tag = id_tag_record_unknown(organisation_id=organisation_id, id_tag=id_tag)
     parent = tag.parent.id_tag if tag.parent else None
     if tag.status != IdTag.Status.ACCEPTED:
         return IdTagDecision(status=tag.status, expiry_date=tag.expiry_date, parent_id_tag=parent)
     if tag.expiry_date and tag.expiry_date <= timezone.now():
         return IdTagDecision(status="Expired", expiry_date=tag.expiry_date, parent_id_tag=parent)
-    if starting:
+    if starting and tag.max_active_transactions:
         active = Transaction.objects.filter(
             charger__organisation_id=organisation_id, id_tag__iexact=id_tag, stop_time__isnull=True
         ).count()
         if active >= tag.max_active_transactions:
             return IdTagDecision(status="ConcurrentTx", expiry_date=tag.expiry_date, parent_id_tag=parent)
     return IdTagDecision(status="Accepted", expiry_date=tag.expiry_date, parent_id_tag=parent)
+
+
+def _accepts_unknown(organisation_id: int) -> bool:
+    policy = Organisation.objects.filter(pk=organisation_id).values_list("unknown_id_tag_policy", flat=True).first()
+    return policy == Organisation.UnknownIdTagPolicy.ACCEPT

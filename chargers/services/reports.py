@@ -119,7 +119,8 @@ def meter_values_record(
         found = statements.select_one(Transaction, ["id"], where={"charger_id": charger_id, "ocpp_id": transaction_id})
         if found is not None:
             session = found[0]
-            statements.update(Transaction, {"last_message_at": timezone.now()}, where={"id": session})
+            # A message about the session means it is not lost after all.
+            statements.update(Transaction, {"last_message_at": timezone.now(), "suspect": False}, where={"id": session})
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,

@@ -1,8 +1,9 @@
 """Charging sessions as chargers report them. Never reject in a way that makes a charger retry forever."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -10,8 +11,12 @@ from chargers.background import task_after_commit
 from chargers.models import Charger, Transaction, TransactionEvent, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.charging_profiles import charging_profiles_transaction_ended
-from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record
+from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
 from chargers.services.reservations import reservation_consume
+
+
+class TransactionAlreadyStopped(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -109,17 +114,7 @@ def transaction_stop(
                 UnmatchedStop.objects.create(
                     charger_id=charger_id, id_tag=id_tag, reason=reason, payload=payload or {}, **same
                 )
-        elif stopped.stop_time is None:
-            stopped.stop_time = timestamp
-            stopped.meter_stop = meter_stop
-            stopped.stop_reason = reason
-            stopped.stop_id_tag = id_tag
-            stopped.energy_wh = max(meter_stop - stopped.meter_start, 0)
-            stopped.last_message_at = timezone.now()
-            stopped.save()
-            charging_profiles_transaction_ended(session=stopped)
-            site_rebalance_after_commit(charger_id=charger_id)
-        else:
+        elif stopped.stop_time is not None and not _charger_stop_after_manual_close(stopped, meter_stop, timestamp):
             first_report = False
         if samples and first_report:
             samples_record(
@@ -130,9 +125,26 @@ def transaction_stop(
                 transaction_id=stopped.pk if stopped else None,
                 reported_transaction_id=transaction_id,
             )
+        if stopped is not None and first_report:
+            # The charger's own figures win over an operator's manual close; who closed it and why stay.
+            stopped.stop_time = timestamp
+            stopped.meter_stop = meter_stop
+            stopped.stop_reason = reason
+            stopped.stop_id_tag = id_tag
+            stopped.suspect = False
+            stopped.last_message_at = timezone.now()
+            stopped.energy_wh = session_figures(stopped).energy_wh
+            stopped.save()
+            session_ended(session=stopped)
     if not id_tag:
         return None
     return id_tag_decide(organisation_id=organisation_id, id_tag=id_tag, starting=False)
+
+
+def session_ended(*, session: Transaction) -> None:
+    """What follows the end of a session, however it ended: its TxProfiles go, its site's capacity is shared again."""
+    charging_profiles_transaction_ended(session=session)
+    site_rebalance_after_commit(charger_id=session.charger_id)
 
 
 def site_rebalance_after_commit(*, charger_id: int) -> None:
@@ -259,3 +271,40 @@ def _last_energy_wh(session: Transaction) -> int:
         .first()
     )
     return round(energy_register_wh(last.numeric, last.unit)) if last else session.meter_start
+
+
+def _charger_stop_after_manual_close(session: Transaction, meter_stop: int, timestamp: datetime) -> bool:
+    """The charger's StopTransaction for a session an operator closed by hand; a retry of it repeats its figures."""
+    return session.closed_manually and (session.meter_stop, session.stop_time) != (meter_stop, timestamp)
+
+
+def transaction_close(
+    *, session: Transaction, reason: str, closed_by: str, meter_stop: int | None = None
+) -> Transaction:
+    """An operator closes a session the charger never stopped: recorded as a manual close, with who and why.
+
+    Raises TransactionAlreadyStopped for a stopped session.
+    """
+    with transaction.atomic():
+        session = Transaction.objects.select_for_update().get(pk=session.pk)
+        if session.stop_time is not None:
+            raise TransactionAlreadyStopped(f"Transaction {session.ocpp_id} is already stopped.")
+        session.stop_time = timezone.now()
+        session.meter_stop = meter_stop
+        session.stop_reason = "Other"
+        session.closed_manually = True
+        session.closed_by = closed_by
+        session.close_reason = reason
+        session.suspect = False
+        session.energy_wh = session_figures(session).energy_wh
+        session.save()
+        session_ended(session=session)
+    return session
+
+
+def transactions_flag_suspect(*, now: datetime | None = None) -> int:
+    """Flag open sessions whose charger has said nothing of them for CSMS_TRANSACTION_SUSPECT_AFTER seconds."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CSMS_TRANSACTION_SUSPECT_AFTER)
+    return Transaction.objects.filter(stop_time__isnull=True, suspect=False, last_message_at__lt=cutoff).update(
+        suspect=True
+    )

@@ -185,6 +185,30 @@ class LocalListInput(serializers.Serializer):
     localAuthorizationList = LocalListEntry(many=True, required=False)
 
 
+class LocalListSyncInput(serializers.Serializer):
+    updateType = serializers.ChoiceField(
+        ["Differential", "Full"],
+        required=False,
+        help_text="Force the update type; by default Full when the charger's list is unknown or changed a lot, "
+        "else Differential, and nothing when it is up to date.",
+    )
+
+
+class LocalListSyncReply(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    message = serializers.CharField()
+    sent = serializers.BooleanField(help_text="false when the charger already holds the current list.")
+    listVersion = serializers.IntegerField(allow_null=True)
+    updateType = serializers.ChoiceField(["Differential", "Full"], allow_null=True)
+    status = serializers.CharField(help_text="As the charger answered (Accepted, Failed, NotSupported, "
+                                   "VersionMismatch), or UpToDate when nothing was sent.")  # fmt: skip
+    entries = serializers.IntegerField(help_text="Entries in the localAuthorizationList sent.")
+    action = serializers.CharField(required=False)
+    commandId = serializers.UUIDField(required=False)
+    responseTimeMs = serializers.IntegerField(required=False)
+    response = serializers.DictField(required=False)
+
+
 class GenericInput(serializers.Serializer):
     action = serializers.CharField(help_text="Any CSMS-initiated action of the charger's OCPP version.")
     payload = serializers.DictField(help_text="The action's payload, as the OCPP schema has it.")

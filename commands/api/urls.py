@@ -24,6 +24,7 @@ urlpatterns = [
         path(CHARGER + endpoint.path, views.LISTED.get(endpoint.command, views.command_view(endpoint)).as_view())
         for endpoint in views.ENDPOINTS
     ),
+    path(CHARGER + "local-list/sync", views.LocalListSyncView.as_view()),
     path(CHARGER + "data-transfer", views.DataTransferView.as_view()),
     path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
     path(CHARGER + "commands", views.GenericCommandView.as_view()),

@@ -441,6 +441,37 @@ class ChargingProfilesView(command_view(endpoint_of("charging_profile_set"))):
 LISTED = {"reservation_create": ReservationsView, "charging_profile_set": ChargingProfilesView}
 
 
+class LocalListSyncView(APIView):
+    @extend_schema(
+        operation_id="local_list_sync",
+        summary="Bring the charger's local authorization list up to date",
+        description="Builds the list from the organisation's id tags. Sends a Full SendLocalList when the "
+        "version the charger holds is unknown or more than half the list changed, else a Differential one with "
+        "only the changes since the version the charger confirmed (a removed tag without idTagInfo). "
+        "The version the charger accepts is recorded.",
+        tags=["commands"],
+        request=s.LocalListSyncInput,
+        responses={200: s.LocalListSyncReply, **ERRORS},
+        examples=[
+            OpenApiExample("Request", value={}, request_only=True),
+            OpenApiExample(
+                "Differential update accepted",
+                value={**EXAMPLE_COMMON, "action": "SendLocalList", "message": "Local list version 3 accepted by "
+                       "charger", "sent": True, "listVersion": 3, "updateType": "Differential", "status": "Accepted",
+                       "entries": 1, "response": {"status": "Accepted"}},
+                response_only=True,
+            ),
+        ],
+    )  # fmt: skip
+    def post(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        body = validated(s.LocalListSyncInput, request.data)
+        answer = services.local_list_sync(
+            charger=charger, requester=requester_of(request), update_type=body.get("updateType")
+        )
+        return Response(answer)
+
+
 class GenericCommandView(APIView):
     @extend_schema(
         operation_id="command_send",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from chargers.models import IdTag
+from chargers.services.id_tags import IdTagInvalid, id_tag_upsert
 from chargers.services.registry import organisation_get_or_create
 
 
@@ -20,14 +20,10 @@ class Command(BaseCommand):
         expiry_date = parse_datetime(expiry) if expiry else None
         if expiry and expiry_date is None:
             raise CommandError(f"--expiry {expiry!r} is not an ISO 8601 date-time")
-        parent_tag = None
-        if parent:
-            parent_tag = IdTag.objects.filter(organisation=organisation, id_tag=parent).first()
-            if parent_tag is None:
-                raise CommandError(f"parent tag {parent} does not exist in {org}")
-        tag, created = IdTag.objects.update_or_create(
-            organisation=organisation,
-            id_tag=id_tag,
-            defaults={"status": status, "expiry_date": expiry_date, "parent": parent_tag},
-        )
+        try:
+            tag, created = id_tag_upsert(
+                organisation=organisation, id_tag=id_tag, status=status, expiry_date=expiry_date, parent_id_tag=parent
+            )
+        except IdTagInvalid as error:
+            raise CommandError(f"{error.field}: {error.message}")
         self.stdout.write(f"{'Added' if created else 'Updated'} id tag {tag.id_tag} ({tag.status}) in {org}")
