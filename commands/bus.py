@@ -6,6 +6,7 @@ holding the charger's socket, which replies on a channel of our own.
 """
 
 import asyncio
+import decimal
 import logging
 import time
 from dataclasses import dataclass, field
@@ -139,8 +140,25 @@ def payload_error(protocol: str, action: str, payload: dict) -> str | None:
         return f"{action} is not a CSMS-initiated OCPP {version.schema_version} action"
     if not isinstance(payload, dict):
         return "the payload must be a JSON object"
-    error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
+    try:
+        error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
+    except decimal.InvalidOperation:
+        # Checking multipleOf (e.g. a charging rate's 0.1 steps) on a number beyond the decimal precision.
+        return f"{_huge_number(payload) or 'a number'} is too large"
     return error.description if error else None
+
+
+def _huge_number(value, path: str = "") -> str | None:
+    """The path of the first number too large to check exactly, e.g. chargingSchedule.chargingSchedulePeriod.0.limit."""
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            found = _huge_number(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e25:
+        return path
+    return None
 
 
 def _rate_allowed(charger_id: int) -> bool:

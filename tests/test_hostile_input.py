@@ -221,3 +221,22 @@ def test_an_action_name_with_a_lone_surrogate_is_not_implemented_and_the_connect
     sent = [("s1", json.dumps([2, "s1", "\ud800Make", {}]), True)]
     received, final = asyncio.run(converse(connect, sent))
     assert [frame[:3] for frame in received] == [[4, "s1", "NotImplemented"]]
+
+
+# Hostile API input (schemathesis found this one: tests/test_schemathesis.py).
+
+
+def test_a_huge_charging_rate_limit_is_a_400_naming_the_field_not_a_500(api, charger):
+    profile = {
+        "chargingProfileId": 1,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "ChargePointMaxProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 1e308}]},
+    }
+    response = api.post(
+        f"{api.base}/chargers/CP-1/commands",
+        json={"action": "SetChargingProfile", "payload": {"connectorId": 0, "csChargingProfiles": profile}},
+    )
+    assert response.status_code == 400, response.text
+    assert "csChargingProfiles.chargingSchedule.chargingSchedulePeriod.0.limit" in response.text
