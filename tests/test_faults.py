@@ -7,7 +7,13 @@ Redis (tests/private_services.py), never on the machine's shared ones.
 
 import asyncio
 import json
+import os
+import random
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -20,7 +26,7 @@ from django.conf import settings
 
 from chargers.services.registry import charger_register
 from tests import private_services
-from tests.conftest import start_server
+from tests.conftest import ROOT, start_server
 from tests.raw_charger import RawCharger
 
 KILL_CHARGERS = [f"KILL-{n}" for n in range(1, 5)]
@@ -369,3 +375,87 @@ def test_slow_and_silent_handshakes_do_not_keep_chargers_out(server, charger):
     assert answer[0] == 3
     assert took < 3
     assert server.process.poll() is None
+
+
+# The deployment command.
+
+
+WORKER_READY = re.compile(r"^\S+ worker\.1 +\|.*celery@\S+ ready\.", re.M)
+BEAT_STARTED = re.compile(r"^\S+ beat\.1 +\|.*beat: Starting", re.M)
+
+
+def free_port_pair() -> int:
+    for _ in range(50):
+        base = random.randint(20000, 40000)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", base))
+                b.bind(("127.0.0.1", base + 1))
+            return base
+        except OSError:
+            continue
+    raise RuntimeError("no two free consecutive ports")
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("deploy/run.sh exited")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_the_deploy_script_starts_nodes_that_share_chargers_and_a_celery_worker_and_beat(private):
+    base = free_port_pair()
+    output = private.tmp / "deploy.log"
+    process = subprocess.Popen(
+        ["bash", str(ROOT / "deploy" / "run.sh"), "2"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": private.postgres.url,
+            "REDIS_URL": private.redis.url,
+            "CSMS_BASE_PORT": str(base),
+            "CSMS_BEAT_SCHEDULE": str(private.tmp / "beat-schedule"),
+            "PYTHON": sys.executable,
+        },
+        stdout=output.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(base, process)
+        wait_for_port(base + 1, process)
+        first = SimpleNamespace(http=f"http://127.0.0.1:{base}")
+        second_ws = f"ws://127.0.0.1:{base + 1}/ocpp"
+
+        async def scenario() -> requests.Response:
+            async with await RawCharger.connect(second_ws, "DEPLOY-1") as cp:
+                assert (await cp.call("BootNotification", BOOT))[0] == 3
+                return await command_answered(private, first, cp, "DEPLOY-1")
+
+        private_services.seed(private.postgres.url, ["DEPLOY-1"])
+        reply = asyncio.run(scenario())
+        deadline = time.time() + 30
+        while time.time() < deadline and not (
+            WORKER_READY.search(output.read_text()) and BEAT_STARTED.search(output.read_text())
+        ):
+            time.sleep(0.5)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    log = output.read_text()
+    assert reply.status_code == 200, reply.text
+    assert "web.1" in log and "web.2" in log
+    assert WORKER_READY.search(log), log[-3000:]
+    assert BEAT_STARTED.search(log), log[-3000:]
