@@ -8,6 +8,7 @@ holding the charger's socket, which replies on a channel of our own.
 import asyncio
 import decimal
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -140,23 +141,32 @@ def payload_error(protocol: str, action: str, payload: dict) -> str | None:
         return f"{action} is not a CSMS-initiated OCPP {version.schema_version} action"
     if not isinstance(payload, dict):
         return "the payload must be a JSON object"
+    unsendable = _unsendable_number(payload)
+    if unsendable:
+        return unsendable
     try:
         error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
     except decimal.InvalidOperation:
         # Checking multipleOf (e.g. a charging rate's 0.1 steps) on a number beyond the decimal precision.
-        return f"{_huge_number(payload) or 'a number'} is too large"
+        return f"{_number_path(payload, lambda number: abs(number) >= 1e25) or 'a number'} is too large"
     return error.description if error else None
 
 
-def _huge_number(value, path: str = "") -> str | None:
-    """The path of the first number too large to check exactly, e.g. chargingSchedule.chargingSchedulePeriod.0.limit."""
+def _unsendable_number(payload: dict) -> str | None:
+    """Infinity or NaN (e.g. a power limit converted from 1e308 kW) is no JSON a charger can read."""
+    path = _number_path(payload, lambda number: not math.isfinite(number))
+    return f"{path} is not a finite number" if path else None
+
+
+def _number_path(value, test, path: str = "") -> str | None:
+    """The path of the first number passing `test`, e.g. chargingSchedule.chargingSchedulePeriod.0.limit."""
     if isinstance(value, dict | list):
         items = value.items() if isinstance(value, dict) else enumerate(value)
         for key, item in items:
-            found = _huge_number(item, f"{path}.{key}" if path else str(key))
+            found = _number_path(item, test, f"{path}.{key}" if path else str(key))
             if found:
                 return found
-    elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e25:
+    elif isinstance(value, int | float) and not isinstance(value, bool) and test(value):
         return path
     return None
 
