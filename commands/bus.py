@@ -6,22 +6,30 @@ holding the charger's socket, which replies on a channel of our own.
 """
 
 import asyncio
+import decimal
+import logging
+import math
 import time
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chargers.models import Charger
 from commands.models import Command
-from commands.outcomes import record_timeout
+from commands.outcomes import record_timeout, record_unreachable
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
 from ocpp_ws.versions import VERSIONS, Version
+
+log = logging.getLogger(__name__)
 
 # How much longer than the consumer's own timeout the caller waits, so that the
 # consumer's verdict (with its bookkeeping) wins when it is alive.
@@ -50,10 +58,53 @@ class RateLimited(CommandFailed):
     code = "rate_limited"
 
 
+class BusUnavailable(CommandFailed):
+    """The channel layer (Redis) could not be reached: the request never left this process."""
+
+    code = "bus_unavailable"
+
+
 class ChargerError(CommandFailed):
     """The charger answered with a CALLERROR."""
 
     code = "charger_error"
+
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# A send retries for about two seconds, enough for Redis to restart; a receive waits for as long as it takes.
+SEND_RETRIES = (0.1, 0.3, 0.6, 1.0)
+RECEIVE_BACKOFF_MAX = 2.0
+
+
+class ResilientRedisChannelLayer(RedisChannelLayer):
+    """channels-redis, surviving a Redis restart.
+
+    Without this, a lost Redis connection raises out of the receive loop of every
+    consumer in the process: every charger's socket is closed with 1011 and the whole
+    fleet reconnects at once. Here the consumer's channel keeps waiting until Redis is
+    back (messages in flight are lost; their commands time out), and a send retries
+    over a pooled connection that Redis closed.
+    """
+
+    async def send(self, channel, message):
+        for pause in (*SEND_RETRIES, None):
+            try:
+                return await super().send(channel, message)
+            except REDIS_DOWN as error:
+                if pause is None:
+                    raise
+                log.warning("channel layer send failed (%s); retrying in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+
+    async def receive(self, channel):
+        pause = 0.1
+        while True:
+            try:
+                return await super().receive(channel)
+            except REDIS_DOWN as error:
+                log.warning("channel layer receive failed (%s); retrying in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECEIVE_BACKOFF_MAX)
 
 
 @dataclass
@@ -90,8 +141,34 @@ def payload_error(protocol: str, action: str, payload: dict) -> str | None:
         return f"{action} is not a CSMS-initiated OCPP {version.schema_version} action"
     if not isinstance(payload, dict):
         return "the payload must be a JSON object"
-    error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
+    unsendable = _unsendable_number(payload)
+    if unsendable:
+        return unsendable
+    try:
+        error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
+    except decimal.InvalidOperation:
+        # Checking multipleOf (e.g. a charging rate's 0.1 steps) on a number beyond the decimal precision.
+        return f"{_number_path(payload, lambda number: abs(number) >= 1e25) or 'a number'} is too large"
     return error.description if error else None
+
+
+def _unsendable_number(payload: dict) -> str | None:
+    """Infinity or NaN (e.g. a power limit converted from 1e308 kW) is no JSON a charger can read."""
+    path = _number_path(payload, lambda number: not math.isfinite(number))
+    return f"{path} is not a finite number" if path else None
+
+
+def _number_path(value, test, path: str = "") -> str | None:
+    """The path of the first number passing `test`, e.g. chargingSchedule.chargingSchedulePeriod.0.limit."""
+    if isinstance(value, dict | list):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            found = _number_path(item, test, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    elif isinstance(value, int | float) and not isinstance(value, bool) and test(value):
+        return path
+    return None
 
 
 def _rate_allowed(charger_id: int) -> bool:
@@ -154,21 +231,23 @@ async def command_send(
     reply_to = await layer.new_channel()
     started = time.monotonic()
     # A relative timeout, not a deadline: the consumer may run on a machine whose clock differs.
-    await layer.send(
-        channel_name,
-        {
-            "type": "ocpp.call",
-            "command_id": command_id,
-            "action": action,
-            "payload": payload,
-            "reply_to": reply_to,
-            "timeout": timeout,
-        },
-    )
+    request = {
+        "type": "ocpp.call",
+        "command_id": command_id,
+        "action": action,
+        "payload": payload,
+        "reply_to": reply_to,
+        "timeout": timeout,
+    }
+    try:
+        await layer.send(channel_name, request)
+    except REDIS_DOWN as error:
+        await record_unreachable(command_id=command_id)
+        raise BusUnavailable(f"the command bus is unreachable ({error}); {action} was not sent")
     try:
         # If the consumer's process died, we still give up.
         reply = await asyncio.wait_for(layer.receive(reply_to), timeout + REPLY_GRACE)
-    except TimeoutError:
+    except (TimeoutError, *REDIS_DOWN):
         await record_timeout(command_id=command_id)
         raise CommandTimeout(f"{charger.charge_box_id} did not answer {action} within {timeout:g} s")
     round_trip_ms = int((time.monotonic() - started) * 1000)

@@ -62,6 +62,11 @@ def record_offline(*, command_id: str, disconnected: bool = False) -> None:
 
 
 @database_sync_to_async
+def record_unreachable(*, command_id: str) -> None:
+    _update(command_id, status=Command.Status.OFFLINE, error_description="command bus (Redis) unreachable; not sent")
+
+
+@database_sync_to_async
 def record_late_answer(*, command_id: str, response: dict | None, error_code: str, error_description: str) -> None:
     """Keep an answer that arrived after its call timed out, beside the call it answers."""
     late = response if response is not None else {"errorCode": error_code, "errorDescription": error_description}

@@ -105,7 +105,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis that rides out a Redis restart instead of closing every charger's socket.
+            "BACKEND": "commands.bus.ResilientRedisChannelLayer",
             "CONFIG": {
                 # channels-redis waits up to 5 s in a blocking pop; redis-py's default read
                 # timeout is also 5 s, and when it fires first the consumer holding a
