@@ -9,7 +9,15 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.bus import ChargerError, ChargerOffline, CommandFailed, CommandInvalid, CommandTimeout, RateLimited
+from commands.bus import (
+    BusUnavailable,
+    ChargerError,
+    ChargerOffline,
+    CommandFailed,
+    CommandInvalid,
+    CommandTimeout,
+    RateLimited,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +40,7 @@ COMMAND_FAILURES = {
     CommandTimeout: status.HTTP_408_REQUEST_TIMEOUT,
     RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
     ChargerError: status.HTTP_502_BAD_GATEWAY,
+    BusUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 CODES = [
@@ -125,6 +134,7 @@ ERRORS = {
     409: ("conflict", "Already exists.", "A charger with chargeBoxId CP-001 is already registered."),
     422: ("charge_point_offline", "The charger is not connected.", "CP-001 is not connected"),
     429: ("rate_limited", "Too many commands to this charger.", "more than 10 commands per second to CP-001"),
+    503: ("bus_unavailable", "The command bus (Redis) could not be reached.", "the command bus is unreachable"),
     502: ("charger_error", "The charger answered with a CALLERROR.", "NotImplemented: Reset is not supported"),
 }
 

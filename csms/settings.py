@@ -174,6 +174,11 @@ CSMS_COMMAND_RATE_LIMIT = env_float("CSMS_COMMAND_RATE_LIMIT", 10.0)
 CSMS_HEARTBEAT_INTERVAL = int(env_float("CSMS_HEARTBEAT_INTERVAL", 300))
 CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
 CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
+# Per connection: frames per second and burst before a charger is paced, and how long
+# it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).
+CSMS_FRAME_RATE = env_float("CSMS_FRAME_RATE", 50)
+CSMS_FRAME_BURST = env_float("CSMS_FRAME_BURST", 200)
+CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # Worker threads per server process that commit charger frames in batches (ocpp_ws/group_commit.py).
 # SQLite has one writer at a time, so more than one worker only adds lock waits.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))

@@ -20,6 +20,7 @@ from commands import outcomes
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import GroupCommit
+from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import VERSIONS, negotiate, supported
 
@@ -30,7 +31,9 @@ PRESENCE_WRITE_INTERVAL = 30.0
 CLOSE_REPLACED = 4000
 CLOSE_SILENT = 4001
 CLOSE_REMOVED = 4002
-CLOSE_TOO_BIG = 1009
+# Applications may close only with 1000 or 3000-4999; 4000 + the RFC's 1008/1009.
+CLOSE_FLOODING = 4008
+CLOSE_TOO_BIG = 4009
 
 
 def run_action(*, handler, session: Session, payload: dict, touch: bool) -> dict:
@@ -104,6 +107,12 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         self.last_frame_at = self.last_presence_write = self.loop.time()
         self.silence_limit = settings.CSMS_HEARTBEAT_INTERVAL + settings.CSMS_HEARTBEAT_GRACE
         self.watchdog = self.loop.call_later(self.silence_limit, self.check_silence)
+        self.pacer = FramePacer(
+            rate=settings.CSMS_FRAME_RATE,
+            burst=settings.CSMS_FRAME_BURST,
+            flood_seconds=settings.CSMS_FRAME_FLOOD_SECONDS,
+            loop=self.loop,
+        )
         await self.accept(self.version.subprotocol)
         if admission.replaced_channel:
             await self.channel_layer.send(admission.replaced_channel, {"type": "ocpp.replaced"})
@@ -138,9 +147,16 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         self.last_frame_at = self.loop.time()
         if text_data is None:
             text_data = bytes_data.decode("utf-8", errors="replace")
-        if len(text_data) > settings.CSMS_MAX_FRAME_BYTES:
-            log.warning("closing %s: frame of %d bytes", self.charge_box_id, len(text_data))
+        limit = settings.CSMS_MAX_FRAME_BYTES
+        # Characters first: a frame can hold up to 4 bytes per character, so most need no encoding.
+        if len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit:
+            log.warning("closing %s: frame of more than %d bytes", self.charge_box_id, limit)
             await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not await self.pacer.admit():
+            log.warning("closing %s: flooding (over %g frames/s for %g s)", self.charge_box_id,
+                        settings.CSMS_FRAME_RATE, settings.CSMS_FRAME_FLOOD_SECONDS)  # fmt: skip
+            await self.close(code=CLOSE_FLOODING)
             return
         try:
             frame = framing.parse_frame(text_data, self.version.codes)

@@ -55,7 +55,7 @@ class FrameError(Exception):
 def parse_frame(text: str, codes: ErrorCodes) -> Frame:
     try:
         message = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         recovered = _LEADING_ID.match(text)
         raise FrameError(codes.formation, "Message is not valid JSON", recovered.group(1) if recovered else None)
     if not isinstance(message, list) or len(message) < 3:
@@ -139,7 +139,8 @@ def _describe(error: SchemaError) -> str:
 
 
 def dumps(message: list) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=_default)
+    # ASCII: a lone surrogate a charger sent (valid JSON) can be echoed back, not only encoded in UTF-8.
+    return json.dumps(message, separators=(",", ":"), default=_default)
 
 
 def _default(value):

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 
 from chargers import events
 
@@ -73,16 +73,22 @@ class GroupCommit:
                     return [(True, function(**kwargs)) for function, kwargs, _ in batch]
             except Exception:
                 log.info("a batch of %d failed; running its frames one by one", len(batch))
-        outcomes = []
-        for function, kwargs, _ in batch:
+        return [self._run_alone(function, kwargs) for function, kwargs, _ in batch]
+
+    def _run_alone(self, function: Callable[..., Any], kwargs: dict) -> tuple[bool, Any]:
+        for attempt in (1, 2):
             try:
                 with transaction.atomic():
-                    outcomes.append((True, function(**kwargs)))
-            except Exception as error:
-                outcomes.append((False, error))
-                # A broken connection (database restarted) is replaced on the next job.
+                    return True, function(**kwargs)
+            except (InterfaceError, OperationalError) as error:
+                # The connection may have died with the database (a restart): a second try
+                # runs on a new one, so that only a database that is still down fails the frame.
                 close_old_connections()
-        return outcomes
+                if attempt == 2:
+                    return False, error
+            except Exception as error:
+                close_old_connections()
+                return False, error
 
 
 def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:

@@ -210,8 +210,6 @@ def test_command_routing_recovers_by_itself_after_redis_restarts(private, two_no
 
 # PostgreSQL stopped.
 
-WORKERS = 4  # CSMS_DB_WORKERS on PostgreSQL
-
 
 async def until_accepted(cp: RawCharger, action: str, payload: dict) -> tuple[list, int]:
     """Send a CALL again until it is answered with a CALLRESULT (at most 10 times); the answer and the tries."""
@@ -255,8 +253,9 @@ def test_charger_messages_are_refused_while_postgres_is_down_and_kept_once_it_is
     finally:
         live.stop()
     assert [(frame[0], frame[2]) for frame in result["during"]] == [(4, "InternalError")] * 2
-    # Each database worker finds its connection broken once, answers InternalError and reconnects.
-    assert [(frame[0], tries <= WORKERS + 1) for frame, tries in result["after"]] == [(3, True)] * 2, result["after"]
+    # A worker whose connection died with the database reconnects and retries at once:
+    # the charger's first retry after the restart is stored.
+    assert [(frame[0], tries) for frame, tries in result["after"]] == [(3, 1)] * 2, result["after"]
     stored = private.postgres.query(
         "SELECT t.ocpp_id, t.connector_id FROM chargers_transaction t JOIN chargers_charger c ON c.id = t.charger_id "
         "WHERE c.charge_box_id = 'PG-1' ORDER BY t.connector_id"
@@ -312,13 +311,15 @@ def test_a_flooding_charger_does_not_slow_the_others(server, charger, neighbour)
     assert latencies[-2] < 0.5, f"a quiet charger waited {latencies[-2]:.2f} s while another flooded"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="no per-connection frame rate limit in ocpp_ws/consumer.py yet: 2000 CALLs in a burst are all served",
-)
-def test_a_flooding_charger_is_throttled(server, charger):
-    answers = asyncio.run(flood(server, 2000))
-    assert answers["errors"] > 0 or answers["closed"] is not None, answers
+def test_a_flooding_charger_is_disconnected(tmp_path, charger):
+    # A small allowance, so that the flood outruns it however fast this machine answers.
+    strict = start_server(tmp_path, CSMS_FRAME_RATE="5", CSMS_FRAME_BURST="10", CSMS_FRAME_FLOOD_SECONDS="2")
+    try:
+        answers = asyncio.run(flood(strict, 2000))
+    finally:
+        strict.stop()
+    assert answers["closed"] == 4008, answers
+    assert answers["errors"] == 0, "frames within the allowance are answered, not refused"
 
 
 def oversized(server) -> tuple[int | None, list]:
@@ -345,14 +346,10 @@ def test_an_oversized_frame_is_refused_and_others_still_connect(server, charger,
     assert heartbeat[0] == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ocpp_ws/consumer.py closes with 1009, which autobahn refuses from an application "
-    "(only 1000 or 3000-4999): the close fails with an exception and the charger sees 1011",
-)
-def test_an_oversized_frame_closes_the_connection_with_1009(server, charger, neighbour):
+def test_an_oversized_frame_closes_the_connection_with_4009(server, charger, neighbour):
+    # 1009 (message too big) is reserved to the WebSocket layer; applications close with 4000 + it.
     code, _ = oversized(server)
-    assert code == 1009
+    assert code == 4009
 
 
 def test_slow_and_silent_handshakes_do_not_keep_chargers_out(server, charger):
@@ -474,3 +471,17 @@ def test_the_deploy_script_starts_nodes_that_share_chargers_and_a_celery_worker_
     assert "web.1" in log and "web.2" in log
     assert WORKER_READY.search(log), log[-3000:]
     assert BEAT_STARTED.search(log), log[-3000:]
+
+
+def test_a_command_while_redis_is_unreachable_is_a_503_not_a_crash(tmp_path, api, charger):
+    from tests.conftest import free_port
+
+    unreachable = start_server(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        charger.channel_name = "specific.elsewhere!consumer"  # held by another node, as far as the database knows
+        charger.save()
+        response = api.post(f"{unreachable.http}/api/v1/chargers/CP-1/reset", json={"type": "Soft"}, timeout=30)
+    finally:
+        unreachable.stop()
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "bus_unavailable"
