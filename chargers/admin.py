@@ -28,6 +28,7 @@ from chargers.models import (
     UnmatchedStop,
 )
 from chargers.services.registry import ChargerExists, charger_register
+from console.charger_admin import ChargerCommandsAdmin
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -166,7 +167,7 @@ CONNECTION_FIELDS = [
 
 
 @admin.register(Charger)
-class ChargerAdmin(OrganisationScopedAdmin):
+class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
     form = ChargerForm
     change_form_template = "admin/chargers/charger/change_form.html"
     list_display = [
