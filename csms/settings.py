@@ -167,6 +167,9 @@ CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
 # SQLite has one writer at a time, so more than one worker only adds lock waits.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
+# The OCPP message log (ocpp_ws/message_log.py): every frame in and out ("all"), only
+# CALLERRORs and frames that are not OCPP-J ("errors"), or nothing ("off").
+CSMS_MESSAGE_LOG = os.environ.get("CSMS_MESSAGE_LOG", "all").strip().lower()
 # {"vendorId": "dotted.path.to.handler"}: DataTransfer from chargers for these vendors
 # is answered by the handler; every other vendor gets UnknownVendorId.
 CSMS_DATA_TRANSFER_HANDLERS = {}

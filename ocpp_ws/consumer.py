@@ -17,7 +17,7 @@ from django.conf import settings
 
 from chargers.services import presence
 from commands import outcomes
-from ocpp_ws import framing
+from ocpp_ws import framing, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import GroupCommit
 from ocpp_ws.session import PayloadValueError, Session
@@ -129,6 +129,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         else:
             self.watchdog = self.loop.call_later(self.silence_limit - idle, self.check_silence)
 
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        message_log.sent(self.session, text_data)
+        await super().send(text_data, bytes_data, close)
+
     # Frames from the charger.
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -141,6 +145,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.warning("closing %s: frame of %d bytes", self.charge_box_id, len(text_data))
             await self.close(code=CLOSE_TOO_BIG)
             return
+        message_log.received(self.session, text_data)
         try:
             frame = framing.parse_frame(text_data, self.version.codes)
         except FrameError as error:
