@@ -29,6 +29,7 @@ from chargers.models import (
 )
 from chargers.services.registry import ChargerExists, charger_register
 from console.charger_admin import ChargerCommandsAdmin
+from console.transaction_admin import TransactionConsoleAdmin
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -393,7 +394,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(HistoryAdmin):
+class TransactionAdmin(TransactionConsoleAdmin, HistoryAdmin):
     list_display = [
         "ocpp_id",
         "charger",

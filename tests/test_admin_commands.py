@@ -213,3 +213,79 @@ def test_the_configuration_page_lists_keys_and_changes_one(server, browser, char
 def test_the_configuration_page_says_why_it_has_no_table(browser, charger):
     page = browser.get(f"/admin/chargers/charger/{charger.pk}/configuration/").text
     assert 'id="configuration-error"' in page and "CP-1 is not connected" in page
+
+
+# Transactions: CSV export and the chart, from a real OCPP session.
+
+START = "2026-03-01T10:00:00Z"
+
+
+def meter(at: str, wh: int, watts: float | None) -> dict:
+    sampled = [{"value": str(wh), "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]
+    if watts is not None:
+        sampled.append({"value": f"{watts / 1000:g}", "measurand": "Power.Active.Import", "unit": "kW"})
+    return {"timestamp": at, "sampledValue": sampled}
+
+
+def charge(cp, *, stop: bool = True, power: bool = True) -> int:
+    """A session on connector 1: 10 kWh over an hour, metered every quarter hour."""
+    started = cp.call(
+        "StartTransaction", {"connectorId": 1, "idTag": "DRIVER-7", "meterStart": 1000, "timestamp": START}
+    )
+    transaction_id = started["transactionId"]
+    readings = [("10:15", 3000, 8000), ("10:30", 5500, 10000), ("10:45", 8000, 10000), ("11:00", 11000, 12000)]
+    for hhmm, wh, watts in readings:
+        at = f"2026-03-01T{hhmm}:00Z"
+        cp.call("MeterValues", {"connectorId": 1, "transactionId": transaction_id,
+                                "meterValue": [meter(at, wh, watts if power else None)]})  # fmt: skip
+    if stop:
+        cp.call("StopTransaction", {"transactionId": transaction_id, "meterStop": 11000,
+                                    "timestamp": "2026-03-01T11:00:00Z", "reason": "EVDisconnected"})  # fmt: skip
+    return transaction_id
+
+
+@pytest.fixture
+def driver(acme):
+    from chargers.models import IdTag
+
+    return IdTag.objects.create(organisation=acme, id_tag="DRIVER-7")
+
+
+@pytest.mark.node
+def test_transactions_export_as_csv_with_energy_and_duration(server, browser, charger, driver, acme, globex):
+    with strict_charger(server.ws, "CP-1") as cp:
+        transaction_id = charge(cp)
+    response = browser.get("/admin/chargers/transaction/export.csv?open=no")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response.headers["Content-Disposition"]
+    lines = response.text.strip().splitlines()
+    assert lines[0].startswith("transaction id,charger,connector,id tag,start (UTC)")
+    assert lines[1:] == [f"{transaction_id},CP-1,1,DRIVER-7,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,3600,"
+                         f"1000,11000,10.000,EVDisconnected"]  # fmt: skip
+    assert browser.get("/admin/chargers/transaction/export.csv?open=yes").text.count("\n") == 1  # the header
+    listing = browser.get("/admin/chargers/transaction/").text
+    assert "10.000" in listing and "1:00:00" in listing and 'id="export-csv"' in listing
+
+
+@pytest.mark.node
+def test_a_transaction_page_charts_its_power_and_energy(server, browser, charger, driver):
+    with strict_charger(server.ws, "CP-1") as cp:
+        charge(cp)
+    from chargers.models import Transaction
+
+    page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
+    assert 'data-power-points="4"' in page and 'data-energy-points="5"' in page
+    assert page.count('data-series="power"') == 4
+    assert "12 kW" not in page  # values are in titles, with units
+    assert "10:15:00 · 8.00 kW" in page and "11:00:00 · 10.000 kWh" in page
+
+
+@pytest.mark.node
+def test_without_power_readings_the_chart_derives_power_from_the_register(server, browser, charger, driver):
+    with strict_charger(server.ws, "CP-1") as cp:
+        charge(cp, power=False)
+    from chargers.models import Transaction
+
+    page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
+    assert "from the energy register" in page
+    assert "10:15:00 · 8.00 kW" in page  # 2 kWh in a quarter hour
