@@ -74,7 +74,9 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         if command not in LABELS:
             raise Http404("no such command")
         transactions = list(charger.transactions.filter(stop_time__isnull=True).order_by("-start_time"))
-        form = CommandForm(command, request.POST if request.method == "POST" else None, transactions)
+        form = CommandForm(
+            command, request.POST if request.method == "POST" else None, request.GET.dict(), transactions=transactions
+        )
         outcome = None
         if request.method == "POST" and form.is_valid():
             outcome = command_send(charger=charger, command=command, params=form.params, user=request.user)
@@ -91,7 +93,7 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         if not chargers:
             self.message_user(request, "Select chargers first.", messages.WARNING)
             return redirect("admin:chargers_charger_changelist")
-        form = CommandForm(command, request.POST if request.method == "POST" else None)
+        form = CommandForm(command, request.POST if request.method == "POST" else None, request.GET.dict())
         outcomes = None
         if request.method == "POST" and form.is_valid():
             outcomes = command_send_many(chargers=chargers, command=command, params=form.params, user=request.user)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
+from django.utils import timezone
 from rest_framework import serializers as drf
 
 from chargers.models import Charger
@@ -178,6 +179,7 @@ class CommandForm:
 
     command: str
     post: dict | None = None
+    initial: dict = field(default_factory=dict)  # from the query string, e.g. ?transactionId=
     transactions: list = field(default_factory=list)  # open transactions, for a remote stop
     errors: dict[str, list[str]] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
@@ -204,8 +206,8 @@ class CommandForm:
         ]
         fields += form_fields(self.endpoint.body())
         for form_field in fields:
-            if self.post is not None:
-                form_field.value = self.post.get(form_field.name, "")
+            source = self.post if self.post is not None else self.initial
+            form_field.value = source.get(form_field.name, "")
             form_field.errors = self.errors.get(form_field.name, [])
         return fields
 
@@ -267,6 +269,7 @@ def command_send(*, charger: Charger, command: str, params: dict, user) -> Outco
     """Prepare (as the API does), send and wait; every way it can fail becomes an Outcome, not an exception."""
     endpoint = ENDPOINTS[command]
     outcome = Outcome(charger=charger)
+    asked_at = timezone.now()
     try:
         params = dict(params)
         if endpoint.prepare:
@@ -280,7 +283,7 @@ def command_send(*, charger: Charger, command: str, params: dict, user) -> Outco
     except CommandFailed as error:
         outcome.error_code = error.code
         outcome.message = str(error)
-        outcome.command_id = _last_command_id(charger, user)
+        outcome.command_id = _failed_command_id(charger, user, asked_at)
         return outcome
     outcome.ok = True
     outcome.message = answer["message"]
@@ -291,9 +294,10 @@ def command_send(*, charger: Charger, command: str, params: dict, user) -> Outco
     return outcome
 
 
-def _last_command_id(charger: Charger, user) -> str:
-    """The failed command's log row, when one was written (not for input the bus refused)."""
-    row = Command.objects.filter(charger=charger, user_id=user.pk).values_list("pk", flat=True).first()
+def _failed_command_id(charger: Charger, user, asked_at) -> str:
+    """The failed command's log row, when one was written (none for input the bus refused or a rate limit)."""
+    rows = Command.objects.filter(charger=charger, user_id=user.pk, created_at__gte=asked_at)
+    row = rows.order_by("-created_at").values_list("pk", flat=True).first()
     return str(row) if row else ""
 
 

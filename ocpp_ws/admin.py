@@ -5,6 +5,21 @@ from django.utils.html import format_html
 
 from chargers.admin import HistoryAdmin
 from ocpp_ws.models import OcppMessage
+from ocpp_ws.versions import VERSIONS
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """The OCPP actions of every version: a DISTINCT over the whole log would scan it on every page."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = sorted(set().union(*(version.all_actions for version in VERSIONS.values())))
+        return [(action, action) for action in actions]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
 
 
 @admin.register(OcppMessage)
@@ -12,7 +27,7 @@ class OcppMessageAdmin(HistoryAdmin):
     """The OCPP message log: every frame in and out, read-only (CSMS_MESSAGE_LOG says which are kept)."""
 
     list_display = ["at", "charger", "direction", "message_type", "action", "unique_id", "error_code", "short_frame"]
-    list_filter = ["direction", "message_type", "action", "charger__organisation"]
+    list_filter = ["direction", "message_type", ActionFilter, "charger__organisation"]
     search_fields = ["=unique_id", "charger__charge_box_id"]
     date_hierarchy = "at"
     fields = ["at", "charger", "direction", "message_type", "action", "unique_id", "error_code", "payload"]

@@ -104,6 +104,41 @@ def test_it_says_the_charger_is_offline(browser, charger):
     assert "CP-1 is not connected" in page
     command = Command.objects.get()
     assert command.status == "offline" and command.source == "admin"
+    assert f"/admin/commands/command/{command.pk}/change/" in page
+
+
+def test_the_command_log_shows_the_answer_who_asked_and_latency(browser, charger, operator):
+    Command.objects.create(organisation=charger.organisation, charger=charger, action="Reset", request={"type": "Soft"},
+                           source="admin", user=operator, requested_by="olga", status="answered",
+                           response={"status": "Accepted"}, latency_ms=42)  # fmt: skip
+    page = browser.get("/admin/commands/command/").text
+    assert "olga (admin user)" in page
+    assert "{&quot;status&quot;: &quot;Accepted&quot;}" in page
+    assert "42 ms" in page and 'class="cs-command-answered"' in page
+
+
+def test_staff_who_may_only_view_chargers_send_nothing(server, acme, charger):
+    viewer = User.objects.create_user("olga", "olga@example.com", PASSWORD, is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_charger", "view_command"]))
+    Operator.objects.create(user=viewer, organisation=acme)
+    browser = Browser(server, "olga")
+    assert browser.get(command_url(charger, "reset")).status_code == 403
+    assert browser.post(command_url(charger, "reset"), {"type": "Soft"}).status_code == 403
+    assert browser.get(f"/admin/chargers/charger/bulk/reset/?ids={charger.pk}").status_code == 403
+    assert "send_reset" not in browser.get("/admin/chargers/charger/").text
+    assert not Command.objects.exists()
+
+
+def test_a_remote_stop_link_names_the_open_transaction(browser, charger):
+    from chargers.models import Transaction
+
+    Transaction.objects.create(charger=charger, ocpp_id="4242", connector_id=1, id_tag="T", meter_start=0,
+                               start_time="2026-03-01T10:00:00Z")  # fmt: skip
+    page = browser.get(f"/admin/chargers/charger/{charger.pk}/change/").text
+    link = f"{command_url(charger, 'transaction_stop')}?transactionId=4242"
+    assert link in page
+    form = browser.get(link).text
+    assert '<option value="4242" selected>4242</option>' in form
 
 
 def test_another_organisations_charger_is_not_found(browser, globex):
@@ -151,10 +186,11 @@ def test_it_sends_nested_parameters_as_the_api_does(server, browser, charger):
 
 
 @pytest.mark.node
-def test_a_bulk_action_sends_to_each_charger_and_shows_each_answer(server, browser, acme, charger):
+def test_a_bulk_action_sends_to_each_charger_and_shows_each_answer(server, browser, acme, globex, charger):
     other = charger_register(organisation=acme, charge_box_id="CP-2")
     offline = charger_register(organisation=acme, charge_box_id="CP-3")
     changelist = "/admin/chargers/charger/"
+    stranger = charger_register(organisation=globex, charge_box_id="GLOBEX-1")
     chosen = {"action": "send_trigger", "_selected_action": [charger.pk, other.pk, offline.pk]}
     response = browser.post(changelist, chosen)
     assert response.url.endswith(f"/admin/chargers/charger/bulk/trigger/?ids={charger.pk},{other.pk},{offline.pk}")
@@ -162,7 +198,9 @@ def test_a_bulk_action_sends_to_each_charger_and_shows_each_answer(server, brows
         one.respond("TriggerMessage", {"status": "Accepted"})
         two.respond("TriggerMessage", {"status": "Rejected"}, delay_ms=1500)
         one.respond("Heartbeat", {})
-        page = browser.post(response.url.removeprefix(server.http), {"requestedMessage": "Heartbeat"}).text
+        # Another organisation's charger slipped into the ids is not sent anything.
+        url = response.url.removeprefix(server.http) + f",{stranger.pk}"
+        page = browser.post(url, {"requestedMessage": "Heartbeat"}).text
     rows = dict(re.findall(r'<tr data-charger="([^"]+)" class="([^"]+)">', page))
     assert rows == {"CP-1": "cs-ok", "CP-2": "cs-refused", "CP-3": "cs-failed"}
     assert "Trigger of Heartbeat rejected by charger" in page
