@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from chargers.models import Charger
+from commands.bus import version_of
 from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
 
 SEND_PERMISSION = "chargers.change_charger"
@@ -48,7 +49,11 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         return actions
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        context = {**(extra_context or {}), "command_buttons": [(c, LABELS[c]) for c in LABELS]}
+        charger = self.get_object(request, object_id)
+        # Only what the charger's OCPP version can express (its table in ocpp_ws/<version>/commands.py).
+        available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
+        buttons = [(command, label) for command, label in LABELS.items() if command in available]
+        context = {**(extra_context or {}), "command_buttons": buttons}
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:

@@ -50,6 +50,11 @@ LABELS = {
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
 }
+# Statuses by which a charger declines what it was asked (the reply is still an answer, not an error).
+REFUSALS = frozenset({
+    "Rejected", "Failed", "NotSupported", "NotImplemented", "UnlockFailed", "Unknown", "VersionMismatch",
+    "Faulted", "Occupied", "Unavailable", "UnknownMessageId", "UnknownVendorId",
+})  # fmt: skip
 # Sent to several chargers at once at most this many at a time: 20 chargers, not 20 timeouts in a row.
 BULK_CONCURRENCY = 8
 
@@ -257,8 +262,7 @@ class Outcome:
 
     @property
     def accepted(self) -> bool:
-        return self.ok and self.status not in {"Rejected", "Failed", "NotSupported", "UnlockFailed", "Unknown",
-                                               "VersionMismatch", "Faulted", "Occupied", "Unavailable"}  # fmt: skip
+        return self.ok and self.status not in REFUSALS
 
 
 def requester_of(user) -> Requester:
