@@ -50,7 +50,7 @@ class MessageLog:
             self.mode = _mode()
         if self.mode == "off" or session is None or text is None:
             return
-        if self.mode == "errors" and text.lstrip().startswith(("[2", "[3")):
+        if self.mode == "errors" and text[:8].lstrip().startswith(("[2", "[3")):
             return  # a frame that is not OCPP-J is told apart when it is parsed, on the worker
         self.pending.append((session.charger_id, direction, text, datetime.now(UTC)))
         if len(self.pending) >= FLUSH_SIZE:
