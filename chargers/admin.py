@@ -39,6 +39,8 @@ from chargers.services.load_balancing import site_allocation
 from chargers.services.registry import ChargerExists, charger_register
 from chargers.services.sites import site_rebalance_after_commit
 from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
+from console.charger_admin import ChargerCommandsAdmin
+from console.transaction_admin import TransactionConsoleAdmin
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -188,7 +190,7 @@ CONNECTION_FIELDS = [
 
 
 @admin.register(Charger)
-class ChargerAdmin(OrganisationScopedAdmin):
+class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
     form = ChargerForm
     change_form_template = "admin/chargers/charger/change_form.html"
     list_display = [
@@ -453,7 +455,7 @@ class CloseForm(forms.Form):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(HistoryAdmin):
+class TransactionAdmin(TransactionConsoleAdmin, HistoryAdmin):
     list_display = [
         "ocpp_id",
         "charger",

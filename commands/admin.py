@@ -12,7 +12,7 @@ class CommandAdmin(HistoryAdmin):
     """The command log: what was asked of which charger, by whom, and what it answered."""
 
     organisation_lookup = "organisation_id"
-    list_display = ["created_at", "charger", "action", "status", "answer", "latency", "requested_by", "source"]
+    list_display = ["created_at", "charger", "action", "outcome", "answer", "latency", "who"]
     list_filter = ["status", "action", "source", "organisation"]
     search_fields = ["charger__charge_box_id", "action", "requested_by"]
     list_select_related = ["charger", "organisation"]
@@ -39,6 +39,14 @@ class CommandAdmin(HistoryAdmin):
         "late_at",
     ]
     readonly_fields = fields
+
+    @admin.display(description="status", ordering="status")
+    def outcome(self, command):
+        return format_html('<span class="cs-command-{}">{}</span>', command.status, command.get_status_display())
+
+    @admin.display(description="asked by", ordering="requested_by")
+    def who(self, command):
+        return f"{command.requested_by or '–'} ({command.get_source_display()})"
 
     @admin.display(description="answer")
     def answer(self, command):

@@ -188,6 +188,9 @@ CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 *
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
 # After a BootNotification, send the charger the charging profiles it held before (see README).
 CSMS_RESEND_PROFILES_AFTER_BOOT = env_bool("CSMS_RESEND_PROFILES_AFTER_BOOT", True)
+# The OCPP message log (ocpp_ws/message_log.py): every frame in and out ("all"), only
+# CALLERRORs and frames that are not OCPP-J ("errors"), or nothing ("off").
+CSMS_MESSAGE_LOG = os.environ.get("CSMS_MESSAGE_LOG", "all").strip().lower()
 # {"vendorId": "dotted.path.to.handler"}: DataTransfer from chargers for these vendors
 # is answered by the handler; every other vendor gets UnknownVendorId.
 CSMS_DATA_TRANSFER_HANDLERS = {}

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from chargers.services import presence
 from commands import outcomes
-from ocpp_ws import framing
+from ocpp_ws import framing, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import GroupCommit
 from ocpp_ws.pacing import FramePacer
@@ -139,6 +139,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         else:
             self.watchdog = self.loop.call_later(self.silence_limit - idle, self.check_silence)
 
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        message_log.sent(self.session, text_data)
+        await super().send(text_data, bytes_data, close)
+
     # Frames from the charger.
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -158,6 +162,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                         settings.CSMS_FRAME_RATE, settings.CSMS_FRAME_FLOOD_SECONDS)  # fmt: skip
             await self.close(code=CLOSE_FLOODING)
             return
+        message_log.received(self.session, text_data)
         try:
             frame = framing.parse_frame(text_data, self.version.codes)
         except FrameError as error:

@@ -26,6 +26,7 @@ from django.core.management import call_command  # noqa: E402
 
 from chargers.models import IdTag  # noqa: E402
 from chargers.services.registry import charger_register, organisation_get_or_create, unknown_charger_seen  # noqa: E402
+from ocpp_ws.simulator.v16 import SimulatedCharger  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.raw_charger import RawCharger  # noqa: E402
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
@@ -54,6 +55,9 @@ def now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+SIMULATED = "SIM-001"
+
+
 def populate() -> None:
     call_command("migrate", verbosity=0)
     User.objects.create_superuser("operator", "operator@example.com", PASSWORD)
@@ -61,6 +65,7 @@ def populate() -> None:
     IdTag.objects.create(organisation=acme, id_tag="RFID-0001", max_active_transactions=10)
     for i, charge_box_id in enumerate(FLEET):
         charger_register(organisation=acme, charge_box_id=charge_box_id, name=f"Bay {i + 1}", location=SITES[i % 4])
+    charger_register(organisation=acme, charge_box_id=SIMULATED, name="Simulator", location=SITES[0])
     unknown_charger_seen(charge_box_id="NEW-CHARGER-42", remote_address="10.20.0.42")
 
 
@@ -96,23 +101,48 @@ async def run_charger(server, index: int, charge_box_id: str, statuses: list[str
     return cp
 
 
-async def finished_session(server) -> None:
-    """One session that ended today, so that the energy figure includes finished work."""
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+async def finished_session(server) -> int:
+    """One session that ended today, metered every 5 minutes: the energy figure and the transaction chart."""
     async with await RawCharger.connect(server.ws, "ACME-002") as cp:
-        start = (datetime.now(UTC) - timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
         started = await cp.call(
-            "StartTransaction", {"connectorId": 1, "idTag": "RFID-0001", "meterStart": 1_000, "timestamp": start}
+            "StartTransaction", {"connectorId": 1, "idTag": "RFID-0001", "meterStart": 1_000, "timestamp": iso(start)}
         )
+        transaction_id = started[2]["transactionId"]
+        wh = 1_000.0
+        for step in range(1, 25):
+            # Full power, then the battery tapers off in the last half hour.
+            kw = 22.0 if step <= 16 else max(2.0, 22.0 - (step - 16) * 2.6)
+            kw += random.uniform(-0.6, 0.6)
+            wh += kw * 1000 / 12
+            sampled = [
+                {"value": f"{wh:.0f}", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+                {"value": f"{kw:.2f}", "measurand": "Power.Active.Import", "unit": "kW"},
+            ]
+            at = iso(start + timedelta(minutes=5 * step))
+            await cp.call(
+                "MeterValues",
+                {"connectorId": 1, "transactionId": transaction_id,
+                 "meterValue": [{"timestamp": at, "sampledValue": sampled}]},
+            )  # fmt: skip
         await cp.call(
             "StopTransaction",
-            {"transactionId": started[2]["transactionId"], "meterStop": 43_500, "timestamp": now(), "reason": "Local"},
-        )
+            {"transactionId": transaction_id, "meterStop": round(wh), "timestamp": iso(start + timedelta(hours=2)),
+             "reason": "EVDisconnected"},
+        )  # fmt: skip
+        return transaction_id
 
 
 async def photograph(server, docs: Path) -> None:
     from playwright.async_api import async_playwright
 
-    await finished_session(server)
+    transaction_id = await finished_session(server)
+    simulated = SimulatedCharger(SIMULATED, url=server.ws, connectors=2)
+    await simulated.start()
     chargers = []
     for index, (charge_box_id, statuses) in enumerate(FLEET.items()):
         if statuses is not None:
@@ -134,9 +164,30 @@ async def photograph(server, docs: Path) -> None:
         await page.get_by_role("link", name="ACME-005").click()
         await page.wait_for_selector("#status-notifications")
         await page.screenshot(path=docs / "charger-page.png", full_page=True)
+        # A simulated charger answers commands: its configuration, then a reset.
+        await page.goto(f"{server.http}/admin/chargers/charger/?q={SIMULATED}")
+        await page.get_by_role("link", name=SIMULATED).click()
+        await page.click("#configuration-link")
+        row = page.locator('#configuration tr[data-key="HeartbeatInterval"]')
+        await row.locator("input[name=value]").fill("600")
+        await row.get_by_role("button", name="Save").click()
+        await page.wait_for_selector("#command-result")
+        await page.screenshot(path=docs / "configuration.png", full_page=True)
+        await page.go_back()
+        await page.go_back()
+        await page.click('#commands a[data-command="reset"]')
+        await page.select_option("#id_type", "Soft")
+        await page.click("#command-form input[type=submit]")
+        await page.wait_for_selector("#command-result")
+        await page.screenshot(path=docs / "command-answer.png", full_page=True)
+        await page.goto(f"{server.http}/admin/chargers/transaction/?q={transaction_id}")
+        await page.get_by_role("link", name=str(transaction_id)).click()
+        await page.wait_for_selector("#transaction-chart svg")
+        await page.screenshot(path=docs / "transaction-chart.png", full_page=True)
         await browser.close()
     for cp in chargers:
         await cp.close()
+    await simulated.stop()
 
 
 def main() -> None:

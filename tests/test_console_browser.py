@@ -133,3 +133,83 @@ def test_an_operator_opens_a_chargers_admin_page(server, operator, charger):
             await page.wait_for_selector(f'[data-live-connector="{charger.pk}/1"].cs-status-Available')
 
     in_browser(scenario)
+
+
+@pytest.mark.node
+def test_an_operator_resets_a_connected_charger_and_sees_its_answer(server, operator, charger):
+    from tests.ocpp_rpc import strict_charger
+
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("Reset", {"status": "Accepted"})
+
+        async def scenario(page):
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/change/")
+            await page.click('#commands a[data-command="reset"]')
+            await page.select_option("#id_type", "Soft")
+            await page.click("#command-form input[type=submit]")
+            result = page.locator('#command-result [data-outcome="answered"]')
+            await result.wait_for()
+            assert "Soft reset accepted by charger" in await result.inner_text()
+            assert await page.inner_text("#command-result .cs-answer-status") == "Accepted"
+            # The command log shows who asked and what the charger answered.
+            await page.click("#command-result a")
+            assert "operator" in await page.inner_text("#content-main")
+
+        in_browser(scenario)
+        assert cp.next_call()["payload"] == {"type": "Soft"}
+
+
+@pytest.mark.node
+def test_an_operator_edits_a_configuration_key(server, operator, charger):
+    from tests.ocpp_rpc import strict_charger
+
+    keys = [
+        {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+        {"key": "NumberOfConnectors", "readonly": True, "value": "2"},
+    ]
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("GetConfiguration", {"configurationKey": keys})
+        cp.respond("ChangeConfiguration", {"status": "Accepted"})
+
+        async def scenario(page):
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/change/")
+            await page.click("#configuration-link")
+            row = page.locator('#configuration tr[data-key="HeartbeatInterval"]')
+            await row.wait_for()
+            assert await page.locator('#configuration tr[data-key="NumberOfConnectors"] input').count() == 0
+            await row.locator("input[name=value]").fill("600")
+            await row.get_by_role("button", name="Save").click()
+            await page.wait_for_selector('#command-result [data-outcome="answered"]')
+            assert "Change of HeartbeatInterval accepted by charger" in await page.inner_text("#command-result")
+
+        in_browser(scenario)
+        actions = [cp.next_call() for _ in range(3)]
+    assert actions[1]["action"] == "ChangeConfiguration"
+    assert actions[1]["payload"] == {"key": "HeartbeatInterval", "value": "600"}
+
+
+@pytest.mark.node
+def test_an_operator_opens_a_transactions_chart(server, operator, charger):
+    from chargers.models import IdTag
+    from tests.ocpp_rpc import strict_charger
+    from tests.test_admin_commands import charge
+
+    IdTag.objects.create(organisation=charger.organisation, id_tag="DRIVER-7")
+    with strict_charger(server.ws, "CP-1") as cp:
+        transaction_id = charge(cp)
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/chargers/transaction/")
+        await page.get_by_role("link", name=str(transaction_id)).click()
+        chart = page.locator("#transaction-chart svg")
+        await chart.wait_for()
+        box = await chart.bounding_box()
+        assert box["width"] > 400 and box["height"] > 100
+        assert await page.locator('circle[data-series="power"]').count() == 4
+        assert await page.locator('circle[data-series="energy"]').count() == 5
+        # The energy line climbs from the start to 10 kWh: its last point is drawn highest (smallest y).
+        ys = [float(y) for y in await page.locator('circle[data-series="energy"]').evaluate_all(
+            "nodes => nodes.map(n => n.getAttribute('cy'))")]  # fmt: skip
+        assert ys == sorted(ys, reverse=True) and ys[0] > ys[-1]
+
+    in_browser(scenario)

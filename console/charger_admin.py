@@ -1,0 +1,133 @@
+"""The charger admin's command pages: a form per command, bulk actions, the configuration table.
+
+A mixin for chargers.admin.ChargerAdmin, so that the fleet's admin stays about the fleet.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from chargers.models import Charger
+from commands.bus import version_of
+from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
+
+SEND_PERMISSION = "chargers.change_charger"
+
+
+def _bulk_action(command: str):
+    def action(modeladmin, request, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        url = reverse("admin:chargers_charger_bulk_command", args=[command])
+        return HttpResponseRedirect(f"{url}?ids={ids}")
+
+    action.__name__ = f"send_{command}"
+    return admin.action(description=f"Command: {LABELS[command]}…", permissions=["change"])(action)
+
+
+class ChargerCommandsAdmin(admin.ModelAdmin):
+    """Every command of the API, one charger at a time (buttons) or many (actions), and its answer shown."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/command/<str:command>/", view(self.command_view), name="chargers_charger_command"),
+            path("<path:object_id>/configuration/", view(self.configuration_view),
+                 name="chargers_charger_configuration"),
+            path("bulk/<str:command>/", view(self.bulk_command_view), name="chargers_charger_bulk_command"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if request.user.has_perm(SEND_PERMISSION):
+            for command in bulk_commands():
+                action = _bulk_action(command)
+                actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        charger = self.get_object(request, object_id)
+        # Only what the charger's OCPP version can express (its table in ocpp_ws/<version>/commands.py).
+        available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
+        buttons = [(command, label) for command, label in LABELS.items() if command in available]
+        context = {**(extra_context or {}), "command_buttons": buttons}
+        return super().change_view(request, object_id, form_url, context)
+
+    def _charger(self, request, object_id) -> Charger:
+        if not request.user.has_perm(SEND_PERMISSION):
+            raise PermissionDenied
+        charger = self.get_object(request, object_id)
+        if charger is None:  # another organisation's charger is as unknown as a missing one
+            raise Http404("no such charger")
+        return charger
+
+    def _context(self, request, charger, title: str, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": charger,
+            "title": title,
+            "charger": charger,
+            **extra,
+        }
+
+    def command_view(self, request, object_id, command):
+        charger = self._charger(request, object_id)
+        if command not in LABELS:
+            raise Http404("no such command")
+        transactions = list(charger.transactions.filter(stop_time__isnull=True).order_by("-start_time"))
+        form = CommandForm(
+            command, request.POST if request.method == "POST" else None, request.GET.dict(), transactions=transactions
+        )
+        outcome = None
+        if request.method == "POST" and form.is_valid():
+            outcome = command_send(charger=charger, command=command, params=form.params, user=request.user)
+            form.errors = outcome.errors
+        context = self._context(request, charger, f"{form.label}: {charger.charge_box_id}", form=form,
+                                outcome=outcome)  # fmt: skip
+        return TemplateResponse(request, "admin/chargers/charger/command.html", context)
+
+    def bulk_command_view(self, request, command):
+        if not request.user.has_perm(SEND_PERMISSION) or command not in bulk_commands():
+            raise PermissionDenied
+        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
+        chargers = list(self.get_queryset(request).filter(pk__in=ids).order_by("charge_box_id"))
+        if not chargers:
+            self.message_user(request, "Select chargers first.", messages.WARNING)
+            return redirect("admin:chargers_charger_changelist")
+        form = CommandForm(command, request.POST if request.method == "POST" else None, request.GET.dict())
+        outcomes = None
+        if request.method == "POST" and form.is_valid():
+            outcomes = command_send_many(chargers=chargers, command=command, params=form.params, user=request.user)
+        context = self._context(request, None, f"{form.label}: {len(chargers)} chargers", form=form,
+                                chargers=chargers, outcomes=outcomes)  # fmt: skip
+        return TemplateResponse(request, "admin/chargers/charger/bulk_command.html", context)
+
+    def configuration_view(self, request, object_id):
+        """GetConfiguration as a table; a POST changes one key (ChangeConfiguration) and reads them again."""
+        charger = self._charger(request, object_id)
+        change = None
+        if request.method == "POST":
+            form = CommandForm("configuration_change", request.POST)
+            if form.is_valid():
+                change = command_send(
+                    charger=charger, command="configuration_change", params=form.params, user=request.user
+                )
+            else:
+                change = _invalid(charger, form)
+        read = command_send(charger=charger, command="configuration_get", params={}, user=request.user)
+        keys = sorted((read.response or {}).get("configurationKey", []), key=lambda row: row.get("key", ""))
+        context = self._context(request, charger, f"Configuration: {charger.charge_box_id}", read=read, keys=keys,
+                                unknown=(read.response or {}).get("unknownKey", []), change=change,
+                                changed_key=request.POST.get("key", ""))  # fmt: skip
+        return TemplateResponse(request, "admin/chargers/charger/configuration.html", context)
+
+
+def _invalid(charger, form):
+    message = "; ".join(
+        f"{name}: {' '.join(errors)}" if name else " ".join(errors) for name, errors in form.errors.items()
+    )
+    return Outcome(charger=charger, error_code="validation_error", message=message, errors=form.errors)

@@ -1,0 +1,137 @@
+"""The OCPP message log: every frame in and out of a charger's socket, written in batches.
+
+The consumer calls `received` and `sent` with the frame's text; they only append to a
+per-process buffer (no parsing, no database). A timer on the event loop hands the buffer to
+the frames' database workers (ocpp_ws/group_commit.py) every FLUSH_INTERVAL seconds, or
+sooner once FLUSH_SIZE frames wait, where the frames are parsed and written with one
+bulk_create. So the log costs no database round trip per frame; a process that dies loses
+at most the last FLUSH_INTERVAL seconds of it.
+
+CSMS_MESSAGE_LOG: "all" (default), "errors" (CALLERRORs and frames that are not OCPP-J) or "off".
+"""
+
+import asyncio
+import json
+import logging
+import threading
+from collections import OrderedDict
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+log = logging.getLogger(__name__)
+
+MODES = ("all", "errors", "off")
+FLUSH_INTERVAL = 0.5
+FLUSH_SIZE = 500
+# CALLs remembered to name the action of their answers (which carry only the message id).
+REMEMBERED_CALLS = 10_000
+
+
+def _mode() -> str:
+    mode = settings.CSMS_MESSAGE_LOG
+    if mode not in MODES:
+        raise ImproperlyConfigured(f"CSMS_MESSAGE_LOG must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+class MessageLog:
+    def __init__(self):
+        self.mode = None
+        self.pending: list[tuple] = []
+        self.flush_handle: asyncio.Handle | None = None
+        self.actions: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self.actions_lock = threading.Lock()  # batches may be written on several workers at once
+
+    def record(self, session, direction: str, text: str | None) -> None:
+        """Queue one frame; called on the event loop for every frame."""
+        if self.mode is None:
+            self.mode = _mode()
+        if self.mode == "off" or session is None or text is None:
+            return
+        if self.mode == "errors" and text[:8].lstrip().startswith(("[2", "[3")):
+            return  # a frame that is not OCPP-J is told apart when it is parsed, on the worker
+        self.pending.append((session.charger_id, direction, text, datetime.now(UTC)))
+        if len(self.pending) >= FLUSH_SIZE:
+            self.flush()
+        elif self.flush_handle is None:
+            self.flush_handle = asyncio.get_running_loop().call_later(FLUSH_INTERVAL, self.flush)
+
+    def flush(self) -> None:
+        if self.flush_handle is not None:
+            self.flush_handle.cancel()
+            self.flush_handle = None
+        batch, self.pending = self.pending, []
+        if batch:
+            asyncio.get_running_loop().create_task(self._write(batch))
+
+    async def _write(self, batch: list[tuple]) -> None:
+        from ocpp_ws.consumer import frames_db  # the consumer imports this module
+
+        try:
+            await frames_db.run(self.write, batch=batch)
+        except Exception:
+            log.exception("%d frames could not be written to the message log", len(batch))
+
+    def write(self, *, batch: list[tuple]) -> int:
+        """Parse and store a batch (on a database worker); frames of chargers deleted meanwhile are dropped."""
+        from chargers.models import Charger
+        from ocpp_ws.models import OcppMessage
+
+        known = set(Charger.objects.filter(pk__in={row[0] for row in batch}).values_list("pk", flat=True))
+        with self.actions_lock:
+            parsed = [self.parse(charger_id, text) for charger_id, _, text, _ in batch]
+        rows = []
+        for (charger_id, direction, text, at), (message_type, unique_id, action, error_code) in zip(
+            batch, parsed, strict=True
+        ):
+            if charger_id not in known:
+                continue
+            if self.mode == "errors" and message_type in (2, 3):
+                continue
+            rows.append(
+                OcppMessage(
+                    charger_id=charger_id,
+                    direction=direction,
+                    message_type=message_type,
+                    unique_id=unique_id[:64],
+                    action=action[:50],
+                    error_code=error_code[:50],
+                    frame=text,
+                    at=at,
+                )
+            )
+        OcppMessage.objects.bulk_create(rows)
+        return len(rows)
+
+    def parse(self, charger_id: int, text: str) -> tuple[int | None, str, str, str]:
+        """(message type, message id, action, error code); the type is None for a frame that is not OCPP-J."""
+        try:
+            frame = json.loads(text)
+            message_type, unique_id = frame[0], frame[1]
+        except (ValueError, TypeError, IndexError, KeyError):
+            return None, "", "", ""
+        if message_type not in (2, 3, 4) or not isinstance(unique_id, str):
+            return None, "", "", ""
+        key = (charger_id, unique_id)
+        if message_type == 2:
+            action = frame[2] if len(frame) > 2 and isinstance(frame[2], str) else ""
+            self.actions[key] = action
+            if len(self.actions) > REMEMBERED_CALLS:
+                self.actions.popitem(last=False)
+            return 2, unique_id, action, ""
+        action = self.actions.pop(key, "")
+        error_code = frame[2] if message_type == 4 and len(frame) > 2 and isinstance(frame[2], str) else ""
+        return message_type, unique_id, action, error_code
+
+
+message_log = MessageLog()
+
+
+def received(session, text: str | None) -> None:
+    message_log.record(session, "in", text)
+
+
+def sent(session, text: str | None) -> None:
+    message_log.record(session, "out", text)
