@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection
+from django.urls.converters import IntConverter
 from django.utils import timezone
 from rest_framework import serializers as drf
 
 from chargers.models import Charger
 from commands.api import views as api
+from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from commands.services import command_run
@@ -59,9 +61,13 @@ REFUSALS = frozenset({
 BULK_CONCURRENCY = 8
 
 
+# The URL converters of the command endpoints' path parameters: the admin reads them as the API does.
+PATH_PARAMETERS = {"transactionId": TransactionIdConverter(), "reservationId": IntConverter()}
+
+
 def path_params(endpoint: api.Endpoint) -> list[str]:
     """Parameters the API takes from the URL (a transaction or reservation id)."""
-    return re.findall(r"<int:(\w+)>", endpoint.path)
+    return re.findall(r"<\w+:(\w+)>", endpoint.path)
 
 
 def bulk_commands() -> list[str]:
@@ -229,10 +235,13 @@ class CommandForm:
                 errors.setdefault(name, []).extend(messages)
         path = {}
         for name in path_params(self.endpoint):
-            try:
-                path[name] = drf.IntegerField().run_validation((self.post or {}).get(name, ""))
-            except drf.ValidationError as error:
-                errors[name] = [str(message) for message in error.detail]
+            value = (self.post or {}).get(name, "")
+            if not value:
+                errors[name] = ["This field is required."]
+            elif not re.fullmatch(PATH_PARAMETERS[name].regex, value):
+                errors[name] = [f"{value!r} is not a valid {name}."]
+            else:
+                path[name] = PATH_PARAMETERS[name].to_python(value)
         self.errors = errors
         if not errors:
             self.params = {**serializer.validated_data, **path}
