@@ -524,3 +524,6 @@ class UnknownChargerAdmin(admin.ModelAdmin):
             "scoped": operator_organisation_id(request.user) is not None,
         }
         return TemplateResponse(request, "admin/chargers/unknowncharger/register.html", context)
+
+
+from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics jobs)

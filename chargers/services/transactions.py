@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chargers import events
 from chargers.models import Transaction, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.metering import Sample, samples_record
@@ -53,6 +54,14 @@ def transaction_start(
                 )
         except IntegrityError:
             continue
+        events.transaction_started(
+            charger_id=charger_id,
+            transaction_id=ocpp_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            start_time=timestamp,
+        )
         return StartOutcome(started, decision)
 
 
@@ -90,6 +99,15 @@ def transaction_stop(
             stopped.energy_wh = max(meter_stop - stopped.meter_start, 0)
             stopped.last_message_at = timezone.now()
             stopped.save()
+            events.transaction_stopped(
+                charger_id=charger_id,
+                transaction_id=transaction_id,
+                connector_id=stopped.connector_id,
+                meter_stop=meter_stop,
+                stop_time=timestamp,
+                energy_wh=stopped.energy_wh,
+                reason=reason,
+            )
         else:
             first_report = False
         if samples and first_report:
