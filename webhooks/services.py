@@ -7,12 +7,12 @@ process), so a slow or failing receiver never slows a charger's frames.
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -94,30 +94,16 @@ def delivery_attempt(*, webhook_id: int, event_id: str, event: str, body: str, a
     if webhook is None:
         return None
     timestamp = int(time.time())
-    request = urllib.request.Request(
-        webhook.url,
-        data=body.encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-CSMS-Event": event,
-            "X-CSMS-Delivery": event_id,
-            "X-CSMS-Timestamp": str(timestamp),
-            "X-CSMS-Signature": signature(
-                secret=secret_decrypt(webhook.secret_encrypted), timestamp=timestamp, body=body
-            ),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-CSMS-Event": event,
+        "X-CSMS-Delivery": event_id,
+        "X-CSMS-Timestamp": str(timestamp),
+        "X-CSMS-Signature": signature(secret=secret_decrypt(webhook.secret_encrypted), timestamp=timestamp, body=body),
+    }
     started = time.monotonic()
-    status, error = None, ""
-    try:
-        with urllib.request.urlopen(request, timeout=settings.CSMS_WEBHOOK_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as failure:
-        status, error = failure.code, f"HTTP {failure.code}"
-    except (urllib.error.URLError, OSError, ValueError) as failure:
-        error = str(getattr(failure, "reason", failure))[:255] or type(failure).__name__
+    status, error = _post(webhook.url, body.encode(), headers)
     succeeded = status is not None and 200 <= status < 300
     retry_in = None
     if not succeeded and attempt < settings.CSMS_WEBHOOK_MAX_ATTEMPTS:
@@ -138,6 +124,21 @@ def delivery_attempt(*, webhook_id: int, event_id: str, event: str, body: str, a
     if retry_in is not None:
         enqueue(tasks.webhook_deliver, webhook_id, event_id, event, body, attempt + 1, countdown=retry_in)
     return delivery
+
+
+def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """POST once (no redirects followed); the status, or why there is none. Header names go as written."""
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port, timeout=settings.CSMS_WEBHOOK_TIMEOUT)
+    try:
+        connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+        status = connection.getresponse().status
+        return status, "" if 200 <= status < 300 else f"HTTP {status}"
+    except (OSError, http.client.HTTPException) as failure:
+        return None, (str(failure) or type(failure).__name__)[:255]
+    finally:
+        connection.close()
 
 
 def deliveries_prune(*, now=None) -> int:
