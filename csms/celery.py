@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 
 # The event loop of this server process, once it serves its first connection (embedded mode only).
 _loop: asyncio.AbstractEventLoop | None = None
+_missing: set[str] = set()
+
+
+def _task(name: str):
+    """The registered task called `name`, importing the apps' tasks modules first (a worker does so at start)."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks.get(name)
 
 
 def _run_task(name: str, args: tuple, kwargs: dict) -> None:
@@ -34,9 +42,11 @@ def _run_task(name: str, args: tuple, kwargs: dict) -> None:
 
     close_old_connections()
     try:
-        task = app.tasks.get(name)
+        task = _task(name)
         if task is None:
-            log.warning("task %s is not registered: skipped", name)
+            if name not in _missing:  # a schedule may name tasks of apps not installed
+                _missing.add(name)
+                log.warning("task %s is not registered: skipped", name)
             return
         result = task.apply(args=args, kwargs=kwargs)
         if result.failed():

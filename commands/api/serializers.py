@@ -75,8 +75,8 @@ class FirmwareUpdateInput(serializers.Serializer):
 class Location(serializers.URLField):
     """A URL, or "csms" for the CSMS's own upload endpoint."""
 
-    def to_internal_value(self, data):
-        return "csms" if data == "csms" else super().to_internal_value(data)
+    def run_validation(self, data=serializers.empty):
+        return "csms" if data == "csms" else super().run_validation(data)
 
 
 class DiagnosticsInput(serializers.Serializer):
