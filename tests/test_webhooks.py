@@ -100,7 +100,7 @@ def test_it_retries_a_failing_receiver_with_growing_delays_and_records_every_att
             cp.call("BootNotification", BOOT)
             eventually(lambda: len(failing.received) >= 3)
         gaps = [b["at"] - a["at"] for a, b in zip(failing.received, failing.received[1:], strict=False)]
-        assert gaps[1] > gaps[0] >= 0.25, gaps  # 0.3 s, then 0.6 s
+        assert gaps[1] > gaps[0] * 1.3 and gaps[0] >= 0.9, gaps  # 1 s, then 2 s
         assert len({r["headers"]["X-CSMS-Delivery"] for r in failing.received}) == 1
         deliveries = eventually(
             lambda: (
@@ -123,26 +123,34 @@ def test_it_gives_up_after_the_last_attempt(background, bg_api, charger):
         hook = register(bg_api, failing.url, ["charger.boot"])
         with strict_charger(background.ws, "CP-1") as cp:
             cp.call("BootNotification", BOOT)
-        eventually(lambda: len(failing.received) >= 4)
-        time.sleep(3)
-        assert len(failing.received) == 4
+        eventually(lambda: len(failing.received) >= 3)
+        time.sleep(5)
+        assert len(failing.received) == 3
         deliveries = bg_api.get(f"{bg_api.base}/webhooks/{hook['id']}/deliveries").json()["deliveries"]
-        assert [d["succeeded"] for d in deliveries] == [False] * 4 and deliveries[0]["nextAttemptAt"] is None
+        assert [d["succeeded"] for d in deliveries] == [False] * 3 and deliveries[0]["nextAttemptAt"] is None
     finally:
         failing.close()
 
 
+def frames_time(background) -> float:
+    """How long the charger waits for the answers to a boot and three status notifications."""
+    with strict_charger(background.ws, "CP-1") as cp:
+        started = time.monotonic()
+        cp.call("BootNotification", BOOT)
+        for connector in (1, 2, 3):
+            cp.call("StatusNotification", {"connectorId": connector, "status": "Available", "errorCode": "NoError"})
+        return time.monotonic() - started
+
+
 def test_a_slow_receiver_does_not_slow_the_charger(background, bg_api, charger):
-    slow = Receiver(SECRET, delay=1.5)
+    unhooked = frames_time(background)
+    slow = Receiver(SECRET, delay=3)
     try:
         register(bg_api, slow.url, ["connector.status", "charger.boot"])
-        with strict_charger(background.ws, "CP-1") as cp:
-            started = time.monotonic()
-            cp.call("BootNotification", BOOT)
-            for connector in (1, 2, 3):
-                cp.call("StatusNotification", {"connectorId": connector, "status": "Available", "errorCode": "NoError"})
-            assert time.monotonic() - started < 1.5
-            eventually(lambda: len(slow.received) == 4)
+        hooked = frames_time(background)
+        # Delivered inline, four deliveries would add 12 s.
+        assert hooked < unhooked + 2.0, (hooked, unhooked)
+        eventually(lambda: len(slow.received) == 4)
     finally:
         slow.close()
 
