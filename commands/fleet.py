@@ -6,6 +6,7 @@ finishing at once never exceed it) and enqueues one task per target; each target
 runs the command through commands.services and advances the job again.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,8 @@ from chargers.models import Charger
 from commands import services
 from commands.bus import CommandFailed, Requester
 from commands.models import Command, FleetJob, FleetJobTarget
+
+log = logging.getLogger(__name__)
 
 # The charger fields a fleet job's filter may name (API name -> model lookup).
 FILTERS = {"vendor": "vendor", "model": "model", "firmwareVersion": "firmware_version"}
@@ -102,6 +105,9 @@ def fleet_target_run(*, target_id: int) -> None:
         outcome = {"status": FleetJobTarget.Status.DONE, "answer": answer, "command_id": answer["commandId"]}
     except CommandFailed as failure:
         outcome = {"status": FleetJobTarget.Status.FAILED, "error_code": failure.code, "error": str(failure)[:255]}
+    except Exception as failure:  # never leave the target running: the job would wait for it
+        log.exception("fleet job %s on %s failed", job.pk, target.charger)
+        outcome = {"status": FleetJobTarget.Status.FAILED, "error_code": "internal_error", "error": repr(failure)[:255]}
     _target_finish(target, job, **outcome)
     fleet_job_advance(job_id=job.pk)
 

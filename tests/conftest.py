@@ -169,7 +169,9 @@ def start_celery(tmp: Path, *, beat: bool = True, **env: str) -> CeleryWorker:
     environment = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1",
                    **FAST, **env}  # fmt: skip
     celery = [sys.executable, "-m", "celery", "-A", "csms"]
-    commands = [[*celery, "worker", "--purge", "--pool=threads", "--concurrency=8", "--loglevel=INFO"]]
+    # Processes, not threads: a process's channels-redis layer lets one event loop at a time receive,
+    # and each command a task sends waits for its answer on it.
+    commands = [[*celery, "worker", "--purge", "--pool=prefork", "--concurrency=4", "--loglevel=INFO"]]
     if beat:
         commands.append([*celery, "beat", "--loglevel=INFO", f"--schedule={tmp / 'beat-schedule'}"])
     processes, logs = [], []

@@ -1,5 +1,6 @@
 """Fleet jobs: one command on many chargers with a concurrency limit, each charger's outcome, progress."""
 
+import json
 import time
 
 import pytest
@@ -25,6 +26,14 @@ def job(api, job_id: int) -> dict:
     return api.get(f"{api.base}/fleet-jobs/{job_id}").json()
 
 
+def finished(api, job_id: int, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while (state := job(api, job_id))["status"] != "finished" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert state["status"] == "finished", json.dumps(state)
+    return state
+
+
 def test_it_runs_the_command_on_every_named_charger_and_keeps_each_outcome(background, bg_api, fleet):
     with strict_charger(background.ws, "CP-1") as one, strict_charger(background.ws, "CP-2") as two:
         one.respond("Reset", {"status": "Accepted"})
@@ -35,7 +44,7 @@ def test_it_runs_the_command_on_every_named_charger_and_keeps_each_outcome(backg
         assert created.status_code == 201, created.text
         body = created.json()
         assert body["total"] == 3 and body["status"] == "running"
-        done = eventually(lambda: (j := job(bg_api, body["id"]))["status"] == "finished" and j, timeout=30)
+        done = finished(bg_api, body["id"])
         assert one.next_call()["payload"] == {"type": "Soft"} and two.next_call()["action"] == "Reset"
     assert (done["done"], done["failed"]) == (2, 1)
     results = {r["chargeBoxId"]: r for r in done["results"]}
@@ -56,7 +65,7 @@ def test_it_chooses_chargers_by_filter_and_never_runs_more_than_the_concurrency(
         # While the first charger takes its time (0.8 s), the second is not asked yet.
         time.sleep(0.4)
         assert one.calls.qsize() + two.calls.qsize() == 1
-        done = eventually(lambda: (j := job(bg_api, created["id"]))["status"] == "finished" and j, timeout=30)
+        done = finished(bg_api, created["id"])
     assert (done["done"], done["failed"]) == (2, 0)
     starts = sorted(FleetJob.objects.get(pk=created["id"]).targets.values_list("started_at", "finished_at"))
     assert starts[1][0] >= starts[0][1]
