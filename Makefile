@@ -35,7 +35,7 @@ run: install
 run-deployment: install
 	REDIS_URL=$${REDIS_URL:-$(DEPLOY_REDIS_URL)} $(PY) manage.py migrate --noinput
 	mkdir -p var
-	REDIS_URL=$${REDIS_URL:-$(DEPLOY_REDIS_URL)} HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho start
+	REDIS_URL=$${REDIS_URL:-$(DEPLOY_REDIS_URL)} CSMS_HOST=$(HOST) CSMS_PORT=$(PORT) $(VENV)/bin/honcho start
 
 # The whole suite twice: on the embedded default (SQLite, in-memory channel layer),
 # then on PostgreSQL and Redis when they are reachable (required when CSMS_REQUIRE_SERVICES=1).

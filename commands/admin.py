@@ -98,3 +98,13 @@ class FleetJobAdmin(HistoryAdmin):
             '<progress max="100" value="{}" title="{} done, {} failed of {}"></progress> {}%',
             percent, job.done, job.failed, job.total, percent,
         )  # fmt: skip
+
+
+@admin.register(FleetJobTarget)
+class FleetJobTargetAdmin(HistoryAdmin):
+    """Each charger's outcome in a fleet job (also shown under its job)."""
+
+    organisation_lookup = "job__organisation_id"
+    list_display = ["job", "charger", "status", "error_code", "started_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["job", "charger"]
