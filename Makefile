@@ -9,7 +9,10 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/csms
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test test-embedded test-deployment lint bench
+# The deployment shape on one machine: daphne, a Celery worker and beat (Procfile), on REDIS_URL.
+DEPLOY_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run run-deployment test test-embedded test-deployment lint bench
 
 install: $(STAMP)
 
@@ -28,6 +31,11 @@ run: install
 	$(PY) manage.py demo_operator
 	@echo "Serving admin, API and OCPP WebSocket on http://$(HOST):$(PORT) (chargers: ws://$(HOST):$(PORT)/ocpp/<chargeBoxId>)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) csms.asgi:application
+
+run-deployment: install
+	REDIS_URL=$${REDIS_URL:-$(DEPLOY_REDIS_URL)} $(PY) manage.py migrate --noinput
+	mkdir -p var
+	REDIS_URL=$${REDIS_URL:-$(DEPLOY_REDIS_URL)} CSMS_HOST=$(HOST) CSMS_PORT=$(PORT) $(VENV)/bin/honcho start
 
 # The whole suite twice: on the embedded default (SQLite, in-memory channel layer),
 # then on PostgreSQL and Redis when they are reachable (required when CSMS_REQUIRE_SERVICES=1).

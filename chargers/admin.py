@@ -819,3 +819,6 @@ class ChargerNotificationAdmin(HistoryAdmin):
     list_filter = ["action", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "kind"]
     date_hierarchy = "received_at"
+
+
+from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics jobs)

@@ -1,15 +1,13 @@
 """Background work started by domain services: a Celery task, once the caller's transaction has committed.
 
-Charger frames commit on the frames' database worker threads, which must never wait on a charger.
-With a broker (REDIS_URL) the task goes to a Celery worker; without one (eager mode) it runs on a
-short-lived thread of this process instead of the committing thread.
+Charger frames commit on the frames' database worker threads, which must never wait on a charger;
+`csms.celery.enqueue` runs the task on a worker (REDIS_URL set) or on a thread of this server process.
 """
 
-import threading
-
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.module_loading import import_string
+
+from csms.celery import enqueue
 
 
 def task_after_commit(task: str, **kwargs) -> None:
@@ -18,19 +16,4 @@ def task_after_commit(task: str, **kwargs) -> None:
     By path, because the tasks send commands, and the command bus imports the charger adapters,
     which import the services that call this.
     """
-    transaction.on_commit(lambda: _start(task, kwargs))
-
-
-def _start(path: str, kwargs: dict) -> None:
-    task = import_string(path)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        threading.Thread(target=_run_eagerly, args=(task, kwargs), name=f"task-{task.name}", daemon=True).start()
-    else:
-        task.delay(**kwargs)
-
-
-def _run_eagerly(task, kwargs: dict) -> None:
-    try:
-        task.apply(kwargs=kwargs)
-    finally:
-        connection.close()
+    transaction.on_commit(lambda: enqueue(import_string(task), **kwargs))

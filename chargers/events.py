@@ -1,10 +1,13 @@
-"""Fleet events: the one place that tells live watchers (the dashboard) what changed.
+"""Fleet events: the one place that tells the world what changed: live watchers and webhooks.
 
 Domain services call these after they have recorded a change. Events go over the
 channel layer to a group per organisation and to one group for the whole fleet;
 whoever listens (a dashboard socket in any process) forwards them. Publishing is
 best effort: it never raises into the OCPP path, and a full channel drops the event
 (the dashboard also refreshes its figures from the database).
+
+Each event is also offered to the organisation's webhooks (webhooks.services.event_emit): after
+the commit, enqueued, never delivered in the charger's frame.
 """
 
 import asyncio
@@ -19,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chargers.models import Charger
+from webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +88,24 @@ def _publish_on_commit(organisation_id: int, event: dict) -> None:
     transaction.on_commit(lambda: _publish(organisation_id, event))
 
 
+def _webhooks(organisation_id: int, event: str, data: dict) -> None:
+    try:
+        event_emit(organisation_id=organisation_id, event=event, data=data)
+    except Exception:
+        log.exception("could not emit webhook event %s", event)
+
+
+def _charger_event(charger_id: int, event: str, data: dict) -> None:
+    """A webhook-only event about a charger: its chargeBoxId first, then what happened."""
+    try:
+        identity = _identity(charger_id)
+    except Exception:
+        log.exception("could not look up charger %s for a fleet event", charger_id)
+        return
+    if identity is not None:
+        _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
+
+
 def connector_status_changed(
     *, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "", at=None
 ) -> None:
@@ -108,6 +130,12 @@ def connector_status_changed(
             "at": (at or timezone.now()).isoformat(),
         },
     )
+    _webhooks(
+        organisation_id,
+        "connector.status",
+        {"chargeBoxId": charge_box_id, "connectorId": connector_id, "status": status, "errorCode": error_code,
+         "info": info},
+    )  # fmt: skip
 
 
 def charger_presence_changed(
@@ -134,3 +162,50 @@ def charger_presence_changed(
             "at": timezone.now().isoformat(),
         },
     )
+    _webhooks(identity[0], "charger.connected" if online else "charger.disconnected", {"chargeBoxId": identity[1]})
+
+
+def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version: str, registration_status: str):
+    _charger_event(
+        charger_id,
+        "charger.boot",
+        {"vendor": vendor, "model": model, "firmwareVersion": firmware_version, "status": registration_status},
+    )
+
+
+def transaction_started(*, charger_id: int, transaction_id: str, connector_id: int, id_tag: str, meter_start: int,
+                        start_time) -> None:  # fmt: skip
+    _charger_event(
+        charger_id,
+        "transaction.started",
+        {"transactionId": transaction_id, "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
+         "startTime": start_time.isoformat()},
+    )  # fmt: skip
+
+
+def transaction_stopped(*, charger_id: int, transaction_id: str, connector_id: int, meter_stop: int, stop_time,
+                        energy_wh: int | None, reason: str) -> None:  # fmt: skip
+    _charger_event(
+        charger_id,
+        "transaction.stopped",
+        {"transactionId": transaction_id, "connectorId": connector_id, "meterStop": meter_stop,
+         "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason},
+    )  # fmt: skip
+
+
+def command_completed(*, charger_id: int, data: dict) -> None:
+    """A command came to an end (answered, charger error, timeout, offline), whoever asked."""
+    _charger_event(charger_id, "command.completed", data)
+
+
+def firmware_status_changed(*, charger_id: int, job_id: int | None, status: str, **details) -> None:
+    _charger_event(charger_id, "firmware.status", {"jobId": job_id, "status": status, **details})
+
+
+def diagnostics_status_changed(*, charger_id: int, job_id: int | None, status: str, **details) -> None:
+    _charger_event(charger_id, "diagnostics.status", {"jobId": job_id, "status": status, **details})
+
+
+def reservation_status_changed(*, charger_id: int, reservation_id: int, status: str, **details) -> None:
+    """For the reservation services: a reservation was made, used, cancelled or expired."""
+    _charger_event(charger_id, "reservation.status", {"reservationId": reservation_id, "status": status, **details})

@@ -360,8 +360,94 @@ class DataTransfer(models.Model):
         return f"{self.direction} {self.vendor_id} {self.message_id}".strip()
 
 
+class FirmwareJob(models.Model):
+    """One UpdateFirmware, followed through the charger's FirmwareStatusNotifications to the next boot."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "Scheduled", "scheduled (charger accepted)"
+        DOWNLOADING = "Downloading"
+        DOWNLOADED = "Downloaded"
+        DOWNLOAD_FAILED = "DownloadFailed"
+        INSTALLING = "Installing"
+        INSTALLED = "Installed"
+        INSTALLATION_FAILED = "InstallationFailed"
+        IDLE = "Idle"
+        TIMED_OUT = "TimedOut"
+        CONFIRMED = "Confirmed", "confirmed by the next boot"
+        VERSION_UNCHANGED = "VersionUnchanged", "rebooted with the old version"
+        NOT_SENT = "NotSent", "not accepted by the charger"
+
+    FINAL = ("DownloadFailed", "InstallationFailed", "TimedOut", "Confirmed", "VersionUnchanged", "NotSent")
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_jobs")
+    command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    location = models.CharField(max_length=512)
+    retrieve_date = models.DateTimeField()
+    retries = models.PositiveIntegerField(null=True, blank=True)
+    retry_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    firmware_version_before = models.CharField(max_length=50, blank=True)
+    firmware_version_after = models.CharField(max_length=50, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
+    last_status_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "retrieve_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id} firmware {self.location} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL
+
+
+class DiagnosticsJob(models.Model):
+    """One GetDiagnostics, followed through DiagnosticsStatusNotifications; the file when it is sent to us."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "Requested", "requested (charger accepted)"
+        UPLOADING = "Uploading"
+        UPLOADED = "Uploaded"
+        UPLOAD_FAILED = "UploadFailed"
+        IDLE = "Idle"
+        TIMED_OUT = "TimedOut"
+        NO_FILE = "NoFile", "charger has nothing to upload"
+        NOT_SENT = "NotSent", "not accepted by the charger"
+
+    FINAL = ("Uploaded", "UploadFailed", "TimedOut", "NoFile", "NotSent")
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="diagnostics_jobs")
+    command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    location = models.CharField(max_length=512)
+    file_name = models.CharField(max_length=255, blank=True, help_text="As the charger announced it.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    upload_token_digest = models.CharField(max_length=128, blank=True, editable=False)
+    file = models.FileField(upload_to="diagnostics/%Y/%m/", blank=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
+    last_status_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "diagnostics job"
+
+    def __str__(self) -> str:
+        return f"{self.charger_id} diagnostics ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL
+
+
 class FirmwareStatus(models.Model):
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_statuses")
+    job = models.ForeignKey(FirmwareJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="history")
     status = models.CharField(max_length=30)
     received_at = models.DateTimeField(default=timezone.now)
 
@@ -375,6 +461,7 @@ class FirmwareStatus(models.Model):
 
 class DiagnosticsStatus(models.Model):
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="diagnostics_statuses")
+    job = models.ForeignKey(DiagnosticsJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="history")
     status = models.CharField(max_length=30)
     received_at = models.DateTimeField(default=timezone.now)
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from chargers.services import reservations, smart_charging, transactions
+from chargers.services import history, presence, reservations, smart_charging, transactions
 
 
 @shared_task(name="chargers.tasks.reservations_expire")
@@ -24,3 +24,13 @@ def charging_profiles_restore(*, charger_id: int) -> int:
 @shared_task(name="chargers.tasks.transactions_flag_suspect")
 def transactions_flag_suspect() -> int:
     return transactions.transactions_flag_suspect()
+
+
+@shared_task(name="chargers.tasks.chargers_offline_sweep")
+def chargers_offline_sweep() -> int:
+    return presence.chargers_offline_sweep()
+
+
+@shared_task(name="chargers.tasks.history_prune")
+def history_prune() -> dict:
+    return history.history_prune()

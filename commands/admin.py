@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from chargers.admin import HistoryAdmin
-from commands.models import Command
+from commands.models import Command, FleetJob, FleetJobTarget
 
 
 @admin.register(Command)
@@ -73,3 +73,46 @@ class CommandAdmin(HistoryAdmin):
         if command.late_response is None:
             return "–"
         return format_html("<pre>{}</pre>", json.dumps(command.late_response, indent=2))
+
+
+class FleetJobTargetInline(admin.TabularInline):
+    model = FleetJobTarget
+    fields = ["charger", "status", "command", "error_code", "error", "started_at", "finished_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FleetJob)
+class FleetJobAdmin(HistoryAdmin):
+    """Fleet jobs with their progress; each charger's outcome below."""
+
+    organisation_lookup = "organisation_id"
+    list_display = ["created_at", "command", "status", "progress_bar", "total", "done", "failed", "requested_by"]
+    list_filter = ["status", "command"]
+    search_fields = ["command", "requested_by"]
+    fields = ["organisation", "command", "params", "selection", "concurrency", "status", "progress_bar", "total",
+              "done", "failed", "requested_by", "created_at", "finished_at"]  # fmt: skip
+    readonly_fields = fields
+    inlines = [FleetJobTargetInline]
+
+    @admin.display(description="progress")
+    def progress_bar(self, job):
+        percent = round(job.progress * 100)
+        return format_html(
+            '<progress max="100" value="{}" title="{} done, {} failed of {}"></progress> {}%',
+            percent, job.done, job.failed, job.total, percent,
+        )  # fmt: skip
+
+
+@admin.register(FleetJobTarget)
+class FleetJobTargetAdmin(HistoryAdmin):
+    """Each charger's outcome in a fleet job (also shown under its job)."""
+
+    organisation_lookup = "job__organisation_id"
+    list_display = ["job", "charger", "status", "error_code", "started_at", "finished_at"]
+    list_filter = ["status"]
+    list_select_related = ["job", "charger"]

@@ -1,10 +1,31 @@
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import ApiKey, Organisation
 from chargers.models import Charger
+
+# The id the next Command row created in this context takes (see `command_id_reserved`).
+_reserved_id: ContextVar[uuid.UUID | None] = ContextVar("command_id_reserved", default=None)
+
+
+def command_id_new() -> uuid.UUID:
+    return _reserved_id.get() or uuid.uuid4()
+
+
+@contextmanager
+def command_id_reserved(command_id: uuid.UUID):
+    """The Command the bus creates inside this block gets `command_id`: callers that answer before
+    the command is sent (async commands) or after it failed (command.completed) know its id."""
+    token = _reserved_id.set(command_id)
+    try:
+        yield command_id
+    finally:
+        _reserved_id.reset(token)
 
 
 class Command(models.Model):
@@ -27,7 +48,7 @@ class Command(models.Model):
         CLI = "cli", "command line"
         TASK = "task", "background task"
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=command_id_new, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="commands")
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="commands")
     action = models.CharField(max_length=50)
@@ -53,3 +74,61 @@ class Command(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} → {self.charger_id} ({self.status})"
+
+
+class FleetJob(models.Model):
+    """One command run on many chargers, at most `concurrency` at a time."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="fleet_jobs")
+    command = models.CharField(max_length=50, help_text="The command path of the API, e.g. firmware/update.")
+    neutral_command = models.CharField(max_length=50, editable=False)
+    params = models.JSONField(default=dict, help_text="The command's validated payload.")
+    selection = models.JSONField(default=dict, help_text="chargeBoxIds or the filter, as asked.")
+    concurrency = models.PositiveIntegerField(default=5)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text="Chargers that answered.")
+    failed = models.PositiveIntegerField(default=0, help_text="Offline, timed out, charger error.")
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    requested_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.command} on {self.total} chargers ({self.status})"
+
+    @property
+    def progress(self) -> float:
+        return (self.done + self.failed) / self.total if self.total else 1.0
+
+
+class FleetJobTarget(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    job = models.ForeignKey(FleetJob, on_delete=models.CASCADE, related_name="targets")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    command = models.ForeignKey(Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answer = models.JSONField(null=True, blank=True, help_text="The command's reply, as the API gives it.")
+    error_code = models.CharField(max_length=50, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.charger_id} {self.status}"

@@ -10,10 +10,12 @@ django_application = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (after Django is set up)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 from console.consumers import DashboardConsumer  # noqa: E402
+from csms.celery import embedded_start  # noqa: E402
 from ocpp_ws.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -33,3 +35,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+if not settings.REDIS_URL:
+    # No worker and no beat: this process runs the periodic sweeps and the background tasks itself.
+    application = embedded_start(application)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "commands",
     "ocpp_ws",
     "console",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,8 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -138,6 +141,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Uploaded files (diagnostics chargers send to the CSMS); served to staff through the admin only.
+MEDIA_ROOT = Path(os.environ.get("CSMS_MEDIA_ROOT") or BASE_DIR / "var" / "media")
+MEDIA_URL = "/media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
 
@@ -198,6 +204,47 @@ for pair in os.environ.get("CSMS_DATA_TRANSFER_HANDLERS", "").split(","):
     if "=" in pair:
         vendor, path = pair.split("=", 1)
         CSMS_DATA_TRANSFER_HANDLERS[vendor.strip()] = path.strip()
+
+# Background work (README, "Background work"). Intervals and waits in seconds.
+CSMS_PUBLIC_HTTP_URL = os.environ.get("CSMS_PUBLIC_HTTP_URL", "http://127.0.0.1:8000").rstrip("/")
+# Run CELERY_BEAT_SCHEDULE inside each server process when REDIS_URL is unset.
+CSMS_EMBEDDED_BEAT = env_bool("CSMS_EMBEDDED_BEAT", True)
+CSMS_SWEEP_INTERVAL = env_float("CSMS_SWEEP_INTERVAL", 60.0)
+CSMS_PRUNE_INTERVAL = env_float("CSMS_PRUNE_INTERVAL", 3600.0)
+# A charger still "online" this long after heartbeat interval + grace without a frame lost its process.
+CSMS_PRESENCE_MARGIN = env_float("CSMS_PRESENCE_MARGIN", 120.0)
+# A command still pending/sent this long after its timeout lost the process that sent it.
+CSMS_COMMAND_SWEEP_MARGIN = env_float("CSMS_COMMAND_SWEEP_MARGIN", 60.0)
+# Days of history kept (status notifications, meter values of closed sessions, commands,
+# data transfers, webhook deliveries); 0 keeps everything.
+CSMS_HISTORY_RETENTION_DAYS = int(env_float("CSMS_HISTORY_RETENTION_DAYS", 365))
+# Firmware and diagnostics jobs: ask for a status (TriggerMessage) when none came this long after
+# the job's start, and give up (TimedOut) after the deadline.
+CSMS_FIRMWARE_STATUS_WAIT = env_float("CSMS_FIRMWARE_STATUS_WAIT", 900.0)
+CSMS_FIRMWARE_JOB_DEADLINE = env_float("CSMS_FIRMWARE_JOB_DEADLINE", 4 * 3600.0)
+CSMS_DIAGNOSTICS_STATUS_WAIT = env_float("CSMS_DIAGNOSTICS_STATUS_WAIT", 300.0)
+CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.0)
+CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024))
+# Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
+CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
+CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
+CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
+# Webhook secrets are stored encrypted with this key (SECRET_KEY unless set; changing it loses them).
+CSMS_WEBHOOK_ENCRYPTION_KEY = os.environ.get("CSMS_WEBHOOK_ENCRYPTION_KEY") or SECRET_KEY
+
+# One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
+# Tasks named here may come from any app; a name no app registers is skipped, not an error.
+CELERY_BEAT_SCHEDULE = {
+    "chargers-offline": {"task": "chargers.tasks.chargers_offline_sweep", "schedule": CSMS_SWEEP_INTERVAL},
+    "commands-abandoned": {"task": "commands.tasks.commands_abandoned_sweep", "schedule": CSMS_SWEEP_INTERVAL},
+    "jobs-follow-up": {"task": "commands.tasks.jobs_follow_up", "schedule": CSMS_SWEEP_INTERVAL},
+    "fleet-jobs-resume": {"task": "commands.tasks.fleet_jobs_resume", "schedule": CSMS_SWEEP_INTERVAL},
+    "reservations-expire": {"task": "chargers.tasks.reservations_expire", "schedule": CSMS_SWEEP_INTERVAL},
+    "transactions-flag-suspect": {"task": "chargers.tasks.transactions_flag_suspect", "schedule": CSMS_SWEEP_INTERVAL},
+    "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
+}
 
 LOGGING = {
     "version": 1,

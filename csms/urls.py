@@ -3,11 +3,13 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from chargers.uploads import diagnostics_upload
 from csms.errors import api_not_found
 
 api_v1 = [
     path("", include("chargers.api.urls")),
     path("", include("commands.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -16,6 +18,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("console.urls")),
     path("api/v1/", include(api_v1)),
+    # Chargers upload diagnostics here (the location the CSMS hands them), authorised by the job's token.
+    path("diagnostics/upload/<int:job_id>/<str:token>/", diagnostics_upload),
+    path("diagnostics/upload/<int:job_id>/<str:token>/<str:file_name>", diagnostics_upload),
 ]
 
 

@@ -130,33 +130,103 @@ def api(server, acme_key):
     return session
 
 
-@pytest.fixture(scope="session")
-def celery_worker(server, tmp_path_factory):
-    """A Celery worker against the test database and Redis, when REDIS_URL sends tasks to a broker.
+# Background work: a server whose tasks and sweeps run the embedded way (in the server process) or the
+# deployment way (a Celery worker and beat on Redis), with short intervals so that tests see sweeps run.
+FAST = {
+    "CSMS_COMMAND_TIMEOUT": "5",
+    "CSMS_SWEEP_INTERVAL": "0.5",
+    "CSMS_FIRMWARE_STATUS_WAIT": "2",
+    "CSMS_FIRMWARE_JOB_DEADLINE": "30",
+    "CSMS_DIAGNOSTICS_STATUS_WAIT": "30",
+    "CSMS_DIAGNOSTICS_JOB_DEADLINE": "120",
+    "CSMS_WEBHOOK_RETRY_DELAY": "1",
+    "CSMS_WEBHOOK_MAX_ATTEMPTS": "3",
+    "CSMS_WEBHOOK_TIMEOUT": "2",
+}
+CELERY_REDIS_URL = "redis://127.0.0.1:6379/14"
 
-    Without REDIS_URL the server runs tasks in-process and no worker is needed (yields None)."""
-    if not os.environ.get("REDIS_URL"):
-        yield None
-        return
-    log = tmp_path_factory.mktemp("celery") / "worker.log"
-    environment = {**os.environ, "DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "csms", "worker", "--pool", "threads", "--concurrency", "4",
-         "--loglevel", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT,
-        env=environment,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+
+@dataclass
+class CeleryWorker:
+    redis_url: str
+    processes: list[subprocess.Popen]
+    logs: list[Path]
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start_celery(tmp: Path, *, beat: bool = True, **env: str) -> CeleryWorker:
+    """`celery -A csms worker` (and `beat`) against the test database and Redis."""
+    require_service("redis")
+    redis_url = os.environ.get("REDIS_URL") or CELERY_REDIS_URL
+    environment = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "PYTHONUNBUFFERED": "1",
+                   **FAST, **env}  # fmt: skip
+    celery = [sys.executable, "-m", "celery", "-A", "csms"]
+    # Processes, not threads: a process's channels-redis layer lets one event loop at a time receive,
+    # and each command a task sends waits for its answer on it.
+    commands = [[*celery, "worker", "--purge", "--pool=prefork", "--concurrency=4", "--loglevel=INFO"]]
+    if beat:
+        commands.append([*celery, "beat", "--loglevel=INFO", f"--schedule={tmp / 'beat-schedule'}"])
+    processes, logs = [], []
+    for command in commands:
+        log = tmp / f"celery-{command[5]}.log"
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log.open("w"),
+                                          stderr=subprocess.STDOUT))  # fmt: skip
+        logs.append(log)
+    worker = CeleryWorker(redis_url, processes, logs)
     deadline = time.time() + 30
-    while "ready" not in log.read_text():
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            raise RuntimeError(f"the Celery worker did not start: {log.read_text()}")
+    while "ready" not in logs[0].read_text():
+        if time.time() > deadline or processes[0].poll() is not None:
+            worker.stop()
+            raise RuntimeError(f"celery worker did not start: {logs[0].read_text()}")
         time.sleep(0.2)
-    yield process
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A Celery worker and beat on Redis; fails (not skips) under CSMS_REQUIRE_SERVICES=1 without Redis."""
+    worker = start_celery(tmp_path_factory.mktemp("celery"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session", params=["embedded", "celery"])
+def background(request, django_db_setup, tmp_path_factory):
+    """A live server with its background work run one way or the other (see FAST)."""
+    tmp = tmp_path_factory.mktemp(f"background-{request.param}")
+    if request.param == "embedded":
+        live = start_server(tmp, REDIS_URL="", **FAST)
+    else:
+        worker = request.getfixturevalue("celery_worker")
+        live = start_server(tmp, REDIS_URL=worker.redis_url, **FAST)
+    live.mode = request.param
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def bg_api(background, acme_key):
+    """Acme's integrator, against the `background` server."""
+    session = requests.Session()
+    session.headers["X-API-Key"] = acme_key
+    session.base = f"{background.http}/api/v1"
+    return session
+
+
+def eventually(check, timeout: float = 15, interval: float = 0.1):
+    """The first truthy value of `check()`, polling for up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            assert value, f"not true within {timeout} s"
+            return value
+        time.sleep(interval)

@@ -1,7 +1,9 @@
 """Who is connected where. A charger is online while `channel_name` names its consumer."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,3 +81,25 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
 
 def charger_seen(*, charger_id: int) -> None:
     statements.update(Charger, {"last_seen_at": timezone.now()}, where={"id": charger_id})
+
+
+def chargers_offline_sweep(*, now=None) -> int:
+    """Mark offline the chargers whose process died without closing their socket.
+
+    A live connection writes last_seen_at at least every PRESENCE_WRITE_INTERVAL while frames
+    come, and its own watchdog closes it after heartbeat interval + grace of silence; a charger
+    still "online" well past that has no process holding it. Idempotent: a conditional update
+    per charger, so sweeps running at once in several processes mark each charger once.
+    """
+    now = now or timezone.now()
+    silence = settings.CSMS_HEARTBEAT_INTERVAL + settings.CSMS_HEARTBEAT_GRACE + settings.CSMS_PRESENCE_MARGIN
+    cutoff = now - timedelta(seconds=silence)
+    stale = Charger.objects.exclude(channel_name="").filter(last_seen_at__lt=cutoff)
+    count = 0
+    for charger_id, channel_name in stale.values_list("pk", "channel_name"):
+        if Charger.objects.filter(pk=charger_id, channel_name=channel_name, last_seen_at__lt=cutoff).update(
+            channel_name="", disconnected_at=now
+        ):
+            count += 1
+            events.charger_presence_changed(charger_id=charger_id, online=False)
+    return count

@@ -19,6 +19,7 @@ from chargers.models import (
     StatusNotification,
     Transaction,
 )
+from chargers.services import jobs
 from chargers.services.charging_profiles import charging_profiles_after_boot
 from chargers.services.metering import Sample, samples_record
 
@@ -42,6 +43,15 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
     fields = {name: reported.get(name) or "" for name in BOOT_FIELDS}
     Charger.objects.filter(pk=charger_id).update(last_boot_at=now, last_seen_at=now, **fields)
     status = Charger.objects.values_list("registration_status", flat=True).get(pk=charger_id)
+    # A firmware job waiting for this boot learns whether the new version took.
+    jobs.firmware_boot_confirm(charger_id=charger_id, firmware_version=fields["firmware_version"])
+    events.charger_booted(
+        charger_id=charger_id,
+        vendor=fields["vendor"],
+        model=fields["model"],
+        firmware_version=fields["firmware_version"],
+        registration_status=status,
+    )
     if status == Charger.RegistrationStatus.ACCEPTED and settings.CSMS_RESEND_PROFILES_AFTER_BOOT:
         charging_profiles_after_boot_schedule(charger_id=charger_id)
     return status
@@ -155,11 +165,19 @@ def data_transfer_incoming(*, charger_id: int, vendor_id: str, message_id: str =
 
 
 def firmware_status_record(*, charger_id: int, status: str) -> None:
-    FirmwareStatus.objects.create(charger_id=charger_id, status=status)
+    """Keep the status in the history and advance the charger's open firmware job, if any."""
+    job = jobs.firmware_status_advance(charger_id=charger_id, status=status)
+    FirmwareStatus.objects.create(charger_id=charger_id, job=job, status=status)
+    events.firmware_status_changed(charger_id=charger_id, job_id=job.pk if job else None, status=status)
 
 
 def diagnostics_status_record(*, charger_id: int, status: str) -> None:
-    DiagnosticsStatus.objects.create(charger_id=charger_id, status=status)
+    """Keep the status in the history and advance the charger's open diagnostics job, if any."""
+    job = jobs.diagnostics_status_advance(charger_id=charger_id, status=status)
+    DiagnosticsStatus.objects.create(charger_id=charger_id, job=job, status=status)
+    events.diagnostics_status_changed(
+        charger_id=charger_id, job_id=job.pk if job else None, status=status, fileName=job.file_name if job else None
+    )
 
 
 def notification_record(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chargers import events
 from chargers.background import task_after_commit
 from chargers.models import Charger, Transaction, TransactionEvent, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
@@ -85,6 +86,14 @@ def transaction_start(
             continue
         reservation_consume(session=started)
         site_rebalance_after_commit(charger_id=charger_id)
+        events.transaction_started(
+            charger_id=charger_id,
+            transaction_id=ocpp_id,
+            connector_id=connector_id,
+            id_tag=id_tag,
+            meter_start=meter_start,
+            start_time=timestamp,
+        )
         return StartOutcome(started, decision)
 
 
@@ -142,7 +151,17 @@ def transaction_stop(
 
 
 def session_ended(*, session: Transaction) -> None:
-    """What follows the end of a session, however it ended: its TxProfiles go, its site's capacity is shared again."""
+    """What follows the end of a session, however it ended: watchers are told, its TxProfiles go, its
+    site's capacity is shared again."""
+    events.transaction_stopped(
+        charger_id=session.charger_id,
+        transaction_id=session.ocpp_id,
+        connector_id=session.connector_id,
+        meter_stop=session.meter_stop,
+        stop_time=session.stop_time,
+        energy_wh=session.energy_wh,
+        reason=session.stop_reason,
+    )
     charging_profiles_transaction_ended(session=session)
     site_rebalance_after_commit(charger_id=session.charger_id)
 

@@ -72,8 +72,19 @@ class FirmwareUpdateInput(serializers.Serializer):
     retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
 
 
+class Location(serializers.URLField):
+    """A URL, or "csms" for the CSMS's own upload endpoint."""
+
+    def run_validation(self, data=serializers.empty):
+        return "csms" if data == "csms" else super().run_validation(data)
+
+
 class DiagnosticsInput(serializers.Serializer):
-    location = serializers.URLField(help_text="Where the charger uploads its diagnostics.")
+    location = Location(
+        required=False,
+        help_text='Where the charger uploads its diagnostics; omitted or "csms": to the CSMS itself '
+        "(a one-job upload URL under CSMS_PUBLIC_HTTP_URL), kept for download in the admin.",
+    )
     startTime = Timestamp(required=False)
     stopTime = Timestamp(required=False)
     retries = serializers.IntegerField(required=False, min_value=0)
@@ -296,3 +307,7 @@ class DataTransferList(serializers.Serializer):
 
 class DataTransferListParams(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+
+class Queued(serializers.Serializer):
+    commandId = serializers.UUIDField(help_text="GET /api/v1/commands/{commandId} tells what came of it.")

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from commands.api import reports, views
+from commands.api import jobs, reports, views
 
 
 class TransactionIdConverter:
@@ -23,8 +23,13 @@ urlpatterns = [
     *(
         path(CHARGER + endpoint.path, views.LISTED.get(endpoint.command, views.command_view(endpoint)).as_view())
         for endpoint in views.ENDPOINTS
+        if endpoint is not jobs.DIAGNOSTICS
     ),
     path(CHARGER + "local-list/sync", views.LocalListSyncView.as_view()),
+    path(CHARGER + "diagnostics", jobs.DiagnosticsView.as_view()),
+    path(CHARGER + "firmware", jobs.FirmwareJobsView.as_view()),
+    path("fleet-jobs", jobs.FleetJobCollectionView.as_view()),
+    path("fleet-jobs/<int:jobId>", jobs.FleetJobDetailView.as_view()),
     path(CHARGER + "data-transfer", views.DataTransferView.as_view()),
     path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
     path(CHARGER + "commands", views.GenericCommandView.as_view()),

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -36,6 +37,19 @@ def charger_of(request, charge_box_id: str) -> Charger:
 
 def requester_of(request) -> Requester:
     return Requester(source=Command.Source.API, description=str(request.user), api_key_id=request.user.api_key.pk)
+
+
+ASYNC = OpenApiParameter(
+    "async", bool, description="true: answer 202 {commandId} at once; the command runs in the background."
+)
+
+
+def is_async(request) -> bool:
+    return request.query_params.get("async", "").lower() in {"1", "true", "yes"}
+
+
+def queued(command_id: str) -> Response:
+    return Response({"commandId": command_id}, status=202)
 
 
 def validated(serializer_class, data) -> dict:
@@ -84,7 +98,8 @@ class Endpoint:
             description=self.description or None,
             tags=["commands"],
             request=self.body,
-            responses={200: self.reply, **ERRORS},
+            parameters=[ASYNC],
+            responses={200: self.reply, 202: s.Queued, **ERRORS},
             examples=[
                 OpenApiExample("Request", value=self.example, request_only=True),
                 OpenApiExample(
@@ -107,6 +122,12 @@ class CommandView(APIView):
         params = {**validated(endpoint.body, data), **path}
         if endpoint.prepare:
             params = endpoint.prepare(charger, params)
+        if is_async(request):
+            return queued(
+                services.command_enqueue(
+                    charger=charger, command=endpoint.command, params=params, requester=requester_of(request)
+                )
+            )
         answer = services.command_run(
             charger=charger, command=endpoint.command, params=params, requester=requester_of(request)
         )
@@ -382,9 +403,9 @@ class PowerLimitView(CommandView):
         summary=POWER_LIMIT_CLEAR.summary,
         description=POWER_LIMIT_CLEAR.description,
         tags=["commands"],
-        parameters=[s.PowerLimitScope],
+        parameters=[s.PowerLimitScope, ASYNC],
         request=None,
-        responses={200: POWER_LIMIT_CLEAR.reply, **ERRORS},
+        responses={200: POWER_LIMIT_CLEAR.reply, 202: s.Queued, **ERRORS},
         examples=[
             OpenApiExample(
                 "Answered",
@@ -480,7 +501,8 @@ class GenericCommandView(APIView):
         "The charger's reply fields are also at the top level.",
         tags=["commands"],
         request=s.GenericInput,
-        responses={200: s.CommandReply, **ERRORS},
+        parameters=[ASYNC],
+        responses={200: s.CommandReply, 202: s.Queued, **ERRORS},
         examples=[
             OpenApiExample(
                 "Request", value={"action": "GetConfiguration", "payload": {"key": ["HeartbeatInterval"]}},
@@ -505,6 +527,12 @@ class GenericCommandView(APIView):
         if error:
             known = params["action"] in version_of(charger.ocpp_protocol).csms_actions
             raise drf.ValidationError({"payload" if known else "action": error})
+        if is_async(request):
+            return queued(
+                services.command_enqueue(
+                    charger=charger, action=params["action"], payload=params["payload"], requester=requester_of(request)
+                )
+            )
         answer = services.action_run(
             charger=charger, action=params["action"], payload=params["payload"], requester=requester_of(request)
         )
@@ -578,7 +606,17 @@ class CommandDetailView(APIView):
         ],
     )
     def get(self, request, commandId) -> Response:
-        command = get_object_or_404(
-            Command.objects.select_related("charger"), pk=commandId, organisation=request.user.organisation
+        command = (
+            Command.objects.select_related("charger")
+            .filter(pk=commandId, organisation=request.user.organisation)
+            .first()
         )
-        return Response(s.CommandLog(command).data)
+        if command is not None:
+            return Response(s.CommandLog(command).data)
+        # An async command no worker has picked up yet: known, still pending.
+        waiting = services.command_queued(organisation_id=request.user.organisation.pk, command_id=str(commandId))
+        if waiting is None:
+            raise Http404
+        return Response({"commandId": str(commandId), "status": Command.Status.PENDING, "response": None,
+                         "errorCode": "", "errorDescription": "", "sentAt": None, "answeredAt": None,
+                         "latencyMs": None, "lateResponse": None, "lateAt": None, **waiting})  # fmt: skip

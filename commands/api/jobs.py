@@ -1,0 +1,232 @@
+"""Tracked jobs over the API: firmware and diagnostics jobs of a charger, and fleet jobs."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers as drf
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chargers.models import Charger
+from commands import fleet
+from commands.api import views
+from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
+from commands.models import FleetJob
+from csms.pagination import PaginationSerializer, paginated
+
+# The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
+# preparation, by their path ("reset", "firmware/update", ...). Payloads are checked by their own serializers.
+FLEET_COMMANDS = {
+    endpoint.path: endpoint
+    for endpoint in [*views.ENDPOINTS, views.DATA_TRANSFER]
+    if "<" not in endpoint.path and endpoint.prepare is None
+}
+DIAGNOSTICS = next(endpoint for endpoint in views.ENDPOINTS if endpoint.path == "diagnostics")
+
+
+class StatusRow(drf.Serializer):
+    status = drf.CharField()
+    receivedAt = drf.DateTimeField(source="received_at")
+
+
+class FirmwareJobOutput(drf.Serializer):
+    id = drf.IntegerField()
+    commandId = drf.UUIDField(source="command_id", allow_null=True)
+    location = drf.CharField()
+    retrieveDate = drf.DateTimeField(source="retrieve_date")
+    retries = drf.IntegerField(allow_null=True)
+    retryInterval = drf.IntegerField(source="retry_interval", allow_null=True)
+    status = drf.CharField(help_text="Scheduled, Downloading, Downloaded, Installing, Installed, DownloadFailed, "
+                           "InstallationFailed, Idle, TimedOut, Confirmed, VersionUnchanged or NotSent.")  # fmt: skip
+    firmwareVersionBefore = drf.CharField(source="firmware_version_before")
+    firmwareVersionAfter = drf.CharField(source="firmware_version_after", help_text="From the boot after Installed.")
+    triggeredAt = drf.DateTimeField(source="triggered_at", allow_null=True)
+    createdAt = drf.DateTimeField(source="created_at")
+    finishedAt = drf.DateTimeField(source="finished_at", allow_null=True)
+    history = StatusRow(many=True, help_text="FirmwareStatusNotifications, oldest first.")
+
+
+class DiagnosticsJobOutput(drf.Serializer):
+    id = drf.IntegerField()
+    commandId = drf.UUIDField(source="command_id", allow_null=True)
+    location = drf.SerializerMethodField()
+    fileName = drf.CharField(source="file_name")
+    status = drf.CharField(help_text="Requested, Uploading, Uploaded, UploadFailed, Idle, TimedOut, NoFile or NotSent.")
+    received = drf.SerializerMethodField(help_text="Whether the CSMS holds the uploaded file.")
+    uploadedAt = drf.DateTimeField(source="uploaded_at", allow_null=True)
+    createdAt = drf.DateTimeField(source="created_at")
+    finishedAt = drf.DateTimeField(source="finished_at", allow_null=True)
+    history = StatusRow(many=True, help_text="DiagnosticsStatusNotifications, oldest first.")
+
+    def get_location(self, job) -> str:
+        # Our own upload URL carries the job's token: not shown again.
+        return job.location.rsplit("/", 2)[0] + "/…/" if job.upload_token_digest else job.location
+
+    def get_received(self, job) -> bool:
+        return bool(job.file)
+
+
+def job_list(charger: Charger, related: str, serializer) -> list:
+    rows = getattr(charger, related).prefetch_related("history").order_by("-created_at", "-id")[:50]
+    return [{**serializer(job).data, "history": StatusRow(job.history.order_by("received_at", "id"), many=True).data}
+            for job in rows]  # fmt: skip
+
+
+class FirmwareJobList(drf.Serializer):
+    chargeBoxId = drf.CharField()
+    jobs = FirmwareJobOutput(many=True)
+
+
+class DiagnosticsJobList(drf.Serializer):
+    chargeBoxId = drf.CharField()
+    jobs = DiagnosticsJobOutput(many=True)
+
+
+class FirmwareJobsView(APIView):
+    @extend_schema(
+        operation_id="firmware_jobs",
+        summary="The charger's firmware updates, newest first, each with its status history",
+        tags=["commands"],
+        responses={200: FirmwareJobList, **READ_ERRORS},
+    )
+    def get(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        return Response({"chargeBoxId": charger.charge_box_id,
+                         "jobs": job_list(charger, "firmware_jobs", FirmwareJobOutput)})  # fmt: skip
+
+
+class DiagnosticsView(views.command_view(DIAGNOSTICS)):
+    @extend_schema(
+        operation_id="diagnostics_jobs",
+        summary="The charger's diagnostics requests, newest first, each with its status history",
+        tags=["commands"],
+        responses={200: DiagnosticsJobList, **READ_ERRORS},
+    )
+    def get(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        return Response({"chargeBoxId": charger.charge_box_id,
+                         "jobs": job_list(charger, "diagnostics_jobs", DiagnosticsJobOutput)})  # fmt: skip
+
+
+# Fleet jobs.
+
+
+class FleetFilter(drf.Serializer):
+    vendor = drf.CharField(required=False)
+    model = drf.CharField(required=False)
+    firmwareVersion = drf.CharField(required=False)
+    if "site" in fleet.FILTERS:
+        site = drf.CharField(required=False, help_text="The site's name.")
+
+
+class FleetJobInput(drf.Serializer):
+    command = drf.ChoiceField(sorted(FLEET_COMMANDS), help_text="A command path of the command API.")
+    payload = drf.DictField(help_text="The body that command's endpoint takes; checked the same way.")
+    chargeBoxIds = drf.ListField(child=drf.CharField(max_length=64), required=False, allow_empty=False)
+    filter = FleetFilter(required=False, help_text="Chargers matching all the given fields.")
+    concurrency = drf.IntegerField(min_value=1, max_value=100, default=5)
+
+    def validate(self, attrs):
+        if ("chargeBoxIds" in attrs) == ("filter" in attrs):
+            raise drf.ValidationError({"chargeBoxIds": "give chargeBoxIds or filter (one of them)"})
+        return attrs
+
+
+class FleetJobOutput(drf.Serializer):
+    id = drf.IntegerField()
+    command = drf.CharField()
+    payload = drf.DictField(source="params")
+    selection = drf.DictField()
+    concurrency = drf.IntegerField()
+    status = drf.CharField(help_text="running or finished.")
+    total = drf.IntegerField()
+    done = drf.IntegerField(help_text="Chargers that answered (whatever they answered).")
+    failed = drf.IntegerField(help_text="Chargers offline, silent or answering with an error.")
+    createdAt = drf.DateTimeField(source="created_at")
+    finishedAt = drf.DateTimeField(source="finished_at", allow_null=True)
+
+
+class FleetTargetOutput(drf.Serializer):
+    chargeBoxId = drf.CharField(source="charger.charge_box_id")
+    status = drf.CharField(help_text="queued, running, done or failed.")
+    commandId = drf.UUIDField(source="command_id", allow_null=True)
+    answer = drf.DictField(allow_null=True, help_text="The command's reply, as its endpoint gives it.")
+    errorCode = drf.CharField(source="error_code")
+    error = drf.CharField()
+
+
+class FleetJobDetail(FleetJobOutput):
+    results = FleetTargetOutput(source="targets", many=True)
+
+
+class FleetJobPage(drf.Serializer):
+    fleetJobs = FleetJobOutput(many=True)
+    pagination = PaginationSerializer()
+
+
+class FleetJobCollectionView(APIView):
+    @extend_schema(
+        operation_id="fleet_job_list",
+        summary="Fleet jobs, newest first",
+        tags=["fleet jobs"],
+        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        responses={200: FleetJobPage, **READ_ERRORS},
+    )
+    def get(self, request) -> Response:
+        rows = FleetJob.objects.filter(organisation=request.user.organisation)
+        return paginated(request, rows, key="fleetJobs", serialize=lambda page: FleetJobOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="fleet_job_create",
+        summary="Run one command on many chargers",
+        description="The chargers are named (chargeBoxIds) or chosen by a filter; at most `concurrency` run "
+        "at once. The job runs in the background: follow it with GET /fleet-jobs/{id}.",
+        tags=["fleet jobs"],
+        request=FleetJobInput,
+        responses={201: FleetJobOutput, **ERRORS},
+        examples=[
+            OpenApiExample(
+                "Request",
+                value={"command": "firmware/update", "payload": {"location": "https://fw.example.com/v2.bin",
+                       "retrieveDate": "2026-02-10T14:00:00Z"}, "filter": {"vendor": "Acme", "model": "AC22"},
+                       "concurrency": 10},
+                request_only=True,
+            )
+        ],
+    )  # fmt: skip
+    def post(self, request) -> Response:
+        data = validated(FleetJobInput, request.data)
+        endpoint = FLEET_COMMANDS[data["command"]]
+        try:
+            params = validated(endpoint.body, data["payload"])
+        except drf.ValidationError as invalid:
+            raise drf.ValidationError({"payload": invalid.detail}) from None
+        organisation = request.user.organisation
+        ids = data.get("chargeBoxIds")
+        chargers = fleet.fleet_chargers(organisation=organisation, charge_box_ids=ids, filters=data.get("filter"))
+        if ids is not None:
+            unknown = sorted(set(ids) - set(chargers.values_list("charge_box_id", flat=True)))
+            if unknown:
+                raise drf.ValidationError({"chargeBoxIds": f"unknown chargers: {', '.join(unknown)}"})
+        job = fleet.fleet_job_create(
+            organisation=organisation,
+            command=endpoint.path,
+            neutral_command=endpoint.command,
+            params=params,
+            chargers=chargers,
+            selection={"chargeBoxIds": ids} if ids is not None else {"filter": data["filter"]},
+            concurrency=data["concurrency"],
+            requester=requester_of(request),
+        )
+        return Response(FleetJobOutput(job).data, status=201)
+
+
+class FleetJobDetailView(APIView):
+    @extend_schema(
+        operation_id="fleet_job_get",
+        summary="A fleet job's progress and each charger's outcome",
+        tags=["fleet jobs"],
+        responses={200: FleetJobDetail, **READ_ERRORS},
+    )
+    def get(self, request, jobId: int) -> Response:
+        job = get_object_or_404(FleetJob, pk=jobId, organisation=request.user.organisation)
+        return Response(FleetJobDetail(job).data)

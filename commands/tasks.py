@@ -1,0 +1,89 @@
+"""Background work of commands: async commands, fleet jobs, job follow-ups, sweeps. Thin over services."""
+
+import logging
+import uuid
+
+from celery import shared_task
+
+from chargers.models import Charger
+from chargers.services import jobs
+from commands import fleet, services, sweeps
+from commands.bus import CommandFailed, Requester
+from commands.models import Command
+from csms.celery import enqueue
+
+__all__ = ["enqueue"]
+
+log = logging.getLogger(__name__)
+
+TRIGGERS = {"FirmwareJob": "FirmwareStatusNotification", "DiagnosticsJob": "DiagnosticsStatusNotification"}
+
+
+@shared_task(name="commands.tasks.command_run")
+def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
+    try:
+        services.command_run(
+            charger=Charger.objects.get(pk=charger_id),
+            command=command,
+            params=params,
+            requester=Requester(**requester),
+            command_id=uuid.UUID(command_id),
+        )
+    except CommandFailed as failure:
+        log.info("async command %s: %s", command_id, failure)
+
+
+@shared_task(name="commands.tasks.action_run")
+def action_run(charger_id: int, action: str, payload: dict, requester: dict, command_id: str) -> None:
+    try:
+        services.action_run(
+            charger=Charger.objects.get(pk=charger_id),
+            action=action,
+            payload=payload,
+            requester=Requester(**requester),
+            command_id=uuid.UUID(command_id),
+        )
+    except CommandFailed as failure:
+        log.info("async command %s: %s", command_id, failure)
+
+
+@shared_task(name="commands.tasks.fleet_job_advance")
+def fleet_job_advance(job_id: int) -> None:
+    fleet.fleet_job_advance(job_id=job_id)
+
+
+@shared_task(name="commands.tasks.fleet_target_run")
+def fleet_target_run(target_id: int) -> None:
+    fleet.fleet_target_run(target_id=target_id)
+
+
+@shared_task(name="commands.tasks.fleet_jobs_resume")
+def fleet_jobs_resume() -> int:
+    return fleet.fleet_jobs_resume()
+
+
+@shared_task(name="commands.tasks.jobs_follow_up")
+def jobs_follow_up() -> int:
+    """Ask chargers silent about a firmware/diagnostics job for its status; time out jobs past their deadline."""
+    for job in jobs.jobs_to_ask():
+        requested = TRIGGERS[type(job).__name__]
+        try:
+            services.command_run(
+                charger=job.charger,
+                command="trigger",
+                params={"requestedMessage": requested},
+                requester=Requester(source=Command.Source.TASK, description=f"follow-up of {job}"),
+            )
+        except CommandFailed as failure:
+            log.info("could not ask %s for %s: %s", job.charger, requested, failure)
+    return jobs.jobs_time_out()
+
+
+@shared_task(name="commands.tasks.commands_abandoned_sweep")
+def commands_abandoned_sweep() -> int:
+    return sweeps.commands_abandoned_time_out()
+
+
+@shared_task(name="commands.tasks.commands_prune")
+def commands_prune() -> int:
+    return sweeps.commands_prune()

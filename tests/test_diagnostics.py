@@ -1,0 +1,99 @@
+"""Diagnostics as tracked jobs, and the CSMS receiving the upload itself at a per-job URL."""
+
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from chargers.models import DiagnosticsJob
+from chargers.services.jobs import diagnostics_job_create
+from tests.conftest import eventually
+from tests.ocpp_rpc import strict_charger
+
+pytestmark = pytest.mark.node
+
+CONTENT = b"PK\x03\x04 diagnostics of CP-1 " * 100
+
+
+def jobs(api) -> list[dict]:
+    answer = api.get(f"{api.base}/chargers/CP-1/diagnostics")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["jobs"]
+
+
+def request_upload(api, cp, body: dict) -> str:
+    """Ask for diagnostics; the location the charger was given."""
+    cp.respond("GetDiagnostics", {"fileName": "diag-001.zip"})
+    answer = api.post(f"{api.base}/chargers/CP-1/diagnostics", json=body)
+    assert answer.status_code == 200 and answer.json()["fileName"] == "diag-001.zip", answer.text
+    return cp.next_call()["payload"]["location"]
+
+
+def on(server, location: str) -> str:
+    """The location as this test server serves it (CSMS_PUBLIC_HTTP_URL names the public host)."""
+    return server.http + urlsplit(location).path
+
+
+@pytest.mark.parametrize("body", [{}, {"location": "csms"}])
+def test_it_hands_the_charger_its_own_upload_url_and_keeps_the_file_put_there(background, bg_api, charger, body):
+    with strict_charger(background.ws, "CP-1") as cp:
+        location = request_upload(bg_api, cp, body)
+        assert location.startswith("http://127.0.0.1:8000/diagnostics/upload/")
+        cp.call("DiagnosticsStatusNotification", {"status": "Uploading"})
+        put = requests.put(on(background, location) + "diag-001.zip", data=CONTENT)
+        assert put.status_code == 201, put.text
+        cp.call("DiagnosticsStatusNotification", {"status": "Uploaded"})
+    job = jobs(bg_api)[0]
+    assert job["status"] == "Uploaded" and job["received"] and job["fileName"] == "diag-001.zip"
+    assert [h["status"] for h in job["history"]] == ["Uploading", "Uploaded"]
+    assert location.split("/")[-2] not in job["location"]  # the token is not shown again
+    stored = DiagnosticsJob.objects.get(pk=job["id"])
+    assert stored.file.read() == CONTENT and stored.file.name.endswith(".zip")
+
+
+def test_it_takes_a_multipart_post_too(background, bg_api, charger):
+    with strict_charger(background.ws, "CP-1") as cp:
+        location = request_upload(bg_api, cp, {})
+    posted = requests.post(on(background, location), files={"file": ("diag-001.zip", CONTENT)})
+    assert posted.status_code == 201, posted.text
+    assert DiagnosticsJob.objects.get().file.read() == CONTENT
+
+
+def test_a_wrong_token_or_job_stores_nothing(background, bg_api, charger):
+    with strict_charger(background.ws, "CP-1") as cp:
+        location = request_upload(bg_api, cp, {})
+    path = urlsplit(location).path.split("/")
+    job_id, token = path[3], path[4]
+    forged = f"{background.http}/diagnostics/upload/{job_id}/{token[:-2]}xx/d.zip"
+    assert requests.put(forged, data=CONTENT).status_code == 404
+    other = f"{background.http}/diagnostics/upload/{int(job_id) + 1}/{token}/d.zip"
+    assert requests.put(other, data=CONTENT).status_code == 404
+    assert not DiagnosticsJob.objects.get().file
+
+
+def test_a_location_of_the_callers_own_is_passed_on_unchanged(background, bg_api, charger):
+    with strict_charger(background.ws, "CP-1") as cp:
+        location = request_upload(bg_api, cp, {"location": "ftp://uploads.example.com/diag/"})
+        cp.call("DiagnosticsStatusNotification", {"status": "UploadFailed"})
+    assert location == "ftp://uploads.example.com/diag/"
+    job = eventually(lambda: jobs(bg_api)[0])
+    assert job["location"] == location and job["status"] == "UploadFailed" and not job["received"]
+
+
+def test_a_bad_location_names_the_field(bg_api, charger):
+    answer = bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={"location": "somewhere"})
+    assert answer.status_code == 400 and "location" in answer.text
+
+
+def test_staff_download_the_file_from_the_admin_and_nobody_else_does(charger, django_user_model):
+    job, _ = diagnostics_job_create(charger=charger, location=None)
+    job.file.save("diag.zip", ContentFile(CONTENT))
+    url = f"/admin/chargers/diagnosticsjob/{job.pk}/download/"
+    assert Client().get(url).status_code == 302  # to the login page
+    staff = django_user_model.objects.create_superuser("ops", "ops@example.com", "pw-long-enough")
+    client = Client()
+    client.force_login(staff)
+    answer = client.get(url)
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == CONTENT
