@@ -8,7 +8,8 @@ MAX_LIMIT = 500
 
 class PageParams(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=50)
-    offset = serializers.IntegerField(min_value=0, default=0)
+    # Bounded: an offset past any real list would overflow the database's integers (a 500, not a 400).
+    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
 class PaginationSerializer(serializers.Serializer):

@@ -27,12 +27,21 @@ def logged(count: int, timeout: float = 5.0) -> list[OcppMessage]:
         time.sleep(0.1)
 
 
+@pytest.fixture
+def logging_server(tmp_path, transactional_db):
+    """A server of this test's own: the suite's shared server keeps no message log (see conftest)."""
+    live = start_server(tmp_path, CSMS_MESSAGE_LOG="all")
+    yield live
+    live.stop()
+
+
 @pytest.mark.node
-def test_it_records_every_frame_in_and_out_with_the_action_of_answers(server, api, charger):
-    with strict_charger(server.ws, "CP-1") as cp:
+def test_it_records_every_frame_in_and_out_with_the_action_of_answers(logging_server, api, charger):
+    with strict_charger(logging_server.ws, "CP-1") as cp:
         cp.call("BootNotification", BOOT)
         cp.respond("Reset", {"status": "Accepted"})
-        assert api.post(f"{api.base}/chargers/CP-1/reset", json={"type": "Soft"}).status_code == 200
+        reset = api.post(f"{logging_server.http}/api/v1/chargers/CP-1/reset", json={"type": "Soft"})
+        assert reset.status_code == 200
     rows = logged(4)
     seen = [(r.direction, r.message_type, r.action) for r in rows]
     assert seen == [("in", 2, "BootNotification"), ("out", 3, "BootNotification"), ("out", 2, "Reset"),
@@ -44,8 +53,8 @@ def test_it_records_every_frame_in_and_out_with_the_action_of_answers(server, ap
 
 
 @pytest.mark.node
-def test_it_records_callerrors_with_their_code(server, charger):
-    with strict_charger(server.ws, "CP-1") as cp:
+def test_it_records_callerrors_with_their_code(logging_server, charger):
+    with strict_charger(logging_server.ws, "CP-1") as cp:
         cp.raw('[2,"bad-1","NoSuchAction",{}]')
         cp.raw_answer("bad-1")
     rows = logged(2)

@@ -9,9 +9,12 @@ import re
 import pytest
 import requests
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import SCOPES, ApiKey
-from commands.models import Command
+from chargers.models import IdTag, Site, Transaction
+from commands.models import Command, FleetJob
+from webhooks.models import Webhook
 
 API_PREFIX = "api/v1/"
 # A value for each path converter a route may hold; ids of Acme's objects are filled in per test.
@@ -40,8 +43,11 @@ def object_routes() -> list[tuple[str, str]]:
         for method in view.http_method_names:
             if method not in {"options", "head"} and hasattr(view, method):
                 found.append((route, method))
-    # Deleting the charger comes last, so that the owner's own requests still find it.
-    return sorted(found, key=lambda item: (item[1] == "delete" and item[0].endswith("<str:chargeBoxId>"), item))
+    # Deletes come last, the charger's very last, so that the owner's own requests still find everything.
+    return sorted(
+        found,
+        key=lambda item: (item[1] == "delete", item[1] == "delete" and item[0].endswith("<str:chargeBoxId>"), item),
+    )
 
 
 def fill(route: str, values: dict[str, str]) -> str:
@@ -56,8 +62,25 @@ def fill(route: str, values: dict[str, str]) -> str:
 
 @pytest.fixture
 def acme_objects(charger, acme):
+    """One of every object an endpoint names, Acme's: each route is filled with these."""
     command = Command.objects.create(organisation=acme, charger=charger, action="Reset", request={"type": "Soft"})
-    return {"chargeBoxId": charger.charge_box_id, "commandId": str(command.pk), "connectorId": "1"}
+    job = FleetJob.objects.create(organisation=acme, command="reset", neutral_command="reset", params={"type": "Soft"})
+    webhook = Webhook.objects.create(organisation=acme, url="http://127.0.0.1:9/hook", events=["connector.status"])
+    site = Site.objects.create(organisation=acme, name="Depot", capacity_limit=64)
+    tag = IdTag.objects.create(organisation=acme, id_tag="TAG-ACME")
+    session = Transaction.objects.create(
+        charger=charger, ocpp_id="4711", connector_id=1, id_tag=tag.id_tag, meter_start=0, start_time=timezone.now()
+    )
+    return {
+        "chargeBoxId": charger.charge_box_id,
+        "commandId": str(command.pk),
+        "connectorId": "1",
+        "jobId": str(job.pk),
+        "webhookId": str(webhook.pk),
+        "id": str(site.pk),
+        "idTag": tag.id_tag,
+        "transactionId": session.ocpp_id,
+    }
 
 
 @pytest.fixture
