@@ -27,6 +27,17 @@ def validate_charge_box_id(value: str) -> str:
     return value
 
 
+def pinned_version_field() -> serializers.ChoiceField:
+    """The OCPP version an operator pins a charger to, on registration and update alike."""
+    return serializers.ChoiceField(
+        source="ocpp_version_pinned",
+        choices=["", "ocpp1.6", "ocpp2.0.1"],
+        required=False,
+        allow_blank=True,
+        help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
+    )
+
+
 class ChargerRegistrationSerializer(StrictSerializer):
     chargeBoxId = serializers.CharField(
         source="charge_box_id",
@@ -46,13 +57,7 @@ class ChargerRegistrationSerializer(StrictSerializer):
         trim_whitespace=False,
         help_text="HTTP Basic auth password the charger must send (security profile 1/2). Stored hashed.",
     )
-    ocppVersionPinned = serializers.ChoiceField(
-        source="ocpp_version_pinned",
-        choices=["", "ocpp1.6", "ocpp2.0.1"],
-        required=False,
-        allow_blank=True,
-        help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
-    )
+    ocppVersionPinned = pinned_version_field()
 
 
 class ChargerUpdateSerializer(StrictSerializer):
@@ -76,13 +81,7 @@ class ChargerUpdateSerializer(StrictSerializer):
         trim_whitespace=False,
         help_text='A new password, applied from the next connection; "" or null removes it.',
     )
-    ocppVersionPinned = serializers.ChoiceField(
-        source="ocpp_version_pinned",
-        choices=["", "ocpp1.6", "ocpp2.0.1"],
-        required=False,
-        allow_blank=True,
-        help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
-    )
+    ocppVersionPinned = pinned_version_field()
     site = serializers.IntegerField(required=False, allow_null=True, help_text="The id of its site; null: none.")
     phases = serializers.ChoiceField(choices=[1, 2, 3], required=False)
     voltage = serializers.FloatField(required=False, min_value=1, help_text="Phase voltage (V).")
