@@ -163,3 +163,25 @@ def test_a_command_fires_command_completed(background, bg_api, charger, receiver
         completed = eventually(lambda: receiver.events("command.completed"))[0]["json"]["data"]
     assert completed["commandId"] == answer["commandId"] and completed["status"] == "answered"
     assert completed["response"] == {"status": "Accepted"} and completed["action"] == "Reset"
+
+
+@pytest.mark.django_db
+def test_an_event_no_webhook_asked_for_enqueues_nothing(acme, django_capture_on_commit_callbacks):
+    """Frames raise events all the time: one that no active webhook wants must cost no task."""
+    from django.db import transaction
+
+    from webhooks.services import event_emit, webhook_create, webhook_update
+
+    def callbacks(event: str) -> int:
+        with transaction.atomic():
+            with django_capture_on_commit_callbacks() as queued:
+                event_emit(organisation_id=acme.pk, event=event, data={})
+            transaction.set_rollback(True)  # counted, not run
+        return len(queued)
+
+    assert callbacks("connector.status") == 0
+    hook = webhook_create(organisation=acme, url="http://127.0.0.1:9/hook", secret=SECRET, events=["charger.boot"])
+    assert callbacks("charger.boot") == 1  # a change in this process applies at once
+    assert callbacks("connector.status") == 0
+    webhook_update(webhook=hook, active=False)
+    assert callbacks("charger.boot") == 0

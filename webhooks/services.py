@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from csms.celery import enqueue
 from webhooks.models import EVENTS, Delivery, Webhook
+from webhooks import subscriptions
 from webhooks.secrets import secret_decrypt, secret_encrypt
 
 USER_AGENT = "CSMS-Webhooks/1"
@@ -59,8 +60,13 @@ def signature(*, secret: str, timestamp: int, body: str) -> str:
 
 
 def event_emit(*, organisation_id: int, event: str, data: dict) -> None:
-    """Announce `event` to the organisation's webhooks once the current transaction commits."""
+    """Announce `event` to the organisation's webhooks once the current transaction commits.
+
+    Nothing is enqueued when no active webhook of the organisation receives `event`.
+    """
     assert event in EVENTS, event
+    if not subscriptions.subscribed(organisation_id=organisation_id, event=event):
+        return
     at = timezone.now()
 
     def fan_out():
