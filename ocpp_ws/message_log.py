@@ -3,8 +3,8 @@
 The consumer calls `received` and `sent` with the frame's text; they only append to a
 per-process buffer (no parsing, no database). A timer on the event loop hands the buffer to
 the frames' database workers (ocpp_ws/group_commit.py) every FLUSH_INTERVAL seconds, or
-sooner once FLUSH_SIZE frames wait, where the frames are parsed and written with one
-bulk_create. So the log costs no database round trip per frame; a process that dies loses
+sooner once FLUSH_SIZE frames wait, where the frames are parsed and written with
+multi-row INSERTs (chargers/statements.py). So the log costs no database round trip per frame; a process that dies loses
 at most the last FLUSH_INTERVAL seconds of it.
 
 CSMS_MESSAGE_LOG: "all" (default), "errors" (CALLERRORs and frames that are not OCPP-J) or "off".
@@ -76,6 +76,7 @@ class MessageLog:
 
     def write(self, *, batch: list[tuple]) -> int:
         """Parse and store a batch (on a database worker); frames of chargers deleted meanwhile are dropped."""
+        from chargers import statements
         from chargers.models import Charger
         from ocpp_ws.models import OcppMessage
 
@@ -91,18 +92,18 @@ class MessageLog:
             if self.mode == "errors" and message_type in (2, 3):
                 continue
             rows.append(
-                OcppMessage(
-                    charger_id=charger_id,
-                    direction=direction,
-                    message_type=message_type,
-                    unique_id=unique_id[:64],
-                    action=action[:50],
-                    error_code=error_code[:50],
-                    frame=text,
-                    at=at,
-                )
+                {
+                    "charger_id": charger_id,
+                    "direction": direction,
+                    "message_type": message_type,
+                    "unique_id": unique_id[:64],
+                    "action": action[:50],
+                    "error_code": error_code[:50],
+                    "frame": text,
+                    "at": at,
+                }
             )
-        OcppMessage.objects.bulk_create(rows)
+        statements.insert(OcppMessage, rows)
         return len(rows)
 
     def parse(self, charger_id: int, text: str) -> tuple[int | None, str, str, str]:

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from csms.celery import enqueue
-from webhooks.models import EVENTS, Delivery, Webhook
 from webhooks import subscriptions
+from webhooks.models import EVENTS, Delivery, Webhook
 from webhooks.secrets import secret_decrypt, secret_encrypt
 
 USER_AGENT = "CSMS-Webhooks/1"
