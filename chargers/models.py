@@ -4,7 +4,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -254,7 +254,13 @@ class Transaction(models.Model):
     class Meta:
         ordering = ["-start_time", "-id"]
         constraints = [models.UniqueConstraint(fields=["charger", "ocpp_id"], name="transaction_unique")]
-        indexes = [models.Index(fields=["charger", "stop_time"])]
+        indexes = [
+            models.Index(fields=["charger", "stop_time"]),
+            # Ids we choose are unique across the fleet, and integrators look sessions up by them.
+            models.Index(fields=["ocpp_id"], name="transaction_ocpp_id"),
+            # Every start asks how many sessions its id tag has open (ConcurrentTx).
+            models.Index(Upper("id_tag"), condition=Q(stop_time__isnull=True), name="transaction_open_by_tag"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.charger_id}#{self.ocpp_id}"

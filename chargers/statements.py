@@ -40,11 +40,28 @@ def _insert_sql(model: type[Model], rows: int) -> tuple[str, tuple]:
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}", fields
 
 
+def _conditions(model: type[Model], matched: tuple) -> list[str]:
+    """SQL conditions for (field, how) pairs: "=" (equals), "ci" (equals, ignoring case), "null" (is null)."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    forms = {"=": "{} = %s", "ci": "UPPER({}) = UPPER(%s)", "null": "{} IS NULL"}
+    return [forms[how].format(quote(_field(model, name).column)) for name, how in matched]
+
+
+def _matching(model: type[Model], where: dict, ignore_case: dict | None, connection) -> tuple[tuple, list]:
+    """The (field, how) pairs of `where` (None: is null) and `ignore_case`, and their parameters."""
+    matched = tuple((name, "null" if value is None else "=") for name, value in where.items())
+    params = _prepared(model, {name: value for name, value in where.items() if value is not None}, connection)
+    if ignore_case:
+        matched += tuple((name, "ci") for name in ignore_case)
+        params += _prepared(model, ignore_case, connection)
+    return matched, params
+
+
 @cache
 def _update_sql(model: type[Model], assigned: tuple, matched: tuple, newer_than: str | None) -> str:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     assignments = ", ".join(f"{quote(_field(model, name).column)} = %s" for name in assigned)
-    conditions = [f"{quote(_field(model, name).column)} = %s" for name in matched]
+    conditions = _conditions(model, matched)
     if newer_than is not None:
         column = quote(_field(model, newer_than).column)
         conditions.append(f"({column} IS NULL OR {column} <= %s)")
@@ -56,9 +73,22 @@ def _select_sql(model: type[Model], selected: tuple, matched: tuple, for_update:
     connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(_field(model, name).column) for name in selected)
-    conditions = " AND ".join(f"{quote(_field(model, name).column)} = %s" for name in matched)
+    conditions = " AND ".join(_conditions(model, matched))
     lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
     return f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {conditions} LIMIT 1{lock}"
+
+
+@cache
+def _count_sql(model: type[Model], matched: tuple, within: tuple | None) -> str:
+    """COUNT(*) of rows matching; `within` = (foreign key, its model, (field, how) pairs of the row it points to)."""
+    quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    conditions = _conditions(model, matched)
+    if within is not None:
+        key, parent, parent_matched = within
+        inner = " AND ".join(_conditions(parent, parent_matched))
+        parent_sql = f"SELECT {quote(parent._meta.pk.column)} FROM {quote(parent._meta.db_table)} WHERE {inner}"
+        conditions.append(f"{quote(_field(model, key).column)} IN ({parent_sql})")
+    return f"SELECT COUNT(*) FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"
 
 
 def _execute(connection, sql: str, params: list, *, prepare: bool = True, fetch_one: bool = False):
@@ -102,15 +132,59 @@ def update(model: type[Model], values: dict, *, where: dict, newer_than: tuple[s
     `newer_than=(field, value)` adds "and the field is null or not later than value".
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    sql = _update_sql(model, tuple(values), tuple(where), newer_than[0] if newer_than else None)
-    params = _prepared(model, values, connection) + _prepared(model, where, connection)
+    matched, where_params = _matching(model, where, None, connection)
+    sql = _update_sql(model, tuple(values), matched, newer_than[0] if newer_than else None)
+    params = _prepared(model, values, connection) + where_params
     if newer_than is not None:
         params += _prepared(model, dict([newer_than]), connection)
     return _execute(connection, sql, params)
 
 
-def select_one(model: type[Model], columns: list[str], *, where: dict, for_update: bool = False) -> tuple | None:
-    """The first row's `columns` where each field equals its value (values as the driver returns them)."""
+def select_one(
+    model: type[Model], columns: list[str], *, where: dict, ignore_case: dict | None = None, for_update: bool = False
+) -> tuple | None:
+    """The first row's `columns` (values as the driver returns them) where each `where` field equals its
+    value (None: is null) and each `ignore_case` field equals its value but for case."""
     connection = connections[DEFAULT_DB_ALIAS]
-    sql = _select_sql(model, tuple(columns), tuple(where), for_update)
-    return _execute(connection, sql, _prepared(model, where, connection), fetch_one=True)
+    matched, params = _matching(model, where, ignore_case, connection)
+    return _execute(connection, _select_sql(model, tuple(columns), matched, for_update), params, fetch_one=True)
+
+
+def instance(model: type[Model], *, where: dict, ignore_case: dict | None = None, for_update: bool = False):
+    """The first matching row as a model instance (as select_one matches), or None: every concrete field
+    loaded and converted as the ORM would load it; relations load when used."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = model._meta.concrete_fields
+    row = select_one(model, [f.attname for f in fields], where=where, ignore_case=ignore_case, for_update=for_update)
+    if row is None:
+        return None
+    values = [_loaded(field, value, connection) for field, value in zip(fields, row, strict=True)]
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+
+
+def _loaded(field, value, connection):
+    """A column's value as the ORM would hand it to the model (dates from SQLite's text, for one)."""
+    column = field.get_col(field.model._meta.db_table)
+    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
+
+
+def count(
+    model: type[Model],
+    *,
+    where: dict,
+    ignore_case: dict | None = None,
+    within: tuple[str, type[Model], dict] | None = None,
+) -> int:
+    """How many rows match, as `select_one` matches; `within=(foreign key, model, where)` also requires the
+    row the key points to to match `where` (such as the charger's organisation)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    matched, params = _matching(model, where, ignore_case, connection)
+    parent = None
+    if within is not None:
+        key, parent_model, parent_where = within
+        parent_matched, parent_params = _matching(parent_model, parent_where, None, connection)
+        parent = (key, parent_model, parent_matched)
+        params += parent_params
+    return _execute(connection, _count_sql(model, matched, parent), params, fetch_one=True)[0]

@@ -6,7 +6,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers.models import IdTag, Transaction
+from chargers import statements
+from chargers.models import Charger, IdTag, Transaction
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,11 @@ class IdTagDecision:
 
 
 def id_tag_find(*, organisation_id: int, id_tag: str) -> IdTag | None:
-    """The organisation's tag. OCPP id tags are case-insensitive (CiString20); an exact match wins a tie."""
-    candidates = list(
-        IdTag.objects.select_related("parent").filter(organisation_id=organisation_id, id_tag__iexact=id_tag)
-    )
-    return next((t for t in candidates if t.id_tag == id_tag), candidates[0] if candidates else None)
+    """The organisation's tag. OCPP id tags are case-insensitive (CiString20), and so is their uniqueness.
+
+    Every Authorize and StartTransaction asks, so the lookup is a prepared statement, not an ORM query.
+    """
+    return statements.instance(IdTag, where={"organisation_id": organisation_id}, ignore_case={"id_tag": id_tag})
 
 
 def id_tag_decide(*, organisation_id: int, id_tag: str, starting: bool = True) -> IdTagDecision:
@@ -47,14 +48,17 @@ def id_tag_decide(*, organisation_id: int, id_tag: str, starting: bool = True) -
     if tag.expiry_date and tag.expiry_date <= timezone.now():
         return IdTagDecision(status="Expired", expiry_date=tag.expiry_date, parent_id_tag=parent)
     if starting and tag.max_active_transactions:
-        active = Transaction.objects.filter(
-            charger__organisation_id=organisation_id, id_tag__iexact=id_tag, stop_time__isnull=True
-        ).count()
+        active = statements.count(
+            Transaction,
+            where={"stop_time": None},
+            ignore_case={"id_tag": id_tag},
+            within=("charger_id", Charger, {"organisation_id": organisation_id}),
+        )
         if active >= tag.max_active_transactions:
             return IdTagDecision(status="ConcurrentTx", expiry_date=tag.expiry_date, parent_id_tag=parent)
     return IdTagDecision(status="Accepted", expiry_date=tag.expiry_date, parent_id_tag=parent)
 
 
 def _accepts_unknown(organisation_id: int) -> bool:
-    policy = Organisation.objects.filter(pk=organisation_id).values_list("unknown_id_tag_policy", flat=True).first()
-    return policy == Organisation.UnknownIdTagPolicy.ACCEPT
+    row = statements.select_one(Organisation, ["unknown_id_tag_policy"], where={"id": organisation_id})
+    return row is not None and row[0] == Organisation.UnknownIdTagPolicy.ACCEPT

@@ -7,13 +7,16 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chargers import events
+from chargers import events, statements
 from chargers.background import task_after_commit
 from chargers.models import Charger, Transaction, TransactionEvent, UnmatchedStop
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.charging_profiles import charging_profiles_transaction_ended
 from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
 from chargers.services.reservations import reservation_consume
+
+# What a StopTransaction changes on its session.
+STOP_FIELDS = ["stop_time", "meter_stop", "stop_reason", "stop_id_tag", "suspect", "last_message_at", "energy_wh"]
 
 
 class TransactionAlreadyStopped(Exception):
@@ -46,15 +49,10 @@ def transaction_start(
     an unguessable one. `evse_id` defaults to the connector (1.6).
     """
     if ocpp_id is not None:
-        retried = Transaction.objects.filter(charger_id=charger_id, ocpp_id=ocpp_id).first()
+        retried = statements.instance(Transaction, where={"charger_id": charger_id, "ocpp_id": ocpp_id})
     else:
-        retried = Transaction.objects.filter(
-            charger_id=charger_id,
-            connector_id=connector_id,
-            id_tag=id_tag,
-            meter_start=meter_start,
-            start_time=timestamp,
-        ).first()
+        same = {"connector_id": connector_id, "id_tag": id_tag, "meter_start": meter_start, "start_time": timestamp}
+        retried = statements.instance(Transaction, where={"charger_id": charger_id, **same})
     decision = id_tag_decide(organisation_id=organisation_id, id_tag=id_tag)
     if retried is not None:
         # The same answer as the first time: the retried session itself must not make it ConcurrentTx.
@@ -63,7 +61,7 @@ def transaction_start(
     while True:
         if not chosen_by_charger:
             ocpp_id = str(Transaction.new_ocpp_id())
-            if Transaction.objects.filter(ocpp_id=ocpp_id).exists():
+            if statements.select_one(Transaction, ["id"], where={"ocpp_id": ocpp_id}) is not None:
                 continue
         try:
             with transaction.atomic():
@@ -114,7 +112,9 @@ def transaction_stop(
     A retried stop (the charger missed our answer) changes nothing and stores nothing twice.
     """
     with transaction.atomic():
-        stopped = Transaction.objects.select_for_update().filter(charger_id=charger_id, ocpp_id=transaction_id).first()
+        stopped = statements.instance(
+            Transaction, where={"charger_id": charger_id, "ocpp_id": transaction_id}, for_update=True
+        )
         first_report = True
         if stopped is None:
             same = {"transaction_id": transaction_id, "meter_stop": meter_stop, "timestamp": timestamp}
@@ -143,7 +143,7 @@ def transaction_stop(
             stopped.suspect = False
             stopped.last_message_at = timezone.now()
             stopped.energy_wh = session_figures(stopped).energy_wh
-            stopped.save()
+            stopped.save(update_fields=STOP_FIELDS)
             session_ended(session=stopped)
     if not id_tag:
         return None
@@ -168,7 +168,7 @@ def session_ended(*, session: Transaction) -> None:
 
 def site_rebalance_after_commit(*, charger_id: int) -> None:
     """A session began or ended: if the charger is on a site, share the site's capacity again."""
-    site_id = Charger.objects.filter(pk=charger_id).values_list("site_id", flat=True).first()
+    site_id = (statements.select_one(Charger, ["site_id"], where={"id": charger_id}) or (None,))[0]
     if site_id is not None:
         task_after_commit("chargers.tasks.site_rebalance", site_id=site_id)
 
