@@ -113,17 +113,40 @@ def _prepared(model: type[Model], values: dict, connection) -> list:
 
 
 def insert(model: type[Model], rows: list[dict]) -> None:
-    """INSERT rows given as {field: value}; other fields get their defaults, the id its sequence."""
+    """INSERT rows given as {field: value}; other fields get their defaults, the id its sequence.
+
+    On PostgreSQL more than PREPARED_MAX_ROWS rows go in with one COPY, which costs the driver less
+    than parsing the placeholders of a long INSERT (the message log's batches).
+    """
     connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor == "postgresql" and len(rows) > PREPARED_MAX_ROWS:
+        _copy(model, rows, connection)
+        return
     for start in range(0, len(rows), INSERT_MAX_ROWS):
         chunk = rows[start : start + INSERT_MAX_ROWS]
         sql, fields = _insert_sql(model, len(chunk))
-        params = [
-            f.get_db_prep_save(row[f.attname] if f.attname in row else row.get(f.name, f.get_default()), connection)
-            for row in chunk
-            for f in fields
-        ]
+        params = [value for row in chunk for value in _row_values(fields, row, connection)]
         _execute(connection, sql, params, prepare=len(chunk) <= PREPARED_MAX_ROWS)
+
+
+def _copy(model: type[Model], rows: list[dict], connection) -> None:
+    import psycopg
+
+    quote = connection.ops.quote_name
+    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(_row_values(fields, row, connection))
+
+
+def _row_values(fields: tuple, row: dict, connection) -> list:
+    """A row's values for `fields`, adapted as the ORM would; a field not in the row gets its default."""
+    return [
+        f.get_db_prep_save(row[f.attname] if f.attname in row else row.get(f.name, f.get_default()), connection)
+        for f in fields
+    ]
 
 
 def update(model: type[Model], values: dict, *, where: dict, newer_than: tuple[str, object] | None = None) -> int:

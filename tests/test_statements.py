@@ -1,0 +1,64 @@
+"""The frames' statements (chargers/statements.py) store and find what the ORM would, on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chargers import statements
+from chargers.models import IdTag, Transaction, UnmatchedStop
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 11, 21, 5, 30, 15, 250000, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("count", [1, statements.PREPARED_MAX_ROWS + 15, statements.INSERT_MAX_ROWS + 5])
+def test_insert_stores_rows_as_the_orm_reads_them(charger, count):
+    """One row, a COPY-sized batch and more rows than one INSERT takes: JSON, dates, nulls and defaults."""
+    rows = [
+        {
+            "charger_id": charger.pk,
+            "transaction_id": f"T-{n}",
+            "meter_stop": n * 1000,
+            "timestamp": AT + timedelta(seconds=n),
+            "payload": {"n": n, "text": "tab\there, quote ' and backslash \\ and é"},
+        }
+        for n in range(count)
+    ]
+    statements.insert(UnmatchedStop, rows)
+    stored = list(UnmatchedStop.objects.filter(charger=charger).order_by("meter_stop"))
+    assert [(s.transaction_id, s.meter_stop, s.timestamp, s.payload) for s in stored] == [
+        (r["transaction_id"], r["meter_stop"], r["timestamp"], r["payload"]) for r in rows
+    ]
+    assert all(s.reason == "" and s.id_tag == "" and s.received_at is not None for s in stored)
+
+
+def test_instance_matches_ignoring_case_and_loads_like_the_orm(acme):
+    expiry = AT + timedelta(days=30)
+    tag = IdTag.objects.create(organisation=acme, id_tag="AbC-1", expiry_date=expiry)
+    found = statements.instance(IdTag, where={"organisation_id": acme.pk}, ignore_case={"id_tag": "aBc-1"})
+    assert found == tag and found.expiry_date == expiry and found.id_tag == "AbC-1" and found.organisation == acme
+    assert statements.instance(IdTag, where={"organisation_id": acme.pk}, ignore_case={"id_tag": "abc-2"}) is None
+
+
+def test_count_with_null_and_a_condition_on_the_row_a_key_points_to(acme, globex, charger):
+    from chargers.services.registry import charger_register
+
+    other = charger_register(organisation=globex, charge_box_id="GX-1")
+
+    def session(on, tag, stopped):
+        ocpp_id = f"{on.pk}-{Transaction.objects.count()}"
+        stop_time = AT if stopped else None
+        Transaction.objects.create(
+            charger=on, ocpp_id=ocpp_id, connector_id=1, id_tag=tag, meter_start=0, start_time=AT, stop_time=stop_time
+        )
+
+    session(charger, "tag-1", stopped=False)
+    session(charger, "TAG-1", stopped=False)
+    session(charger, "tag-1", stopped=True)
+    session(other, "tag-1", stopped=False)
+    open_in_acme = statements.count(
+        Transaction, where={"stop_time": None}, ignore_case={"id_tag": "Tag-1"},
+        within=("charger_id", type(charger), {"organisation_id": acme.pk}),
+    )  # fmt: skip
+    assert open_in_acme == 2
