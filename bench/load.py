@@ -113,7 +113,9 @@ class Charger:
         self.ws = None
         self.pending: dict[str, asyncio.Future] = {}
         self.busy = True
-        self.step = 0
+        # Each charger is somewhere in its session when the steady phase begins, as in a real fleet;
+        # in step, every charger would start its session in the same second.
+        self.step = random.Random(n).randrange(len(SESSION))
         self.tx = None
         self.meter = random.randint(0, 10_000_000)
         self.alive = False

@@ -11,6 +11,7 @@ the commit, enqueued, never delivered in the charger's frame.
 """
 
 import asyncio
+import collections
 import logging
 import threading
 import time
@@ -35,9 +36,38 @@ _identities: dict[int, tuple[float, int, str]] = {}
 _delivery = threading.local()
 
 
+class _Outbox:
+    """Events handed from worker threads to the event loop, many per wakeup of the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.events: collections.deque = collections.deque()
+        self.lock = threading.Lock()
+        self.scheduled = False
+
+    def put(self, organisation_id: int, message: dict) -> None:
+        self.events.append((organisation_id, message))
+        with self.lock:
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.loop.call_soon_threadsafe(self._drain)
+
+    def _drain(self) -> None:
+        with self.lock:
+            self.scheduled = False
+        batch = []
+        while self.events:
+            batch.append(self.events.popleft())
+        self.loop.create_task(_send(batch))
+
+
+_outboxes: dict[asyncio.AbstractEventLoop, _Outbox] = {}
+
+
 def deliver_on(loop: asyncio.AbstractEventLoop) -> None:
     """Publish this thread's events on `loop` without waiting for them."""
-    _delivery.loop = loop
+    _delivery.outbox = _outboxes.setdefault(loop, _Outbox(loop))
 
 
 def organisation_group(organisation_id: int) -> str:
@@ -61,25 +91,28 @@ def _remember(charger_id: int, organisation_id: int, charge_box_id: str) -> None
     _identities[charger_id] = (time.monotonic() + IDENTITY_TTL, organisation_id, charge_box_id)
 
 
-def _publish(organisation_id: int, event: dict) -> None:
+async def _send(events: list[tuple[int, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "fleet.event", "event": event}
-
-    async def send_both():
+    for organisation_id, message in events:
         for group in (organisation_group(organisation_id), FLEET_GROUP):
             try:
                 await layer.group_send(group, message)
             except ChannelFull:
                 log.warning("fleet event dropped for %s: channel full", group)
+            except Exception:
+                log.exception("could not publish fleet event %s", message["event"].get("kind"))
 
-    loop = getattr(_delivery, "loop", None)
+
+def _publish(organisation_id: int, event: dict) -> None:
+    message = {"type": "fleet.event", "event": event}
+    outbox = getattr(_delivery, "outbox", None)
     try:
-        if loop is not None:
-            asyncio.run_coroutine_threadsafe(send_both(), loop)
+        if outbox is not None:
+            outbox.put(organisation_id, message)
         else:
-            async_to_sync(send_both)()
+            async_to_sync(_send)([(organisation_id, message)])
     except Exception:
         log.exception("could not publish fleet event %s", event.get("kind"))
 

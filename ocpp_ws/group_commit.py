@@ -63,8 +63,10 @@ class GroupCommit:
                 except queue.Empty:
                     break
             outcomes = self._run_batch(batch)
-            for (_, _, future), outcome in zip(batch, outcomes, strict=True):
-                loop.call_soon_threadsafe(_settle, future, *outcome)
+            # One wakeup of the event loop for the whole batch, not one per frame.
+            loop.call_soon_threadsafe(
+                _settle, [(future, *outcome) for (_, _, future), outcome in zip(batch, outcomes, strict=True)]
+            )
 
     def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
         if len(batch) > 1:
@@ -91,10 +93,11 @@ class GroupCommit:
                 return False, error
 
 
-def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
-    if future.cancelled():
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
+def _settle(outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:
+    for future, ok, value in outcomes:
+        if future.cancelled():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
