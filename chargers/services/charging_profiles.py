@@ -83,5 +83,7 @@ def charging_profiles_transaction_ended(*, session: Transaction) -> int:
 def charging_profiles_after_boot(*, charger_id: int) -> list[InstalledChargingProfile]:
     """After a reboot: the transactions in progress ended with it, so do their profiles.
     Returns the profiles the charger should still hold."""
+    if statements.select_one(InstalledChargingProfile, ["id"], where={"charger_id": charger_id}) is None:
+        return []  # every boot asks, and most chargers hold none
     InstalledChargingProfile.objects.filter(charger_id=charger_id, purpose=TX_PROFILE).delete()
     return list(InstalledChargingProfile.objects.filter(charger_id=charger_id))

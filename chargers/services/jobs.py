@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.secrets import secret_digest, secret_matches
-from chargers import events
+from chargers import events, statements
 from chargers.models import Charger, DiagnosticsJob, FirmwareJob
 
 FIRMWARE_STATUSES = {choice for choice in FirmwareJob.Status.values}
@@ -84,9 +84,10 @@ def diagnostics_status_advance(*, charger_id: int, status: str) -> DiagnosticsJo
 
 def firmware_boot_confirm(*, charger_id: int, firmware_version: str) -> FirmwareJob | None:
     """After Installed, the next boot tells whether the charger runs a new version."""
-    job = FirmwareJob.objects.filter(charger_id=charger_id, status=FirmwareJob.Status.INSTALLED).first()
-    if job is None:
-        return None
+    installed = {"charger_id": charger_id, "status": FirmwareJob.Status.INSTALLED}
+    if statements.select_one(FirmwareJob, ["id"], where=installed) is None:
+        return None  # every boot asks: a prepared lookup first, the ORM only for the rare job
+    job = FirmwareJob.objects.filter(**installed).first()
     changed = firmware_version != job.firmware_version_before
     job.status = FirmwareJob.Status.CONFIRMED if changed else FirmwareJob.Status.VERSION_UNCHANGED
     job.firmware_version_after, job.finished_at = firmware_version, timezone.now()

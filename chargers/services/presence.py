@@ -37,7 +37,7 @@ def charger_admit(
     `protocols`: the subprotocols it offers that we speak, preferred first; it gets the first,
     or the one an operator pinned (refused when it does not offer that one).
     """
-    charger = Charger.objects.filter(charge_box_id=charge_box_id).first()
+    charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
     if charger is None:
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
         return Admission(refusal="unknown chargeBoxId")
@@ -50,14 +50,18 @@ def charger_admit(
         offered = [charger.ocpp_version_pinned]
     protocol = offered[0]
     now = timezone.now()
-    with transaction.atomic():
-        previous = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
-        Charger.objects.filter(pk=charger.pk).update(
-            channel_name=channel_name,
-            ocpp_protocol=protocol,
-            remote_address=remote_address,
-            connected_at=now,
-            last_seen_at=now,
+    with transaction.atomic(savepoint=False):
+        (previous,) = statements.select_one(Charger, ["channel_name"], where={"id": charger.pk}, for_update=True)
+        statements.update(
+            Charger,
+            {
+                "channel_name": channel_name,
+                "ocpp_protocol": protocol,
+                "remote_address": remote_address,
+                "connected_at": now,
+                "last_seen_at": now,
+            },
+            where={"id": charger.pk},
         )
     events.charger_presence_changed(
         charger_id=charger.pk, online=True, organisation_id=charger.organisation_id, charge_box_id=charge_box_id
@@ -72,8 +76,10 @@ def charger_admit(
 
 def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
     """Mark offline, unless a newer connection has already taken over."""
-    went_offline = Charger.objects.filter(pk=charger_id, channel_name=channel_name).update(
-        channel_name="", disconnected_at=timezone.now()
+    went_offline = statements.update(
+        Charger,
+        {"channel_name": "", "disconnected_at": timezone.now()},
+        where={"id": charger_id, "channel_name": channel_name},
     )
     if went_offline:
         events.charger_presence_changed(charger_id=charger_id, online=False)

@@ -41,8 +41,8 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
     """Store what the charger says about itself; returns its registration status."""
     now = timezone.now()
     fields = {name: reported.get(name) or "" for name in BOOT_FIELDS}
-    Charger.objects.filter(pk=charger_id).update(last_boot_at=now, last_seen_at=now, **fields)
-    status = Charger.objects.values_list("registration_status", flat=True).get(pk=charger_id)
+    statements.update(Charger, {"last_boot_at": now, "last_seen_at": now, **fields}, where={"id": charger_id})
+    (status,) = statements.select_one(Charger, ["registration_status"], where={"id": charger_id})
     # A firmware job waiting for this boot learns whether the new version took.
     jobs.firmware_boot_confirm(charger_id=charger_id, firmware_version=fields["firmware_version"])
     events.charger_booted(
