@@ -22,6 +22,7 @@ from chargers.models import (
 )
 from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
+from tests.test_simulator import simulate_charger
 
 
 class Running:
@@ -158,6 +159,19 @@ def test_it_charges_a_session_that_the_live_server_persists_with_its_energy(serv
         "Transaction.End": session.meter_stop,
     }
     assert connectors(charger) == {1: "Available", 2: "Available"}
+
+
+def test_it_runs_a_session_from_the_command_line(server, charger, tag):
+    done = simulate_charger(
+        "CP-1", "--ocpp", "2.0.1", "--url", server.ws, "--connectors", "2", "--charge", "TAG-1", "--duration", "2",
+        "--meter-interval", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "booted: Accepted" in done.stdout and "EVSE 2 is Available" in done.stdout
+    stored = Transaction.objects.get(charger=charger)
+    assert f"Charged {stored.energy_wh} Wh in transaction {stored.ocpp_id}" in done.stdout
+    assert stored.energy_wh > 0 and MeterValue.objects.filter(transaction=stored, context="Sample.Periodic").exists()
+    assert Charger.objects.get(pk=charger.pk).ocpp_protocol == "ocpp2.0.1"
 
 
 def test_an_unknown_id_token_is_not_charged(server, charger):
