@@ -1,10 +1,15 @@
 """Simulated chargers for demos, tests, the benchmark and operators checking an installation.
 
-One module per OCPP version (`v16`); the pieces every version shares (opening the socket,
-the energy meter) live beside them.
+One module per OCPP version (`v16`, `v201`); the pieces every version shares (the charger's
+connection and life cycle, the clock, the energy meter, charging profiles) live beside them.
 """
 
+from ocpp_ws.simulator.charger import Identity
 from ocpp_ws.simulator.connection import ConnectionRefused
-from ocpp_ws.simulator.v16 import ChargingSession, Identity, SimulatedCharger
+from ocpp_ws.simulator.v16 import ChargingSession, SimulatedCharger
+from ocpp_ws.simulator.v201 import SimulatedCharger201
 
-__all__ = ["ChargingSession", "ConnectionRefused", "Identity", "SimulatedCharger"]
+# The simulated charger for each OCPP version, by the name `simulate_charger --ocpp` takes.
+SIMULATORS = {"1.6": SimulatedCharger, "2.0.1": SimulatedCharger201}
+
+__all__ = ["SIMULATORS", "ChargingSession", "ConnectionRefused", "Identity", "SimulatedCharger", "SimulatedCharger201"]

@@ -9,53 +9,25 @@ messages a real charger would send. Use it from async code:
     session = await charger.charge("TAG-1", duration=30)
     await charger.stop()
 
-Handlers only change state and answer; every message the charger sends because of a
-command goes out from a task after the answer, since a handler that awaited a CALL of
-its own would block the loop that reads the CSMS's answer.
+The connection, heartbeats and follow-up tasks are every version's (`charger.Charger`).
 """
 
 import asyncio
-import functools
 import logging
-import re
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from ocpp.exceptions import OCPPError
-from ocpp.routing import after, on
+from ocpp.routing import after
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
 
-from ocpp_ws.simulator.connection import open_socket
+from ocpp_ws.simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
+from ocpp_ws.simulator.charging_profiles import CHARGE_POINT_MAX, TX, ChargingProfiles
+from ocpp_ws.simulator.clock import iso, now, parse_time
 from ocpp_ws.simulator.meter import Outlet
-from ocpp_ws.simulator.v16_profiles import CHARGE_POINT_MAX, TX, ChargingProfiles, parse_time
 
-log = logging.getLogger("ocpp_ws.simulator")
 SUBPROTOCOL = "ocpp1.6"
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What the charger says about itself in its BootNotification."""
-
-    vendor: str = "CSMS Simulator"
-    model: str = "SIM-AC22"
-    serial_number: str = "SIM-0001"
-    firmware_version: str = "1.0.0"
-    meter_type: str = "SIM-Meter"
-    meter_serial_number: str = "SIM-M-0001"
 
 
 @dataclass
@@ -117,14 +89,6 @@ def acceptable(setting: Setting, value: str) -> bool:
 
 
 @dataclass
-class Reservation:
-    reservation_id: int
-    id_tag: str
-    parent_id_tag: str | None
-    expiry: datetime
-
-
-@dataclass
 class ChargingSession:
     """One session on one connector, as the charger knows it."""
 
@@ -167,50 +131,11 @@ class Connector:
         return "Reserved" if self.reservation else "Available"
 
 
-class _Prefixed(logging.LoggerAdapter):
-    def process(self, msg, kwargs):
-        return f"{self.extra['prefix']}: {msg}", kwargs
+class SimulatedCharger(Charger, ChargePoint):
+    """A 1.6J charger: connectors 1..N (0 is the charger as a whole), a configuration table,
+    sessions numbered by the CSMS."""
 
-
-class _Link:
-    """What the `ocpp` library sees as its connection; the socket behind it changes on every reboot."""
-
-    socket: ClientConnection | None = None
-
-    async def send(self, message: str) -> None:
-        if self.socket is None:
-            raise ConnectionError("not connected")
-        await self.socket.send(message)
-
-    async def recv(self) -> str:
-        raise RuntimeError("SimulatedCharger reads the socket itself")
-
-
-def answers(action: Action):
-    """`@on(action)` that also logs the command and the charger's answer for an operator."""
-
-    def decorator(handler):
-        @functools.wraps(handler)
-        def logged(self, **request):
-            response = handler(self, **request)
-            asked = ", ".join(f"{k}={v}" for k, v in request.items() if v is not None and k != "charging_profile")
-            answer = getattr(response, "status", None) or _summary(response)
-            self.log.info("%s(%s) answered %s", action.value, asked, answer)
-            return response
-
-        return on(action)(logged)
-
-    return decorator
-
-
-def _summary(response) -> str:
-    fields = {k: v for k, v in vars(response).items() if v is not None}
-    return str(fields) if fields else "{}"
-
-
-class SimulatedCharger(ChargePoint):
-    """The charger and its connection. Unlike the `ocpp` library's ChargePoint, `start()` connects,
-    boots and reports status, and the charger reads its socket itself (reconnecting after a reboot)."""
+    subprotocol = SUBPROTOCOL
 
     def __init__(
         self,
@@ -227,16 +152,13 @@ class SimulatedCharger(ChargePoint):
     ):
         super().__init__(
             charge_box_id,
-            _Link(),
+            url=url,
+            password=password,
+            identity=identity,
+            firmware_step=firmware_step,
             response_timeout=response_timeout,
-            logger=logging.getLogger("ocpp_ws.simulator.frames"),
+            logger=logger,
         )
-        self.url = url
-        self.password = password
-        self.identity = identity or Identity(serial_number=f"SIM-{charge_box_id}"[:25])
-        self.firmware_version = self.identity.firmware_version
-        self.firmware_step = firmware_step
-        self.log = _Prefixed(logger or log, {"prefix": charge_box_id})
         self.configuration = configuration_defaults(connectors, meter_interval)
         self.connectors = {n: Connector(n) for n in range(1, connectors + 1)}
         self.charger_operative = True
@@ -246,29 +168,18 @@ class SimulatedCharger(ChargePoint):
         self.authorization_cache: dict[str, dict] = {}
         self.firmware_status = "Idle"
         self.diagnostics_status = "Idle"
-        self.registration_status = ""
-        self.heartbeat_interval = 0
-        self.reboots = 0
-        self.closed = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
-        self._heartbeat: asyncio.Task | None = None
-        self._reader: asyncio.Task | None = None
         self._meters: dict[int, asyncio.Task] = {}
         self._expiries: dict[int, asyncio.Task] = {}
-        self._rebooting = False
-        self._stopping = False
 
-    # Life cycle.
+    @property
+    def heartbeat_seconds(self) -> int:
+        return int(self.configuration["HeartbeatInterval"].value)
 
-    async def connect(self) -> None:
-        """Open the WebSocket (raises ConnectionRefused with an explanation) and start reading it."""
-        socket = await open_socket(self.url, self.id, subprotocol=SUBPROTOCOL, password=self.password)
-        self._connection.socket = socket
-        self._response_queue = asyncio.Queue()
-        self._stopping = False
-        self.closed.clear()
-        self._reader = asyncio.create_task(self._read(socket), name=f"{self.id} reader")
-        self.log.info("connected to %s/%s (%s)", self.url.rstrip("/"), self.id, socket.subprotocol)
+    @heartbeat_seconds.setter
+    def heartbeat_seconds(self, seconds: int) -> None:
+        self.configuration["HeartbeatInterval"].value = str(seconds)
+
+    # Messages the charger sends.
 
     async def boot(self) -> str:
         """Send one BootNotification; on Accepted heartbeat at the interval the CSMS gave. Returns the status."""
@@ -285,112 +196,13 @@ class SimulatedCharger(ChargePoint):
             ),
             suppress=False,
         )
-        self.registration_status = response.status
-        self.heartbeat_interval = response.interval
-        self.log.info("booted: %s, heartbeat every %s s", response.status, response.interval)
-        if response.status == "Accepted":
-            if response.interval > 0:
-                self.configuration["HeartbeatInterval"].value = str(response.interval)
-            self._restart_heartbeat()
+        self.booted(response.status, response.interval)
         return response.status
 
-    async def start(self) -> str:
-        """Connect, boot until Accepted (retrying at the interval the CSMS asks) and report every connector."""
-        await self.connect()
-        while (status := await self.boot()) != "Accepted":
-            wait = self.heartbeat_interval or 10
-            self.log.info("not accepted yet; booting again in %s s", wait)
-            await asyncio.sleep(wait)
-        await self.report_status()
-        return status
-
-    async def stop(self) -> None:
-        """Close the connection and end every background task (sessions are left as they are)."""
-        self._stopping = True
-        for task in [self._heartbeat, *self._meters.values(), *self._expiries.values(), *self._tasks]:
-            if task is not None and task is not asyncio.current_task():
-                task.cancel()
-        if self._connection.socket is not None:
-            await self._connection.socket.close()
-            self.log.info("disconnected")
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
-        self.closed.set()
-
-    async def wait_closed(self) -> None:
-        """Until stop() is called or the CSMS drops the connection (a Reset reconnects and keeps going)."""
-        await self.closed.wait()
-
-    async def __aenter__(self):
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.stop()
-
-    async def reboot(self, reason: str) -> None:
-        """End sessions, drop the connection, and connect and boot again, as after a Reset."""
-        self._rebooting = True
-        try:
-            for connector in self.connectors.values():
-                if connector.session is not None:
-                    await self.stop_session(connector.connector_id, reason=reason)
-            self._cancel(self._heartbeat)
-            self.log.info("rebooting (%s)", reason)
-            await self._connection.socket.close()
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self.reboots += 1
-            await self.start()
-        finally:
-            self._rebooting = False
-
-    async def _read(self, socket: ClientConnection) -> None:
-        try:
-            async for message in socket:
-                await self.route_message(message)
-        except ConnectionClosed:
-            pass
-        if not (self._rebooting or self._stopping):
-            self.log.warning("connection closed by the CSMS (code %s)", socket.close_code)
-            self._cancel(self._heartbeat)
-            self.closed.set()
-
-    def _spawn(self, coroutine: Coroutine) -> asyncio.Task:
-        """A follow-up that runs after the answer has gone out; failures are logged, not lost."""
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._settled)
-        return task
-
-    def _settled(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.log.error("%s failed: %r", task.get_coro().__qualname__, task.exception())
-
-    @staticmethod
-    def _cancel(task: asyncio.Task | None) -> None:
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-
-    def _restart_heartbeat(self) -> None:
-        self._cancel(self._heartbeat)
-        interval = int(self.configuration["HeartbeatInterval"].value)
-        self._heartbeat = self._spawn(self._beat(interval)) if interval > 0 else None
-
-    async def _beat(self, interval: int) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.heartbeat()
-            except (TimeoutError, OCPPError) as error:
-                self.log.warning("heartbeat failed: %r", error)
-
-    # Messages the charger sends.
-
-    async def heartbeat(self) -> str:
-        response = await self.call(call.Heartbeat(), suppress=False)
-        self.log.debug("heartbeat, CSMS time %s", response.current_time)
-        return response.current_time
+    async def end_sessions(self, reason: str) -> None:
+        for connector in self.connectors.values():
+            if connector.session is not None:
+                await self.stop_session(connector.connector_id, reason=reason)
 
     async def report_status(self, connector_id: int | None = None) -> None:
         """StatusNotification for one connector, or for 0..N."""
@@ -962,14 +774,3 @@ class SimulatedCharger(ChargePoint):
 
 def _sampled(measurand: str, value, context: str, unit: str = "Wh") -> dict:
     return {"value": str(value), "context": context, "measurand": measurand, "location": "Outlet", "unit": unit}
-
-
-def firmware_version_from(location: str, current: str) -> str:
-    """The version named in the firmware's file name (`.../sim-2.1.0.bin` gives 2.1.0), else the next patch."""
-    named = re.findall(r"\d+(?:\.\d+)+", location.rsplit("/", 1)[-1])
-    if named:
-        return named[-1][:50]
-    parts = current.split(".")
-    if parts[-1].isdigit():
-        return ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
-    return f"{current}.1"[:50]

@@ -8,15 +8,16 @@ from django.core.management.base import BaseCommand, CommandError
 from ocpp.exceptions import OCPPError
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger
+from ocpp_ws.simulator import SIMULATORS, ConnectionRefused
+from ocpp_ws.simulator.charger import Charger
 
 
 class Command(BaseCommand):
     help = (
-        "Run a simulated OCPP 1.6J charger against a CSMS: it connects to <url>/<ID>, boots, reports "
-        "connectors 0..N, heartbeats and answers every command the CSMS sends. Without --charge it runs "
-        "until interrupted (Ctrl-C); with --charge it runs one session and exits. The charger must be "
-        "registered first (manage.py register_charger)."
+        "Run a simulated OCPP 1.6J or 2.0.1 charger against a CSMS: it connects to <url>/<ID>, boots, "
+        "reports its connectors (1.6: 0..N; 2.0.1: EVSEs 1..N), heartbeats and answers every command the "
+        "CSMS sends. Without --charge it runs until interrupted (Ctrl-C); with --charge it runs one session "
+        "and exits. The charger must be registered first (manage.py register_charger)."
     )
 
     def add_arguments(self, parser):
@@ -26,13 +27,26 @@ class Command(BaseCommand):
             default=settings.CSMS_PUBLIC_WS_URL,
             help="the CSMS's OCPP WebSocket base; the charger connects to <url>/<ID> (default: %(default)s)",
         )
-        parser.add_argument("--password", help="HTTP Basic password (security profile 1), if the charger has one")
-        parser.add_argument("--connectors", type=int, default=1, metavar="N", help="number of connectors (default 1)")
         parser.add_argument(
-            "--charge", metavar="TAG", help="run one session for this id tag: Authorize, StartTransaction, "
-            "MeterValues, StopTransaction; then exit",
+            "--ocpp",
+            choices=list(SIMULATORS),
+            default="1.6",
+            help="the OCPP version it speaks: 1.6 (subprotocol ocpp1.6) or 2.0.1 (ocpp2.0.1, with a device "
+            "model, TransactionEvents and NotifyReport) (default: %(default)s)",
+        )
+        parser.add_argument("--password", help="HTTP Basic password (security profile 1), if the charger has one")
+        parser.add_argument(
+            "--connectors", type=int, default=1, metavar="N", help="number of connectors (2.0.1: EVSEs, one "
+            "connector each) (default 1)",
         )  # fmt: skip
-        parser.add_argument("--connector", type=int, help="the connector for --charge (default: the first free one)")
+        parser.add_argument(
+            "--charge", metavar="TAG", help="run one session for this id tag, then exit: 1.6 sends Authorize, "
+            "StartTransaction, MeterValues, StopTransaction; 2.0.1 Authorize and TransactionEvent Started, "
+            "Updated (meter values), Ended",
+        )  # fmt: skip
+        parser.add_argument(
+            "--connector", type=int, help="the connector (2.0.1: EVSE) for --charge (default: the first free one)"
+        )
         parser.add_argument(
             "--duration", type=float, default=60, metavar="SECONDS", help="length of the --charge session (default 60)"
         )
@@ -41,16 +55,17 @@ class Command(BaseCommand):
             type=int,
             default=10,
             metavar="SECONDS",
-            help="seconds between MeterValues while charging, the MeterValueSampleInterval (default 10)",
+            help="seconds between meter values while charging: 1.6's MeterValueSampleInterval, 2.0.1's "
+            "SampledDataCtrlr.TxUpdatedInterval (default 10)",
         )
 
-    def handle(self, *args, charge_box_id, url, password, connectors, charge, connector, duration, **options):
+    def handle(self, *args, charge_box_id, url, ocpp, password, connectors, charge, connector, duration, **options):
         if connectors < 1:
             raise CommandError("--connectors must be at least 1")
         if connector is not None and not 1 <= connector <= connectors:
             raise CommandError(f"--connector must be between 1 and {connectors}")
         self._log_to_stdout(verbosity=options["verbosity"])
-        charger = SimulatedCharger(
+        charger = SIMULATORS[ocpp](
             charge_box_id,
             url=url,
             password=password,
@@ -68,7 +83,7 @@ class Command(BaseCommand):
         if outcome is not None:
             raise CommandError(outcome)
 
-    async def _run(self, charger: SimulatedCharger, id_tag: str | None, connector: int | None, duration: float):
+    async def _run(self, charger: Charger, id_tag: str | None, connector: int | None, duration: float):
         """None on success, else what went wrong."""
         # Stopped by a service manager (SIGTERM) as by Ctrl-C: close the connection cleanly.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)

@@ -1,13 +1,15 @@
-"""OCPP 1.6 smart charging as a charger keeps it: installed charging profiles, the limit they
-set at any moment, and the composite schedule over a window.
+"""Smart charging as a charger keeps it: installed charging profiles, the limit they set at any
+moment, and the composite schedule over a window.
 
-Profiles are kept as the `ocpp` library hands them over (snake_case dicts). Limits are
-worked out in amps per phase and converted at the edges.
+Profiles are kept in OCPP 1.6's shape as the `ocpp` library hands them over (snake_case dicts);
+the 2.0.1 simulator converts its profiles to that shape. Limits are worked out in amps per
+phase and converted at the edges.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from ocpp_ws.simulator.clock import parse_time
 from ocpp_ws.simulator.meter import Outlet
 
 CHARGE_POINT_MAX = "ChargePointMaxProfile"
@@ -35,14 +37,6 @@ class Installed:
     @property
     def schedule(self) -> dict:
         return self.profile["charging_schedule"]
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An OCPP date-time; one without a zone is taken as UTC."""
-    if not value:
-        return None
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class ChargingProfiles:
@@ -93,7 +87,7 @@ class ChargingProfiles:
         *,
         connector_id: int,
         outlet: Outlet,
-        transaction_id: int | None = None,
+        transaction_id: int | str | None = None,
         transaction_start: datetime | None = None,
     ) -> float:
         """The current (A per phase) the connector may draw at `when`; connector 0 means the whole charger."""
@@ -127,7 +121,7 @@ class ChargingProfiles:
         duration: int,
         unit: str,
         outlet: Outlet,
-        transaction_id: int | None = None,
+        transaction_id: int | str | None = None,
         transaction_start: datetime | None = None,
     ) -> list[dict]:
         """The periods (snake_case, as the `ocpp` library sends them) the connector will follow from `start`."""
