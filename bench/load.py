@@ -155,7 +155,7 @@ class Worker:
         started = time.perf_counter()
         try:
             c.ws = await websockets.connect(
-                f"{self.cfg['url']}/{c.cbid}",
+                f"{self.cfg['urls'][c.n % len(self.cfg['urls'])]}/{c.cbid}",
                 subprotocols=["ocpp1.6"],
                 compression=None,  # chargers rarely negotiate permessage-deflate
                 ping_interval=self.cfg["ping_interval"],
@@ -648,7 +648,12 @@ def parse_args(argv=None):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     add = parser.add_argument
-    add("--url", default="ws://127.0.0.1:8000/ocpp", help="charger endpoint base; chargers connect to URL/<id>")
+    add(
+        "--url",
+        default="ws://127.0.0.1:8000/ocpp",
+        help="charger endpoint base; chargers connect to URL/<id>. Several, comma-separated: charger n "
+        "connects to the (n mod count)-th, as a load balancer in front of several nodes would spread them",
+    )
     add("--chargers", type=int, default=1000, help="number of chargers (default 1000)")
     add("--rate", type=float, default=1000, help="total charger messages per second in the steady phase")
     add("--ramp", type=float, default=None, help="seconds over which connections open (default chargers/200)")
@@ -673,7 +678,7 @@ def parse_args(argv=None):
     if args.ramp is None:
         args.ramp = max(args.chargers / 200, 1)
     if args.api_url is None:
-        u = urlsplit(args.url)
+        u = urlsplit(args.url.split(",")[0])
         args.api_url = f"http://{u.hostname}:{u.port or 80}"
     return args
 
@@ -700,7 +705,8 @@ def main(argv=None):
     t_steady = t0 + args.ramp + args.settle
     t_end = t_steady + args.duration
     cfg = {
-        "url": args.url.rstrip("/"), "prefix": args.prefix, "t0": t0, "ramp": args.ramp, "t_steady": t_steady,
+        "urls": [url.strip().rstrip("/") for url in args.url.split(",")], "prefix": args.prefix, "t0": t0,
+        "ramp": args.ramp, "t_steady": t_steady,
         "t_end": t_end, "rate": args.rate / procs, "call_timeout": args.call_timeout,
         "ping_interval": args.ping_interval, "api_rate": args.api_rate / procs, "api_url": args.api_url,
         "api_key": args.api_key, "api_connections": args.api_connections,

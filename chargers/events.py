@@ -19,6 +19,7 @@ import time
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,14 @@ from webhooks.services import event_emit
 log = logging.getLogger(__name__)
 
 FLEET_GROUP = "fleet"
+# Publishing to a group nobody listens to still costs a round trip to Redis per event, so events
+# go only to groups a watcher announced (watching_announce) within WATCH_TTL seconds; the
+# dashboard announces on connecting and with its pings, every 60 s. Each process remembers the
+# answer for WATCH_REMEMBER seconds (a watcher in this process is seen at once).
+WATCHED_KEY = "fleet-watched:{}"
+WATCH_TTL = 150
+WATCH_REMEMBER = 0.5
+_watched: dict[str, tuple[float, bool]] = {}
 # A charger's organisation and chargeBoxId, kept briefly so that an event costs no query.
 IDENTITY_TTL = 60.0
 _identities: dict[int, tuple[float, int, str]] = {}
@@ -45,8 +54,8 @@ class _Outbox:
         self.lock = threading.Lock()
         self.scheduled = False
 
-    def put(self, organisation_id: int, message: dict) -> None:
-        self.events.append((organisation_id, message))
+    def put(self, groups: list[str], message: dict) -> None:
+        self.events.append((groups, message))
         with self.lock:
             if self.scheduled:
                 return
@@ -91,12 +100,27 @@ def _remember(charger_id: int, organisation_id: int, charge_box_id: str) -> None
     _identities[charger_id] = (time.monotonic() + IDENTITY_TTL, organisation_id, charge_box_id)
 
 
-async def _send(events: list[tuple[int, dict]]) -> None:
+def watching_announce(group: str) -> None:
+    """A live watcher (a dashboard socket, in any process) listens to `group`, for WATCH_TTL seconds."""
+    cache.set(WATCHED_KEY.format(group), True, timeout=WATCH_TTL)
+    _watched.pop(group, None)
+
+
+def _is_watched(group: str) -> bool:
+    now = time.monotonic()
+    remembered = _watched.get(group)
+    if remembered is None or remembered[0] <= now:
+        remembered = (now + WATCH_REMEMBER, bool(cache.get(WATCHED_KEY.format(group))))
+        _watched[group] = remembered
+    return remembered[1]
+
+
+async def _send(events: list[tuple[list[str], dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for organisation_id, message in events:
-        for group in (organisation_group(organisation_id), FLEET_GROUP):
+    for groups, message in events:
+        for group in groups:
             try:
                 await layer.group_send(group, message)
             except ChannelFull:
@@ -109,10 +133,13 @@ def _publish(organisation_id: int, event: dict) -> None:
     message = {"type": "fleet.event", "event": event}
     outbox = getattr(_delivery, "outbox", None)
     try:
+        groups = [g for g in (organisation_group(organisation_id), FLEET_GROUP) if _is_watched(g)]
+        if not groups:
+            return
         if outbox is not None:
-            outbox.put(organisation_id, message)
+            outbox.put(groups, message)
         else:
-            async_to_sync(_send)([(organisation_id, message)])
+            async_to_sync(_send)([(groups, message)])
     except Exception:
         log.exception("could not publish fleet event %s", event.get("kind"))
 

@@ -135,3 +135,37 @@ def test_the_socket_streams_presence_and_status_of_the_operators_fleet(server, c
             assert offline["chargeBoxId"] == "ACME-1" and offline["online"] is False
 
     asyncio.run(scenario())
+
+
+def test_fleet_events_go_only_to_groups_a_watcher_announced(charger):
+    """Publishing to nobody would cost a channel-layer round trip per event (Redis): events wait for a watcher."""
+    from asgiref.sync import async_to_sync, sync_to_async
+    from channels.layers import get_channel_layer
+    from django.core.cache import cache
+
+    from chargers import events
+
+    group = events.organisation_group(charger.organisation_id)
+    cache.delete(events.WATCHED_KEY.format(group))
+    events._watched.clear()
+
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+
+        async def received():
+            try:
+                return await asyncio.wait_for(layer.receive(channel), 0.5)
+            except TimeoutError:
+                return None
+
+        await sync_to_async(events.charger_presence_changed)(charger_id=charger.pk, online=True)
+        unwatched = await received()
+        await sync_to_async(events.watching_announce)(group)
+        await sync_to_async(events.charger_presence_changed)(charger_id=charger.pk, online=False)
+        return unwatched, await received()
+
+    unwatched, watched = async_to_sync(scenario)()
+    assert unwatched is None
+    assert watched["event"]["kind"] == "presence" and watched["event"]["online"] is False
