@@ -91,21 +91,24 @@ def _count_sql(model: type[Model], matched: tuple, within: tuple | None) -> str:
     return f"SELECT COUNT(*) FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}"
 
 
-def _execute(connection, sql: str, params: list, *, prepare: bool = True, fetch_one: bool = False):
-    """Run one statement in the current transaction: the first row if `fetch_one`, else the row count.
+def _execute(
+    connection, sql: str, params: list, *, prepare: bool = True, fetch_one: bool = False, fetch_all: bool = False
+):
+    """Run one statement in the current transaction: the first row if `fetch_one`, all rows if `fetch_all`,
+    else the row count.
 
     Errors are raised as Django raises them (django.db.OperationalError, IntegrityError...).
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone() if fetch_one else cursor.rowcount
+            return cursor.fetchone() if fetch_one else cursor.fetchall() if fetch_all else cursor.rowcount
     import psycopg
 
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=None if prepare else False)
-        return cursor.fetchone() if fetch_one else cursor.rowcount
+        return cursor.fetchone() if fetch_one else cursor.fetchall() if fetch_all else cursor.rowcount
 
 
 def _prepared(model: type[Model], values: dict, connection) -> list:
@@ -191,6 +194,25 @@ def _loaded(field, value, connection):
     for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
         value = convert(value, column, connection)
     return value
+
+
+def existing(model: type[Model], ids: set[int]) -> set[int]:
+    """Which of these primary keys are in the table."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    pk, table = quote(model._meta.pk.column), quote(model._meta.db_table)
+    ids = list(ids)
+    if connection.vendor == "postgresql":  # one array parameter, one prepared statement
+        chunks = [(f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s)", [ids])]
+    else:
+        chunks = [
+            (f"SELECT {pk} FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(part))})", part)
+            for part in (ids[start : start + INSERT_MAX_ROWS] for start in range(0, len(ids), INSERT_MAX_ROWS))
+        ]
+    found = set()
+    for sql, params in chunks:
+        found.update(row[0] for row in _execute(connection, sql, params, fetch_all=True))
+    return found
 
 
 def count(

@@ -80,7 +80,7 @@ class MessageLog:
         from chargers.models import Charger
         from ocpp_ws.models import OcppMessage
 
-        known = set(Charger.objects.filter(pk__in={row[0] for row in batch}).values_list("pk", flat=True))
+        known = statements.existing(Charger, {row[0] for row in batch})
         with self.actions_lock:
             parsed = [self.parse(charger_id, text) for charger_id, _, text, _ in batch]
         rows = []

@@ -62,3 +62,10 @@ def test_count_with_null_and_a_condition_on_the_row_a_key_points_to(acme, globex
         within=("charger_id", type(charger), {"organisation_id": acme.pk}),
     )  # fmt: skip
     assert open_in_acme == 2
+
+
+def test_existing_finds_which_ids_are_in_the_table(acme):
+    tags = [IdTag.objects.create(organisation=acme, id_tag=f"T{n}") for n in range(statements.INSERT_MAX_ROWS + 3)]
+    asked = {t.pk for t in tags} | {10**9, 10**9 + 1}
+    assert statements.existing(IdTag, asked) == {t.pk for t in tags}
+    assert statements.existing(IdTag, set()) == set()
