@@ -52,14 +52,11 @@ def command_run(
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
     params = PREPARE.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
+    payload = translation.request(params)
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
             result = command_send_sync(
-                charger=charger,
-                action=translation.action,
-                payload=translation.request(params),
-                requester=requester,
-                timeout=timeout,
+                charger=charger, action=translation.action, payload=payload, requester=requester, timeout=timeout
             )
         except CommandFailed as failure:
             if job is not None:
@@ -67,6 +64,7 @@ def command_run(
             _completed_failure(charger, reserved, translation.action, failure)
             raise
     _follow_up(charger, command, params, result, job)
+    _answer_kept(charger, payload, result)
     _completed(charger, result)
     _raise_charger_error(charger, result)
     fields = translation.reply(params, result.response)
@@ -98,6 +96,7 @@ def action_run(
     data_transfer = version_of(charger.ocpp_protocol).commands.get("data_transfer")
     if data_transfer is not None and data_transfer.action == action:
         _follow_up(charger, "data_transfer", payload, result)
+    _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
@@ -272,6 +271,14 @@ def _follow_up(charger: Charger, command: str, params: dict, result: CommandResu
             response_status=result.response.get("status", "") if result.answered else result.error_code,
             response_data=_text(result.response.get("data")) if result.answered else result.error_description,
         )
+
+
+def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
+    """What the charger's OCPP version keeps of its answer to this action (2.0.1: variables read or set
+    go into the device model), whichever endpoint sent the CALL."""
+    keep = version_of(charger.ocpp_protocol).answers.get(result.action)
+    if keep is not None and result.answered:
+        keep(charger_id=charger.pk, request=request, response=result.response)
 
 
 def _text(value) -> str:
