@@ -142,11 +142,12 @@ def reservation_id_choose(*, charger: Charger) -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
-def transaction_connector(*, charger: Charger, transaction_id: int) -> int | None:
-    """The connector of a transaction we know of on this charger, or None."""
+def transaction_connector(*, charger: Charger, transaction_id: int | str) -> int | None:
+    """The connector, as commands name it, of a transaction we know of on this charger, or None: its EVSE
+    (for OCPP 1.6 the connector itself)."""
     return (
         Transaction.objects.filter(charger=charger, ocpp_id=str(transaction_id))
-        .values_list("connector_id", flat=True)
+        .values_list("evse_id", flat=True)
         .first()
     )
 

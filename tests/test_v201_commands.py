@@ -414,3 +414,31 @@ def test_a_charger_error_to_get_variables_changes_no_variable(api, cp, charger):
     assert post(api, "configuration/get", {"key": ["OCPPCommCtrlr.HeartbeatInterval"]}).status_code == 502
     cp.next_call()
     assert not charger.device_variables.exists()
+
+
+def test_a_power_limit_for_a_2_0_1_session_goes_to_its_evse_with_the_chargers_transaction_id(api, cp):
+    cp.call("TransactionEvent", {"eventType": "Started", "timestamp": "2026-02-10T14:00:00Z", "seqNo": 0,
+                                 "triggerReason": "CablePluggedIn", "evse": {"id": 2, "connectorId": 1},
+                                 "transactionInfo": {"transactionId": "TX-77"}})  # fmt: skip
+    response = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": "TX-77"})
+    call = cp.next_call()
+    assert response.status_code == 200, response.text
+    profile = call["payload"]["chargingProfile"]
+    assert (call["payload"]["evseId"], profile["id"], profile["chargingProfilePurpose"], profile["transactionId"]) == (
+        2, 3202, "TxProfile", "TX-77")  # fmt: skip
+    assert (response.json()["connectorId"], response.json()["limit"]) == (2, 16)
+    [installed] = api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"]
+    assert (installed["transactionId"], installed["connectorId"]) == ("TX-77", 2)
+
+    cleared = api.delete(f"{api.base}/chargers/CP-1/power-limit", params={"transactionId": "TX-77"})
+    assert cp.next_call()["payload"] == {"chargingProfileId": 3202}
+    assert cleared.status_code == 200, cleared.text
+    assert api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"] == []
+
+
+def test_a_1_6_charger_takes_only_integer_transaction_ids(server, api, charger):
+    with strict_charger(server.ws, "CP-1"):
+        response = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": "TX-77", "connectorId": 1})
+        assert response.status_code == 400 and "transactionId" in response.json()["error"]["message"]
+        blank = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": ""})
+        assert blank.status_code == 400 and blank.json()["error"]["message"].startswith("transactionId: ")
