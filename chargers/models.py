@@ -273,6 +273,11 @@ class Transaction(models.Model):
     def is_active(self) -> bool:
         return self.stop_time is None
 
+    @property
+    def evse(self) -> int | None:
+        """The EVSE as the API shows it: OCPP 2.0.1's, None for a 1.6 charger."""
+        return self.evse_id if self.charger.has_evses else None
+
     @staticmethod
     def new_ocpp_id() -> int:
         """A positive 31-bit id that cannot be guessed from the previous one."""

@@ -90,8 +90,8 @@ def status_record(
     `evse_id` is OCPP 2.0.1's; without one (1.6) the EVSE is the connector.
     """
     now = timezone.now()
-    evse_id = connector_id if evse_id is None else evse_id
-    connector = {"charger_id": charger_id, "evse_id": evse_id, "connector_id": connector_id}
+    connector = {"charger_id": charger_id, "evse_id": connector_id if evse_id is None else evse_id,
+                 "connector_id": connector_id}  # fmt: skip
     current = {
         "status": status,
         "error_code": error_code,
@@ -111,8 +111,9 @@ def status_record(
                 return  # delivered late: history only
             statements.insert(Connector, [{**connector, **current}])
     events.connector_status_changed(
-        charger_id=charger_id, connector_id=connector_id, status=status, error_code=error_code, info=info, at=now
-    )
+        charger_id=charger_id, evse_id=evse_id, connector_id=connector_id, status=status, error_code=error_code,
+        info=info, at=now,
+    )  # fmt: skip
 
 
 def meter_values_record(
