@@ -69,6 +69,7 @@ def charge_point_statuses(*, organisation: Organisation, filters=None) -> QueryS
 @dataclass(frozen=True)
 class ActiveTransaction:
     transaction_id: str
+    evse_id: int | None
     connector_id: int
     id_tag: str
     start_time: datetime
@@ -92,6 +93,7 @@ def transactions_active(*, charger: Charger, filters=None) -> list[ActiveTransac
     return [
         ActiveTransaction(
             transaction_id=session.ocpp_id,
+            evse_id=session.evse_id if charger.has_evses else None,
             connector_id=session.connector_id,
             id_tag=session.id_tag,
             start_time=session.start_time,

@@ -240,8 +240,9 @@ def test_a_mixed_fleet_shares_one_site_each_charger_sent_limits_in_its_own_versi
     assert limit_received(old, t16) == 20
     assert limit_received_201(new, "TX-201-A", evse_id=2) == 20
     allocation = api.get(f"{api.base}/sites/{site['id']}/allocation").json()
-    assert sorted((row["chargeBoxId"], row["transactionId"], row["limit"]) for row in allocation["sessions"]) == [
-        ("CP-16", str(t16), 20), ("CP-201", "TX-201-A", 20)]  # fmt: skip
+    assert sorted((row["chargeBoxId"], row["evseId"], row["transactionId"], row["limit"])
+                  for row in allocation["sessions"]) == [
+        ("CP-16", None, str(t16), 20), ("CP-201", 2, "TX-201-A", 20)]  # fmt: skip
     profiles = api.get(f"{api.base}/chargers/CP-201/charging-profiles").json()["chargingProfiles"]
     assert [(p["chargingProfileId"], p["connectorId"], p["transactionId"]) for p in profiles] == [
         (3202, 2, "TX-201-A")]  # fmt: skip

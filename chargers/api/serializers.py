@@ -236,6 +236,7 @@ class ChargePointStatusPageSerializer(serializers.Serializer):
 
 class ActiveTransactionSerializer(serializers.Serializer):
     transactionId = serializers.CharField(source="transaction_id", help_text="The id the charger knows it by.")
+    evseId = serializers.IntegerField(source="evse_id", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")
     startTime = serializers.DateTimeField(source="start_time")
@@ -294,6 +295,9 @@ class SitePageSerializer(serializers.Serializer):
 
 class ShareSerializer(serializers.Serializer):
     chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    evseId = serializers.IntegerField(
+        source="transaction.evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6."
+    )
     connectorId = serializers.IntegerField(source="transaction.connector_id")
     transactionId = serializers.CharField(source="transaction.ocpp_id")
     limit = serializers.FloatField(help_text="The session's share, in the site's unit; 0: suspended.")

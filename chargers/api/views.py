@@ -310,6 +310,7 @@ class ActiveTransactionsView(APIView):
                     "activeTransactions": [
                         {
                             "transactionId": "1794512337",
+                            "evseId": None,
                             "connectorId": 1,
                             "idTag": "RFID-0042",
                             "startTime": "2026-02-06T12:00:00Z",
@@ -488,10 +489,10 @@ class SiteAllocationView(APIView):
                     "capacity": {"limit": 64, "unit": "A"},
                     "allocated": 64,
                     "sessions": [
-                        {"chargeBoxId": "CP-001", "connectorId": 1, "transactionId": "1794512337", "limit": 32,
-                         "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
-                        {"chargeBoxId": "CP-002", "connectorId": 1, "transactionId": "2039485761", "limit": 32,
-                         "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
+                        {"chargeBoxId": "CP-001", "evseId": None, "connectorId": 1, "transactionId": "1794512337",
+                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
+                        {"chargeBoxId": "CP-002", "evseId": None, "connectorId": 1, "transactionId": "2039485761",
+                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
                     ],
                 },
             )
