@@ -106,16 +106,8 @@ def _charger_event(charger_id: int, event: str, data: dict) -> None:
         _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
 
 
-def connector_status_changed(
-    *,
-    charger_id: int,
-    connector_id: int,
-    status: str,
-    error_code: str,
-    info: str = "",
-    at=None,
-    evse_id: int | None = None,
-) -> None:
+def connector_status_changed(*, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "",
+                             at=None, evse_id: int | None = None) -> None:  # fmt: skip
     """`evse_id`: OCPP 2.0.1's EVSE of the connector, None for 1.6 (as the API shows connectors)."""
     try:
         identity = _identity(charger_id)
