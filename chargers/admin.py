@@ -45,9 +45,24 @@ from console.transaction_admin import TransactionConsoleAdmin
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
 
-def status_pill(status: str, *, label: str = "", charger_id: int | None = None, connector_id: int | None = None):
-    """A connector status as a coloured pill; `data-live-connector` lets the live script repaint it."""
-    live = f"{charger_id}/{connector_id}" if charger_id is not None else ""
+@admin.display(description="EVSE")
+def connector_evse(connector: Connector):
+    """OCPP 2.0.1's EVSE of the connector; a 1.6 connector belongs to none."""
+    return "–" if connector.evse is None else connector.evse
+
+
+def status_pill(
+    status: str,
+    *,
+    label: str = "",
+    charger_id: int | None = None,
+    connector_id: int | None = None,
+    evse_id: int | None = None,
+):
+    """A connector status as a coloured pill; `data-live-connector` lets the live script repaint it.
+    `evse_id`: OCPP 2.0.1's EVSE (its connectors are numbered within it), None for 1.6."""
+    place = f"{connector_id}" if evse_id is None else f"{evse_id}/{connector_id}"
+    live = f"{charger_id}/{place}" if charger_id is not None else ""
     return format_html(
         '<span class="cs-pill cs-status-{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
         status or "Unknown",
@@ -114,7 +129,8 @@ class ConnectorStatusFilter(admin.SimpleListFilter):
 
 class ConnectorInline(admin.TabularInline):
     model = Connector
-    fields = ["connector_id", "live_status", "error_code", "info", "vendor_error_code", "status_at", "updated_at"]
+    fields = [connector_evse, "connector_id", "live_status", "error_code", "info", "vendor_error_code", "status_at",
+              "updated_at"]  # fmt: skip
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -127,7 +143,12 @@ class ConnectorInline(admin.TabularInline):
 
     @admin.display(description="status")
     def live_status(self, connector):
-        return status_pill(connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id)
+        return status_pill(
+            connector.status,
+            charger_id=connector.charger_id,
+            connector_id=connector.connector_id,
+            evse_id=connector.evse,
+        )
 
 
 class ChargerForm(forms.ModelForm):
@@ -235,7 +256,7 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
         js = ["console/live.js"]
 
     def get_queryset(self, request):
-        connectors = Prefetch("connectors", queryset=Connector.objects.order_by("connector_id"))
+        connectors = Prefetch("connectors", queryset=Connector.objects.order_by("evse_id", "connector_id"))
         return super().get_queryset(request).prefetch_related(connectors)
 
     def get_fieldsets(self, request, obj=None):
@@ -314,9 +335,10 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
                 (
                     status_pill(
                         c.status,
-                        label=f"{c.connector_id or 'CP'} ",
+                        label=f"{c.connector_id or 'CP'} " if c.evse is None else f"{c.evse}/{c.connector_id} ",
                         charger_id=c.charger_id,
                         connector_id=c.connector_id,
+                        evse_id=c.evse,
                     ),
                 )
                 for c in shown
@@ -364,7 +386,16 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
 
 @admin.register(Connector)
 class ConnectorAdmin(HistoryAdmin):
-    list_display = ["charger", "connector_id", "live_status", "error_code", "info", "status_at", "updated_at"]
+    list_display = [
+        "charger",
+        connector_evse,
+        "connector_id",
+        "live_status",
+        "error_code",
+        "info",
+        "status_at",
+        "updated_at",
+    ]
     list_filter = ["status", "error_code", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "charger__name", "info"]
 
@@ -374,7 +405,12 @@ class ConnectorAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def live_status(self, connector):
-        return status_pill(connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id)
+        return status_pill(
+            connector.status,
+            charger_id=connector.charger_id,
+            connector_id=connector.connector_id,
+            evse_id=connector.evse,
+        )
 
 
 @admin.register(StatusNotification)

@@ -166,9 +166,9 @@ def _charger_event(charger_id: int, event: str, data: dict) -> None:
         _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
 
 
-def connector_status_changed(
-    *, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "", at=None
-) -> None:
+def connector_status_changed(*, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "",
+                             at=None, evse_id: int | None = None) -> None:  # fmt: skip
+    """`evse_id`: OCPP 2.0.1's EVSE of the connector, None for 1.6 (as the API shows connectors)."""
     try:
         identity = _identity(charger_id)
     except Exception:
@@ -183,6 +183,7 @@ def connector_status_changed(
             "kind": "connector",
             "chargerId": charger_id,
             "chargeBoxId": charge_box_id,
+            "evseId": evse_id,
             "connectorId": connector_id,
             "status": status,
             "errorCode": error_code,
@@ -193,8 +194,8 @@ def connector_status_changed(
     _webhooks(
         organisation_id,
         "connector.status",
-        {"chargeBoxId": charge_box_id, "connectorId": connector_id, "status": status, "errorCode": error_code,
-         "info": info},
+        {"chargeBoxId": charge_box_id, "evseId": evse_id, "connectorId": connector_id, "status": status,
+         "errorCode": error_code, "info": info},
     )  # fmt: skip
 
 
@@ -233,24 +234,49 @@ def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version
     )
 
 
+def _session_shown(charger_id: int, event: str, transaction_id: str, evse_id: int | None, connector_id: int,
+                   **details) -> None:  # fmt: skip
+    """Tell the dashboards that a session started, changed its charging state or ended."""
+    try:
+        identity = _identity(charger_id)
+    except Exception:
+        log.exception("could not look up charger %s for a fleet event", charger_id)
+        return
+    if identity is not None:
+        _publish_on_commit(identity[0], {
+            "kind": "transaction", "event": event, "chargerId": charger_id, "chargeBoxId": identity[1],
+            "evseId": evse_id, "connectorId": connector_id, "transactionId": transaction_id, **details,
+            "at": timezone.now().isoformat()})  # fmt: skip
+
+
 def transaction_started(*, charger_id: int, transaction_id: str, connector_id: int, id_tag: str, meter_start: int,
-                        start_time) -> None:  # fmt: skip
+                        start_time, evse_id: int | None = None) -> None:  # fmt: skip
+    """`evse_id`: OCPP 2.0.1's EVSE of the session, None for 1.6."""
     _charger_event(
         charger_id,
         "transaction.started",
-        {"transactionId": transaction_id, "connectorId": connector_id, "idTag": id_tag, "meterStart": meter_start,
-         "startTime": start_time.isoformat()},
+        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "idTag": id_tag,
+         "meterStart": meter_start, "startTime": start_time.isoformat()},
     )  # fmt: skip
+    _session_shown(charger_id, "started", transaction_id, evse_id, connector_id, idTag=id_tag,
+                   startTime=start_time.isoformat())  # fmt: skip
+
+
+def transaction_charging_state_changed(*, charger_id: int, transaction_id: str, evse_id: int | None,
+                                       connector_id: int, charging_state: str) -> None:  # fmt: skip
+    """OCPP 2.0.1: the session's charging state (Charging, SuspendedEV, EVConnected, ...), for the dashboards."""
+    _session_shown(charger_id, "updated", transaction_id, evse_id, connector_id, chargingState=charging_state)
 
 
 def transaction_stopped(*, charger_id: int, transaction_id: str, connector_id: int, meter_stop: int, stop_time,
-                        energy_wh: int | None, reason: str) -> None:  # fmt: skip
+                        energy_wh: int | None, reason: str, evse_id: int | None = None) -> None:  # fmt: skip
     _charger_event(
         charger_id,
         "transaction.stopped",
-        {"transactionId": transaction_id, "connectorId": connector_id, "meterStop": meter_stop,
+        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "meterStop": meter_stop,
          "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason},
     )  # fmt: skip
+    _session_shown(charger_id, "ended", transaction_id, evse_id, connector_id, energyWh=energy_wh)
 
 
 def command_completed(*, charger_id: int, data: dict) -> None:

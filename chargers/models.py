@@ -113,6 +113,11 @@ class Charger(models.Model):
         return "online" if self.is_online else "offline"
 
     @property
+    def has_evses(self) -> bool:
+        """OCPP 2.0.1 numbers connectors within EVSEs; a 1.6 charger's EVSE is just its connector."""
+        return self.ocpp_protocol == "ocpp2.0.1"
+
+    @property
     def rate_unit(self) -> str:
         """The unit its charging profiles are sent in: set by the operator, else as reported, else A."""
         if self.charging_rate_unit:
@@ -159,6 +164,11 @@ class Connector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger_id}/{self.connector_id}"
+
+    @property
+    def evse(self) -> int | None:
+        """The EVSE as the API shows it: OCPP 2.0.1's, None for a 1.6 charger."""
+        return self.evse_id if self.charger.has_evses else None
 
 
 class StatusNotification(models.Model):
@@ -268,6 +278,11 @@ class Transaction(models.Model):
     @property
     def is_active(self) -> bool:
         return self.stop_time is None
+
+    @property
+    def evse(self) -> int | None:
+        """The EVSE as the API shows it: OCPP 2.0.1's, None for a 1.6 charger."""
+        return self.evse_id if self.charger.has_evses else None
 
     @staticmethod
     def new_ocpp_id() -> int:

@@ -31,27 +31,35 @@ def charger_get(*, organisation: Organisation, charge_box_id: str) -> Charger | 
     """The organisation's charger with its connectors, or None (also for another organisation's)."""
     return (
         Charger.objects.filter(organisation=organisation, charge_box_id=charge_box_id)
-        .prefetch_related(Prefetch("connectors", queryset=Connector.objects.order_by("connector_id")))
+        .prefetch_related(Prefetch("connectors", queryset=Connector.objects.order_by("evse_id", "connector_id")))
         .first()
     )
 
 
+def connector_evses(*, charger: Charger, connector_id: int) -> list[int]:
+    """The EVSEs on which the charger has reported a connector with this number (OCPP 2.0.1 numbers
+    connectors within each EVSE, so there may be several)."""
+    return sorted(
+        set(Connector.objects.filter(charger=charger, connector_id=connector_id).values_list("evse_id", flat=True))
+    )
+
+
 def connector_status_history(
-    *, charger: Charger, connector_id: int, limit: int = STATUS_HISTORY_LENGTH
+    *, charger: Charger, connector_id: int, evse_id: int | None = None, limit: int = STATUS_HISTORY_LENGTH
 ) -> list[StatusNotification]:
     """The connector's latest StatusNotifications, newest first. `reported_at` is the charger's
-    timestamp, or when we received it if the charger gave none."""
-    return list(
-        StatusNotification.objects.filter(charger=charger, connector_id=connector_id)
-        .annotate(reported_at=Coalesce("timestamp", "received_at"))
-        .order_by("-received_at", "-id")[:limit]
-    )
+    timestamp, or when we received it if the charger gave none. `evse_id` picks the EVSE (2.0.1)."""
+    notifications = StatusNotification.objects.filter(charger=charger, connector_id=connector_id)
+    if evse_id is not None:
+        notifications = notifications.filter(evse_id=evse_id)
+    notifications = notifications.annotate(reported_at=Coalesce("timestamp", "received_at"))
+    return list(notifications.order_by("-received_at", "-id")[:limit])
 
 
 def charge_point_statuses(*, organisation: Organisation, filters=None) -> QuerySet[Charger]:
     """Charge points with their connectors; with `status`, only connectors in that status."""
     chargers = filtered(ChargePointStatusFilter, filters, Charger.objects.filter(organisation=organisation))
-    connectors = Connector.objects.order_by("connector_id")
+    connectors = Connector.objects.order_by("evse_id", "connector_id")
     status = (filters or {}).get("status")
     if status:
         connectors = connectors.filter(status=status)
@@ -61,6 +69,7 @@ def charge_point_statuses(*, organisation: Organisation, filters=None) -> QueryS
 @dataclass(frozen=True)
 class ActiveTransaction:
     transaction_id: str
+    evse_id: int | None
     connector_id: int
     id_tag: str
     start_time: datetime
@@ -84,6 +93,7 @@ def transactions_active(*, charger: Charger, filters=None) -> list[ActiveTransac
     return [
         ActiveTransaction(
             transaction_id=session.ocpp_id,
+            evse_id=session.evse_id if charger.has_evses else None,
             connector_id=session.connector_id,
             id_tag=session.id_tag,
             start_time=session.start_time,

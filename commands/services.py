@@ -52,24 +52,22 @@ def command_run(
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
     params = PREPARE.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
+    payload = translation.request(params)
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
             result = command_send_sync(
-                charger=charger,
-                action=translation.action,
-                payload=translation.request(params),
-                requester=requester,
-                timeout=timeout,
+                charger=charger, action=translation.action, payload=payload, requester=requester, timeout=timeout
             )
         except CommandFailed as failure:
             if job is not None:
                 jobs.job_sent(job=job, command_id=None, accepted=False)
             _completed_failure(charger, reserved, translation.action, failure)
             raise
-    _follow_up(charger, command, params, result, job)
+    fields = translation.reply(params, result.response) if result.answered else {}
+    _follow_up(charger, command, params, result, job, fields)
+    _answer_kept(charger, payload, result)
     _completed(charger, result)
     _raise_charger_error(charger, result)
-    fields = translation.reply(params, result.response)
     record = RECORDS.get(command)
     if record is not None:
         record(charger, params, fields)
@@ -98,6 +96,7 @@ def action_run(
     data_transfer = version_of(charger.ocpp_protocol).commands.get("data_transfer")
     if data_transfer is not None and data_transfer.action == action:
         _follow_up(charger, "data_transfer", payload, result)
+    _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
@@ -143,11 +142,12 @@ def reservation_id_choose(*, charger: Charger) -> int:
     return secrets.randbelow(2**31 - 2) + 1
 
 
-def transaction_connector(*, charger: Charger, transaction_id: int) -> int | None:
-    """The connector of a transaction we know of on this charger, or None."""
+def transaction_connector(*, charger: Charger, transaction_id: int | str) -> int | None:
+    """The connector, as commands name it, of a transaction we know of on this charger, or None: its EVSE
+    (for OCPP 1.6 the connector itself)."""
     return (
         Transaction.objects.filter(charger=charger, ocpp_id=str(transaction_id))
-        .values_list("connector_id", flat=True)
+        .values_list("evse_id", flat=True)
         .first()
     )
 
@@ -253,15 +253,20 @@ def _completed_failure(charger: Charger, command_id: uuid.UUID, action: str, fai
     )  # fmt: skip
 
 
-def _follow_up(charger: Charger, command: str, params: dict, result: CommandResult, job=None) -> None:
-    """What the product keeps of some answers, beside the Command row."""
+def _follow_up(
+    charger: Charger, command: str, params: dict, result: CommandResult, job=None, fields: dict | None = None
+) -> None:
+    """What the product keeps of some answers, beside the Command row. `fields`: the answer as the reply shows it."""
     if command == "local_list_send" and result.answered:
         local_list.local_list_sent(charger=charger, payload=params, status=result.response.get("status", ""))
     if command == "local_list_version" and result.answered and isinstance(result.response.get("listVersion"), int):
         local_list.local_list_version_record(charger=charger, version=result.response["listVersion"])
     if job is not None:
-        file_name = result.response.get("fileName", "") if result.answered else ""
-        jobs.job_sent(job=job, command_id=result.command_id, accepted=result.answered, file_name=file_name)
+        fields = fields or {}
+        # OCPP 1.6 answers UpdateFirmware and GetDiagnostics without a status; 2.0.1 may refuse them.
+        accepted = result.answered and fields.get("status", "Accepted") in ("Accepted", "AcceptedCanceled")
+        file_name = fields.get("fileName") or ""
+        jobs.job_sent(job=job, command_id=result.command_id, accepted=accepted, file_name=file_name)
     if command == "data_transfer":
         DataTransfer.objects.create(
             charger=charger,
@@ -272,6 +277,14 @@ def _follow_up(charger: Charger, command: str, params: dict, result: CommandResu
             response_status=result.response.get("status", "") if result.answered else result.error_code,
             response_data=_text(result.response.get("data")) if result.answered else result.error_description,
         )
+
+
+def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
+    """What the charger's OCPP version keeps of its answer to this action (2.0.1: variables read or set
+    go into the device model), whichever endpoint sent the CALL."""
+    keep = version_of(charger.ocpp_protocol).answers.get(result.action)
+    if keep is not None and result.answered:
+        keep(charger_id=charger.pk, request=request, response=result.response)
 
 
 def _text(value) -> str:

@@ -1,6 +1,6 @@
 """The OCPP versions the product speaks, newest first. A connection picks one at the handshake."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
@@ -21,6 +21,9 @@ class Version:
     all_actions: frozenset
     csms_actions: frozenset
     commands: dict  # version-neutral command name -> commands.neutral.Translation
+    # OCPP action -> f(*, charger_id, request, response): what the product keeps of a charger's answer
+    # beyond the Command row, however the CALL was sent (a named command or the generic endpoint).
+    answers: dict = field(default_factory=dict)
 
 
 VERSIONS = {
@@ -79,6 +82,7 @@ VERSIONS = {
             }
         ),  # fmt: skip
         commands=v201_commands.COMMANDS,
+        answers=v201_commands.ANSWERS,
     ),
     "ocpp1.6": Version(
         subprotocol="ocpp1.6",

@@ -238,6 +238,15 @@ def celery_worker(django_db_setup, tmp_path_factory):
     worker.stop()
 
 
+@pytest.fixture(scope="session")
+def server_worker(request, django_db_setup):
+    """What runs the `server` fixture's background tasks: the server itself on the embedded default, a Celery
+    worker when the suite runs on Redis (REDIS_URL set, which the server inherits)."""
+    if os.environ.get("REDIS_URL"):
+        return request.getfixturevalue("celery_worker")
+    return None
+
+
 @pytest.fixture(scope="session", params=["embedded", "celery"])
 def background(request, django_db_setup, tmp_path_factory):
     """A live server with its background work run one way or the other (see FAST)."""

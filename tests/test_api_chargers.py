@@ -396,7 +396,61 @@ def test_it_shows_a_connectors_last_five_statuses_newest_first(api, server, char
 
 def test_a_connector_that_never_reported_has_no_statuses(api, charger):
     body = api.get(f"{api.base}/chargers/CP-1/connectors/3/status").json()
-    assert body == {"chargeBoxId": "CP-1", "connectorId": 3, "statusNotifications": []}
+    assert body == {"chargeBoxId": "CP-1", "evseId": None, "connectorId": 3, "statusNotifications": []}
+
+
+# OCPP 2.0.1 numbers connectors within each EVSE: two connectors 1 on one charger.
+
+T0 = "2026-02-10T14:00:00Z"
+T1 = "2026-02-10T14:05:00Z"
+
+
+@pytest.mark.node
+def test_a_2_0_1_chargers_connectors_show_their_evse_and_are_asked_for_by_it(api, server, charger, acme):
+    from tests.ocpp_rpc import strict_charger
+
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1})
+        cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 2, "connectorId": 1})
+        cp.call("StatusNotification", {"timestamp": T1, "connectorStatus": "Occupied", "evseId": 2, "connectorId": 1})
+        cp.call("StatusNotification", {"timestamp": T1, "connectorStatus": "Faulted", "evseId": 2, "connectorId": 2})
+
+    detail = api.get(f"{api.base}/chargers/CP-1").json()
+    assert [(c["evseId"], c["connectorId"], c["status"]) for c in detail["connectors"]] == [
+        (1, 1, "Available"), (2, 1, "Occupied"), (2, 2, "Faulted")]  # fmt: skip
+    [overview] = api.get(f"{api.base}/status").json()["chargePoints"]
+    assert [(c["evseId"], c["connectorId"]) for c in overview["connectors"]] == [(1, 1), (2, 1), (2, 2)]
+    occupied = api.get(f"{api.base}/status", params={"status": "Occupied"}).json()["chargePoints"][0]
+    assert [(c["evseId"], c["connectorId"]) for c in occupied["connectors"]] == [(2, 1)]
+
+    ambiguous = api.get(f"{api.base}/chargers/CP-1/connectors/1/status")
+    status, code, message = error_of(ambiguous)
+    assert (status, code) == (400, "validation_error") and message.startswith("evseId: "), message
+    second = api.get(f"{api.base}/chargers/CP-1/connectors/1/status", params={"evseId": 2}).json()
+    assert (second["evseId"], second["connectorId"]) == (2, 1)
+    assert [n["status"] for n in second["statusNotifications"]] == ["Occupied", "Available"]
+    first = api.get(f"{api.base}/chargers/CP-1/connectors/1/status", params={"evseId": 1}).json()
+    assert [n["status"] for n in first["statusNotifications"]] == ["Available"]
+    # A number on one EVSE only needs no evseId.
+    only = api.get(f"{api.base}/chargers/CP-1/connectors/2/status").json()
+    assert (only["evseId"], [n["status"] for n in only["statusNotifications"]]) == (2, ["Faulted"])
+    bad = api.get(f"{api.base}/chargers/CP-1/connectors/1/status", params={"evseId": "two"})
+    assert error_of(bad)[0] == 400 and error_of(bad)[2].startswith("evseId: ")
+
+
+def test_a_1_6_chargers_connectors_have_no_evse(api, server, charger):
+    async def scenario():
+        async with await RawCharger.connect(server.ws, "CP-1") as cp:
+            await cp.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"})
+
+    run(scenario())
+    assert [(c["evseId"], c["connectorId"]) for c in api.get(f"{api.base}/chargers/CP-1").json()["connectors"]] == [
+        (None, 1)]  # fmt: skip
+    assert api.get(f"{api.base}/status").json()["chargePoints"][0]["connectors"][0]["evseId"] is None
+    history = api.get(f"{api.base}/chargers/CP-1/connectors/1/status").json()
+    assert history["evseId"] is None and [n["status"] for n in history["statusNotifications"]] == ["Available"]
+    status, _, message = error_of(api.get(f"{api.base}/chargers/CP-1/connectors/1/status", params={"evseId": 1}))
+    assert status == 400 and message.startswith("evseId: ")
 
 
 # Status overview

@@ -235,9 +235,9 @@ def test_a_power_limit_in_kilowatts_respects_the_given_phases_and_voltage(api, c
 
 
 def test_a_power_limit_on_a_transaction_is_a_tx_profile_on_its_connector(api, cp, charger):
-    Transaction.objects.create(
-        charger=charger, ocpp_id="777", connector_id=2, id_tag="TAG-1", start_time="2026-01-01T00:00:00Z", meter_start=0
-    )
+    # As a 1.6 StartTransaction records it: the EVSE is the connector.
+    Transaction.objects.create(charger=charger, ocpp_id="777", evse_id=2, connector_id=2, id_tag="TAG-1",
+                               start_time="2026-01-01T00:00:00Z", meter_start=0)  # fmt: skip
     response = post(api, "power-limit", {"limit": {"dcMaxPowerKw": 50}, "transactionId": 777, "stackLevel": 2})
     payload = _profile(cp.next_call())
     assert payload == {

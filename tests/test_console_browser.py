@@ -213,3 +213,52 @@ def test_an_operator_opens_a_transactions_chart(server, operator, charger):
         assert ys == sorted(ys, reverse=True) and ys[0] > ys[-1]
 
     in_browser(scenario)
+
+
+@pytest.mark.node
+def test_the_dashboard_shows_a_2_0_1_chargers_evses_and_its_session_live(server, operator, charger):
+    from tests.ocpp_rpc import strict_charger
+
+    first, second = '[data-connector="CP-1/1/1"]', '[data-connector="CP-1/2/1"]'
+    t0 = "2026-02-10T14:00:00Z"
+
+    def status(cp, evse: int, state: str) -> None:
+        cp.call("StatusNotification", {"timestamp": t0, "connectorStatus": state, "evseId": evse, "connectorId": 1})
+
+    def session(cp, event_type: str, seq_no: int, **info) -> None:
+        cp.call("TransactionEvent", {
+            "eventType": event_type, "timestamp": t0, "seqNo": seq_no, "triggerReason": "ChargingStateChanged",
+            "evse": {"id": 2, "connectorId": 1}, "transactionInfo": {"transactionId": "TX-201", **info}})  # fmt: skip
+
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        status(cp, 1, "Available")
+
+        async def scenario(page):
+            await log_in(page, server, "/dashboard/")
+            await page.wait_for_selector('#live-state[data-state="live"]')
+            await page.wait_for_selector(f'{first}[data-status="Available"]')
+            await page.evaluate("window.sameDocument = true")
+
+            await asyncio.to_thread(status, cp, 2, "Occupied")
+            await page.wait_for_selector(f'{second}[data-status="Occupied"]')
+            assert await page.text_content(f"{second} b") == "2/1"
+            await asyncio.to_thread(session, cp, "Started", 0, chargingState="Charging")
+            await page.wait_for_selector(f'{second}[data-session="TX-201"][data-charging="true"]')
+            assert "Charging" in await page.text_content(f"{second} .cs-session")
+            assert await page.get_attribute(first, "data-session") == ""
+            assert await page.text_content("#count-charging") == "1"
+
+            await asyncio.to_thread(session, cp, "Ended", 1, stoppedReason="Local")
+            await page.wait_for_selector(f'{second}[data-session=""][data-charging="false"]')
+            assert await page.text_content("#count-charging") == "0"
+            assert await page.evaluate("window.sameDocument") is True  # no reload happened
+
+            # The charger's admin page repaints the pill of the right EVSE.
+            await page.goto(f"{server.http}/admin/chargers/charger/{charger.pk}/change/")
+            await page.wait_for_selector('html[data-live="open"]')
+            await asyncio.to_thread(status, cp, 2, "Faulted")
+            await page.wait_for_selector(f'[data-live-connector="{charger.pk}/2/1"].cs-status-Faulted')
+            assert await page.get_attribute(f'[data-live-connector="{charger.pk}/1/1"]', "class") == (
+                "cs-pill cs-status-Available")  # fmt: skip
+
+        in_browser(scenario)

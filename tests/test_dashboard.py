@@ -169,3 +169,91 @@ def test_fleet_events_go_only_to_groups_a_watcher_announced(charger):
     unwatched, watched = async_to_sync(scenario)()
     assert unwatched is None
     assert watched["event"]["kind"] == "presence" and watched["event"]["online"] is False
+
+
+# OCPP 2.0.1: connectors numbered within EVSEs, sessions told by TransactionEvent.
+
+T0 = "2026-02-10T14:00:00Z"
+
+
+def session_event(cp, event_type: str, seq_no: int, **info) -> None:
+    cp.call("TransactionEvent", {
+        "eventType": event_type, "timestamp": T0, "seqNo": seq_no, "evse": {"id": 2, "connectorId": 1},
+        "triggerReason": "Authorized" if event_type == "Started" else "ChargingStateChanged",
+        "idToken": {"idToken": "DRIVER-1", "type": "ISO14443"},
+        "transactionInfo": {"transactionId": "TX-201", **info}})  # fmt: skip
+
+
+async def _next_matching(socket, kind: str, timeout: float = 5, **fields) -> dict:
+    while True:
+        event = await _next_event(socket, kind, timeout)
+        if all(event.get(k) == v for k, v in fields.items()):
+            return event
+
+
+def _connectors(client) -> list[dict]:
+    [charger] = [c for c in client.get("/dashboard/data/").json()["chargers"] if c["chargeBoxId"] == "ACME-201"]
+    return charger["connectors"]
+
+
+@pytest.mark.node
+def test_the_socket_streams_a_2_0_1_chargers_evse_status_and_session(server, client, alice, acme):
+    from tests.ocpp_rpc import strict_charger
+
+    charger_register(organisation=acme, charge_box_id="ACME-201")
+    cookie = _session_cookie(client, alice)
+
+    async def scenario():
+        async with await _dashboard_socket(server, cookie) as socket:
+            with strict_charger(server.ws, "ACME-201", protocol="ocpp2.0.1") as cp:
+                for evse in (1, 2):
+                    await asyncio.to_thread(cp.call, "StatusNotification", {
+                        "timestamp": T0, "connectorStatus": "Available", "evseId": evse, "connectorId": 1})  # fmt: skip
+                await asyncio.to_thread(cp.call, "StatusNotification", {
+                    "timestamp": T0, "connectorStatus": "Occupied", "evseId": 2, "connectorId": 1})  # fmt: skip
+                status = await _next_matching(socket, "connector", status="Occupied")
+                assert (status["chargeBoxId"], status["evseId"], status["connectorId"]) == ("ACME-201", 2, 1)
+
+                await asyncio.to_thread(session_event, cp, "Started", 0, chargingState="EVConnected")
+                started = await _next_matching(socket, "transaction", event="started")
+                assert (started["transactionId"], started["evseId"], started["connectorId"], started["idTag"]) == (
+                    "TX-201", 2, 1, "DRIVER-1")  # fmt: skip
+                await asyncio.to_thread(session_event, cp, "Updated", 1, chargingState="Charging")
+                charging = await _next_matching(socket, "transaction", event="updated", chargingState="Charging")
+                assert (charging["transactionId"], charging["evseId"]) == ("TX-201", 2)
+
+                connectors = await asyncio.to_thread(_connectors, client)
+                assert [(c["evseId"], c["connectorId"], c["status"]) for c in connectors] == [
+                    (1, 1, "Available"), (2, 1, "Occupied")]  # fmt: skip
+                assert connectors[0]["session"] is None
+                assert connectors[1]["session"]["transactionId"] == "TX-201"
+                assert connectors[1]["session"]["chargingState"] == "Charging"
+                data = await asyncio.to_thread(lambda: client.get("/dashboard/data/").json())
+                assert data["counts"]["connectorsCharging"] == 1  # Occupied, but its session charges
+
+                await asyncio.to_thread(session_event, cp, "Ended", 2, stoppedReason="Local")
+                ended = await _next_matching(socket, "transaction", event="ended")
+                assert (ended["transactionId"], ended["evseId"]) == ("TX-201", 2)
+            connectors = await asyncio.to_thread(_connectors, client)
+            assert [c["session"] for c in connectors] == [None, None]
+
+    asyncio.run(scenario())
+
+
+def test_a_1_6_connector_event_has_no_evse(server, client, alice, fleets):
+    cookie = _session_cookie(client, alice)
+
+    async def scenario():
+        async with await _dashboard_socket(server, cookie) as socket:
+            async with await RawCharger.connect(server.ws, "ACME-1") as cp:
+                await cp.call("StatusNotification", {"connectorId": 2, "status": "Available", "errorCode": "NoError"})
+                status = await _next_event(socket, "connector")
+                assert (status["evseId"], status["connectorId"], status["status"]) == (None, 2, "Available")
+                await cp.call("StartTransaction", {"connectorId": 2, "idTag": "T", "meterStart": 0, "timestamp": T0})
+                started = await _next_event(socket, "transaction")
+                assert (started["event"], started["evseId"], started["connectorId"]) == ("started", None, 2)
+
+    asyncio.run(scenario())
+    [charger] = client.get("/dashboard/data/").json()["chargers"]
+    assert [(c["evseId"], c["connectorId"], bool(c["session"])) for c in charger["connectors"]] == [
+        (None, 1, False), (None, 2, True)]  # fmt: skip

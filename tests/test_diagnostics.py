@@ -97,3 +97,31 @@ def test_staff_download_the_file_from_the_admin_and_nobody_else_does(charger, dj
     client.force_login(staff)
     answer = client.get(url)
     assert answer.status_code == 200 and b"".join(answer.streaming_content) == CONTENT
+
+
+def test_a_2_0_1_log_request_is_followed_as_a_diagnostics_job(background, bg_api, charger):
+    with strict_charger(background.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("GetLog", {"status": "Accepted", "filename": "log-001.zip"})
+        location = bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={}).json()
+        request = cp.next_call()["payload"]
+        assert request["logType"] == "DiagnosticsLog" and request["requestId"] == location["requestId"]
+        job = jobs(bg_api)[0]
+        assert (job["status"], job["fileName"]) == ("Requested", "log-001.zip")
+        cp.call("LogStatusNotification", {"status": "Uploading", "requestId": request["requestId"]})
+        put = requests.put(on(background, request["log"]["remoteLocation"]) + "log-001.zip", data=CONTENT)
+        assert put.status_code == 201, put.text
+        cp.call("LogStatusNotification", {"status": "Uploaded", "requestId": request["requestId"]})
+        assert (jobs(bg_api)[0]["status"], jobs(bg_api)[0]["received"]) == ("Uploaded", True)
+
+        # 2.0.1's own ways of failing end the job too.
+        bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
+        request_id = cp.next_call()["payload"]["requestId"]
+        cp.call("LogStatusNotification", {"status": "PermissionDenied", "requestId": request_id})
+        failed = jobs(bg_api)[0]
+        assert (failed["status"], bool(failed["finishedAt"]), failed["history"][-1]["status"]) == (
+            "UploadFailed", True, "PermissionDenied")  # fmt: skip
+
+        cp.respond("GetLog", {"status": "Rejected"})
+        bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
+        cp.next_call()
+        assert jobs(bg_api)[0]["status"] == "NotSent"

@@ -88,3 +88,92 @@ def test_it_checks_the_payload_with_the_commands_own_rules(bg_api, fleet):
     assert answer.status_code == 400 and "CP-404" in answer.text
     answer = bg_api.post(f"{bg_api.base}/fleet-jobs", json={"command": "reset", "payload": {"type": "Soft"}})
     assert answer.status_code == 400 and "chargeBoxIds" in answer.text
+
+
+# A mixed fleet: each charger is sent the command in its own OCPP version.
+
+FIRMWARE = "https://firmware.example.com/v2.bin"
+
+
+@pytest.fixture
+def mixed(acme):
+    for name in ("MX-16", "MX-201"):
+        charger_register(organisation=acme, charge_box_id=name)
+    Charger.objects.filter(charge_box_id__startswith="MX-").update(vendor="Mixed")
+
+
+def firmware_jobs(api, charge_box_id: str) -> list[dict]:
+    return api.get(f"{api.base}/chargers/{charge_box_id}/firmware").json()["jobs"]
+
+
+def test_a_reset_job_reaches_a_mixed_fleet_in_each_chargers_version(background, bg_api, mixed):
+    with strict_charger(background.ws, "MX-16") as old, \
+            strict_charger(background.ws, "MX-201", protocol="ocpp2.0.1") as new:  # fmt: skip
+        new.respond("Reset", {"status": "Scheduled"})
+        created = bg_api.post(f"{bg_api.base}/fleet-jobs", json={
+            "command": "reset", "payload": {"type": "Soft"}, "filter": {"vendor": "Mixed"}}).json()  # fmt: skip
+        done = finished(bg_api, created["id"])
+        assert (old.next_call()["payload"], new.next_call()["payload"]) == ({"type": "Soft"}, {"type": "OnIdle"})
+    assert (done["total"], done["done"], done["failed"]) == (2, 2, 0)
+    answers = {r["chargeBoxId"]: r["answer"] for r in done["results"]}
+    assert (answers["MX-16"]["action"], answers["MX-16"]["status"]) == ("Reset", "Accepted")
+    assert (answers["MX-201"]["action"], answers["MX-201"]["status"]) == ("Reset", "Scheduled")
+    assert answers["MX-201"]["message"] == "Soft reset scheduled by charger"
+
+
+def test_a_firmware_job_reaches_a_mixed_fleet_and_each_update_is_followed_in_its_version(background, bg_api, mixed):
+    with strict_charger(background.ws, "MX-16") as old, \
+            strict_charger(background.ws, "MX-201", protocol="ocpp2.0.1") as new:  # fmt: skip
+        old.call("BootNotification", {"chargePointVendor": "Mixed", "chargePointModel": "A", "firmwareVersion": "1.0"})
+        new.call("BootNotification", {"reason": "PowerUp", "chargingStation": {
+            "vendorName": "Mixed", "model": "B", "firmwareVersion": "1.0"}})  # fmt: skip
+        payload = {"location": FIRMWARE, "retrieveDate": "2030-01-01T02:00:00Z", "retries": 2}
+        created = bg_api.post(f"{bg_api.base}/fleet-jobs", json={
+            "command": "firmware/update", "chargeBoxIds": ["MX-16", "MX-201"], "payload": payload}).json()  # fmt: skip
+        done = finished(bg_api, created["id"])
+        assert old.next_call()["payload"] == {
+            "location": FIRMWARE,
+            "retrieveDate": "2030-01-01T02:00:00Z",
+            "retries": 2,
+        }
+        sent = new.next_call()["payload"]
+        assert sent == {"requestId": sent["requestId"], "retries": 2,
+                        "firmware": {"location": FIRMWARE, "retrieveDateTime": "2030-01-01T02:00:00Z"}}  # fmt: skip
+        assert (done["done"], done["failed"]) == (2, 0)
+        answers = {r["chargeBoxId"]: r["answer"] for r in done["results"]}
+        assert answers["MX-201"]["requestId"] == sent["requestId"] and answers["MX-201"]["status"] == "Accepted"
+
+        for status in ("Downloading", "Downloaded", "Installing", "Installed"):
+            old.call("FirmwareStatusNotification", {"status": status})
+        old.call("BootNotification", {"chargePointVendor": "Mixed", "chargePointModel": "A", "firmwareVersion": "2.0"})
+        # 2.0.1 has statuses of its own: the signature checked, the reboot announced.
+        for status in ("Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting", "Installed"):
+            new.call("FirmwareStatusNotification", {"status": status, "requestId": sent["requestId"]})
+        new.call("BootNotification", {"reason": "FirmwareUpdate", "chargingStation": {
+            "vendorName": "Mixed", "model": "B", "firmwareVersion": "2.0"}})  # fmt: skip
+    for name in ("MX-16", "MX-201"):
+        [job] = firmware_jobs(bg_api, name)
+        assert (job["status"], job["firmwareVersionAfter"]) == ("Confirmed", "2.0"), name
+    [job] = firmware_jobs(bg_api, "MX-201")
+    assert [h["status"] for h in job["history"]] == [
+        "Downloading", "Downloaded", "SignatureVerified", "Installing", "InstallRebooting", "Installed"]  # fmt: skip
+
+
+def test_a_2_0_1_update_that_fails_its_checks_or_is_refused_ends_its_job(background, bg_api, mixed):
+    update = {"location": FIRMWARE, "retrieveDate": "2030-01-01T02:00:00Z"}
+    with strict_charger(background.ws, "MX-201", protocol="ocpp2.0.1") as new:
+        for failure in ("InvalidSignature", "InstallVerificationFailed"):
+            assert bg_api.post(f"{bg_api.base}/chargers/MX-201/firmware/update", json=update).status_code == 200
+            request_id = new.next_call()["payload"]["requestId"]
+            new.call("FirmwareStatusNotification", {"status": "Downloaded", "requestId": request_id})
+            new.call("FirmwareStatusNotification", {"status": failure, "requestId": request_id})
+            job = firmware_jobs(bg_api, "MX-201")[0]
+            assert (job["status"], bool(job["finishedAt"])) == ("InstallationFailed", True), failure
+            assert job["history"][-1]["status"] == failure
+
+        new.respond("UpdateFirmware", {"status": "InvalidCertificate"})
+        refused = bg_api.post(f"{bg_api.base}/chargers/MX-201/firmware/update", json=update)
+        new.next_call()
+        assert refused.status_code == 200 and refused.json()["status"] == "InvalidCertificate"
+    job = firmware_jobs(bg_api, "MX-201")[0]
+    assert (job["status"], bool(job["finishedAt"])) == ("NotSent", True)

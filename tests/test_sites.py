@@ -65,7 +65,7 @@ def site(api, acme):
 
 
 @pytest.fixture
-def fleet(api, acme, site, server, celery_worker):
+def fleet(api, acme, site, server, server_worker):
     names = ["CP-A", "CP-B", "CP-C", "CP-D"]
     for name in names:
         charger_register(organisation=acme, charge_box_id=name)
@@ -79,17 +79,28 @@ def fleet(api, acme, site, server, celery_worker):
         charger.__exit__(None, None, None)
 
 
+def sent_limit(request: dict) -> tuple[str, float]:
+    """The session and the limit of a SetChargingProfile the balancing sent, in OCPP 1.6's shape or 2.0.1's."""
+    if "csChargingProfiles" in request:
+        profile = request["csChargingProfiles"]
+        schedule = profile["chargingSchedule"]
+    else:
+        profile = request["chargingProfile"]
+        [schedule] = profile["chargingSchedule"]
+    return str(profile["transactionId"]), schedule["chargingSchedulePeriod"][0]["limit"]
+
+
 def replay_sum_never_exceeds(capacity: float) -> None:
     """Replay every limit the balancing sent, in order, dropping sessions as they ended: at no moment
     do the limits the chargers hold add up to more than the capacity."""
     ended = {
-        int(session.ocpp_id): session.last_message_at for session in Transaction.objects.filter(stop_time__isnull=False)
+        session.ocpp_id: session.last_message_at for session in Transaction.objects.filter(stop_time__isnull=False)
     }
     held = {}
     for command in Command.objects.filter(source="task", action="SetChargingProfile").order_by("created_at"):
-        profile = command.request["csChargingProfiles"]
+        session, limit = sent_limit(command.request)
         held = {key: limit for key, limit in held.items() if not (key in ended and ended[key] <= command.created_at)}
-        held[profile["transactionId"]] = profile["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"]
+        held[session] = limit
         assert sum(held.values()) <= capacity + 1e-9, held
 
 
@@ -176,3 +187,75 @@ def test_another_organisations_site_is_not_found(api, globex):
     theirs = site_create(organisation=globex, name="Theirs", capacity_limit=10, capacity_unit="A")
     assert api.get(f"{api.base}/sites/{theirs.pk}").status_code == 404
     assert api.get(f"{api.base}/sites/{theirs.pk}/allocation").status_code == 404
+
+
+# A mixed fleet: an OCPP 1.6 and an OCPP 2.0.1 charger on one site, each sent its limits in its own version.
+
+
+def limit_received_201(cp, transaction_id: str, evse_id: int, timeout: float = 10) -> float:
+    """The TxProfile limit the server sent this 2.0.1 charger next, in 2.0.1's shape, checked field by field."""
+    call = cp.next_call(timeout=timeout)
+    assert call["action"] == "SetChargingProfile"
+    assert call["payload"]["evseId"] == evse_id
+    profile = call["payload"]["chargingProfile"]
+    [schedule] = profile["chargingSchedule"]
+    assert {key: value for key, value in profile.items() if key != "chargingSchedule"} == {
+        "id": 3200 + evse_id,
+        "stackLevel": 0,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Absolute",
+        "transactionId": transaction_id,
+    }
+    assert (schedule["id"], schedule["chargingRateUnit"]) == (3200 + evse_id, "A")
+    [period] = schedule["chargingSchedulePeriod"]
+    assert (period["startPeriod"], period["numberPhases"]) == (0, 3)
+    return period["limit"]
+
+
+def session_event_201(cp, event_type: str, transaction_id: str, seq_no: int, **extra) -> None:
+    cp.call("TransactionEvent", {
+        "eventType": event_type, "timestamp": NOW, "seqNo": seq_no, "evse": {"id": 2, "connectorId": 1},
+        "triggerReason": "CablePluggedIn" if event_type == "Started" else "EVCommunicationLost",
+        "transactionInfo": {"transactionId": transaction_id, **extra}})  # fmt: skip
+
+
+@pytest.fixture
+def mixed_site(api, acme, site, server, server_worker):
+    assert api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 40, "unit": "A"}}).ok
+    for name in ("CP-16", "CP-201"):
+        charger_register(organisation=acme, charge_box_id=name)
+        assert api.patch(f"{api.base}/chargers/{name}", json={"site": site["id"]}).status_code == 200
+    with strict_charger(server.ws, "CP-16") as old, strict_charger(server.ws, "CP-201", protocol="ocpp2.0.1") as new:
+        boot(old)
+        new.call("BootNotification", {"reason": "PowerUp", "chargingStation": {"vendorName": "Acme", "model": "AC-2"}})
+        yield old, new
+
+
+def test_a_mixed_fleet_shares_one_site_each_charger_sent_limits_in_its_own_version(api, site, mixed_site):
+    old, new = mixed_site
+    t16 = start(old)
+    assert limit_received(old, t16) == 32
+    session_event_201(new, "Started", "TX-201-A", 0, chargingState="EVConnected")
+    # The 1.6 session is lowered before the 2.0.1 one is given its share: never more than 40 A on the way.
+    assert limit_received(old, t16) == 20
+    assert limit_received_201(new, "TX-201-A", evse_id=2) == 20
+    allocation = api.get(f"{api.base}/sites/{site['id']}/allocation").json()
+    assert sorted((row["chargeBoxId"], row["evseId"], row["transactionId"], row["limit"])
+                  for row in allocation["sessions"]) == [
+        ("CP-16", None, str(t16), 20), ("CP-201", 2, "TX-201-A", 20)]  # fmt: skip
+    profiles = api.get(f"{api.base}/chargers/CP-201/charging-profiles").json()["chargingProfiles"]
+    assert [(p["chargingProfileId"], p["connectorId"], p["transactionId"]) for p in profiles] == [
+        (3202, 2, "TX-201-A")]  # fmt: skip
+
+    session_event_201(new, "Ended", "TX-201-A", 1, stoppedReason="EVDisconnected")
+    assert limit_received(old, t16) == 32  # the 2.0.1 session ended: the 1.6 one has the site again
+    assert nothing_sent(new)
+    assert api.get(f"{api.base}/chargers/CP-201/charging-profiles").json()["chargingProfiles"] == []
+
+    session_event_201(new, "Started", "TX-201-B", 0)
+    assert limit_received(old, t16) == 20
+    assert limit_received_201(new, "TX-201-B", evse_id=2) == 20
+    stop(old, t16)
+    assert limit_received_201(new, "TX-201-B", evse_id=2) == 32  # the 1.6 session ended
+    assert nothing_sent(old)
+    replay_sum_never_exceeds(40)

@@ -81,6 +81,7 @@ def test_it_shows_a_finished_session_with_its_meter_values(api, cp):
     assert {k: v for k, v in body.items() if k != "meterValues"} == {
         "transactionId": tx,
         "chargeBoxId": "CP-1",
+        "evseId": None,
         "connectorId": 1,
         "idTag": "DRIVER-7",
         "startTime": "2026-03-01T08:00:00Z",

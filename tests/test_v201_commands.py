@@ -342,3 +342,103 @@ def test_a_1_6_charger_gets_a_400_for_2_0_1_only_operations(server, api, charger
         response = post(api, "reports/base", {"reportBase": "FullInventory"})
     assert response.status_code == 400
     assert "not available in the OCPP version" in response.json()["error"]["message"]
+
+
+# What the charger answers to GetVariables and SetVariables is its device model too.
+
+EVSE_POWER = {"component": {"name": "EVSE", "evse": {"id": 1}}, "variable": {"name": "Power"}}
+
+
+def device_model(api) -> dict:
+    page = api.get(f"{api.base}/chargers/CP-1/device-model").json()
+    return {(v["key"], v["evseId"], v["attributeType"]): v for v in page["variables"]}
+
+
+def test_variables_read_and_set_are_kept_in_the_device_model(api, cp):
+    post(api, "reports/base", {"reportBase": "ConfigurationInventory"})
+    request_id = cp.next_call()["payload"]["requestId"]
+    cp.call("NotifyReport", {"requestId": request_id, "generatedAt": "2026-02-10T14:00:00Z", "seqNo": 0, "reportData": [
+        {**HEARTBEAT, "variableAttribute": [{"value": "300", "mutability": "ReadWrite"}],
+         "variableCharacteristics": {"unit": "s", "dataType": "integer", "supportsMonitoring": False}}]})  # fmt: skip
+
+    unknown = {"component": {"name": "Nope"}, "variable": {"name": "Nothing"}}
+    cp.respond("GetVariables", {"getVariableResult": [
+        {"attributeStatus": "Accepted", "attributeValue": "900", **HEARTBEAT},
+        {"attributeStatus": "UnknownVariable", **unknown}]})  # fmt: skip
+    read = post(api, "configuration/get", {"key": ["OCPPCommCtrlr.HeartbeatInterval", "Nope.Nothing"]})
+    cp.next_call()
+    assert read.status_code == 200, read.text
+    model = device_model(api)
+    heartbeat = model[("OCPPCommCtrlr.HeartbeatInterval", 0, "Actual")]
+    # One row, its value read now, what the report described kept.
+    assert (heartbeat["value"], heartbeat["mutability"], heartbeat["unit"]) == ("900", "ReadWrite", "s")
+    assert set(model) == {("OCPPCommCtrlr.HeartbeatInterval", 0, "Actual")}
+
+    # The generic endpoint, with an EVSE's variable and another attribute type.
+    max_power = {"attributeType": "MaxSet", **EVSE_POWER}
+    cp.respond("GetVariables", {"getVariableResult": [
+        {"attributeStatus": "Accepted", "attributeValue": "11000", **max_power}]})  # fmt: skip
+    generic = api.post(f"{api.base}/chargers/CP-1/commands",
+                       json={"action": "GetVariables", "payload": {"getVariableData": [max_power]}})  # fmt: skip
+    cp.next_call()
+    assert generic.status_code == 200, generic.text
+    power = device_model(api)[("EVSE.Power", 1, "MaxSet")]
+    assert (power["value"], power["component"], power["connectorId"]) == ("11000", "EVSE", 0)
+
+    cp.respond("SetVariables", {"setVariableResult": [{"attributeStatus": "Accepted", **HEARTBEAT}]})
+    post(api, "configuration/change", {"key": "OCPPCommCtrlr.HeartbeatInterval", "value": "60"})
+    cp.next_call()
+    assert device_model(api)[("OCPPCommCtrlr.HeartbeatInterval", 0, "Actual")]["value"] == "60"
+
+    # Neither a rejected value nor one that waits for a reboot is the charger's value.
+    for status in ("Rejected", "RebootRequired"):
+        cp.respond("SetVariables", {"setVariableResult": [{"attributeStatus": status, **HEARTBEAT}]})
+        post(api, "configuration/change", {"key": "OCPPCommCtrlr.HeartbeatInterval", "value": "5"})
+        cp.next_call()
+    assert device_model(api)[("OCPPCommCtrlr.HeartbeatInterval", 0, "Actual")]["value"] == "60"
+
+    cp.respond("SetVariables", {"setVariableResult": [
+        {"attributeStatus": "Accepted", "attributeType": "MaxSet", **EVSE_POWER},
+        {"attributeStatus": "Rejected", **HEARTBEAT}]})  # fmt: skip
+    api.post(f"{api.base}/chargers/CP-1/commands", json={"action": "SetVariables", "payload": {"setVariableData": [
+        {"attributeValue": "7400", "attributeType": "MaxSet", **EVSE_POWER},
+        {"attributeValue": "1", **HEARTBEAT}]}})  # fmt: skip
+    cp.next_call()
+    model = device_model(api)
+    assert model[("EVSE.Power", 1, "MaxSet")]["value"] == "7400"
+    assert model[("OCPPCommCtrlr.HeartbeatInterval", 0, "Actual")]["value"] == "60"
+
+
+def test_a_charger_error_to_get_variables_changes_no_variable(api, cp, charger):
+    cp.respond("GetVariables", error={"code": "InternalError", "message": "busy"})
+    assert post(api, "configuration/get", {"key": ["OCPPCommCtrlr.HeartbeatInterval"]}).status_code == 502
+    cp.next_call()
+    assert not charger.device_variables.exists()
+
+
+def test_a_power_limit_for_a_2_0_1_session_goes_to_its_evse_with_the_chargers_transaction_id(api, cp):
+    cp.call("TransactionEvent", {"eventType": "Started", "timestamp": "2026-02-10T14:00:00Z", "seqNo": 0,
+                                 "triggerReason": "CablePluggedIn", "evse": {"id": 2, "connectorId": 1},
+                                 "transactionInfo": {"transactionId": "TX-77"}})  # fmt: skip
+    response = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": "TX-77"})
+    call = cp.next_call()
+    assert response.status_code == 200, response.text
+    profile = call["payload"]["chargingProfile"]
+    assert (call["payload"]["evseId"], profile["id"], profile["chargingProfilePurpose"], profile["transactionId"]) == (
+        2, 3202, "TxProfile", "TX-77")  # fmt: skip
+    assert (response.json()["connectorId"], response.json()["limit"]) == (2, 16)
+    [installed] = api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"]
+    assert (installed["transactionId"], installed["connectorId"]) == ("TX-77", 2)
+
+    cleared = api.delete(f"{api.base}/chargers/CP-1/power-limit", params={"transactionId": "TX-77"})
+    assert cp.next_call()["payload"] == {"chargingProfileId": 3202}
+    assert cleared.status_code == 200, cleared.text
+    assert api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"] == []
+
+
+def test_a_1_6_charger_takes_only_integer_transaction_ids(server, api, charger):
+    with strict_charger(server.ws, "CP-1"):
+        response = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": "TX-77", "connectorId": 1})
+        assert response.status_code == 400 and "transactionId" in response.json()["error"]["message"]
+        blank = post(api, "power-limit", {"limit": {"acMaxPowerA": 16}, "transactionId": ""})
+        assert blank.status_code == 400 and blank.json()["error"]["message"].startswith("transactionId: ")

@@ -356,12 +356,14 @@ def test_sessions_of_both_versions_share_one_list(server, api, charger, acme):
                                            idToken={"idToken": "TAG-B", "type": "ISO14443"},
                                            meterValue=[energy(100, T0, "Transaction.Begin")]))  # fmt: skip
         new.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Occupied", "evseId": 1, "connectorId": 1})
-    for charge_box_id in ("CP-16", "CP-1"):
+    for charge_box_id, evse_id in (("CP-16", None), ("CP-1", 1)):
         response = api.get(f"{api.base}/chargers/{charge_box_id}/transactions")
         assert response.status_code == 200, response.text
         [active] = response.json()["activeTransactions"]
-        assert (active["connectorId"], active["meterStart"]) == (1, 100)
+        assert (active["evseId"], active["connectorId"], active["meterStart"]) == (evse_id, 1, 100)
     assert active["transactionId"] == "TX-9f1c" and active["idTag"] == "TAG-B"
+    listed = {t["chargeBoxId"]: t for t in api.get(f"{api.base}/transactions").json()["transactions"]}
+    assert (listed["CP-16"]["evseId"], listed["CP-1"]["evseId"]) == (None, 1)
     status = api.get(f"{api.base}/status").json()["chargePoints"]
     assert {p["chargeBoxId"] for p in status} == {"CP-1", "CP-16"}
     [new_connector] = next(p for p in status if p["chargeBoxId"] == "CP-1")["connectors"]

@@ -185,3 +185,53 @@ def test_an_event_no_webhook_asked_for_enqueues_nothing(acme, django_capture_on_
     assert callbacks("connector.status") == 0
     webhook_update(webhook=hook, active=False)
     assert callbacks("charger.boot") == 0
+
+
+def energy_reading(wh: int, at: str, context: str) -> list[dict]:
+    return [{"timestamp": at, "sampledValue": [
+        {"value": wh, "context": context, "measurand": "Energy.Active.Import.Register"}]}]  # fmt: skip
+
+
+def test_a_2_0_1_session_fires_the_same_events_as_a_1_6_one(background, bg_api, acme, receiver):
+    from chargers.services.registry import charger_register
+
+    for name in ("CP-16", "CP-201"):
+        charger_register(organisation=acme, charge_box_id=name)
+    register(bg_api, receiver.url, ["connector.status", "transaction.started", "transaction.stopped"])
+    with strict_charger(background.ws, "CP-16") as old:
+        old.call("StatusNotification", {"connectorId": 1, "status": "Charging", "errorCode": "NoError"})
+        started = old.call("StartTransaction", {"connectorId": 1, "idTag": "RFID-1", "meterStart": 100,
+                                                "timestamp": "2026-02-10T14:00:00Z"})  # fmt: skip
+        old.call("StopTransaction", {"transactionId": started["transactionId"], "meterStop": 1600,
+                                     "timestamp": "2026-02-10T15:00:00Z", "reason": "Local"})  # fmt: skip
+    with strict_charger(background.ws, "CP-201", protocol="ocpp2.0.1") as new:
+        new.call("StatusNotification", {"timestamp": "2026-02-10T14:00:00Z", "connectorStatus": "Occupied",
+                                        "evseId": 2, "connectorId": 1})  # fmt: skip
+        session = {"evse": {"id": 2, "connectorId": 1}, "idToken": {"idToken": "RFID-1", "type": "ISO14443"}}
+        new.call("TransactionEvent", {
+            "eventType": "Started", "timestamp": "2026-02-10T14:00:00Z", "triggerReason": "Authorized", "seqNo": 0,
+            "transactionInfo": {"transactionId": "TX-201"},
+            "meterValue": energy_reading(100, "2026-02-10T14:00:00Z", "Transaction.Begin"), **session})  # fmt: skip
+        new.call("TransactionEvent", {
+            "eventType": "Ended", "timestamp": "2026-02-10T15:00:00Z", "triggerReason": "StopAuthorized", "seqNo": 1,
+            "transactionInfo": {"transactionId": "TX-201", "stoppedReason": "Local"},
+            "meterValue": energy_reading(1600, "2026-02-10T15:00:00Z", "Transaction.End"), **session})  # fmt: skip
+    eventually(lambda: len(receiver.events("transaction.stopped")) == 2)
+
+    def fired(charge_box_id: str) -> dict:
+        events = [r["json"] for r in receiver.received if r["json"]["data"]["chargeBoxId"] == charge_box_id]
+        return {event["event"]: event["data"] for event in events}
+
+    one, two = fired("CP-16"), fired("CP-201")
+    assert sorted(one) == sorted(two) == ["connector.status", "transaction.started", "transaction.stopped"]
+    for event in one:
+        assert one[event].keys() == two[event].keys(), event
+    assert (one["connector.status"]["evseId"], two["connector.status"]["evseId"]) == (None, 2)
+    assert two["connector.status"]["status"] == "Occupied"
+    assert (two["transaction.started"]["transactionId"], two["transaction.started"]["evseId"]) == ("TX-201", 2)
+    assert two["transaction.started"]["idTag"] == one["transaction.started"]["idTag"] == "RFID-1"
+    assert one["transaction.started"]["evseId"] is one["transaction.stopped"]["evseId"] is None
+    assert two["transaction.stopped"]["evseId"] == 2
+    for figure in ("meterStop", "energyWh", "reason"):
+        assert one["transaction.stopped"][figure] == two["transaction.stopped"][figure], figure
+    assert two["transaction.stopped"]["energyWh"] == 1500

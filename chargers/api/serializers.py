@@ -137,7 +137,15 @@ class ChargerSummarySerializer(ChargerPresenceMixin):
 
 
 class ConnectorSerializer(serializers.Serializer):
-    connectorId = serializers.IntegerField(source="connector_id", help_text="0 is the charger as a whole.")
+    evseId = serializers.IntegerField(
+        source="evse",
+        allow_null=True,
+        help_text="OCPP 2.0.1: the EVSE the connector belongs to (its connectorId counts within it); "
+        "null for OCPP 1.6.",
+    )
+    connectorId = serializers.IntegerField(
+        source="connector_id", help_text="0 is the charger as a whole (1.6); 2.0.1 numbers from 1 in each EVSE."
+    )
     status = serializers.CharField(help_text="The OCPP status last reported (Available, Charging, Faulted, ...).")
     errorCode = serializers.CharField(source="error_code")
     info = serializers.CharField()
@@ -199,8 +207,18 @@ class StatusNotificationSerializer(serializers.Serializer):
 
 class ConnectorStatusHistorySerializer(serializers.Serializer):
     chargeBoxId = serializers.CharField()
+    evseId = serializers.IntegerField(allow_null=True, help_text="OCPP 2.0.1: the connector's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField()
     statusNotifications = StatusNotificationSerializer(many=True, help_text="The last 5, newest first.")
+
+
+class ConnectorStatusQuerySerializer(serializers.Serializer):
+    evseId = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="OCPP 2.0.1: the EVSE of the connector; needed when the charger has a connector with this "
+        "number on several EVSEs.",
+    )
 
 
 class ChargePointStatusSerializer(serializers.Serializer):
@@ -218,6 +236,7 @@ class ChargePointStatusPageSerializer(serializers.Serializer):
 
 class ActiveTransactionSerializer(serializers.Serializer):
     transactionId = serializers.CharField(source="transaction_id", help_text="The id the charger knows it by.")
+    evseId = serializers.IntegerField(source="evse_id", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")
     startTime = serializers.DateTimeField(source="start_time")
@@ -276,6 +295,9 @@ class SitePageSerializer(serializers.Serializer):
 
 class ShareSerializer(serializers.Serializer):
     chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    evseId = serializers.IntegerField(
+        source="transaction.evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6."
+    )
     connectorId = serializers.IntegerField(source="transaction.connector_id")
     transactionId = serializers.CharField(source="transaction.ocpp_id")
     limit = serializers.FloatField(help_text="The session's share, in the site's unit; 0: suspended.")

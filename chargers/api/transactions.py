@@ -37,6 +37,7 @@ CHARGE_BOX_ID = OpenApiParameter(
 SUMMARY_EXAMPLE = {
     "transactionId": "1794512337",
     "chargeBoxId": "CP-001",
+    "evseId": None,
     "connectorId": 1,
     "idTag": "RFID-0042",
     "startTime": "2026-02-06T12:00:00Z",
@@ -89,6 +90,7 @@ CSV_COLUMNS = [
 class TransactionSummary(serializers.Serializer):
     transactionId = serializers.CharField(source="ocpp_id")
     chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    evseId = serializers.IntegerField(source="evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")
     startTime = serializers.DateTimeField(source="start_time")

@@ -23,11 +23,23 @@ CHARGE_BOX_ID = OpenApiParameter(
     "chargeBoxId", str, OpenApiParameter.PATH, description="The charger's identity, as in /ocpp/<chargeBoxId>."
 )
 CONNECTOR_ID = OpenApiParameter(
-    "connectorId", int, OpenApiParameter.PATH, description="1, 2, ...; 0 is the charger as a whole."
+    "connectorId",
+    int,
+    OpenApiParameter.PATH,
+    description="1, 2, ...; 0 is the charger as a whole (1.6). OCPP 2.0.1 numbers connectors within each EVSE.",
+)
+EVSE_ID = OpenApiParameter(
+    "evseId",
+    int,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="OCPP 2.0.1: the connector's EVSE. Needed when the charger has a connector with this number on "
+    "several EVSEs (else 400); refused for OCPP 1.6 chargers, whose connectors belong to no EVSE.",
 )
 
 T0 = "2026-02-06T12:00:00Z"
 CONNECTOR_EXAMPLE = {
+    "evseId": None,
     "connectorId": 1,
     "status": "Available",
     "errorCode": "NoError",
@@ -220,14 +232,16 @@ class ConnectorStatusView(APIView):
         operation_id="chargers_connector_status",
         summary="A connector's latest status notifications",
         description="The last 5 StatusNotifications of the connector, newest first "
-        "(an empty list until the charger reports it).",
-        parameters=[CHARGE_BOX_ID, CONNECTOR_ID],
-        responses={200: s.ConnectorStatusHistorySerializer, **error_responses(401, 403, 404)},
+        "(an empty list until the charger reports it). On an OCPP 2.0.1 charger, `evseId` names the EVSE "
+        "when connectors of several EVSEs share the number.",
+        parameters=[CHARGE_BOX_ID, CONNECTOR_ID, EVSE_ID],
+        responses={200: s.ConnectorStatusHistorySerializer, **error_responses(400, 401, 403, 404)},
         examples=[
             example(
                 "Plugged in, then charging",
                 {
                     "chargeBoxId": "CP-001",
+                    "evseId": None,
                     "connectorId": 1,
                     "statusNotifications": [
                         {
@@ -251,14 +265,33 @@ class ConnectorStatusView(APIView):
     )
     def get(self, request, chargeBoxId: str, connectorId: int):
         charger = organisation_charger(request, chargeBoxId)
-        history = selectors.connector_status_history(charger=charger, connector_id=connectorId)
+        query = s.ConnectorStatusQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        evse_id = connector_evse(charger, connectorId, query.validated_data.get("evseId"))
+        history = selectors.connector_status_history(charger=charger, connector_id=connectorId, evse_id=evse_id)
         return Response(
             {
                 "chargeBoxId": charger.charge_box_id,
+                "evseId": evse_id,
                 "connectorId": connectorId,
                 "statusNotifications": s.StatusNotificationSerializer(history, many=True).data,
             }
         )
+
+
+def connector_evse(charger: Charger, connector_id: int, evse_id: int | None) -> int | None:
+    """The EVSE of the connector asked for: the one given, else the only one it is on (2.0.1); None for 1.6."""
+    if not charger.has_evses:
+        if evse_id is not None:
+            raise ValidationError({"evseId": "OCPP 1.6 connectors belong to no EVSE; leave it out"})
+        return None
+    if evse_id is not None:
+        return evse_id
+    evses = selectors.connector_evses(charger=charger, connector_id=connector_id)
+    if len(evses) > 1:
+        named = ", ".join(str(evse) for evse in evses)
+        raise ValidationError({"evseId": f"connector {connector_id} is on EVSEs {named}: name one"})
+    return evses[0] if evses else None
 
 
 class ActiveTransactionsView(APIView):
@@ -277,6 +310,7 @@ class ActiveTransactionsView(APIView):
                     "activeTransactions": [
                         {
                             "transactionId": "1794512337",
+                            "evseId": None,
                             "connectorId": 1,
                             "idTag": "RFID-0042",
                             "startTime": "2026-02-06T12:00:00Z",
@@ -455,10 +489,10 @@ class SiteAllocationView(APIView):
                     "capacity": {"limit": 64, "unit": "A"},
                     "allocated": 64,
                     "sessions": [
-                        {"chargeBoxId": "CP-001", "connectorId": 1, "transactionId": "1794512337", "limit": 32,
-                         "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
-                        {"chargeBoxId": "CP-002", "connectorId": 1, "transactionId": "2039485761", "limit": 32,
-                         "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
+                        {"chargeBoxId": "CP-001", "evseId": None, "connectorId": 1, "transactionId": "1794512337",
+                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
+                        {"chargeBoxId": "CP-002", "evseId": None, "connectorId": 1, "transactionId": "2039485761",
+                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
                     ],
                 },
             )

@@ -90,8 +90,8 @@ def status_record(
     `evse_id` is OCPP 2.0.1's; without one (1.6) the EVSE is the connector.
     """
     now = timezone.now()
-    evse_id = connector_id if evse_id is None else evse_id
-    connector = {"charger_id": charger_id, "evse_id": evse_id, "connector_id": connector_id}
+    connector = {"charger_id": charger_id, "evse_id": connector_id if evse_id is None else evse_id,
+                 "connector_id": connector_id}  # fmt: skip
     current = {
         "status": status,
         "error_code": error_code,
@@ -111,8 +111,9 @@ def status_record(
                 return  # delivered late: history only
             statements.insert(Connector, [{**connector, **current}])
     events.connector_status_changed(
-        charger_id=charger_id, connector_id=connector_id, status=status, error_code=error_code, info=info, at=now
-    )
+        charger_id=charger_id, evse_id=evse_id, connector_id=connector_id, status=status, error_code=error_code,
+        info=info, at=now,
+    )  # fmt: skip
 
 
 def meter_values_record(
@@ -164,16 +165,20 @@ def data_transfer_incoming(*, charger_id: int, vendor_id: str, message_id: str =
     return status, response_data
 
 
-def firmware_status_record(*, charger_id: int, status: str) -> None:
-    """Keep the status in the history and advance the charger's open firmware job, if any."""
-    job = jobs.firmware_status_advance(charger_id=charger_id, status=status)
+def firmware_status_record(*, charger_id: int, status: str, job_status: str | None = None) -> None:
+    """Keep the status in the history and advance the charger's open firmware job, if any.
+
+    `job_status` is what the status means for the job when the charger's OCPP version words it otherwise.
+    """
+    job = jobs.firmware_status_advance(charger_id=charger_id, status=job_status or status)
     FirmwareStatus.objects.create(charger_id=charger_id, job=job, status=status)
     events.firmware_status_changed(charger_id=charger_id, job_id=job.pk if job else None, status=status)
 
 
-def diagnostics_status_record(*, charger_id: int, status: str) -> None:
-    """Keep the status in the history and advance the charger's open diagnostics job, if any."""
-    job = jobs.diagnostics_status_advance(charger_id=charger_id, status=status)
+def diagnostics_status_record(*, charger_id: int, status: str, job_status: str | None = None) -> None:
+    """Keep the status in the history and advance the charger's open diagnostics job, if any (`job_status`:
+    as for firmware)."""
+    job = jobs.diagnostics_status_advance(charger_id=charger_id, status=job_status or status)
     DiagnosticsStatus.objects.create(charger_id=charger_id, job=job, status=status)
     events.diagnostics_status_changed(
         charger_id=charger_id, job_id=job.pk if job else None, status=status, fileName=job.file_name if job else None

@@ -79,12 +79,18 @@ def site_rebalance(*, site_id: int) -> list[Share]:
         return shares
 
 
+def transaction_param(ocpp_id: str) -> int | str:
+    """A session's id as the commands take it: 1.6 ids are integers (ours), 2.0.1 ids the charger's strings."""
+    return int(ocpp_id) if ocpp_id.isdigit() else ocpp_id
+
+
 def limit_send(*, share: Share, requester: Requester) -> None:
+    """The session's share as a TxProfile; the commands' connectorId is the EVSE (for 1.6 the same)."""
     session = share.transaction
     params = {
         "limit": {"acMaxPowerA": share.amperes},
-        "transactionId": int(session.ocpp_id),
-        "connectorId": session.connector_id,
+        "transactionId": transaction_param(session.ocpp_id),
+        "connectorId": session.evse_id,
     }
     try:
         commands.command_run(charger=share.charger, command="power_limit_set", params=params, requester=requester)
@@ -133,5 +139,5 @@ def profile_params(profile: InstalledChargingProfile) -> dict:
     if profile.valid_to:
         params["validTo"] = profile.valid_to.isoformat().replace("+00:00", "Z")
     if profile.transaction_id:
-        params["transactionId"] = int(profile.transaction.ocpp_id)
+        params["transactionId"] = transaction_param(profile.transaction.ocpp_id)
     return params

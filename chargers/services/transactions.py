@@ -87,6 +87,7 @@ def transaction_start(
         events.transaction_started(
             charger_id=charger_id,
             transaction_id=ocpp_id,
+            evse_id=evse_id,
             connector_id=connector_id,
             id_tag=id_tag,
             meter_start=meter_start,
@@ -156,6 +157,7 @@ def session_ended(*, session: Transaction) -> None:
     events.transaction_stopped(
         charger_id=session.charger_id,
         transaction_id=session.ocpp_id,
+        evse_id=session.evse,
         connector_id=session.connector_id,
         meter_stop=session.meter_stop,
         stop_time=session.stop_time,
@@ -246,6 +248,11 @@ def transaction_event_record(*, charger_id: int, organisation_id: int, event: Se
         if event.remote_start_id is not None and session.remote_start_id is None:
             changes["remote_start_id"] = event.remote_start_id
         Transaction.objects.filter(pk=session.pk).update(**changes)
+        if event.charging_state and event.event_type != "Ended":
+            events.transaction_charging_state_changed(
+                charger_id=charger_id, transaction_id=session.ocpp_id, evse_id=session.evse_id,
+                connector_id=session.connector_id, charging_state=event.charging_state,
+            )  # fmt: skip
         if event.event_type != "Ended" and event.samples:
             samples_record(
                 charger_id=charger_id,

@@ -2,6 +2,7 @@
 
 from datetime import UTC
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commands.models import Command
@@ -23,6 +24,23 @@ class Timestamp(serializers.DateTimeField):
 
     def to_internal_value(self, value):
         return super().to_internal_value(value).astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "minLength": 1, "maxLength": 36}]})
+class TransactionId(serializers.Field):
+    """A session's id: OCPP 1.6 ids are integers (ours), 2.0.1 ids the charger's strings (as in the URLs)."""
+
+    default_error_messages = {"invalid": "an integer (OCPP 1.6) or the charger's id of the session (OCPP 2.0.1)"}
+
+    def to_internal_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and 0 < len(value) <= 36 and value.strip() == value:
+            return int(value) if value.isdigit() else value
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
 
 
 def connector(required: bool = True, min_value: int = 0, **kwargs) -> serializers.IntegerField:
@@ -115,7 +133,7 @@ class ChargingProfile(serializers.Serializer):
     """An OCPP 1.6 ChargingProfile."""
 
     chargingProfileId = serializers.IntegerField()
-    transactionId = serializers.IntegerField(required=False)
+    transactionId = TransactionId(required=False, help_text="A TxProfile's session.")
     stackLevel = serializers.IntegerField(min_value=0)
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES)
     chargingProfileKind = serializers.ChoiceField(["Absolute", "Recurring", "Relative"])
@@ -174,7 +192,7 @@ class PowerLimit(serializers.Serializer):
 
 class PowerLimitScope(serializers.Serializer):
     connectorId = connector(required=False, help_text="A connector's default limit; none: the whole charger.")
-    transactionId = serializers.IntegerField(required=False, help_text="A limit for this session only.")
+    transactionId = TransactionId(required=False, help_text="A limit for this session only.")
     stackLevel = serializers.IntegerField(required=False, min_value=0)
     chargingProfileId = serializers.IntegerField(required=False, help_text="Defaults to one per scope.")
 

@@ -186,13 +186,29 @@ def notify_event(session: Session, p: dict) -> dict:
     return {}
 
 
+# 2.0.1 statuses that end a firmware or log job under a name 1.6 does not have; the history keeps the charger's.
+FIRMWARE_JOB_STATUSES = {"InvalidSignature": "InstallationFailed", "InstallVerificationFailed": "InstallationFailed"}
+LOG_JOB_STATUSES = {
+    "UploadFailure": "UploadFailed",
+    "BadMessage": "UploadFailed",
+    "PermissionDenied": "UploadFailed",
+    "NotSupportedOperation": "UploadFailed",
+}
+
+
 def firmware_status_notification(session: Session, p: dict) -> dict:
-    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
+    status = p["status"]
+    reports.firmware_status_record(
+        charger_id=session.charger_id, status=status, job_status=FIRMWARE_JOB_STATUSES.get(status)
+    )
     return {}
 
 
 def log_status_notification(session: Session, p: dict) -> dict:
-    reports.diagnostics_status_record(charger_id=session.charger_id, status=p["status"])
+    status = p["status"]
+    reports.diagnostics_status_record(
+        charger_id=session.charger_id, status=status, job_status=LOG_JOB_STATUSES.get(status)
+    )
     return {}
 
 

@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 
+from chargers.services import device_model
 from commands.neutral import Translation
 from ocpp_ws.v16 import commands as v16
 
@@ -101,6 +102,54 @@ def variable_set(params: dict) -> dict:
 def variable_set_reply(params: dict, response: dict) -> dict:
     results = response.get("setVariableResult") or [{}]
     return {"key": params["key"], "value": params["value"], "status": results[0].get("attributeStatus")}
+
+
+# What the device model keeps of the charger's answers: values read (GetVariables) and set (SetVariables),
+# the same rows NotifyReport fills. The functions take the CALL's payload and the answer.
+
+
+def attribute_of(entry: dict, value: str | None) -> device_model.Attribute:
+    """The attribute a Get/SetVariables entry (data or result) names, with its value."""
+    component, variable = entry["component"], entry["variable"]
+    evse = component.get("evse") or {}
+    return device_model.Attribute(
+        component=component["name"],
+        component_instance=component.get("instance", ""),
+        evse_id=evse.get("id", 0),
+        connector_id=evse.get("connectorId", 0),
+        variable=variable["name"],
+        variable_instance=variable.get("instance", ""),
+        attribute_type=entry.get("attributeType") or "Actual",
+        value=value,
+    )
+
+
+def identity(entry: dict) -> tuple:
+    a = attribute_of(entry, None)
+    return tuple(getattr(a, name) for name in device_model.KEY_FIELDS)
+
+
+def variables_read(*, charger_id: int, request: dict, response: dict) -> int:
+    attributes = [
+        attribute_of(result, str(result["attributeValue"]))
+        for result in response.get("getVariableResult", [])
+        if result.get("attributeStatus") == "Accepted" and result.get("attributeValue") is not None
+    ]
+    return device_model.device_variables_record(charger_id=charger_id, attributes=attributes)
+
+
+def variables_set(*, charger_id: int, request: dict, response: dict) -> int:
+    """Only what the charger accepted: a value it rejected, or takes only after a reboot, is not its value now."""
+    sent = {identity(data): str(data["attributeValue"]) for data in request.get("setVariableData", [])}
+    attributes = [
+        attribute_of(result, sent[identity(result)])
+        for result in response.get("setVariableResult", [])
+        if result.get("attributeStatus") == "Accepted" and identity(result) in sent
+    ]
+    return device_model.device_variables_record(charger_id=charger_id, attributes=attributes)
+
+
+ANSWERS = {"GetVariables": variables_read, "SetVariables": variables_set}
 
 
 # Charging profiles: the API's (1.6-shaped) profile in 2.0.1's shape.

@@ -20,16 +20,38 @@
     return node;
   }
 
+  // OCPP 2.0.1 numbers connectors within EVSEs (evseId); a 1.6 connector has none (null).
+  function connectorName(connector) {
+    return connector.evseId == null ? String(connector.connectorId) : `${connector.evseId}/${connector.connectorId}`;
+  }
+
+  function sameConnector(connector, event) {
+    return connector.connectorId === event.connectorId && (connector.evseId ?? null) === (event.evseId ?? null);
+  }
+
+  // 1.6 says so in the status; a 2.0.1 connector is just Occupied, its session says whether it charges.
+  function isCharging(connector) {
+    return connector.status === "Charging" || (connector.session || {}).chargingState === "Charging";
+  }
+
   function connectorCell(charger, connector) {
     const status = connector.status || "Unknown";
-    const title = `${charger.chargeBoxId} connector ${connector.connectorId}: ${status}` +
-      (connector.errorCode && connector.errorCode !== "NoError" ? ` (${connector.errorCode})` : "");
+    const session = connector.session;
+    const title = `${charger.chargeBoxId} connector ${connectorName(connector)}: ${status}` +
+      (connector.errorCode && connector.errorCode !== "NoError" ? ` (${connector.errorCode})` : "") +
+      (session ? `; session ${session.transactionId}${session.chargingState ? ` ${session.chargingState}` : ""}` : "");
+    const children = [el("b", {text: connectorName(connector)}), el("span", {text: status})];
+    if (session) {
+      children.push(el("small", {class: "cs-session", text: `⚡ ${session.chargingState || "session"}`}));
+    }
     return el("div", {
-      class: `cs-connector cs-status-${status}`,
-      "data-connector": `${charger.chargeBoxId}/${connector.connectorId}`,
+      class: `cs-connector cs-status-${status}` + (session ? " cs-in-session" : ""),
+      "data-connector": `${charger.chargeBoxId}/${connectorName(connector)}`,
       "data-status": status,
+      "data-session": session ? session.transactionId : "",
+      "data-charging": String(isCharging(connector)),
       title: title,
-    }, [el("b", {text: String(connector.connectorId)}), el("span", {text: status})]);
+    }, children);
   }
 
   function chargerTile(charger) {
@@ -55,7 +77,7 @@
     for (const charger of fleet.chargers) {
       if (charger.online) online += 1;
       for (const c of charger.connectors) {
-        if (c.status === "Charging") charging += 1;
+        if (isCharging(c)) charging += 1;
         if (c.status === "Faulted") faulted += 1;
       }
     }
@@ -69,7 +91,7 @@
   function renderFaults() {
     const list = document.getElementById("recent-faults");
     list.replaceChildren(...fleet.recentFaults.map((f) => el("li", {}, [
-      el("strong", {text: `${f.chargeBoxId}/${f.connectorId} `}),
+      el("strong", {text: `${f.chargeBoxId}/${connectorName(f)} `}),
       el("span", {text: [f.status, f.errorCode, f.info].filter((x) => x && x !== "NoError").join(" · ")}),
       el("time", {datetime: f.at, text: new Date(f.at).toLocaleString()}),
     ])));
@@ -106,6 +128,16 @@
     if (refreshTimer === null) refreshTimer = setTimeout(refresh, delay);
   }
 
+  function connectorOf(charger, event) {
+    let connector = charger.connectors.find((c) => sameConnector(c, event));
+    if (!connector) {
+      connector = {evseId: event.evseId ?? null, connectorId: event.connectorId, status: "", session: null};
+      charger.connectors.push(connector);
+      charger.connectors.sort((a, b) => (a.evseId ?? 0) - (b.evseId ?? 0) || a.connectorId - b.connectorId);
+    }
+    return connector;
+  }
+
   function apply(event) {
     const charger = byId.get(event.chargerId);
     if (!charger) {
@@ -119,13 +151,22 @@
         refreshSoon(2000);
         return;
       }
-      let connector = charger.connectors.find((c) => c.connectorId === event.connectorId);
-      if (!connector) {
-        connector = {connectorId: event.connectorId};
-        charger.connectors.push(connector);
-        charger.connectors.sort((a, b) => a.connectorId - b.connectorId);
+      Object.assign(connectorOf(charger, event),
+        {status: event.status, errorCode: event.errorCode, info: event.info, since: event.at});
+    } else if (event.kind === "transaction") {
+      if (event.event === "ended") {
+        for (const c of charger.connectors) {
+          if (c.session && c.session.transactionId === event.transactionId) c.session = null;
+        }
+      } else {
+        const connector = connectorOf(charger, event);
+        const session = connector.session && connector.session.transactionId === event.transactionId
+          ? connector.session : {transactionId: event.transactionId, idTag: "", chargingState: ""};
+        if (event.idTag !== undefined) session.idTag = event.idTag;
+        if (event.startTime !== undefined) session.startTime = event.startTime;
+        if (event.chargingState !== undefined) session.chargingState = event.chargingState;
+        connector.session = session;
       }
-      Object.assign(connector, {status: event.status, errorCode: event.errorCode, info: event.info, since: event.at});
     }
     repaint(charger);
     refreshSoon(2000); // energy and faults come from the server

@@ -9,7 +9,9 @@
 
     function apply(event) {
       if (event.kind === "connector") {
-        const key = `${event.chargerId}/${event.connectorId}`;
+        // OCPP 2.0.1 numbers connectors within EVSEs; a 1.6 connector has no evseId.
+        const place = event.evseId == null ? `${event.connectorId}` : `${event.evseId}/${event.connectorId}`;
+        const key = `${event.chargerId}/${place}`;
         for (const pill of document.querySelectorAll(`[data-live-connector="${key}"]`)) {
           pill.className = `cs-pill cs-status-${event.status || "Unknown"}`;
           pill.textContent = `${pill.dataset.label || ""}${event.status || "Unknown"}`;
