@@ -371,19 +371,32 @@ class FirmwareJob(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "Scheduled", "scheduled (charger accepted)"
+        DOWNLOAD_SCHEDULED = "DownloadScheduled"
         DOWNLOADING = "Downloading"
+        DOWNLOAD_PAUSED = "DownloadPaused"
         DOWNLOADED = "Downloaded"
         DOWNLOAD_FAILED = "DownloadFailed"
+        SIGNATURE_VERIFIED = "SignatureVerified"
+        INVALID_SIGNATURE = "InvalidSignature"
+        INSTALL_SCHEDULED = "InstallScheduled"
         INSTALLING = "Installing"
+        INSTALL_REBOOTING = "InstallRebooting"
         INSTALLED = "Installed"
         INSTALLATION_FAILED = "InstallationFailed"
+        INSTALL_VERIFICATION_FAILED = "InstallVerificationFailed"
         IDLE = "Idle"
         TIMED_OUT = "TimedOut"
-        CONFIRMED = "Confirmed", "confirmed by the next boot"
+        CONFIRMED = "Confirmed", "confirmed by the boot into the new version"
         VERSION_UNCHANGED = "VersionUnchanged", "rebooted with the old version"
         NOT_SENT = "NotSent", "not accepted by the charger"
 
-    FINAL = ("DownloadFailed", "InstallationFailed", "TimedOut", "Confirmed", "VersionUnchanged", "NotSent")
+    FAILED = ("DownloadFailed", "InvalidSignature", "InstallationFailed", "InstallVerificationFailed")
+    FINAL = (*FAILED, "TimedOut", "Confirmed", "VersionUnchanged", "NotSent")
+    # From Downloaded on, a boot may be the one into the new firmware: a 1.6 charger boots after it
+    # reports Installed, a 2.0.1 station after InstallRebooting and before Installed.
+    INSTALLATION = (
+        "Downloaded", "SignatureVerified", "InstallScheduled", "Installing", "InstallRebooting", "Installed"
+    )  # fmt: skip
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_jobs")
     command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -391,9 +404,10 @@ class FirmwareJob(models.Model):
     retrieve_date = models.DateTimeField()
     retries = models.PositiveIntegerField(null=True, blank=True)
     retry_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.SCHEDULED)
     firmware_version_before = models.CharField(max_length=50, blank=True)
     firmware_version_after = models.CharField(max_length=50, blank=True)
+    rebooted_at = models.DateTimeField(null=True, blank=True, help_text="Latest boot during the installation.")
     triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
     last_status_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
