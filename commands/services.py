@@ -35,6 +35,8 @@ from commands.neutral import answered
 QUEUED_TTL = 3600
 # The Command statuses of failures that leave a Command row (command.completed is told of them).
 FAILURE_STATUS = {ChargerOffline: "offline", CommandTimeout: "timeout"}
+# A charger that starts a job says so (1.6 answers with no status; 2.0.1 may refuse: Rejected, InvalidCertificate...).
+JOB_ACCEPTED = ("Accepted", "AcceptedCanceled")
 
 
 def command_run(
@@ -66,10 +68,10 @@ def command_run(
                 jobs.job_sent(job=job, command_id=None, accepted=False)
             _completed_failure(charger, reserved, translation.action, failure)
             raise
-    _follow_up(charger, command, params, result, job)
+    fields = translation.reply(params, result.response) if result.answered else {}
+    _follow_up(charger, command, params, result, job, fields)
     _completed(charger, result)
     _raise_charger_error(charger, result)
-    fields = translation.reply(params, result.response)
     record = RECORDS.get(command)
     if record is not None:
         record(charger, params, fields)
@@ -253,15 +255,18 @@ def _completed_failure(charger: Charger, command_id: uuid.UUID, action: str, fai
     )  # fmt: skip
 
 
-def _follow_up(charger: Charger, command: str, params: dict, result: CommandResult, job=None) -> None:
-    """What the product keeps of some answers, beside the Command row."""
+def _follow_up(
+    charger: Charger, command: str, params: dict, result: CommandResult, job=None, fields: dict | None = None
+) -> None:
+    """What the product keeps of some answers, beside the Command row; `fields` is the reply in the API's words."""
     if command == "local_list_send" and result.answered:
         local_list.local_list_sent(charger=charger, payload=params, status=result.response.get("status", ""))
     if command == "local_list_version" and result.answered and isinstance(result.response.get("listVersion"), int):
         local_list.local_list_version_record(charger=charger, version=result.response["listVersion"])
     if job is not None:
-        file_name = result.response.get("fileName", "") if result.answered else ""
-        jobs.job_sent(job=job, command_id=result.command_id, accepted=result.answered, file_name=file_name)
+        fields = fields or {}
+        accepted = result.answered and fields.get("status", "Accepted") in JOB_ACCEPTED
+        jobs.job_sent(job=job, command_id=result.command_id, accepted=accepted, file_name=fields.get("fileName") or "")
     if command == "data_transfer":
         DataTransfer.objects.create(
             charger=charger,

@@ -97,3 +97,19 @@ def test_staff_download_the_file_from_the_admin_and_nobody_else_does(charger, dj
     client.force_login(staff)
     answer = client.get(url)
     assert answer.status_code == 200 and b"".join(answer.streaming_content) == CONTENT
+
+
+@pytest.mark.parametrize("answer, status, file_name", [
+    ({"status": "Accepted", "filename": "log-001.zip"}, "Uploading", "log-001.zip"),
+    ({"status": "Accepted"}, "NoFile", ""),
+    ({"status": "Rejected"}, "NotSent", ""),
+])  # fmt: skip
+def test_a_2_0_1_station_names_its_log_file_or_refuses(server, api, charger, answer, status, file_name):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("GetLog", answer)
+        sent = api.post(f"{api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
+        assert sent.status_code == 200, sent.text
+        cp.call("LogStatusNotification", {"status": "Uploading", "requestId": sent.json()["requestId"]})
+    job = jobs(api)[0]
+    assert (job["status"], job["fileName"]) == (status, file_name)
+    assert (job["finishedAt"] is None) == (status == "Uploading")

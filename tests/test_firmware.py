@@ -162,3 +162,14 @@ def test_the_2_0_1_statuses_keep_the_job_going_or_end_it(server, api, charger, s
     job = jobs(api)[0]
     assert job["status"] == final and [h["status"] for h in job["history"]] == statuses
     assert (job["finishedAt"] is None) == open_
+
+
+@pytest.mark.parametrize("answer", ["Rejected", "InvalidCertificate"])
+def test_an_update_the_2_0_1_station_refuses_is_not_sent(server, api, charger, answer):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("UpdateFirmware", {"status": answer})
+        sent = api.post(f"{api.base}/chargers/CP-1/firmware/update",
+                        json={"location": FIRMWARE, "retrieveDate": iso(datetime.now(UTC))})  # fmt: skip
+    assert sent.status_code == 200 and sent.json()["status"] == answer, sent.text
+    job = jobs(api)[0]
+    assert job["status"] == "NotSent" and job["finishedAt"]

@@ -295,6 +295,8 @@ def test_a_log_is_uploaded_on_request(api, station, charger):
     eventually(lambda: DiagnosticsStatus.objects.filter(charger=charger, status="Uploaded").exists())
     statuses = DiagnosticsStatus.objects.filter(charger=charger).order_by("id")
     assert [s.status for s in statuses] == ["Uploading", "Uploaded"]
+    job = api.get(f"{api.base}/chargers/CP-1/diagnostics").json()["jobs"][0]
+    assert (job["status"], job["fileName"]) == ("Uploaded", answer["fileName"])
 
 
 def test_a_base_report_fills_the_stored_device_model_in_parts(api, station, charger):
