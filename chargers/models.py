@@ -38,6 +38,9 @@ class Charger(models.Model):
         PENDING = "Pending"
         REJECTED = "Rejected"
 
+    # The OCPP subprotocols the product speaks (ocpp_ws.versions), preferred first: one that offers both gets 2.0.1.
+    SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="chargers")
     charge_box_id = models.CharField("chargeBoxId", max_length=64, unique=True)
     name = models.CharField(max_length=100, blank=True)
@@ -123,6 +126,11 @@ class Charger(models.Model):
     @property
     def connection_url(self) -> str:
         return f"{settings.CSMS_PUBLIC_WS_URL}/{self.charge_box_id}"
+
+    @property
+    def subprotocols(self) -> list[str]:
+        """The subprotocols it may connect with, preferred first: the pinned one alone, if any."""
+        return [self.ocpp_version_pinned] if self.ocpp_version_pinned else list(self.SUBPROTOCOLS)
 
     def set_password(self, password: str | None) -> None:
         self.password_digest = secret_digest(password) if password else ""
