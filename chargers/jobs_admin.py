@@ -25,8 +25,8 @@ class FirmwareJobAdmin(HistoryAdmin):
                     "firmware_version_after"]  # fmt: skip
     list_filter = ["status"]
     fields = ["charger", "command", "location", "retrieve_date", "retries", "retry_interval", "status",
-              "status_history", "firmware_version_before", "firmware_version_after", "triggered_at",
-              "last_status_at", "created_at", "finished_at"]  # fmt: skip
+              "status_history", "firmware_version_before", "firmware_version_after", "rebooted_at",
+              "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="status history")

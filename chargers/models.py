@@ -38,6 +38,9 @@ class Charger(models.Model):
         PENDING = "Pending"
         REJECTED = "Rejected"
 
+    # The OCPP subprotocols the product speaks (ocpp_ws.versions), preferred first: one that offers both gets 2.0.1.
+    SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="chargers")
     charge_box_id = models.CharField("chargeBoxId", max_length=64, unique=True)
     name = models.CharField(max_length=100, blank=True)
@@ -128,6 +131,11 @@ class Charger(models.Model):
     @property
     def connection_url(self) -> str:
         return f"{settings.CSMS_PUBLIC_WS_URL}/{self.charge_box_id}"
+
+    @property
+    def subprotocols(self) -> list[str]:
+        """The subprotocols it may connect with, preferred first: the pinned one alone, if any."""
+        return [self.ocpp_version_pinned] if self.ocpp_version_pinned else list(self.SUBPROTOCOLS)
 
     def set_password(self, password: str | None) -> None:
         self.password_digest = secret_digest(password) if password else ""
@@ -386,19 +394,32 @@ class FirmwareJob(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "Scheduled", "scheduled (charger accepted)"
+        DOWNLOAD_SCHEDULED = "DownloadScheduled"
         DOWNLOADING = "Downloading"
+        DOWNLOAD_PAUSED = "DownloadPaused"
         DOWNLOADED = "Downloaded"
         DOWNLOAD_FAILED = "DownloadFailed"
+        SIGNATURE_VERIFIED = "SignatureVerified"
+        INVALID_SIGNATURE = "InvalidSignature"
+        INSTALL_SCHEDULED = "InstallScheduled"
         INSTALLING = "Installing"
+        INSTALL_REBOOTING = "InstallRebooting"
         INSTALLED = "Installed"
         INSTALLATION_FAILED = "InstallationFailed"
+        INSTALL_VERIFICATION_FAILED = "InstallVerificationFailed"
         IDLE = "Idle"
         TIMED_OUT = "TimedOut"
-        CONFIRMED = "Confirmed", "confirmed by the next boot"
+        CONFIRMED = "Confirmed", "confirmed by the boot into the new version"
         VERSION_UNCHANGED = "VersionUnchanged", "rebooted with the old version"
         NOT_SENT = "NotSent", "not accepted by the charger"
 
-    FINAL = ("DownloadFailed", "InstallationFailed", "TimedOut", "Confirmed", "VersionUnchanged", "NotSent")
+    FAILED = ("DownloadFailed", "InvalidSignature", "InstallationFailed", "InstallVerificationFailed")
+    FINAL = (*FAILED, "TimedOut", "Confirmed", "VersionUnchanged", "NotSent")
+    # From Downloaded on, a boot may be the one into the new firmware: a 1.6 charger boots after it
+    # reports Installed, a 2.0.1 station after InstallRebooting and before Installed.
+    INSTALLATION = (
+        "Downloaded", "SignatureVerified", "InstallScheduled", "Installing", "InstallRebooting", "Installed"
+    )  # fmt: skip
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_jobs")
     command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -406,9 +427,10 @@ class FirmwareJob(models.Model):
     retrieve_date = models.DateTimeField()
     retries = models.PositiveIntegerField(null=True, blank=True)
     retry_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.SCHEDULED)
     firmware_version_before = models.CharField(max_length=50, blank=True)
     firmware_version_after = models.CharField(max_length=50, blank=True)
+    rebooted_at = models.DateTimeField(null=True, blank=True, help_text="Latest boot during the installation.")
     triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
     last_status_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -35,6 +35,8 @@ from commands.neutral import answered
 QUEUED_TTL = 3600
 # The Command statuses of failures that leave a Command row (command.completed is told of them).
 FAILURE_STATUS = {ChargerOffline: "offline", CommandTimeout: "timeout"}
+# A charger that starts a job says so (1.6 answers with no status; 2.0.1 may refuse: Rejected, InvalidCertificate...).
+JOB_ACCEPTED = ("Accepted", "AcceptedCanceled")
 
 
 def command_run(
@@ -263,10 +265,8 @@ def _follow_up(
         local_list.local_list_version_record(charger=charger, version=result.response["listVersion"])
     if job is not None:
         fields = fields or {}
-        # OCPP 1.6 answers UpdateFirmware and GetDiagnostics without a status; 2.0.1 may refuse them.
-        accepted = result.answered and fields.get("status", "Accepted") in ("Accepted", "AcceptedCanceled")
-        file_name = fields.get("fileName") or ""
-        jobs.job_sent(job=job, command_id=result.command_id, accepted=accepted, file_name=file_name)
+        accepted = result.answered and fields.get("status", "Accepted") in JOB_ACCEPTED
+        jobs.job_sent(job=job, command_id=result.command_id, accepted=accepted, file_name=fields.get("fileName") or "")
     if command == "data_transfer":
         DataTransfer.objects.create(
             charger=charger,

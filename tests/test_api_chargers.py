@@ -1,17 +1,20 @@
 """The charger endpoints over real HTTP: register, list, details, update, unregister, statuses, sessions."""
 
 import asyncio
+import io
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import websockets
+from django.core.management import call_command
 
 from accounts.models import SCOPES, ApiKey
 from chargers.models import Charger, UnknownCharger
 from chargers.services.registry import charger_register
 from chargers.services.reports import status_record
+from ocpp_ws.versions import VERSIONS
 from tests.raw_charger import RawCharger
 
 
@@ -58,12 +61,32 @@ def test_it_registers_a_charger_and_says_how_to_connect_it(api, server):
     assert datetime.fromisoformat(body["registeredAt"]) == charger.registered_at
     assert body["connectionUrl"] == charger.connection_url and body["connectionUrl"].endswith("/ocpp/CP-NEW")
     assert body["instructions"]["url"] == body["connectionUrl"]
-    assert body["instructions"]["protocol"] == "ocpp1.6"
-    assert "Basic" in body["instructions"]["message"]
+    assert body["instructions"]["protocol"] == "ocpp2.0.1"  # the one it gets when it offers both
+    assert body["instructions"]["protocols"] == ["ocpp2.0.1", "ocpp1.6"]
+    assert "Basic" in body["instructions"]["message"] and "ocpp2.0.1 or ocpp1.6" in body["instructions"]["message"]
     assert "password" not in body and "a-long-password" not in response.text
     assert response.headers["Location"] == f"{server.http}/api/v1/chargers/CP-NEW"
     assert charger.organisation.name == "Acme"
     assert "a-long-password" not in charger.password_digest and charger.password_matches("a-long-password")
+
+
+@pytest.mark.parametrize("pinned", ["ocpp1.6", "ocpp2.0.1"])
+def test_a_charger_pinned_to_one_version_is_told_that_subprotocol_alone(api, pinned):
+    response = api.post(f"{api.base}/chargers", json={"chargeBoxId": "CP-PINNED", "ocppVersionPinned": pinned})
+    assert response.status_code == 201, response.text
+    instructions = response.json()["instructions"]
+    assert (instructions["protocol"], instructions["protocols"]) == (pinned, [pinned])
+    assert f"subprotocol {pinned}." in instructions["message"] and "Basic" not in instructions["message"]
+
+
+def test_the_register_charger_command_says_how_to_connect_too(acme):
+    out = io.StringIO()
+    call_command("register_charger", "CP-CLI", "--org", "Acme", stdout=out)
+    assert out.getvalue().strip().endswith("/ocpp/CP-CLI (ocpp2.0.1 or ocpp1.6)")
+
+
+def test_chargers_are_told_the_subprotocols_the_ocpp_edge_speaks():
+    assert list(Charger.SUBPROTOCOLS) == list(VERSIONS)  # both newest first
 
 
 def test_it_registers_a_charger_with_only_its_charge_box_id(api):

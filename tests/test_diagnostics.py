@@ -125,3 +125,19 @@ def test_a_2_0_1_log_request_is_followed_as_a_diagnostics_job(background, bg_api
         bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
         cp.next_call()
         assert jobs(bg_api)[0]["status"] == "NotSent"
+
+
+@pytest.mark.parametrize("answer, status, file_name", [
+    ({"status": "Accepted", "filename": "log-001.zip"}, "Uploading", "log-001.zip"),
+    ({"status": "Accepted"}, "NoFile", ""),
+    ({"status": "Rejected"}, "NotSent", ""),
+])  # fmt: skip
+def test_a_2_0_1_station_names_its_log_file_or_refuses(server, api, charger, answer, status, file_name):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("GetLog", answer)
+        sent = api.post(f"{api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
+        assert sent.status_code == 200, sent.text
+        cp.call("LogStatusNotification", {"status": "Uploading", "requestId": sent.json()["requestId"]})
+    job = jobs(api)[0]
+    assert (job["status"], job["fileName"]) == (status, file_name)
+    assert (job["finishedAt"] is None) == (status == "Uploading")

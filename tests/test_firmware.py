@@ -93,3 +93,83 @@ def test_a_status_without_a_job_is_still_kept(background, bg_api, charger):
     with strict_charger(background.ws, "CP-1") as cp:
         cp.call("FirmwareStatusNotification", {"status": "Idle"})
     assert list(FirmwareStatus.objects.values_list("status", "job")) == [("Idle", None)]
+
+
+# OCPP 2.0.1: a station reboots into the new firmware before it reports Installed.
+
+
+def boot_201(cp, version: str, reason: str = "PowerUp") -> None:
+    cp.call("BootNotification", {"reason": reason, "chargingStation": {"model": "AC22", "vendorName": "Acme",
+                                                                         "firmwareVersion": version}})  # fmt: skip
+
+
+def update_201(api, cp) -> int:
+    cp.respond("UpdateFirmware", {"status": "Accepted"})
+    answer = api.post(
+        f"{api.base}/chargers/CP-1/firmware/update",
+        json={"location": FIRMWARE, "retrieveDate": iso(datetime.now(UTC) + timedelta(minutes=5))},
+    )
+    assert answer.status_code == 200, answer.text
+    assert cp.next_call()["action"] == "UpdateFirmware"
+    return answer.json()["requestId"]
+
+
+def report(cp, request_id: int, *statuses: str) -> None:
+    for status in statuses:
+        cp.call("FirmwareStatusNotification", {"status": status, "requestId": request_id})
+
+
+@pytest.mark.parametrize("version_after, final", [("2.0", "Confirmed"), ("1.0", "VersionUnchanged")])
+def test_a_2_0_1_station_that_reports_installed_after_its_reboot_ends_the_job(server, api, charger, version_after,
+                                                                               final):  # fmt: skip
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        boot_201(cp, "1.0")
+        request_id = update_201(api, cp)
+        report(cp, request_id, "Downloading", "Downloaded", "Installing", "InstallRebooting")
+        assert jobs(api)[0]["status"] == "InstallRebooting"
+        boot_201(cp, version_after, reason="FirmwareUpdate")
+        report(cp, request_id, "Installed")
+    job = jobs(api)[0]
+    assert (job["status"], job["firmwareVersionBefore"], job["firmwareVersionAfter"]) == (final, "1.0", version_after)
+    assert [h["status"] for h in job["history"]] == [
+        "Downloading", "Downloaded", "Installing", "InstallRebooting", "Installed"]  # fmt: skip
+    assert job["finishedAt"]
+
+
+def test_a_boot_before_the_installation_began_does_not_decide_it(server, api, charger):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        boot_201(cp, "1.0")
+        request_id = update_201(api, cp)
+        report(cp, request_id, "Downloading", "Downloaded")
+        boot_201(cp, "1.0")  # a power cut while the station waited to install
+        report(cp, request_id, "Installing", "Installed")
+        assert jobs(api)[0]["status"] == "Installed"  # waiting for the boot into the new version
+        boot_201(cp, "2.0", reason="FirmwareUpdate")
+    assert jobs(api)[0]["status"] == "Confirmed"
+
+
+@pytest.mark.parametrize("statuses, final, open_", [
+    (["DownloadScheduled", "Downloading", "DownloadPaused", "Downloading"], "Downloading", True),
+    (["Downloaded", "SignatureVerified", "InstallScheduled"], "InstallScheduled", True),
+    (["Downloading", "Downloaded", "InvalidSignature"], "InvalidSignature", False),
+    (["Downloaded", "Installing", "InstallVerificationFailed"], "InstallVerificationFailed", False),
+    (["Downloading", "DownloadFailed"], "DownloadFailed", False),
+    (["Downloaded", "Installing", "InstallationFailed"], "InstallationFailed", False),
+])  # fmt: skip
+def test_the_2_0_1_statuses_keep_the_job_going_or_end_it(server, api, charger, statuses, final, open_):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        report(cp, update_201(api, cp), *statuses)
+    job = jobs(api)[0]
+    assert job["status"] == final and [h["status"] for h in job["history"]] == statuses
+    assert (job["finishedAt"] is None) == open_
+
+
+@pytest.mark.parametrize("answer", ["Rejected", "InvalidCertificate"])
+def test_an_update_the_2_0_1_station_refuses_is_not_sent(server, api, charger, answer):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("UpdateFirmware", {"status": answer})
+        sent = api.post(f"{api.base}/chargers/CP-1/firmware/update",
+                        json={"location": FIRMWARE, "retrieveDate": iso(datetime.now(UTC))})  # fmt: skip
+    assert sent.status_code == 200 and sent.json()["status"] == answer, sent.text
+    job = jobs(api)[0]
+    assert job["status"] == "NotSent" and job["finishedAt"]

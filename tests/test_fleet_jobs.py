@@ -168,7 +168,7 @@ def test_a_2_0_1_update_that_fails_its_checks_or_is_refused_ends_its_job(backgro
             new.call("FirmwareStatusNotification", {"status": "Downloaded", "requestId": request_id})
             new.call("FirmwareStatusNotification", {"status": failure, "requestId": request_id})
             job = firmware_jobs(bg_api, "MX-201")[0]
-            assert (job["status"], bool(job["finishedAt"])) == ("InstallationFailed", True), failure
+            assert (job["status"], bool(job["finishedAt"])) == (failure, True)
             assert job["history"][-1]["status"] == failure
 
         new.respond("UpdateFirmware", {"status": "InvalidCertificate"})

@@ -282,7 +282,11 @@ def test_a_firmware_update_reports_each_step_and_boots_with_the_new_version(api,
     security = eventually(lambda: ChargerNotification.objects.filter(action="SecurityEventNotification").first())
     assert (security.kind, security.payload["techInfo"]) == ("FirmwareUpdated", "2.1.0")
     job = api.get(f"{api.base}/chargers/CP-1/firmware").json()["jobs"][0]
-    assert [h["status"] for h in job["history"]][:3] == ["Downloading", "Downloaded", "Installing"]
+    assert [h["status"] for h in job["history"]] == ["Downloading", "Downloaded", "Installing", "InstallRebooting",
+                                                     "Installed"]  # fmt: skip
+    # The station rebooted before it said Installed: the job ends with the version of that boot.
+    assert (job["status"], job["firmwareVersionBefore"], job["firmwareVersionAfter"]) == ("Confirmed", "1.0.0", "2.1.0")
+    assert job["finishedAt"]
 
 
 def test_a_log_is_uploaded_on_request(api, station, charger):
@@ -291,6 +295,8 @@ def test_a_log_is_uploaded_on_request(api, station, charger):
     eventually(lambda: DiagnosticsStatus.objects.filter(charger=charger, status="Uploaded").exists())
     statuses = DiagnosticsStatus.objects.filter(charger=charger).order_by("id")
     assert [s.status for s in statuses] == ["Uploading", "Uploaded"]
+    job = api.get(f"{api.base}/chargers/CP-1/diagnostics").json()["jobs"][0]
+    assert (job["status"], job["fileName"]) == ("Uploaded", answer["fileName"])
 
 
 def test_a_base_report_fills_the_stored_device_model_in_parts(api, station, charger):

@@ -103,7 +103,14 @@ class ChargerUpdateSerializer(StrictSerializer):
 class ConnectionInstructionsSerializer(serializers.Serializer):
     message = serializers.CharField()
     url = serializers.CharField()
-    protocol = serializers.CharField()
+    protocol = serializers.CharField(
+        help_text="The preferred subprotocol (ocpp2.0.1 or ocpp1.6): the one a charger offering several gets."
+    )
+    protocols = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Every WebSocket subprotocol it may connect with, preferred first: ocpp2.0.1 and ocpp1.6, or "
+        "only the pinned one when ocppVersionPinned is set.",
+    )
 
 
 class ChargerPresenceMixin(serializers.Serializer):
@@ -122,11 +129,14 @@ class RegisteredChargerSerializer(ChargerPresenceMixin):
 
     @extend_schema_field(ConnectionInstructionsSerializer)
     def get_instructions(self, charger) -> dict:
+        protocols = charger.subprotocols
+        auth = " and HTTP Basic auth (user: its chargeBoxId)" if charger.password_digest else ""
         return {
-            "message": "Configure the charger to connect to this WebSocket URL"
-            + (" with HTTP Basic auth (user: its chargeBoxId)." if charger.password_digest else "."),
+            "message": "Configure the charger to connect to this WebSocket URL with subprotocol "
+            f"{' or '.join(protocols)}{auth}.",
             "url": charger.connection_url,
-            "protocol": "ocpp1.6",
+            "protocol": protocols[0],
+            "protocols": protocols,
         }
 
 

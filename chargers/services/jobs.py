@@ -68,6 +68,8 @@ def _advance(model, charger_id: int, status: str, known: set[str]):
     # Idle (often the answer to our TriggerMessage) only says something while nothing has started.
     if status in known and not (status == "Idle" and job.status not in ("Scheduled", "Requested", "Idle")):
         job.status = status
+        if model is FirmwareJob and status != FirmwareJob.Status.INSTALLED:
+            job.rebooted_at = None  # a boot before this step did not start the new firmware
     if job.status in model.FINAL:
         job.finished_at = now
     job.save()
@@ -83,17 +85,31 @@ def diagnostics_status_advance(*, charger_id: int, status: str) -> DiagnosticsJo
 
 
 def firmware_boot_confirm(*, charger_id: int, firmware_version: str) -> FirmwareJob | None:
-    """After Installed, the next boot tells whether the charger runs a new version."""
-    installed = {"charger_id": charger_id, "status": FirmwareJob.Status.INSTALLED}
-    if statements.select_one(FirmwareJob, ["id"], where=installed) is None:
-        return None  # every boot asks: a prepared lookup first, the ORM only for the rare job
-    job = FirmwareJob.objects.filter(**installed).first()
-    changed = firmware_version != job.firmware_version_before
+    """A boot during the installation gives the version the job ends with, once the charger has also said Installed."""
+    if statements.select_one(FirmwareJob, ["id"], where={"charger_id": charger_id, "finished_at": None}) is None:
+        return None  # every boot asks: a prepared lookup first, the ORM only for the rare open job
+    job = FirmwareJob.objects.filter(charger_id=charger_id, status__in=FirmwareJob.INSTALLATION).first()
+    if job is None:
+        return None
+    job.rebooted_at, job.firmware_version_after = timezone.now(), firmware_version
+    job.save(update_fields=["rebooted_at", "firmware_version_after"])
+    return firmware_install_confirm(job=job)
+
+
+def firmware_install_confirm(*, job: FirmwareJob) -> FirmwareJob | None:
+    """Installed and a boot since the installation began, in either order: the job's final status.
+
+    A 1.6 charger reports Installed and then reboots; a 2.0.1 station reboots (InstallRebooting)
+    and then reports Installed. Either way the version of the latest boot decides.
+    """
+    if job.status != FirmwareJob.Status.INSTALLED or job.rebooted_at is None:
+        return None
+    changed = job.firmware_version_after != job.firmware_version_before
     job.status = FirmwareJob.Status.CONFIRMED if changed else FirmwareJob.Status.VERSION_UNCHANGED
-    job.firmware_version_after, job.finished_at = firmware_version, timezone.now()
-    job.save()
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
     events.firmware_status_changed(
-        charger_id=charger_id, job_id=job.pk, status=job.status, firmwareVersion=firmware_version
+        charger_id=job.charger_id, job_id=job.pk, status=job.status, firmwareVersion=job.firmware_version_after
     )
     return job
 

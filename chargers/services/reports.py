@@ -43,7 +43,7 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
     fields = {name: reported.get(name) or "" for name in BOOT_FIELDS}
     statements.update(Charger, {"last_boot_at": now, "last_seen_at": now, **fields}, where={"id": charger_id})
     (status,) = statements.select_one(Charger, ["registration_status"], where={"id": charger_id})
-    # A firmware job waiting for this boot learns whether the new version took.
+    # A firmware job being installed learns whether the new version took.
     jobs.firmware_boot_confirm(charger_id=charger_id, firmware_version=fields["firmware_version"])
     events.charger_booted(
         charger_id=charger_id,
@@ -165,19 +165,21 @@ def data_transfer_incoming(*, charger_id: int, vendor_id: str, message_id: str =
     return status, response_data
 
 
-def firmware_status_record(*, charger_id: int, status: str, job_status: str | None = None) -> None:
-    """Keep the status in the history and advance the charger's open firmware job, if any.
-
-    `job_status` is what the status means for the job when the charger's OCPP version words it otherwise.
-    """
-    job = jobs.firmware_status_advance(charger_id=charger_id, status=job_status or status)
+def firmware_status_record(*, charger_id: int, status: str) -> None:
+    """Keep the status in the history and advance the charger's open firmware job, if any."""
+    job = jobs.firmware_status_advance(charger_id=charger_id, status=status)
     FirmwareStatus.objects.create(charger_id=charger_id, job=job, status=status)
     events.firmware_status_changed(charger_id=charger_id, job_id=job.pk if job else None, status=status)
+    if job is not None:
+        # A 2.0.1 station reports Installed after the boot into the new firmware: that boot decides.
+        jobs.firmware_install_confirm(job=job)
 
 
 def diagnostics_status_record(*, charger_id: int, status: str, job_status: str | None = None) -> None:
-    """Keep the status in the history and advance the charger's open diagnostics job, if any (`job_status`:
-    as for firmware)."""
+    """Keep the status in the history and advance the charger's open diagnostics job, if any.
+
+    `job_status` is what the status means for the job when the charger's OCPP version words it otherwise.
+    """
     job = jobs.diagnostics_status_advance(charger_id=charger_id, status=job_status or status)
     DiagnosticsStatus.objects.create(charger_id=charger_id, job=job, status=status)
     events.diagnostics_status_changed(

@@ -35,10 +35,16 @@ class FirmwareJobOutput(drf.Serializer):
     retrieveDate = drf.DateTimeField(source="retrieve_date")
     retries = drf.IntegerField(allow_null=True)
     retryInterval = drf.IntegerField(source="retry_interval", allow_null=True)
-    status = drf.CharField(help_text="Scheduled, Downloading, Downloaded, Installing, Installed, DownloadFailed, "
-                           "InstallationFailed, Idle, TimedOut, Confirmed, VersionUnchanged or NotSent.")  # fmt: skip
+    status = drf.CharField(help_text="Scheduled, or the charger's latest FirmwareStatusNotification status while "
+                           "the job runs (DownloadScheduled, Downloading, DownloadPaused, Downloaded, "
+                           "SignatureVerified, InstallScheduled, Installing, InstallRebooting, Installed, Idle); "
+                           "at the end DownloadFailed, InvalidSignature, InstallationFailed, "
+                           "InstallVerificationFailed, TimedOut, Confirmed (the boot into the installed firmware "
+                           "reported a new version), VersionUnchanged or NotSent.")  # fmt: skip
     firmwareVersionBefore = drf.CharField(source="firmware_version_before")
-    firmwareVersionAfter = drf.CharField(source="firmware_version_after", help_text="From the boot after Installed.")
+    firmwareVersionAfter = drf.CharField(source="firmware_version_after",
+                                         help_text="From the latest boot during the installation (a 1.6 charger boots "
+                                         "after Installed, a 2.0.1 station before it).")  # fmt: skip
     triggeredAt = drf.DateTimeField(source="triggered_at", allow_null=True)
     createdAt = drf.DateTimeField(source="created_at")
     finishedAt = drf.DateTimeField(source="finished_at", allow_null=True)

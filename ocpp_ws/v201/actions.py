@@ -186,8 +186,8 @@ def notify_event(session: Session, p: dict) -> dict:
     return {}
 
 
-# 2.0.1 statuses that end a firmware or log job under a name 1.6 does not have; the history keeps the charger's.
-FIRMWARE_JOB_STATUSES = {"InvalidSignature": "InstallationFailed", "InstallVerificationFailed": "InstallationFailed"}
+# 2.0.1 statuses that end a log job under a name 1.6 does not have; the history keeps the charger's.
+# (Firmware jobs know 2.0.1's statuses themselves.)
 LOG_JOB_STATUSES = {
     "UploadFailure": "UploadFailed",
     "BadMessage": "UploadFailed",
@@ -197,10 +197,7 @@ LOG_JOB_STATUSES = {
 
 
 def firmware_status_notification(session: Session, p: dict) -> dict:
-    status = p["status"]
-    reports.firmware_status_record(
-        charger_id=session.charger_id, status=status, job_status=FIRMWARE_JOB_STATUSES.get(status)
-    )
+    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
     return {}
 
 

@@ -31,4 +31,5 @@ class Command(BaseCommand):
             raise CommandError(f"{charge_box_id} is already registered")
         except InvalidChargeBoxId as error:
             raise CommandError(str(error))
-        self.stdout.write(f"Registered {charger.charge_box_id}; connect it to {charger.connection_url}")
+        protocols = " or ".join(charger.subprotocols)
+        self.stdout.write(f"Registered {charger.charge_box_id}; connect it to {charger.connection_url} ({protocols})")
