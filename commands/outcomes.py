@@ -1,6 +1,8 @@
 """What happened to a Command, as the consumer holding the socket sees it.
 
-Async wrappers: the consumer calls these from the event loop; each is one database hop.
+Each is one conditional UPDATE. The consumer runs them on the frames' database workers
+(ocpp_ws/group_commit.py), beside the charger's frames; the command bus, which waits in a
+request or a task, uses the async wrappers at the end.
 """
 
 import logging
@@ -23,20 +25,17 @@ def _update(command_id: str, *, only_open: bool = True, **fields) -> int:
     return rows.update(**fields)
 
 
-@database_sync_to_async
-def record_sent(*, command_id: str) -> None:
+def sent(*, command_id: str) -> None:
     _update(command_id, status=Command.Status.SENT, sent_at=timezone.now())
 
 
-@database_sync_to_async
-def record_answer(*, command_id: str, response: dict, latency_ms: int) -> None:
+def answered(*, command_id: str, response: dict, latency_ms: int) -> None:
     _update(
         command_id, status=Command.Status.ANSWERED, response=response, answered_at=timezone.now(), latency_ms=latency_ms
     )
 
 
-@database_sync_to_async
-def record_error(*, command_id: str, error_code: str, error_description: str, latency_ms: int) -> None:
+def charger_error(*, command_id: str, error_code: str, error_description: str, latency_ms: int) -> None:
     _update(
         command_id,
         status=Command.Status.ERROR,
@@ -47,13 +46,11 @@ def record_error(*, command_id: str, error_code: str, error_description: str, la
     )
 
 
-@database_sync_to_async
-def record_timeout(*, command_id: str) -> None:
+def timed_out(*, command_id: str) -> None:
     _update(command_id, status=Command.Status.TIMEOUT)
 
 
-@database_sync_to_async
-def record_offline(*, command_id: str, disconnected: bool = False) -> None:
+def offline(*, command_id: str, disconnected: bool = False) -> None:
     _update(
         command_id,
         status=Command.Status.OFFLINE,
@@ -61,13 +58,11 @@ def record_offline(*, command_id: str, disconnected: bool = False) -> None:
     )
 
 
-@database_sync_to_async
-def record_unreachable(*, command_id: str) -> None:
+def unreachable(*, command_id: str) -> None:
     _update(command_id, status=Command.Status.OFFLINE, error_description="command bus (Redis) unreachable; not sent")
 
 
-@database_sync_to_async
-def record_late_answer(*, command_id: str, response: dict | None, error_code: str, error_description: str) -> None:
+def late_answer(*, command_id: str, response: dict | None, error_code: str, error_description: str) -> None:
     """Keep an answer that arrived after its call timed out, beside the call it answers."""
     late = response if response is not None else {"errorCode": error_code, "errorDescription": error_description}
     try:
@@ -77,3 +72,8 @@ def record_late_answer(*, command_id: str, response: dict | None, error_code: st
         return
     if not _update(command_id, only_open=False, late_response=late, late_at=timezone.now()):
         log.warning("answer to a message we never sent (%s): %s", command_id, late)
+
+
+# For the command bus, from the event loop of a request or a task.
+record_timeout = database_sync_to_async(timed_out)
+record_unreachable = database_sync_to_async(unreachable)

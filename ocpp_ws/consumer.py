@@ -209,7 +209,8 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             future.set_result(frame)
             return
         log.info("late or unexpected answer %s from %s", frame.unique_id, self.charge_box_id)
-        await outcomes.record_late_answer(
+        await frames_db.run(
+            outcomes.late_answer,
             command_id=frame.unique_id,
             response=frame.payload if frame.kind == CALLRESULT else None,
             error_code=frame.error_code if frame.kind == CALLERROR else "",
@@ -250,22 +251,23 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                         sent_at = time.monotonic()
                         await self.send(framing.call(command_id, action, payload))
                         # Written while the charger works on its answer: the CALL need not wait for the database.
-                        recording = self.loop.create_task(outcomes.record_sent(command_id=command_id))
+                        recording = self.loop.create_task(frames_db.run(outcomes.sent, command_id=command_id))
                         frame = await future
+                        latency_ms = int((time.monotonic() - sent_at) * 1000)
                     finally:
                         self.pending.pop(command_id, None)
         except TimeoutError:
             await self.recorded(recording)
-            await outcomes.record_timeout(command_id=command_id)
+            await frames_db.run(outcomes.timed_out, command_id=command_id)
             return {"outcome": "timeout"}
         except ConnectionError:
             await self.recorded(recording)
-            await outcomes.record_offline(command_id=command_id, disconnected=True)
+            await frames_db.run(outcomes.offline, command_id=command_id, disconnected=True)
             return {"outcome": "offline"}
         await self.recorded(recording)
-        latency_ms = int((time.monotonic() - sent_at) * 1000)
         if frame.kind == CALLERROR:
-            await outcomes.record_error(
+            await frames_db.run(
+                outcomes.charger_error,
                 command_id=command_id,
                 error_code=frame.error_code,
                 error_description=frame.error_description,
@@ -277,11 +279,11 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                 "error_description": frame.error_description,
                 "latency_ms": latency_ms,
             }
-        await outcomes.record_answer(command_id=command_id, response=frame.payload, latency_ms=latency_ms)
+        await frames_db.run(outcomes.answered, command_id=command_id, response=frame.payload, latency_ms=latency_ms)
         return {"outcome": "answered", "response": frame.payload, "latency_ms": latency_ms}
 
     @staticmethod
     async def recorded(recording: asyncio.Task | None) -> None:
-        """Let sent_at be written before the outcome: record_sent only touches open commands."""
+        """Let sent_at be written before the outcome: outcomes.sent only touches open commands."""
         if recording is not None:
             await asyncio.shield(recording)
