@@ -4,6 +4,11 @@
 #
 #   bench/run.sh [--postgres] [--chargers N] [--rate R] [--duration S] [--procs P]
 #                [--api-rate A [--two-procs]] [--no-bare] [--out FILE] [-- extra load.py args]
+#   bench/run.sh --step FROM:BY:TO [--p99-limit MS] ...   the maximum sustained rate, for both servers
+#
+# --step runs the load at FROM, FROM+BY, ... up to TO msg/s, one run per rate against the same
+# server, until a rate is not held: p99 over --p99-limit (default 100 ms), less than 98% of the
+# rate answered, or a connection lost. The highest rate held is each server's maximum sustained rate.
 #
 # SQLite by default (a fresh file under var/); --postgres uses a fresh database
 # $BENCH_PG_NAME (default csms_bench) on $BENCH_PG (default postgres://postgres@127.0.0.1:5432).
@@ -18,7 +23,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
 if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
-POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1
+POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100
 OUT=var/bench-results.jsonl
 EXTRA=()
 while [[ $# -gt 0 ]]; do
@@ -31,6 +36,8 @@ while [[ $# -gt 0 ]]; do
     --api-rate) API_RATE=$2; shift ;;
     --two-procs) TWO=1 ;;
     --no-bare) BARE=0 ;;
+    --step) STEP=$2; shift ;;
+    --p99-limit) P99_LIMIT=$2; shift ;;
     --out) OUT=$2; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -67,8 +74,30 @@ fi
 if [[ $TWO == 1 ]]; then export REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379/${BENCH_REDIS_DB:-10}}; else unset REDIS_URL; fi
 $PY manage.py migrate --noinput -v 0
 
-LOAD=(--chargers "$CHARGERS" --rate "$RATE" --duration "$DURATION" --procs "$PROCS" --json-out "$OUT" "${EXTRA[@]}")
+LOAD=(--chargers "$CHARGERS" --duration "$DURATION" --procs "$PROCS" --json-out "$OUT" "${EXTRA[@]}")
 RUN_ID=$(date +%s)
+if [[ -n $STEP ]]; then IFS=: read -r FROM BY TO <<< "$STEP"; RATES=($(seq "$FROM" "$BY" "$TO")); else RATES=("$RATE"); fi
+MAX_HELD=()
+
+held() {  # whether the last result line in $OUT held its rate (see --step)
+  $PY - "$OUT" "$P99_LIMIT" <<'PYEOF'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+p99 = r["latency_ms"].get("p99")
+ok = p99 is not None and p99 < float(sys.argv[2]) and r["sustained_msgs_per_s"] >= 0.98 * r["target_rate"] and r["held"] == r["chargers"]
+sys.exit(0 if ok else 1)
+PYEOF
+}
+
+load_steps() {  # load_steps NAME load.py-args...: the load at each of RATES, stopping at the first not held
+  local name=$1 best=none; shift
+  for rate in "${RATES[@]}"; do
+    "${NICE[@]}" $PY bench/load.py "$@" --rate "$rate" "${LOAD[@]}"
+    if [[ -z $STEP ]]; then return; fi
+    if held; then best=$rate; else break; fi
+  done
+  MAX_HELD+=("$name: $best msg/s (p99 under $P99_LIMIT ms, every connection held)")
+}
 
 # daphne as `make run` starts it (default verbosity: access log on stdout).
 "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT" csms.asgi:application > "var/bench-daphne-$PORT.log" 2>&1 &
@@ -84,16 +113,16 @@ if [[ $API_RATE != 0 ]]; then API+=(--api-rate "$API_RATE"); fi
 wait_port "$PORT"
 LABEL="product-$DB_LABEL"
 if [[ $TWO == 1 ]]; then LABEL+="-2procs-redis"; fi
-"${NICE[@]}" $PY bench/load.py --url "ws://127.0.0.1:$PORT/ocpp" --register --verify --label "$LABEL" \
-  --run-id "$RUN_ID" "${SERVERS[@]}" "${API[@]}" "${LOAD[@]}"
+load_steps "$LABEL" --url "ws://127.0.0.1:$PORT/ocpp" --register --verify --label "$LABEL" \
+  --run-id "$RUN_ID" "${SERVERS[@]}" "${API[@]}"
 cleanup; PIDS=()
 
 if [[ $BARE == 1 ]]; then
   "${NICE[@]}" $PY bench/bare_server.py --port "$BARE_PORT" > var/bench-bare.log 2>&1 &
   BARE_PID=$!; PIDS+=($BARE_PID)
   wait_port "$BARE_PORT"
-  "${NICE[@]}" $PY bench/load.py --url "ws://127.0.0.1:$BARE_PORT/ocpp" --label bare --run-id "$RUN_ID" --server-pid "$BARE_PID" \
-    "${LOAD[@]}"
+  load_steps bare --url "ws://127.0.0.1:$BARE_PORT/ocpp" --label bare --run-id "$RUN_ID" --server-pid "$BARE_PID"
   cleanup; PIDS=()
 fi
 $PY bench/compare.py "$OUT" --run-id "$RUN_ID"
+if [[ -n $STEP ]]; then echo; echo "Maximum sustained rate, $CHARGERS chargers:"; printf '  %s\n' "${MAX_HELD[@]}"; fi
