@@ -5,6 +5,7 @@
 #   bench/run.sh [--postgres] [--chargers N] [--rate R] [--duration S] [--procs P]
 #                [--api-rate A [--two-procs]] [--no-bare] [--out FILE] [-- extra load.py args]
 #   bench/run.sh --step FROM:BY:TO [--p99-limit MS] ...   the maximum sustained rate, for both servers
+#   bench/run.sh --nodes N ...   N daphne processes on Redis, the chargers spread over them
 #
 # --step runs the load at FROM, FROM+BY, ... up to TO msg/s, one run per rate against the same
 # server, until a rate is not held: p99 over --p99-limit (default 100 ms), less than 98% of the
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
 if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
-POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100
+POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100 NODES=1
 OUT=var/bench-results.jsonl
 EXTRA=()
 while [[ $# -gt 0 ]]; do
@@ -35,6 +36,7 @@ while [[ $# -gt 0 ]]; do
     --procs) PROCS=$2; shift ;;
     --api-rate) API_RATE=$2; shift ;;
     --two-procs) TWO=1 ;;
+    --nodes) NODES=$2; shift ;;
     --no-bare) BARE=0 ;;
     --step) STEP=$2; shift ;;
     --p99-limit) P99_LIMIT=$2; shift ;;
@@ -45,7 +47,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 mkdir -p var
-PORT=${BENCH_PORT:-8800} PORT2=$((${BENCH_PORT:-8800} + 1)) BARE_PORT=${BENCH_BARE_PORT:-8900}
+PORT=${BENCH_PORT:-8800} BARE_PORT=${BENCH_BARE_PORT:-8900}
+PORT2=$((PORT + NODES))  # --two-procs: the node the API commands go through
 PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -71,7 +74,7 @@ else
   rm -f var/bench.sqlite3 var/bench.sqlite3-wal var/bench.sqlite3-shm
   export DATABASE_URL=sqlite:///$PWD/var/bench.sqlite3 DB_LABEL=sqlite
 fi
-if [[ $TWO == 1 ]]; then export REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379/${BENCH_REDIS_DB:-10}}; else unset REDIS_URL; fi
+if [[ $TWO == 1 || $NODES -gt 1 ]]; then export REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379/${BENCH_REDIS_DB:-10}}; else unset REDIS_URL; fi
 $PY manage.py migrate --noinput -v 0
 
 LOAD=(--chargers "$CHARGERS" --duration "$DURATION" --procs "$PROCS" --json-out "$OUT" "${EXTRA[@]}")
@@ -99,10 +102,12 @@ load_steps() {  # load_steps NAME load.py-args...: the load at each of RATES, st
   MAX_HELD+=("$name: $best msg/s (p99 under $P99_LIMIT ms, every connection held)")
 }
 
-# daphne as `make run` starts it (default verbosity: access log on stdout).
-"${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT" csms.asgi:application > "var/bench-daphne-$PORT.log" 2>&1 &
-SERVER=$!; PIDS+=($SERVER)
-SERVERS=(--server-pid "$SERVER")
+# daphne as `make run` starts it (default verbosity: access log on stdout), once per node.
+SERVERS=() URLS=()
+for port in $(seq "$PORT" $((PORT + NODES - 1))); do
+  "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$port" csms.asgi:application > "var/bench-daphne-$port.log" 2>&1 &
+  PIDS+=($!); SERVERS+=(--server-pid "$!"); URLS+=("ws://127.0.0.1:$port/ocpp")
+done
 API=()
 if [[ $TWO == 1 ]]; then
   "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT2" csms.asgi:application > "var/bench-daphne-$PORT2.log" 2>&1 &
@@ -110,10 +115,11 @@ if [[ $TWO == 1 ]]; then
   wait_port "$PORT2"
 fi
 if [[ $API_RATE != 0 ]]; then API+=(--api-rate "$API_RATE"); fi
-wait_port "$PORT"
+for port in $(seq "$PORT" $((PORT + NODES - 1))); do wait_port "$port"; done
 LABEL="product-$DB_LABEL"
+if [[ $NODES -gt 1 ]]; then LABEL+="-${NODES}nodes-redis"; fi
 if [[ $TWO == 1 ]]; then LABEL+="-2procs-redis"; fi
-load_steps "$LABEL" --url "ws://127.0.0.1:$PORT/ocpp" --register --verify --label "$LABEL" \
+load_steps "$LABEL" --url "$(IFS=,; echo "${URLS[*]}")" --register --verify --label "$LABEL" \
   --run-id "$RUN_ID" "${SERVERS[@]}" "${API[@]}"
 cleanup; PIDS=()
 
