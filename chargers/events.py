@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from chargers import statements
 from chargers.models import Charger
 from webhooks.services import event_emit
 
@@ -84,14 +85,20 @@ def organisation_group(organisation_id: int) -> str:
 
 
 def _identity(charger_id: int) -> tuple[int, str] | None:
+    """The charger's organisation and chargeBoxId; None for a charger deleted meanwhile, or if the
+    lookup fails (logged: an event must never fail the frame that raised it)."""
     cached = _identities.get(charger_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1], cached[2]
-    row = Charger.objects.filter(pk=charger_id).values_list("organisation_id", "charge_box_id").first()
+    try:
+        row = statements.select_one(Charger, ["organisation_id", "charge_box_id"], where={"id": charger_id})
+    except Exception:
+        log.exception("could not look up charger %s for a fleet event", charger_id)
+        return None
     if row is None:
         return None
     _remember(charger_id, *row)
-    return row
+    return tuple(row)
 
 
 def _remember(charger_id: int, organisation_id: int, charge_box_id: str) -> None:
@@ -157,11 +164,7 @@ def _webhooks(organisation_id: int, event: str, data: dict) -> None:
 
 def _charger_event(charger_id: int, event: str, data: dict) -> None:
     """A webhook-only event about a charger: its chargeBoxId first, then what happened."""
-    try:
-        identity = _identity(charger_id)
-    except Exception:
-        log.exception("could not look up charger %s for a fleet event", charger_id)
-        return
+    identity = _identity(charger_id)
     if identity is not None:
         _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
 
@@ -169,11 +172,7 @@ def _charger_event(charger_id: int, event: str, data: dict) -> None:
 def connector_status_changed(*, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "",
                              at=None, evse_id: int | None = None) -> None:  # fmt: skip
     """`evse_id`: OCPP 2.0.1's EVSE of the connector, None for 1.6 (as the API shows connectors)."""
-    try:
-        identity = _identity(charger_id)
-    except Exception:
-        log.exception("could not look up charger %s for a fleet event", charger_id)
-        return
+    identity = _identity(charger_id)
     if identity is None:
         return
     organisation_id, charge_box_id = identity
@@ -206,11 +205,7 @@ def charger_presence_changed(
         _remember(charger_id, organisation_id, charge_box_id)
         identity = (organisation_id, charge_box_id)
     else:
-        try:
-            identity = _identity(charger_id)
-        except Exception:
-            log.exception("could not look up charger %s for a fleet event", charger_id)
-            return
+        identity = _identity(charger_id)
     if identity is None:
         return
     _publish_on_commit(
@@ -237,11 +232,7 @@ def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version
 def _session_shown(charger_id: int, event: str, transaction_id: str, evse_id: int | None, connector_id: int,
                    **details) -> None:  # fmt: skip
     """Tell the dashboards that a session started, changed its charging state or ended."""
-    try:
-        identity = _identity(charger_id)
-    except Exception:
-        log.exception("could not look up charger %s for a fleet event", charger_id)
-        return
+    identity = _identity(charger_id)
     if identity is not None:
         _publish_on_commit(identity[0], {
             "kind": "transaction", "event": event, "chargerId": charger_id, "chargeBoxId": identity[1],
