@@ -166,13 +166,15 @@ def test_each_command_sends_its_2_0_1_call_and_returns_the_same_reply_as_for_1_6
 
 
 def test_commands_with_request_ids_show_the_id_the_charger_was_given(api, cp):
+    # A retrieve date to come: one already past lets the firmware follow-up sweep ask the charger for its
+    # status (TriggerMessage) before the next command of this test.
     update = post(api, "firmware/update", {"location": "https://fw.example.com/v2.bin",
-                                           "retrieveDate": "2026-02-10T15:00:00+01:00", "retries": 3})  # fmt: skip
+                                           "retrieveDate": "2030-02-10T15:00:00+01:00", "retries": 3})  # fmt: skip
     call = cp.next_call()
     assert update.status_code == 200, update.text
     request_id = update.json()["requestId"]
     assert call["payload"] == {"requestId": request_id, "retries": 3, "firmware": {
-        "location": "https://fw.example.com/v2.bin", "retrieveDateTime": "2026-02-10T14:00:00Z"}}  # fmt: skip
+        "location": "https://fw.example.com/v2.bin", "retrieveDateTime": "2030-02-10T14:00:00Z"}}  # fmt: skip
     assert update.json()["status"] == "Accepted"
 
     log = post(api, "diagnostics", {"location": "ftp://up.example.com/d/", "startTime": "2026-02-09T00:00:00Z"})
