@@ -11,6 +11,7 @@ from accounts.models import ApiKey
 from chargers.models import DataTransfer, Transaction
 from chargers.services.registry import charger_register
 from commands.models import Command
+from tests.command_replies import post, sent_and_answered
 from tests.ocpp_rpc import RpcCharger
 
 pytestmark = pytest.mark.node
@@ -20,10 +21,6 @@ pytestmark = pytest.mark.node
 def cp(server, charger):
     with RpcCharger(server.ws, "CP-1") as rpc:
         yield rpc
-
-
-def post(api, path: str, body: dict | None = None, charge_box_id: str = "CP-1") -> requests.Response:
-    return api.post(f"{api.base}/chargers/{charge_box_id}/{path}", json=body if body is not None else {})
 
 
 def no_call(cp, wait: float = 0.3) -> bool:
@@ -151,23 +148,7 @@ COMMANDS = [
 def test_each_command_sends_its_ocpp_call_and_returns_the_chargers_answer(
     api, cp, path, body, action, payload, answer, fields, message
 ):
-    cp.respond(action, answer)
-    response = post(api, path, body)
-    call = cp.next_call()
-    assert (call["action"], call["payload"]) == (action, payload)
-    assert response.status_code == 200, response.text
-    reply = response.json()
-    assert reply == {
-        "chargeBoxId": "CP-1",
-        "action": action,
-        "commandId": call["messageId"],
-        "responseTimeMs": reply["responseTimeMs"],
-        "message": message,
-        **fields,
-        "response": answer,
-    }
-    row = Command.objects.get(pk=reply["commandId"])
-    assert (row.action, row.request, row.status, row.response) == (action, payload, "answered", answer)
+    row = sent_and_answered(api, cp, path, body, action, payload, answer, fields, message)
     assert row.source == "api" and row.api_key is not None and row.requested_by.startswith("API key ")
     assert row.created_at <= row.sent_at <= row.answered_at and row.latency_ms is not None
 

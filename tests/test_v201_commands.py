@@ -4,10 +4,10 @@ ocpp-rpc charger (strict mode, subprotocol ocpp2.0.1) receives, and its answer m
 from datetime import datetime
 
 import pytest
-import requests
 
 from chargers.models import DataTransfer
 from commands.models import Command
+from tests.command_replies import post, sent_and_answered
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node
@@ -21,10 +21,6 @@ METER = {"component": {"name": "EVSE", "instance": "main", "evse": {"id": 1}},
 def cp(server, charger):
     with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as rpc:
         yield rpc
-
-
-def post(api, path: str, body: dict | None = None) -> requests.Response:
-    return api.post(f"{api.base}/chargers/CP-1/{path}", json=body if body is not None else {})
 
 
 # path, body, the CALL the charger must receive, the charger's answer, the reply fields, the message.
@@ -146,23 +142,7 @@ COMMANDS = [
 def test_each_command_sends_its_2_0_1_call_and_returns_the_same_reply_as_for_1_6(
     api, cp, path, body, action, payload, answer, fields, message
 ):
-    cp.respond(action, answer)
-    response = post(api, path, body)
-    call = cp.next_call()
-    assert (call["action"], call["payload"]) == (action, payload)
-    assert response.status_code == 200, response.text
-    reply = response.json()
-    assert reply == {
-        "chargeBoxId": "CP-1",
-        "action": action,
-        "commandId": call["messageId"],
-        "responseTimeMs": reply["responseTimeMs"],
-        "message": message,
-        **fields,
-        "response": answer,
-    }
-    row = Command.objects.get(pk=reply["commandId"])
-    assert (row.action, row.request, row.status, row.response) == (action, payload, "answered", answer)
+    sent_and_answered(api, cp, path, body, action, payload, answer, fields, message)
 
 
 def test_commands_with_request_ids_show_the_id_the_charger_was_given(api, cp):
