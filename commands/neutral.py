@@ -41,6 +41,16 @@ COMMANDS = (
 )
 
 
+def pick(params: dict, *names: str) -> dict:
+    """The named parameters that were given, in OCPP's spelling (which the API shares)."""
+    return {name: params[name] for name in names if params.get(name) is not None}
+
+
+def status_in(params: dict, fields: dict) -> str:
+    """The charger's answer for a sentence: "accepted", "rejected", ... or "answered"."""
+    return str(fields.get("status", "answered")).lower()
+
+
 def same_fields(params: dict, response: dict) -> dict:
     return dict(response)
 

@@ -6,22 +6,13 @@ names (e.g. reset Soft -> Reset{type: OnIdle}); nothing outside the tables branc
 
 from django.utils import timezone
 
-from commands.neutral import Translation
+from commands.neutral import Translation, pick, status_in
 
 # Profile ids the power-limit commands use unless told otherwise, so that setting a limit
 # again replaces it and clearing removes exactly it.
 POWER_LIMIT_PROFILE_IDS = {"ChargePointMaxProfile": 3000, "TxDefaultProfile": 3100, "TxProfile": 3200}
 VOLTAGE = 230.0
 PHASES = 3
-
-
-def pick(params: dict, *names: str) -> dict:
-    """The named parameters that were given, in OCPP's spelling (which the API shares)."""
-    return {name: params[name] for name in names if params.get(name) is not None}
-
-
-def status_in(params: dict, fields: dict) -> str:
-    return str(fields.get("status", "answered")).lower()
 
 
 # Power limits: one SetChargingProfile whose purpose follows the scope of the limit.

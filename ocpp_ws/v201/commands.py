@@ -11,7 +11,7 @@ import re
 import secrets
 
 from chargers.services import device_model
-from commands.neutral import Translation
+from commands.neutral import Translation, pick, status_in
 from ocpp_ws.v16 import commands as v16
 
 # Profile purposes by their 1.6 names, which the API shares.
@@ -19,14 +19,6 @@ PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
 RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
-
-
-def pick(params: dict, *names: str) -> dict:
-    return v16.pick(params, *names)
-
-
-def status_in(params: dict, fields: dict) -> str:
-    return str(fields.get("status", "answered")).lower()
 
 
 def request_id(params: dict, name: str = "requestId") -> int:
