@@ -147,8 +147,9 @@ def test_it_suspends_the_sessions_whose_minimum_no_longer_fits(api, site, fleet)
 def test_a_kilowatt_capacity_is_shared_in_amperes_per_phase(api, site, fleet):
     api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 22, "unit": "kW"}})
     a, b = fleet["CP-A"], fleet["CP-B"]
-    ta, tb = start(a), start(b)
-    limit_received(a, ta)
+    ta = start(a)
+    limit_received(a, ta)  # alone on the site; B starts only after, so that A's share changes once
+    tb = start(b)
     # 11 kW each on 3 x 230 V is 15.94 A, rounded down.
     assert [limit_received(a, ta), limit_received(b, tb)] == [15.9, 15.9]
     allocation = api.get(f"{api.base}/sites/{site['id']}/allocation").json()
