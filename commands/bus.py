@@ -25,6 +25,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from chargers.models import Charger
 from commands.models import Command
 from commands.outcomes import record_timeout, record_unreachable
+from csms.request_threads import crowded
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
 from ocpp_ws.versions import VERSIONS, Version
@@ -233,9 +234,9 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
         status=Command.Status.PENDING if channel_name else Command.Status.OFFLINE,
         error_description="" if channel_name else "charger offline",
     )
-    if not connection.in_atomic_block:
-        # The caller now waits for the charger, up to the timeout. Under ASGI each request has a
-        # thread, hence a connection, of its own: holding it meanwhile exhausts PostgreSQL.
+    if crowded() and not connection.in_atomic_block:
+        # The caller now waits for the charger, up to the timeout, beside more requests than the
+        # server keeps connections for (slow chargers): it gives its connection back meanwhile.
         connection.close()
     return command, channel_name
 

@@ -3,12 +3,16 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (after Django is set up)
+from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
+
+django_application = OneHopASGIHandler()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -22,7 +26,7 @@ from ocpp_ws.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         # Static files (admin, dashboard, API docs) are served by the product itself.
-        "http": ASGIStaticFilesHandler(django_application),
+        "http": RequestThreads(ASGIStaticFilesHandler(django_application), kept=settings.CSMS_HTTP_THREADS),
         "websocket": URLRouter(
             [
                 *websocket_urlpatterns,

@@ -81,9 +81,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Not persistent: under ASGI every sync request runs in a thread of its own, so a kept
-        # connection is never reused, only left open until PostgreSQL runs out of slots.
-        conn_max_age=0,
+        # Kept: HTTP requests run on kept threads (csms/request_threads.py), each holding one
+        # connection, checked before reuse; a thread idle for a minute closes its connection.
+        conn_max_age=600,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -188,6 +189,10 @@ CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # Worker threads per server process that commit charger frames in batches (ocpp_ws/group_commit.py).
 # SQLite has one writer at a time, so more than one worker only adds lock waits.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4))
+# Threads kept per server process for HTTP requests (API, admin, console), each with its database
+# connection (csms/request_threads.py). More requests at once still run, on threads that end
+# with them, and commands then wait for their chargers without holding a connection.
+CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 32))
 # An open transaction with no message from its charger for this many seconds is flagged suspect
 # (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
 CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)

@@ -17,11 +17,16 @@ from tests.conftest import start_server
 from tests.raw_charger import RawCharger
 
 TIMEOUT = 2.0
+# Threads (with their database connections) the server keeps for HTTP requests: fewer than the
+# commands the tests below keep waiting at once.
+KEPT_THREADS = 4
 
 
 @pytest.fixture(scope="module")
 def bus_server(django_db_setup, tmp_path_factory):
-    live = start_server(tmp_path_factory.mktemp("bus"), CSMS_COMMAND_TIMEOUT=str(TIMEOUT))
+    live = start_server(
+        tmp_path_factory.mktemp("bus"), CSMS_COMMAND_TIMEOUT=str(TIMEOUT), CSMS_HTTP_THREADS=str(KEPT_THREADS)
+    )
     requests.get(f"{live.http}/api/v1/commands")  # the first request loads the URLconf and the API
     yield live
     live.stop()
@@ -84,6 +89,13 @@ def database_connections() -> int | None:
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def database_sessions() -> int:
+    """How many connections were ever opened to the test database (PostgreSQL only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
         return cursor.fetchone()[0]
 
 
@@ -300,4 +312,53 @@ def test_commands_waiting_for_their_chargers_hold_no_database_connection(bus_ser
 
     connections, results = asyncio.run(scenario())
     assert [response.status_code for response, _ in results] == [408] * len(ids)
-    assert connections < 10  # 30 commands are waiting, holding none; the API's request threads use a few
+    # 30 commands are waiting: those beyond the threads the server keeps hold no connection.
+    assert connections <= KEPT_THREADS + 4
+
+
+@pytest.mark.postgres
+def test_requests_one_after_another_reuse_their_database_connection(bus_server, http, acme):
+    if connection.vendor != "postgresql":
+        pytest.skip("counts PostgreSQL sessions: runs on the PostgreSQL pass")
+    charger_register(organisation=acme, charge_box_id="REUSE-01")
+
+    async def scenario():
+        cp = await RawCharger.connect(bus_server.ws, "REUSE-01")
+        sessions_before = await asyncio.to_thread(database_sessions)
+        for _ in range(10):
+            request = Timed(http, "REUSE-01")
+            call = await next_call(cp)
+            await answer(cp, call, {"status": "Accepted"})
+            response, _ = await request.result()
+            assert response.status_code == 200
+            for _ in range(3):
+                assert (await asyncio.to_thread(http.get, f"{http.base}/chargers/REUSE-01")).status_code == 200
+        opened = await asyncio.to_thread(database_sessions) - sessions_before
+        await cp.close()
+        return opened
+
+    # 40 requests, each of which reads and writes: a new connection for each was 40 or more.
+    assert asyncio.run(scenario()) < 5
+
+
+def test_a_server_stops_on_sigterm_while_a_command_waits_for_its_charger(tmp_path, acme, acme_key):
+    charger_register(organisation=acme, charge_box_id="MUTE-STOP")
+    live = start_server(tmp_path, CSMS_COMMAND_TIMEOUT="30")
+    session = requests.Session()
+    session.headers["X-API-Key"] = acme_key
+    session.base = f"{live.http}/api/v1"
+
+    async def scenario():
+        cp = await RawCharger.connect(live.ws, "MUTE-STOP")
+        request = Timed(session, "MUTE-STOP")
+        await next_call(cp)  # the command now waits for an answer that never comes
+        live.process.terminate()
+        stopped = await asyncio.to_thread(live.process.wait, 10)
+        with pytest.raises(requests.ConnectionError):  # the request ends with the server
+            await request.result()
+        return stopped
+
+    try:
+        assert asyncio.run(scenario()) is not None
+    finally:
+        live.stop()
