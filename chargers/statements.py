@@ -32,25 +32,46 @@ def _field(model: type[Model], name: str):
 
 
 @cache
+def _inserted_fields(model: type[Model]) -> tuple:
+    """Every concrete field but an auto-incremented id (a UUID id is given, or its default taken)."""
+    return tuple(f for f in model._meta.concrete_fields if f is not model._meta.auto_field)
+
+
+@cache
 def _insert_sql(model: type[Model], rows: int) -> tuple[str, tuple]:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    fields = _inserted_fields(model)
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}", fields
 
 
 def _conditions(model: type[Model], matched: tuple) -> list[str]:
-    """SQL conditions for (field, how) pairs: "=" (equals), "ci" (equals, ignoring case), "null" (is null)."""
+    """SQL conditions for (field, how) pairs: "=" (equals), "ci" (equals, ignoring case), "null" (is null),
+    or a number n (equals one of n values)."""
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     forms = {"=": "{} = %s", "ci": "UPPER({}) = UPPER(%s)", "null": "{} IS NULL"}
-    return [forms[how].format(quote(_field(model, name).column)) for name, how in matched]
+    return [
+        f"{quote(_field(model, name).column)} IN ({', '.join(['%s'] * how)})"
+        if isinstance(how, int)
+        else forms[how].format(quote(_field(model, name).column))
+        for name, how in matched
+    ]
 
 
 def _matching(model: type[Model], where: dict, ignore_case: dict | None, connection) -> tuple[tuple, list]:
-    """The (field, how) pairs of `where` (None: is null) and `ignore_case`, and their parameters."""
-    matched = tuple((name, "null" if value is None else "=") for name, value in where.items())
-    params = _prepared(model, {name: value for name, value in where.items() if value is not None}, connection)
+    """The (field, how) pairs of `where` (None: is null; a tuple: one of its values) and `ignore_case`,
+    and their parameters."""
+    matched = tuple(
+        (name, "null" if value is None else len(value) if isinstance(value, tuple) else "=")
+        for name, value in where.items()
+    )
+    params = []
+    for name, value in where.items():
+        if isinstance(value, tuple):
+            params += [_field(model, name).get_db_prep_save(one, connection) for one in value]
+        elif value is not None:
+            params += _prepared(model, {name: value}, connection)
     if ignore_case:
         matched += tuple((name, "ci") for name in ignore_case)
         params += _prepared(model, ignore_case, connection)
@@ -136,7 +157,7 @@ def _copy(model: type[Model], rows: list[dict], connection) -> None:
     import psycopg
 
     quote = connection.ops.quote_name
-    fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+    fields = _inserted_fields(model)
     sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor, cursor.copy(sql) as copy:

@@ -19,11 +19,13 @@ from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from chargers import statements
 from chargers.models import Charger
-from commands.models import Command
+from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
 from csms.request_threads import crowded
 from ocpp_ws import framing
@@ -213,8 +215,13 @@ def _rate_counted(key: str) -> int:
     return count
 
 
-def _command_create(charger: Charger, action: str, payload: dict, requester: Requester) -> tuple[Command, str]:
-    protocol, channel_name = Charger.objects.values_list("ocpp_protocol", "channel_name").get(pk=charger.pk)
+def _command_create(charger: Charger, action: str, payload: dict, requester: Requester) -> tuple[str, str]:
+    """The new Command row's id, and the channel of the consumer holding the charger's socket ("" if none)."""
+    # Every command runs this: prepared statements, not the ORM (chargers/statements.py).
+    found = statements.select_one(Charger, ["ocpp_protocol", "channel_name"], where={"id": charger.pk})
+    if found is None:
+        raise Charger.DoesNotExist(f"charger {charger.charge_box_id} is gone")
+    protocol, channel_name = found
     error = payload_error(protocol, action, payload)
     if error:
         raise CommandInvalid(error)
@@ -222,23 +229,31 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
         raise RateLimited(
             f"more than {settings.CSMS_COMMAND_RATE_LIMIT:g} commands per second to {charger.charge_box_id}"
         )
-    command = Command.objects.create(
-        organisation_id=charger.organisation_id,
-        charger=charger,
-        action=action,
-        request=payload,
-        source=requester.source,
-        requested_by=requester.description[:150],
-        api_key_id=requester.api_key_id,
-        user_id=requester.user_id,
-        status=Command.Status.PENDING if channel_name else Command.Status.OFFLINE,
-        error_description="" if channel_name else "charger offline",
+    command_id = command_id_new()
+    statements.insert(
+        Command,
+        [
+            {
+                "id": command_id,
+                "organisation_id": charger.organisation_id,
+                "charger_id": charger.pk,
+                "action": action,
+                "request": payload,
+                "source": requester.source,
+                "requested_by": requester.description[:150],
+                "api_key_id": requester.api_key_id,
+                "user_id": requester.user_id,
+                "status": Command.Status.PENDING if channel_name else Command.Status.OFFLINE,
+                "error_description": "" if channel_name else "charger offline",
+                "created_at": timezone.now(),
+            }
+        ],
     )
     if crowded() and not connection.in_atomic_block:
         # The caller now waits for the charger, up to the timeout, beside more requests than the
         # server keeps connections for (slow chargers): it gives its connection back meanwhile.
         connection.close()
-    return command, channel_name
+    return str(command_id), channel_name
 
 
 async def command_send(
@@ -249,8 +264,7 @@ async def command_send(
     Raises CommandInvalid, RateLimited, ChargerOffline or CommandTimeout.
     """
     timeout = settings.CSMS_COMMAND_TIMEOUT if timeout is None else timeout
-    command, channel_name = await database_sync_to_async(_command_create)(charger, action, payload, requester)
-    command_id = str(command.pk)
+    command_id, channel_name = await database_sync_to_async(_command_create)(charger, action, payload, requester)
     if not channel_name:
         raise ChargerOffline(f"{charger.charge_box_id} is not connected")
     layer = get_channel_layer()

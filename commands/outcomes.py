@@ -11,6 +11,7 @@ import uuid
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
+from chargers import statements
 from commands.models import Command
 
 log = logging.getLogger(__name__)
@@ -19,10 +20,8 @@ OPEN = (Command.Status.PENDING, Command.Status.SENT)
 
 
 def _update(command_id: str, *, only_open: bool = True, **fields) -> int:
-    rows = Command.objects.filter(pk=command_id)
-    if only_open:
-        rows = rows.filter(status__in=OPEN)
-    return rows.update(**fields)
+    where = {"id": command_id, "status": OPEN} if only_open else {"id": command_id}
+    return statements.update(Command, fields, where=where)
 
 
 def sent(*, command_id: str) -> None:

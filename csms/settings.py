@@ -192,7 +192,7 @@ CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["EN
 # Threads kept per server process for HTTP requests (API, admin, console), each with its database
 # connection (csms/request_threads.py). More requests at once still run, on threads that end
 # with them, and commands then wait for their chargers without holding a connection.
-CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 32))
+CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 64))
 # An open transaction with no message from its charger for this many seconds is flagged suspect
 # (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
 CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)

@@ -105,6 +105,24 @@ def flush_survives_a_deadlock():
     flush.Command.handle = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def servers_gone_before_the_database_is(django_db_setup, django_db_blocker):
+    """Servers and workers keep their database connections; PostgreSQL ends such a session a moment
+    after its process has gone. The test database is dropped once they all have."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def transactional_db(django_db_serialized_rollback, transactional_db):
     """pytest-django's, with serialized rollback. A plain flush recreates the content types with new

@@ -1,11 +1,13 @@
 """The frames' statements (chargers/statements.py) store and find what the ORM would, on SQLite and PostgreSQL."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from chargers import statements
 from chargers.models import IdTag, Transaction, UnmatchedStop
+from commands.models import Command
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +71,22 @@ def test_existing_finds_which_ids_are_in_the_table(acme):
     asked = {t.pk for t in tags} | {10**9, 10**9 + 1}
     assert statements.existing(IdTag, asked) == {t.pk for t in tags}
     assert statements.existing(IdTag, set()) == set()
+
+
+def test_a_row_with_a_uuid_id_goes_in_with_its_id_and_an_update_matches_one_of_several_values(acme, charger):
+    command_id = uuid.uuid4()
+    statements.insert(
+        Command,
+        [{"id": command_id, "organisation_id": acme.pk, "charger_id": charger.pk, "action": "Reset", "source": "api",
+          "request": {"type": "Soft"}, "created_at": AT}],
+    )  # fmt: skip
+    assert Command.objects.get(pk=command_id).request == {"type": "Soft"}
+
+    open_ = (Command.Status.PENDING, Command.Status.SENT)
+    answered = {"status": Command.Status.ANSWERED, "response": {"status": "Accepted"}}
+    assert statements.update(Command, answered, where={"id": str(command_id), "status": open_}) == 1
+    # Answered is no longer one of the open statuses: a second answer changes nothing.
+    timed_out = {"status": Command.Status.TIMEOUT}
+    assert statements.update(Command, timed_out, where={"id": command_id, "status": open_}) == 0
+    stored = Command.objects.get(pk=command_id)
+    assert (stored.status, stored.response) == ("answered", {"status": "Accepted"})

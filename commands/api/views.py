@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers as drf
@@ -11,6 +10,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chargers import statements
 from chargers.api import serializers as chargers_s
 from chargers.api.views import RESERVATION_EXAMPLE, RESERVATION_PARAMETERS, reservations_page
 from chargers.models import Charger, DataTransfer, InstalledChargingProfile, Reservation
@@ -32,7 +32,12 @@ EXAMPLE_COMMON = {
 
 def charger_of(request, charge_box_id: str) -> Charger:
     """The organisation's charger; another organisation's is as unknown as a missing one."""
-    return get_object_or_404(Charger, organisation=request.user.organisation, charge_box_id=charge_box_id)
+    charger = statements.instance(
+        Charger, where={"organisation_id": request.user.organisation_id, "charge_box_id": charge_box_id}
+    )
+    if charger is None:
+        raise Http404(f"Charger {charge_box_id} not found.")
+    return charger
 
 
 def requester_of(request) -> Requester:
