@@ -8,6 +8,7 @@ import pytest
 from chargers.models import Transaction
 from chargers.services.registry import charger_register
 from commands.models import Command
+from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node
@@ -244,7 +245,10 @@ def test_a_mixed_fleet_shares_one_site_each_charger_sent_limits_in_its_own_versi
     assert sorted((row["chargeBoxId"], row["evseId"], row["transactionId"], row["limit"])
                   for row in allocation["sessions"]) == [
         ("CP-16", None, str(t16), 20), ("CP-201", 2, "TX-201-A", 20)]  # fmt: skip
-    profiles = api.get(f"{api.base}/chargers/CP-201/charging-profiles").json()["chargingProfiles"]
+    # The profile is recorded once the charger's answer is back, a moment after the charger has it.
+    profiles = eventually(
+        lambda: api.get(f"{api.base}/chargers/CP-201/charging-profiles").json()["chargingProfiles"], timeout=5
+    )
     assert [(p["chargingProfileId"], p["connectorId"], p["transactionId"]) for p in profiles] == [
         (3202, 2, "TX-201-A")]  # fmt: skip
 
