@@ -106,21 +106,22 @@ def flush_survives_a_deadlock():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def servers_gone_before_the_database_is(django_db_setup, django_db_blocker):
-    """Servers and workers keep their database connections; PostgreSQL ends such a session a moment
-    after its process has gone. The test database is dropped once they all have."""
+def no_sessions_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """Servers and workers keep their database connections, and PostgreSQL ends such a session a
+    moment after its process has gone; threads of this process that counted rows keep theirs.
+    Once every server has stopped, what is left is ended, so that the test database can be dropped."""
     yield
     if connection.vendor != "postgresql":
         return
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with django_db_blocker.unblock(), connection.cursor() as cursor:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 3
         while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+            cursor.execute(f"SELECT count(*) {others}")
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
 
 
 @pytest.fixture

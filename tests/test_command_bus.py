@@ -8,7 +8,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 import requests
+from django.conf import settings
 from django.db import connection
 
 from chargers.services.registry import charger_register
@@ -317,28 +319,35 @@ def test_commands_waiting_for_their_chargers_hold_no_database_connection(bus_ser
 
 
 @pytest.mark.postgres
-def test_requests_one_after_another_reuse_their_database_connection(bus_server, http, acme):
-    if connection.vendor != "postgresql":
-        pytest.skip("counts PostgreSQL sessions: runs on the PostgreSQL pass")
+def test_requests_one_after_another_reuse_their_database_and_redis_connections(bus_server, http, acme):
+    if connection.vendor != "postgresql" or not settings.REDIS_URL:
+        pytest.skip("counts PostgreSQL sessions and Redis connections: runs on the PostgreSQL and Redis pass")
     charger_register(organisation=acme, charge_box_id="REUSE-01")
+    redis_server = redis.Redis.from_url(settings.REDIS_URL)
+
+    def opened() -> tuple[int, int]:
+        return database_sessions(), redis_server.info("stats")["total_connections_received"]
 
     async def scenario():
         cp = await RawCharger.connect(bus_server.ws, "REUSE-01")
-        sessions_before = await asyncio.to_thread(database_sessions)
-        for _ in range(10):
+        before = await asyncio.to_thread(opened)
+        for _ in range(20):
             request = Timed(http, "REUSE-01")
             call = await next_call(cp)
             await answer(cp, call, {"status": "Accepted"})
             response, _ = await request.result()
             assert response.status_code == 200
-            for _ in range(3):
-                assert (await asyncio.to_thread(http.get, f"{http.base}/chargers/REUSE-01")).status_code == 200
-        opened = await asyncio.to_thread(database_sessions) - sessions_before
+            assert (await asyncio.to_thread(http.get, f"{http.base}/chargers/REUSE-01")).status_code == 200
+            await asyncio.sleep(0.1)  # within the charger's command rate limit
+        after = await asyncio.to_thread(opened)
         await cp.close()
-        return opened
+        return after[0] - before[0], after[1] - before[1]
 
-    # 40 requests, each of which reads and writes: a new connection for each was 40 or more.
-    assert asyncio.run(scenario()) < 5
+    # 40 requests, each of which reads and writes; the 20 commands count their rate on Redis. A new
+    # connection for each was 40 (20) or more. The server's frame writers open theirs on first use.
+    database, redis_ = asyncio.run(scenario())
+    assert database < 10
+    assert redis_ < 10
 
 
 def test_a_server_stops_on_sigterm_while_a_command_waits_for_its_charger(tmp_path, acme, acme_key):
