@@ -657,7 +657,13 @@ def parse_args(argv=None):
     add("--chargers", type=int, default=1000, help="number of chargers (default 1000)")
     add("--rate", type=float, default=1000, help="total charger messages per second in the steady phase")
     add("--ramp", type=float, default=None, help="seconds over which connections open (default chargers/200)")
-    add("--settle", type=float, default=5, help="seconds between the end of the ramp and the steady phase")
+    add(
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds between the end of the ramp and the steady phase, for the server to work off the "
+        "ramp's boot storm (default: as long as the ramp, at least 5)",
+    )
     add("--duration", type=float, default=60, help="seconds of steady load (default 60)")
     add("--procs", type=int, default=1, help="generator processes (default 1)")
     add("--prefix", default="BENCH", help="chargeBoxId prefix: PREFIX-000000 ... (default BENCH)")
@@ -677,6 +683,8 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.ramp is None:
         args.ramp = max(args.chargers / 200, 1)
+    if args.settle is None:
+        args.settle = max(args.ramp, 5)
     if args.api_url is None:
         u = urlsplit(args.url.split(",")[0])
         args.api_url = f"http://{u.hostname}:{u.port or 80}"

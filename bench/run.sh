@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
 if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
-POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=1 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100 NODES=1
+POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=2 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100 NODES=1
 OUT=var/bench-results.jsonl
 EXTRA=()
 while [[ $# -gt 0 ]]; do
