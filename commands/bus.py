@@ -27,7 +27,7 @@ from chargers import statements
 from chargers.models import Charger
 from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
-from csms.request_threads import crowded
+from csms.request_threads import on_extra_thread
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
 from ocpp_ws.versions import VERSIONS, Version
@@ -249,7 +249,7 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
             }
         ],
     )
-    if crowded() and not connection.in_atomic_block:
+    if on_extra_thread() and not connection.in_atomic_block:
         # The caller now waits for the charger, up to the timeout, beside more requests than the
         # server keeps connections for (slow chargers): it gives its connection back meanwhile.
         connection.close()

@@ -9,9 +9,11 @@ Here each HTTP request borrows a thread from a pool, and Django runs all of that
 thread-sensitive work on it, as it would on a thread of its own. Up to `kept` threads are kept
 with their connection (CONN_MAX_AGE); the most recently used is lent first, so a quiet server
 uses few, and one found idle for IDLE_SECONDS at the next request closes its connection and
-ends. More requests at once than that (many commands waiting for slow chargers) get threads
-that end with them, and while the server is so `crowded()`, a command gives its connection
-back before it waits, so that waiting requests never hold PostgreSQL's connection slots.
+ends. More requests at once than that (many commands waiting for slow chargers) still run at
+once, on extra threads that end with their request; a command on one gives its connection back
+before it waits (`on_extra_thread()`), so that waiting requests never hold more of PostgreSQL's
+connection slots than the kept threads do. Kept threads never give theirs back: a burst costs
+reconnections only for the requests beyond the kept threads, not for all of them.
 """
 
 import queue
@@ -26,13 +28,10 @@ from django.db import connections
 
 IDLE_SECONDS = 60.0
 
-_in_flight = 0  # HTTP requests being served by this process
-_kept = 0
 
-
-def crowded() -> bool:
-    """Whether this process serves more HTTP requests at once than it keeps threads for."""
-    return _in_flight > _kept
+def on_extra_thread() -> bool:
+    """Whether this code runs for an HTTP request on a thread that ends with the request."""
+    return getattr(threading.current_thread(), "extra_request_thread", False)
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -58,9 +57,12 @@ class RequestThread(Executor):
     up forever after SIGTERM.
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, extra: bool):
+        self.extra = extra
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._run, name=name, daemon=True).start()
+        thread = threading.Thread(target=self._run, name=name, daemon=True)
+        thread.extra_request_thread = extra
+        thread.start()
 
     def submit(self, function, /, *args, **kwargs) -> Future:
         future = Future()
@@ -85,35 +87,40 @@ class RequestThreads:
     """ASGI wrapper: each HTTP request on a thread of its own, `kept` of them kept for the next ones."""
 
     def __init__(self, application, *, kept: int):
-        global _kept
         self.application = application
-        self.kept = _kept = kept
+        self.kept = kept
         self.started = 0
+        self.lent = 0  # kept threads lent to requests now
         self.idle: deque[tuple[float, RequestThread]] = deque()  # newest on the right
 
     async def __call__(self, scope, receive, send):
-        global _in_flight
         if scope["type"] != "http":
             return await self.application(scope, receive, send)
         thread = self._borrow()
-        _in_flight += 1
         try:
             # Django's own per-request context sees this one and uses its thread.
             async with ThreadSensitiveContext(executor=thread):
                 await self.application(scope, receive, send)
         finally:
-            _in_flight -= 1
-            if len(self.idle) < self.kept:
-                self.idle.append((time.monotonic(), thread))
-            else:
-                _retire(thread)
+            self._give_back(thread)
 
     def _borrow(self) -> RequestThread:
         self._retire_idle()
         if self.idle:
+            self.lent += 1
             return self.idle.pop()[1]
         self.started += 1
-        return RequestThread(f"http-{self.started}")
+        extra = self.lent + len(self.idle) >= self.kept
+        if not extra:
+            self.lent += 1
+        return RequestThread(f"http-{self.started}", extra=extra)
+
+    def _give_back(self, thread: RequestThread) -> None:
+        if thread.extra:
+            _retire(thread)
+        else:
+            self.lent -= 1
+            self.idle.append((time.monotonic(), thread))
 
     def _retire_idle(self) -> None:
         too_old = time.monotonic() - IDLE_SECONDS
