@@ -326,9 +326,10 @@ def test_requests_one_after_another_reuse_their_database_and_redis_connections(b
     redis_server = redis.Redis.from_url(settings.REDIS_URL)
 
     def opened() -> tuple[int, int]:
-        # PostgreSQL's backends add their sessions to the count up to a second late: earlier tests'
-        # sessions must be in before the first count, this test's before the second.
-        time.sleep(2)
+        # PostgreSQL's backends add their sessions to the count when they report their statistics,
+        # up to 10 s later when idle: earlier tests' sessions must be in before the first count, this
+        # test's before the second.
+        time.sleep(11)
         return database_sessions(), redis_server.info("stats")["total_connections_received"]
 
     async def scenario():
