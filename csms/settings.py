@@ -82,7 +82,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Kept: HTTP requests run on kept threads (csms/request_threads.py), each holding one
-        # connection, checked before reuse; a thread idle for a minute closes its connection.
+        # connection, checked before reuse; a thread found idle for a minute at the next request
+        # closes its connection.
         conn_max_age=600,
         conn_health_checks=True,
     )
@@ -195,7 +196,7 @@ CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # Worker threads per server process that commit charger frames in batches (ocpp_ws/group_commit.py).
 # SQLite has one writer at a time, so more than one worker only adds lock waits. On PostgreSQL two
 # overlap one batch's commit with the next; more hold the interpreter's lock against the event loop
-# that serves the sockets (5,000 chargers at 1,000 msg/s: p99 75 ms with two, 107-113 ms with four).
+# that serves the sockets (5,000 chargers at 1,000 msg/s, five runs: p99 60-122 ms with two, 107-113 ms with four).
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2))
 # Threads kept per server process for HTTP requests (API, admin, console), each with its database
 # connection (csms/request_threads.py). More requests at once still run, on threads that end
