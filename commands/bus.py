@@ -14,17 +14,15 @@ from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
-from channels_redis.core import RedisChannelLayer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chargers import statements
 from chargers.models import Charger
+from commands.channel_layers import REDIS_DOWN
 from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
 from csms.request_threads import on_extra_thread
@@ -71,60 +69,6 @@ class ChargerError(CommandFailed):
     """The charger answered with a CALLERROR."""
 
     code = "charger_error"
-
-
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
-# A send retries for about two seconds, enough for Redis to restart; a receive waits for as long as it takes.
-SEND_RETRIES = (0.1, 0.3, 0.6, 1.0)
-RECEIVE_BACKOFF_MAX = 2.0
-
-
-class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
-    """The in-memory layer of the embedded default, sweeping expired messages once a second.
-
-    Channels' own sweeps every channel of the process on every group send and receive: with a
-    thousand chargers connected, each fleet event walked a thousand queues.
-    """
-
-    SWEEP_INTERVAL = 1.0
-    _next_sweep = 0.0
-
-    def _clean_expired(self):
-        now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + self.SWEEP_INTERVAL
-            super()._clean_expired()
-
-
-class ResilientRedisChannelLayer(RedisChannelLayer):
-    """channels-redis, surviving a Redis restart.
-
-    Without this, a lost Redis connection raises out of the receive loop of every
-    consumer in the process: every charger's socket is closed with 1011 and the whole
-    fleet reconnects at once. Here the consumer's channel keeps waiting until Redis is
-    back (messages in flight are lost; their commands time out), and a send retries
-    over a pooled connection that Redis closed.
-    """
-
-    async def send(self, channel, message):
-        for pause in (*SEND_RETRIES, None):
-            try:
-                return await super().send(channel, message)
-            except REDIS_DOWN as error:
-                if pause is None:
-                    raise
-                log.warning("channel layer send failed (%s); retrying in %.1f s", error, pause)
-                await asyncio.sleep(pause)
-
-    async def receive(self, channel):
-        pause = 0.1
-        while True:
-            try:
-                return await super().receive(channel)
-            except REDIS_DOWN as error:
-                log.warning("channel layer receive failed (%s); retrying in %.1f s", error, pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RECEIVE_BACKOFF_MAX)
 
 
 @dataclass

@@ -108,8 +108,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # channels-redis that rides out a Redis restart instead of closing every charger's socket.
-            "BACKEND": "commands.bus.ResilientRedisChannelLayer",
+            # channels-redis with one-round-trip sends and batched reads, riding out a Redis restart.
+            "BACKEND": "commands.channel_layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 # channels-redis waits up to 5 s in a blocking pop; redis-py's default read
                 # timeout is also 5 s, and when it fires first the consumer holding a
@@ -130,7 +130,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "commands.bus.SweepingInMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "commands.channel_layers.SweepingInMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True

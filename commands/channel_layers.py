@@ -1,0 +1,252 @@
+"""The channel layers the command bus rides on: in-memory (embedded default) and Redis (deployed).
+
+The Redis layer is channels-redis with two changes, both on the hot path of every command and
+every fleet event:
+
+- A send is one round trip (a Lua script) instead of four.
+- A process reads the messages for its own channels ("specific.<process>!<channel>") with one
+  reader task per event loop, popping them in batches, and hands each to whoever waits on its
+  channel. channels-redis reads them one at a time, four round trips each, under a lock that every
+  waiting consumer queues on: on a busy event loop each round trip waits for a turn of the loop,
+  and at 100 commands/s the queue of messages grew by the second.
+
+The wire format (a sorted set of serialized messages per process, scored by send time) is
+channels-redis's own, so groups and sends from other processes work unchanged.
+"""
+
+import asyncio
+import collections
+import logging
+import time
+import uuid
+import weakref
+
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
+from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# A send retries for about two seconds, enough for Redis to restart; a read waits for as long as it takes.
+SEND_RETRIES = (0.1, 0.3, 0.6, 1.0)
+READ_BACKOFF_MAX = 2.0
+# The most messages one read pops off a process's queue.
+READ_BATCH = 100
+
+# Drop expired messages, refuse a full channel, add the message and keep the key for `expiry`.
+SEND_SCRIPT = AsyncScript(
+    None,
+    b"""
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+""",
+)
+
+
+class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
+    """The in-memory layer of the embedded default, sweeping expired messages once a second.
+
+    Channels' own sweeps every channel of the process on every group send and receive: with a
+    thousand chargers connected, each fleet event walked a thousand queues.
+    """
+
+    SWEEP_INTERVAL = 1.0
+    _next_sweep = 0.0
+
+    def _clean_expired(self):
+        now = time.monotonic()
+        if now >= self._next_sweep:
+            self._next_sweep = now + self.SWEEP_INTERVAL
+            super()._clean_expired()
+
+
+class _Inboxes:
+    """One event loop's process-local channels: messages read for them, and who waits on them."""
+
+    def __init__(self):
+        self.token = uuid.uuid4().hex[:8]  # this loop's part of its channels' names
+        self.messages: dict[str, collections.deque] = {}  # channel -> (read at, message)
+        self.waiters: dict[str, collections.deque] = {}  # channel -> futures
+        self.readers: dict[str, asyncio.Task] = {}  # the process's queue (non-local name) -> its reader
+
+    def deliver(self, channel: str, message: dict) -> None:
+        waiters = self.waiters.get(channel)
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(message)
+                return
+        self.messages.setdefault(channel, collections.deque()).append((time.monotonic(), message))
+
+    def take(self, channel: str) -> dict | None:
+        queued = self.messages.get(channel)
+        if not queued:
+            return None
+        message = queued.popleft()[1]
+        if not queued:
+            del self.messages[channel]
+        return message
+
+    def put_back(self, channel: str, message: dict) -> None:
+        self.messages.setdefault(channel, collections.deque()).appendleft((time.monotonic(), message))
+
+    def forget_unread(self, older_than: float) -> None:
+        """Drop messages nobody received within the layer's expiry (e.g. for a consumer that is gone)."""
+        cutoff = time.monotonic() - older_than
+        for channel in [channel for channel, queued in self.messages.items() if queued[0][0] < cutoff]:
+            queued = self.messages[channel]
+            while queued and queued[0][0] < cutoff:
+                queued.popleft()
+            if not queued:
+                del self.messages[channel]
+
+    def waiting(self) -> bool:
+        return any(self.waiters.values())
+
+
+class ResilientRedisChannelLayer(RedisChannelLayer):
+    """channels-redis with one-round-trip sends and batched reads, surviving a Redis restart.
+
+    Without the retries, a lost Redis connection raised out of the receive loop of every consumer
+    in the process: every charger's socket was closed with 1011 and the whole fleet reconnected at
+    once. Here a reader keeps retrying until Redis is back (messages in flight are lost; their
+    commands time out), and a send retries over a pooled connection that Redis closed.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inboxes] = weakref.WeakKeyDictionary()
+
+    def _loop_inboxes(self) -> _Inboxes:
+        loop = asyncio.get_running_loop()
+        inboxes = self._inboxes.get(loop)
+        if inboxes is None:
+            inboxes = self._inboxes[loop] = _Inboxes()
+        return inboxes
+
+    async def new_channel(self, prefix="specific"):
+        # One queue per event loop: two loops of one process never read each other's messages.
+        return f"{prefix}.{self.client_prefix}.{self._loop_inboxes().token}!{uuid.uuid4().hex}"
+
+    async def send(self, channel, message):
+        assert isinstance(message, dict), "message is not a dict"
+        assert self.require_valid_channel_name(channel), "Channel name not valid"
+        assert "__asgi_channel__" not in message
+        key_channel = channel
+        if "!" in channel:
+            message = {**message, "__asgi_channel__": channel}
+            key_channel = self.non_local_name(channel)
+        for pause in (*SEND_RETRIES, None):
+            try:
+                return await self._send_once(key_channel, message, self.get_capacity(channel))
+            except REDIS_DOWN as error:
+                if pause is None:
+                    raise
+                log.warning("channel layer send failed (%s); retrying in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+
+    async def _send_once(self, key_channel: str, message: dict, capacity: int) -> None:
+        now = time.time()
+        added = await SEND_SCRIPT(
+            keys=[self.prefix + key_channel],
+            args=[int(now) - int(self.expiry), capacity, now, self.serialize(message), int(self.expiry)],
+            client=self.connection(self.consistent_hash(key_channel)),
+        )
+        if not added:
+            raise ChannelFull()
+
+    async def receive(self, channel):
+        assert self.require_valid_channel_name(channel)
+        if "!" not in channel:
+            return await self._receive_shared(channel)
+        inboxes = self._loop_inboxes()
+        message = inboxes.take(channel)
+        if message is not None:
+            return message
+        queue = self.non_local_name(channel)
+        reader = inboxes.readers.get(queue)
+        if reader is None or reader.done():
+            inboxes.readers[queue] = asyncio.ensure_future(self._read(inboxes, queue))
+        waiter = asyncio.get_running_loop().create_future()
+        inboxes.waiters.setdefault(channel, collections.deque()).append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                inboxes.put_back(channel, waiter.result())  # delivered as the receiver was cancelled
+            raise
+        finally:
+            waiters = inboxes.waiters.get(channel)
+            if waiters is not None:
+                if waiter in waiters:
+                    waiters.remove(waiter)
+                if not waiters:
+                    del inboxes.waiters[channel]
+
+    async def _receive_shared(self, channel):
+        pause = 0.1
+        while True:
+            try:
+                return await super().receive(channel)
+            except REDIS_DOWN as error:
+                log.warning("channel layer receive failed (%s); retrying in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, READ_BACKOFF_MAX)
+
+    async def _read(self, inboxes: _Inboxes, queue: str) -> None:
+        """Pop this loop's messages off `queue` and deliver them, while anyone on this loop waits.
+
+        Blocks in Redis when the queue is empty; pops up to READ_BATCH at once when it is not.
+        """
+        try:
+            await self._read_until_idle(inboxes, queue)
+        finally:
+            # Also when the loop ends (a short-lived one cancels its tasks): nothing keeps the loop alive.
+            inboxes.readers.pop(queue, None)
+
+    async def _read_until_idle(self, inboxes: _Inboxes, queue: str) -> None:
+        key = self.prefix + queue
+        index = self.consistent_hash(queue)
+        blocking, pause, swept = True, 0.1, time.monotonic()
+        while True:
+            try:
+                connection = self.connection(index)
+                if blocking:
+                    popped = await connection.bzpopmin(key, timeout=self.brpop_timeout)
+                    batch = [popped[1:]] if popped else []
+                    blocking = not batch
+                else:
+                    batch = await connection.zpopmin(key, READ_BATCH)
+                    blocking = len(batch) < READ_BATCH
+                pause = 0.1
+            except REDIS_DOWN as error:
+                log.warning("channel layer read failed (%s); retrying in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, READ_BACKOFF_MAX)
+                continue
+            for member, _score in batch:
+                message = self.deserialize(member)
+                channels = message.pop("__asgi_channel__")  # a group send names all its channels in this process
+                for channel in channels if isinstance(channels, list) else [channels]:
+                    inboxes.deliver(channel, message)
+            if time.monotonic() - swept > self.expiry:
+                swept = time.monotonic()
+                inboxes.forget_unread(self.expiry)
+            if not batch and not inboxes.waiting():
+                return
+
+    async def flush(self):
+        for inboxes in list(self._inboxes.values()):
+            for reader in inboxes.readers.values():
+                reader.cancel()
+        self._inboxes = weakref.WeakKeyDictionary()
+        await super().flush()
