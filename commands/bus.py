@@ -1,8 +1,8 @@
 """The command bus: send one OCPP request to a charger, wherever its socket is, and await the answer.
 
-Callers (API views, admin actions, CLI, tasks) call `command_send` (async) or
-`command_send_sync`. The request travels over the channel layer to the consumer
-holding the charger's socket, which replies on a channel of our own.
+Callers (API views, admin actions, CLI, tasks) call `command_send` from their own thread: it
+records the command there, then the request travels over the channel layer (on the event loop)
+to the consumer holding the charger's socket, which replies on a channel of our own.
 """
 
 import asyncio
@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -25,7 +24,6 @@ from chargers.models import Charger
 from commands.channel_layers import REDIS_DOWN
 from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
-from csms.request_threads import on_extra_thread
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
 from ocpp_ws.versions import VERSIONS, Version
@@ -193,27 +191,41 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
             }
         ],
     )
-    if on_extra_thread() and not connection.in_atomic_block:
-        # The caller now waits for the charger, up to the timeout, beside more requests than the
-        # server keeps connections for (slow chargers): it gives its connection back meanwhile.
+    if not connection.in_atomic_block:
+        # The caller now waits for the charger, up to the timeout: its connection goes back to the
+        # pool meanwhile, so that commands to slow chargers never hold PostgreSQL's connection slots.
         connection.close()
     return str(command_id), channel_name
 
 
-async def command_send(
+def command_send(
     *, charger: Charger, action: str, payload: dict, requester: Requester, timeout: float | None = None
 ) -> CommandResult:
     """Send `action` to the charger and return its answer (CALLRESULT or CALLERROR).
 
-    Raises CommandInvalid, RateLimited, ChargerOffline or CommandTimeout.
+    Raises CommandInvalid, RateLimited, ChargerOffline, CommandTimeout or BusUnavailable.
     """
     timeout = settings.CSMS_COMMAND_TIMEOUT if timeout is None else timeout
-    command_id, channel_name = await database_sync_to_async(_command_create)(charger, action, payload, requester)
+    # Recorded on the caller's thread: one hop to the event loop and back per command, not three.
+    command_id, channel_name = _command_create(charger, action, payload, requester)
     if not channel_name:
         raise ChargerOffline(f"{charger.charge_box_id} is not connected")
+    return _command_deliver(
+        charger=charger,
+        action=action,
+        payload=payload,
+        command_id=command_id,
+        channel_name=channel_name,
+        timeout=timeout,
+    )
+
+
+@async_to_sync
+async def _command_deliver(
+    *, charger: Charger, action: str, payload: dict, command_id: str, channel_name: str, timeout: float
+) -> CommandResult:
+    """Route the request to the consumer holding the charger's socket and await its reply."""
     layer = get_channel_layer()
-    # The layer's default prefix: channels-redis reads all of a process's own channels in one loop
-    # that listens on one prefix at a time, so a reply channel of another prefix waits for seconds.
     reply_to = await layer.new_channel()
     started = time.monotonic()
     # A relative timeout, not a deadline: the consumer may run on a machine whose clock differs.
@@ -252,9 +264,6 @@ async def command_send(
         latency_ms=reply.get("latency_ms", 0),
         round_trip_ms=round_trip_ms,
     )
-
-
-command_send_sync = async_to_sync(command_send)
 
 
 def charger_disconnect(*, channel_name: str, reason: str) -> None:

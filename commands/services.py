@@ -24,7 +24,7 @@ from commands.bus import (
     CommandResult,
     CommandTimeout,
     Requester,
-    command_send_sync,
+    command_send,
     payload_error,
     version_of,
 )
@@ -57,7 +57,7 @@ def command_run(
     payload = translation.request(params)
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
-            result = command_send_sync(
+            result = command_send(
                 charger=charger, action=translation.action, payload=payload, requester=requester, timeout=timeout
             )
         except CommandFailed as failure:
@@ -88,9 +88,7 @@ def action_run(
     """Send an OCPP action with its payload unchanged (validated against the charger's version)."""
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
-            result = command_send_sync(
-                charger=charger, action=action, payload=payload, requester=requester, timeout=timeout
-            )
+            result = command_send(charger=charger, action=action, payload=payload, requester=requester, timeout=timeout)
         except CommandFailed as failure:
             _completed_failure(charger, reserved, action, failure)
             raise

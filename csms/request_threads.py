@@ -1,19 +1,15 @@
-"""HTTP requests' sync work on kept threads, each with its kept database connection.
+"""HTTP requests' sync work on kept threads.
 
 Under ASGI, Django runs a request's sync middleware and view on a thread it starts for that
-request and its database connection is opened and closed with it. Both starts cost the event
-loop, which also serves every charger's socket: at 100 API commands a second the loop spent
-a quarter of its time starting threads, and PostgreSQL forked a backend for every request.
+request. Starting it costs the event loop, which also serves every charger's socket: at 100 API
+commands a second the loop spent a quarter of its time starting threads.
 
-Here each HTTP request borrows a thread from a pool, and Django runs all of that request's
-thread-sensitive work on it, as it would on a thread of its own. Up to `kept` threads are kept
-with their connection (CONN_MAX_AGE); the most recently used is lent first, so a quiet server
-uses few, and one found idle for IDLE_SECONDS at the next request closes its connection and
-ends. More requests at once than that (many commands waiting for slow chargers) still run at
-once, on extra threads that end with their request; a command on one gives its connection back
-before it waits (`on_extra_thread()`), so that waiting requests never hold more of PostgreSQL's
-connection slots than the kept threads do. Kept threads never give theirs back: a burst costs
-reconnections only for the requests beyond the kept threads, not for all of them.
+Here each HTTP request borrows a thread, and Django runs all of that request's thread-sensitive
+work on it, as it would on a thread of its own. Up to `kept` threads are kept; the most recently
+used is lent first, so a quiet server uses few, and one found idle for IDLE_SECONDS at the next
+request ends. More requests at once than that (many commands waiting for slow chargers) still run
+at once, on extra threads that end with their request. Threads hold no database connection of
+their own: on PostgreSQL they borrow one from the pool for their request (csms/settings.py).
 """
 
 import queue
@@ -27,11 +23,6 @@ from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
 IDLE_SECONDS = 60.0
-
-
-def on_extra_thread() -> bool:
-    """Whether this code runs for an HTTP request on a thread that ends with the request."""
-    return getattr(threading.current_thread(), "extra_request_thread", False)
 
 
 class OneHopASGIHandler(ASGIHandler):
@@ -61,7 +52,6 @@ class RequestThread(Executor):
         self.extra = extra
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         thread = threading.Thread(target=self._run, name=name, daemon=True)
-        thread.extra_request_thread = extra
         thread.start()
 
     def submit(self, function, /, *args, **kwargs) -> Future:

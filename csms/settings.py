@@ -78,17 +78,17 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL (postgres://user:pass@host:5432/name) or a SQLite file.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Kept: HTTP requests run on kept threads (csms/request_threads.py), each holding one
-        # connection, checked before reuse; a thread found idle for a minute at the next request
-        # closes its connection.
-        conn_max_age=600,
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_health_checks=True)}
+# PostgreSQL connections a server process shares among its threads (Django's pool): HTTP requests
+# borrow one for their database work and give it back when they end, and a command gives its own
+# back while it waits for the charger. The frame workers keep one each of their own besides.
+CSMS_DB_POOL_SIZE = int(env_float("CSMS_DB_POOL_SIZE", 16))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        # Checked (conn_health_checks) when borrowed; a borrower waits up to `timeout` s for one.
+        "pool": {"min_size": 2, "max_size": CSMS_DB_POOL_SIZE, "timeout": 5},
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The live server and the test process share one SQLite file; wait for locks
     # instead of failing, and let readers run beside the writer (WAL).
     DATABASES["default"]["OPTIONS"] = {
@@ -200,9 +200,8 @@ CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # overlap one batch's commit with the next; more hold the interpreter's lock against the event loop
 # that serves the sockets (5,000 chargers at 1,000 msg/s, five runs: p99 60-122 ms with two, 107-113 ms with four).
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2))
-# Threads kept per server process for HTTP requests (API, admin, console), each with its database
-# connection (csms/request_threads.py). More requests at once still run, on threads that end
-# with them, and commands then wait for their chargers without holding a connection.
+# Threads kept per server process for HTTP requests (API, admin, console; csms/request_threads.py).
+# More requests at once still run, on threads that end with them.
 CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 64))
 # An open transaction with no message from its charger for this many seconds is flagged suspect
 # (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.

@@ -8,8 +8,10 @@ answered only after its transaction has committed, so nothing is acknowledged to
 charger that is not stored. If one frame of a batch fails, the batch is rolled back
 and its frames are run again one by one, so that only the faulty one fails.
 
-Workers keep their database connection; it is replaced after an error or once it
-is older than the connection's CONN_MAX_AGE.
+Each worker keeps a database connection of its own, outside the connection pool, and
+replaces it after an error: while the database is down a frame fails at once (the
+charger is told so and retries) instead of waiting for the pool, and the first frame
+after the database is back reconnects at once.
 """
 
 import asyncio
@@ -19,7 +21,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
+from django.db.utils import load_backend
 
 from chargers import events
 
@@ -55,6 +65,7 @@ class GroupCommit:
 
     def _work(self, loop: asyncio.AbstractEventLoop) -> None:
         events.deliver_on(loop)
+        _connection_of_its_own()
         while True:
             batch = [self.jobs.get()]
             while len(batch) < self.max_batch:
@@ -91,6 +102,15 @@ class GroupCommit:
             except Exception as error:
                 close_old_connections()
                 return False, error
+
+
+def _connection_of_its_own() -> None:
+    """This thread's database connection, outside the pool (if any), as the database is configured."""
+    configured = connections.settings[DEFAULT_DB_ALIAS]
+    options = configured.get("OPTIONS", {})
+    if "pool" in options:
+        own = {**configured, "OPTIONS": {key: value for key, value in options.items() if key != "pool"}}
+        connections[DEFAULT_DB_ALIAS] = load_backend(own["ENGINE"]).DatabaseWrapper(own, DEFAULT_DB_ALIAS)
 
 
 def _settle(outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:

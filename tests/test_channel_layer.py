@@ -6,7 +6,7 @@ import pytest
 from channels.layers import get_channel_layer
 from channels_redis.utils import create_pool
 
-from commands.bus import CommandTimeout, Requester, command_send_sync
+from commands.bus import CommandTimeout, Requester, command_send
 from tests.conftest import require_service
 
 pytestmark = [pytest.mark.redis]
@@ -33,4 +33,4 @@ def test_a_command_to_a_process_that_died_times_out_cleanly(redis_layer, charger
     charger.channel_name = redis_layer.client_prefix + "!gone"  # a consumer of a process that died
     charger.save()
     with pytest.raises(CommandTimeout):
-        command_send_sync(charger=charger, action="ClearCache", payload={}, requester=Requester("cli"), timeout=6)
+        command_send(charger=charger, action="ClearCache", payload={}, requester=Requester("cli"), timeout=6)

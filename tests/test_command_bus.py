@@ -19,15 +19,15 @@ from tests.conftest import start_server
 from tests.raw_charger import RawCharger
 
 TIMEOUT = 2.0
-# Threads (with their database connections) the server keeps for HTTP requests: fewer than the
-# commands the tests below keep waiting at once.
-KEPT_THREADS = 4
+# The most database connections the server keeps (PostgreSQL): fewer than the commands the
+# tests below keep waiting at once.
+POOL_SIZE = 4
 
 
 @pytest.fixture(scope="module")
 def bus_server(django_db_setup, tmp_path_factory):
     live = start_server(
-        tmp_path_factory.mktemp("bus"), CSMS_COMMAND_TIMEOUT=str(TIMEOUT), CSMS_HTTP_THREADS=str(KEPT_THREADS)
+        tmp_path_factory.mktemp("bus"), CSMS_COMMAND_TIMEOUT=str(TIMEOUT), CSMS_DB_POOL_SIZE=str(POOL_SIZE)
     )
     requests.get(f"{live.http}/api/v1/commands")  # the first request loads the URLconf and the API
     yield live
@@ -307,8 +307,8 @@ def test_commands_waiting_for_their_chargers_hold_no_database_connection(bus_ser
 
     connections, results = asyncio.run(scenario())
     assert [response.status_code for response, _ in results] == [408] * len(ids)
-    # 30 commands are waiting: those beyond the threads the server keeps hold no connection.
-    assert connections <= KEPT_THREADS + 4
+    # 30 commands are waiting and hold no connection: the server's stay within its pool.
+    assert connections <= POOL_SIZE
 
 
 def test_requests_one_after_another_reuse_their_redis_connections(bus_server, http, acme):
