@@ -1,12 +1,17 @@
 """The channel layer the command bus rides on, as deployed (channels-redis)."""
 
+import asyncio
 import os
+import uuid
+from collections import Counter
 
 import pytest
+import redis.asyncio
 from channels.layers import get_channel_layer
 from channels_redis.utils import create_pool
 
 from commands.bus import CommandTimeout, Requester, command_send
+from commands.channel_layers import ResilientRedisChannelLayer
 from tests.conftest import require_service
 
 pytestmark = [pytest.mark.redis]
@@ -34,3 +39,86 @@ def test_a_command_to_a_process_that_died_times_out_cleanly(redis_layer, charger
     charger.save()
     with pytest.raises(CommandTimeout):
         command_send(charger=charger, action="ClearCache", payload={}, requester=Requester("cli"), timeout=6)
+
+
+# The layer itself, on a prefix of its own: runs wherever Redis is reachable.
+
+
+@pytest.fixture
+def layer():
+    require_service("redis")
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    return ResilientRedisChannelLayer(hosts=[url], prefix=f"test-{uuid.uuid4().hex[:8]}:", capacity=500, expiry=30)
+
+
+class CountedCommands:
+    """The Redis commands the layer issues, by name."""
+
+    def __init__(self, monkeypatch):
+        self.names = Counter()
+        original = redis.asyncio.Redis.execute_command
+
+        async def counted(client, *args, **options):
+            self.names[str(args[0]).upper()] += 1
+            return await original(client, *args, **options)
+
+        monkeypatch.setattr(redis.asyncio.Redis, "execute_command", counted)
+
+
+def test_a_send_is_one_redis_command(layer, monkeypatch):
+    async def scenario():
+        channel = await layer.new_channel()
+        commands = CountedCommands(monkeypatch)
+        await layer.send(channel, {"type": "ocpp.reply", "n": 1})
+        sent = sum(commands.names.values())
+        received = await asyncio.wait_for(layer.receive(channel), 5)
+        await layer.flush()
+        return sent, received
+
+    sent, received = asyncio.run(scenario())
+    assert sent == 1  # channels-redis: ZREMRANGEBYSCORE, ZCOUNT, ZADD, EXPIRE
+    assert received == {"type": "ocpp.reply", "n": 1}
+
+
+def test_a_burst_of_messages_is_read_in_batches_each_to_its_channel(layer, monkeypatch):
+    async def scenario():
+        channels = [await layer.new_channel() for _ in range(250)]
+        for number, channel in enumerate(channels):
+            await layer.send(channel, {"type": "ocpp.reply", "n": number})
+        commands = CountedCommands(monkeypatch)
+        # Received in the reverse order of arrival: each message waits for its own receiver.
+        received = [await asyncio.wait_for(layer.receive(channel), 5) for channel in reversed(channels)]
+        reads = commands.names["ZPOPMIN"] + commands.names["BZPOPMIN"]
+        await layer.flush()
+        return received, reads
+
+    received, reads = asyncio.run(scenario())
+    assert [message["n"] for message in received] == list(reversed(range(250)))
+    assert reads <= 5  # channels-redis: four commands per message, one message at a time
+
+
+def test_a_group_send_reaches_every_channel_of_the_process_in_the_group(layer):
+    async def scenario():
+        first, second = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add("fleet", first)
+        await layer.group_add("fleet", second)
+        await layer.group_send("fleet", {"type": "fleet.event", "kind": "status"})
+        received = [await asyncio.wait_for(layer.receive(channel), 5) for channel in (first, second)]
+        await layer.flush()
+        return received
+
+    assert asyncio.run(scenario()) == [{"type": "fleet.event", "kind": "status"}] * 2
+
+
+def test_a_cancelled_receive_leaves_the_next_message_to_the_next_receive(layer):
+    async def scenario():
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        await layer.send(channel, {"type": "ocpp.call", "n": 2})
+        received = await asyncio.wait_for(layer.receive(channel), 5)
+        await layer.flush()
+        return received
+
+    assert asyncio.run(scenario()) == {"type": "ocpp.call", "n": 2}
