@@ -27,12 +27,16 @@ log = logging.getLogger(__name__)
 # The event loop of this server process, once it serves its first connection (embedded mode only).
 _loop: asyncio.AbstractEventLoop | None = None
 _missing: set[str] = set()
+_import_lock = threading.Lock()
 
 
 def _task(name: str):
     """The registered task called `name`, importing the apps' tasks modules first (a worker does so at start)."""
     if name not in app.tasks:
-        app.loader.import_default_modules()
+        # Celery imports the task modules once and returns at once to every later caller, even while
+        # that first import runs: the beat's first tasks, looked up at the same time, were skipped.
+        with _import_lock:
+            app.loader.import_default_modules()
     return app.tasks.get(name)
 
 

@@ -1,8 +1,12 @@
 """Periodic sweeps: dead sockets, abandoned commands, history retention; run by the server itself
 (embedded) or by Celery beat and a worker (deployment), safely at the same time in several processes."""
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from chargers.models import (
@@ -129,3 +133,34 @@ def test_every_sweep_in_the_schedule_runs(charger):
                  "commands.tasks.jobs_follow_up", "commands.tasks.fleet_jobs_resume", "chargers.tasks.history_prune",
                  "commands.tasks.commands_prune", "webhooks.tasks.deliveries_prune"):  # fmt: skip
         assert _task(name).apply().successful(), name
+
+
+FIRST_TICK = """
+import threading, django
+django.setup()
+from django.conf import settings
+from csms.celery import _task
+names = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+barrier = threading.Barrier(len(names))
+missing = []
+def look(name):
+    barrier.wait()
+    if _task(name) is None:
+        missing.append(name)
+threads = [threading.Thread(target=look, args=(name,)) for name in names]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(missing))
+"""
+
+
+def test_the_first_tick_of_the_embedded_beat_finds_every_scheduled_task():
+    # Every entry of the schedule is looked up at once, on threads of its own, in a fresh process.
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "csms.settings", "PYTHONPATH": str(settings.BASE_DIR)}
+    run = subprocess.run(
+        [sys.executable, "-c", FIRST_TICK], capture_output=True, text=True, env=environment, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"
