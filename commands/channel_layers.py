@@ -4,8 +4,8 @@ The Redis layer is channels-redis with two changes, both on the hot path of ever
 every fleet event:
 
 - A send is one round trip (a Lua script) instead of four.
-- A process reads the messages for its own channels ("specific.<process>!<channel>") with one
-  reader task per event loop, popping them in batches, and hands each to whoever waits on its
+- A process reads the messages for its own channels ("specific.<process>.<loop>!<channel>") with
+  one reader task per event loop, popping them in batches, and hands each to whoever waits on its
   channel. channels-redis reads them one at a time, four round trips each, under a lock that every
   waiting consumer queues on: on a busy event loop each round trip waits for a turn of the loop,
   and at 100 commands/s the queue of messages grew by the second.
@@ -20,6 +20,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
@@ -72,20 +73,30 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
 class _Inboxes:
     """One event loop's process-local channels: messages read for them, and who waits on them."""
 
-    def __init__(self):
+    def __init__(self, capacity: Callable[[str], int]):
         self.token = uuid.uuid4().hex[:8]  # this loop's part of its channels' names
+        self.capacity = capacity
         self.messages: dict[str, collections.deque] = {}  # channel -> (read at, message)
         self.waiters: dict[str, collections.deque] = {}  # channel -> futures
         self.readers: dict[str, asyncio.Task] = {}  # the process's queue (non-local name) -> its reader
 
-    def deliver(self, channel: str, message: dict) -> None:
+    def deliver(self, channel: str, message: dict, *, first: bool = False) -> None:
+        """To the channel's first live waiter, else kept for its next receive (`first`: before the others)."""
         waiters = self.waiters.get(channel)
         while waiters:
             waiter = waiters.popleft()
             if not waiter.done():
                 waiter.set_result(message)
                 return
-        self.messages.setdefault(channel, collections.deque()).append((time.monotonic(), message))
+        queued = self.messages.setdefault(channel, collections.deque())
+        if len(queued) >= self.capacity(channel):
+            # The channel's capacity, as in Redis: a consumer that does not keep up loses its oldest.
+            queued.popleft()
+            log.warning("channel %s is full: its oldest message is dropped", channel)
+        if first:
+            queued.appendleft((time.monotonic(), message))
+        else:
+            queued.append((time.monotonic(), message))
 
     def take(self, channel: str) -> dict | None:
         queued = self.messages.get(channel)
@@ -95,9 +106,6 @@ class _Inboxes:
         if not queued:
             del self.messages[channel]
         return message
-
-    def put_back(self, channel: str, message: dict) -> None:
-        self.messages.setdefault(channel, collections.deque()).appendleft((time.monotonic(), message))
 
     def forget_unread(self, older_than: float) -> None:
         """Drop messages nobody received within the layer's expiry (e.g. for a consumer that is gone)."""
@@ -130,7 +138,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         loop = asyncio.get_running_loop()
         inboxes = self._inboxes.get(loop)
         if inboxes is None:
-            inboxes = self._inboxes[loop] = _Inboxes()
+            inboxes = self._inboxes[loop] = _Inboxes(self.get_capacity)
         return inboxes
 
     async def new_channel(self, prefix="specific"):
@@ -145,20 +153,22 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         if "!" in channel:
             message = {**message, "__asgi_channel__": channel}
             key_channel = self.non_local_name(channel)
+        # Serialized once: a retry after a lost reply adds the same member again, not a second message.
+        member = self.serialize(message)
         for pause in (*SEND_RETRIES, None):
             try:
-                return await self._send_once(key_channel, message, self.get_capacity(channel))
+                return await self._send_once(key_channel, member, self.get_capacity(channel))
             except REDIS_DOWN as error:
                 if pause is None:
                     raise
                 log.warning("channel layer send failed (%s); retrying in %.1f s", error, pause)
                 await asyncio.sleep(pause)
 
-    async def _send_once(self, key_channel: str, message: dict, capacity: int) -> None:
+    async def _send_once(self, key_channel: str, member: bytes, capacity: int) -> None:
         now = time.time()
         added = await SEND_SCRIPT(
             keys=[self.prefix + key_channel],
-            args=[int(now) - int(self.expiry), capacity, now, self.serialize(message), int(self.expiry)],
+            args=[int(now) - int(self.expiry), capacity, now, member, int(self.expiry)],
             client=self.connection(self.consistent_hash(key_channel)),
         )
         if not added:
@@ -182,7 +192,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             return await waiter
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
-                inboxes.put_back(channel, waiter.result())  # delivered as the receiver was cancelled
+                inboxes.deliver(channel, waiter.result(), first=True)  # delivered as the receiver was cancelled
             raise
         finally:
             waiters = inboxes.waiters.get(channel)
@@ -228,14 +238,18 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                     batch = await connection.zpopmin(key, READ_BATCH)
                     blocking = len(batch) < READ_BATCH
                 pause = 0.1
-            except REDIS_DOWN as error:
-                log.warning("channel layer read failed (%s); retrying in %.1f s", error, pause)
+            except Exception as error:  # Redis down, or refusing (a failover's READONLY): every consumer waits on this
+                log.warning("channel layer read failed (%r); retrying in %.1f s", error, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, READ_BACKOFF_MAX)
                 continue
             for member, _score in batch:
-                message = self.deserialize(member)
-                channels = message.pop("__asgi_channel__")  # a group send names all its channels in this process
+                try:
+                    message = self.deserialize(member)
+                    channels = message.pop("__asgi_channel__")  # a group send names all its channels in this process
+                except Exception:
+                    log.exception("unreadable channel layer message dropped")
+                    continue
                 for channel in channels if isinstance(channels, list) else [channels]:
                     inboxes.deliver(channel, message)
             if time.monotonic() - swept > self.expiry:
@@ -246,7 +260,8 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
 
     async def flush(self):
         for inboxes in list(self._inboxes.values()):
-            for reader in inboxes.readers.values():
-                reader.cancel()
+            # Each on its own loop's thread: receivers pending there end as cancelled.
+            for future in [*inboxes.readers.values(), *(w for waiters in inboxes.waiters.values() for w in waiters)]:
+                future.get_loop().call_soon_threadsafe(future.cancel)
         self._inboxes = weakref.WeakKeyDictionary()
         await super().flush()

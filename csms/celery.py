@@ -33,8 +33,8 @@ _import_lock = threading.Lock()
 def _task(name: str):
     """The registered task called `name`, importing the apps' tasks modules first (a worker does so at start)."""
     if name not in app.tasks:
-        # Celery imports the task modules once and returns at once to every later caller, even while
-        # that first import runs: the beat's first tasks, looked up at the same time, were skipped.
+        # Celery's loader returns nothing to a call that overlaps a discovery still running (its race
+        # protection): the beat's first tasks, looked up at the same time, were skipped.
         with _import_lock:
             app.loader.import_default_modules()
     return app.tasks.get(name)

@@ -109,7 +109,8 @@ def _connection_of_its_own() -> None:
     configured = connections.settings[DEFAULT_DB_ALIAS]
     options = configured.get("OPTIONS", {})
     if "pool" in options:
-        own = {**configured, "OPTIONS": {key: value for key, value in options.items() if key != "pool"}}
+        # Kept for good (CONN_MAX_AGE None): replaced only when an error left it unusable.
+        own = {**configured, "CONN_MAX_AGE": None, "OPTIONS": {k: v for k, v in options.items() if k != "pool"}}
         connections[DEFAULT_DB_ALIAS] = load_backend(own["ENGINE"]).DatabaseWrapper(own, DEFAULT_DB_ALIAS)
 
 

@@ -122,3 +122,53 @@ def test_a_cancelled_receive_leaves_the_next_message_to_the_next_receive(layer):
         return received
 
     assert asyncio.run(scenario()) == {"type": "ocpp.call", "n": 2}
+
+
+def test_an_unreadable_message_is_dropped_and_the_next_one_still_arrives(layer):
+    async def scenario():
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.1)
+        connection = layer.connection(0)
+        await connection.zadd(layer.prefix + layer.non_local_name(channel), {b"not a message": 0})
+        await layer.send(channel, {"type": "ocpp.call", "n": 3})
+        received = await asyncio.wait_for(waiting, 5)
+        await layer.flush()
+        return received
+
+    assert asyncio.run(scenario()) == {"type": "ocpp.call", "n": 3}
+
+
+def test_messages_nobody_receives_are_kept_up_to_the_channels_capacity(layer):
+    async def scenario():
+        channel, other = await layer.new_channel(), await layer.new_channel()
+        listening = asyncio.ensure_future(layer.receive(other))  # the process reads its queue meanwhile
+        for number in range(layer.capacity + 20):
+            await layer.send(channel, {"type": "ocpp.call", "n": number})
+            if number % 100 == 0:
+                await asyncio.sleep(0.01)  # the reader takes them out of Redis as they come
+        await asyncio.sleep(0.5)
+        first = await asyncio.wait_for(layer.receive(channel), 5)
+        kept = len(layer._loop_inboxes().messages.get(channel, ())) + 1
+        listening.cancel()
+        await layer.flush()
+        return first, kept
+
+    first, kept = asyncio.run(scenario())
+    assert kept == layer.capacity
+    assert first["n"] >= 20  # the oldest were dropped
+
+
+def test_a_message_delivered_to_a_cancelled_receiver_goes_to_the_next_one_waiting(layer):
+    async def scenario():
+        channel = await layer.new_channel()
+        first = asyncio.ensure_future(layer.receive(channel))
+        second = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0.1)
+        layer._loop_inboxes().deliver(channel, {"type": "ocpp.call", "n": 4})
+        first.cancel()  # after the message reached it, before it ran
+        received = await asyncio.wait_for(second, 5)
+        await layer.flush()
+        return received
+
+    assert asyncio.run(scenario()) == {"type": "ocpp.call", "n": 4}
