@@ -8,7 +8,7 @@ Here each HTTP request borrows a thread, and Django runs all of that request's t
 work on it, as it would on a thread of its own. Up to `kept` threads are kept; the most recently
 used is lent first, so a quiet server uses few, and one found idle for IDLE_SECONDS at the next
 request ends. More requests at once than that (many commands waiting for slow chargers) still run
-at once, on extra threads that end with their request. Threads hold no database connection of
+at once, on threads that end with their request when `kept` are already idle. Threads hold no database connection of
 their own: on PostgreSQL they borrow one from the pool for their request (csms/settings.py).
 """
 
@@ -48,11 +48,9 @@ class RequestThread(Executor):
     up forever after SIGTERM.
     """
 
-    def __init__(self, name: str, *, extra: bool):
-        self.extra = extra
+    def __init__(self, name: str):
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        thread = threading.Thread(target=self._run, name=name, daemon=True)
-        thread.start()
+        threading.Thread(target=self._run, name=name, daemon=True).start()
 
     def submit(self, function, /, *args, **kwargs) -> Future:
         future = Future()
@@ -80,7 +78,6 @@ class RequestThreads:
         self.application = application
         self.kept = kept
         self.started = 0
-        self.lent = 0  # kept threads lent to requests now
         self.idle: deque[tuple[float, RequestThread]] = deque()  # newest on the right
 
     async def __call__(self, scope, receive, send):
@@ -97,20 +94,15 @@ class RequestThreads:
     def _borrow(self) -> RequestThread:
         self._retire_idle()
         if self.idle:
-            self.lent += 1
             return self.idle.pop()[1]
         self.started += 1
-        extra = self.lent + len(self.idle) >= self.kept
-        if not extra:
-            self.lent += 1
-        return RequestThread(f"http-{self.started}", extra=extra)
+        return RequestThread(f"http-{self.started}")
 
     def _give_back(self, thread: RequestThread) -> None:
-        if thread.extra:
-            _retire(thread)
-        else:
-            self.lent -= 1
+        if len(self.idle) < self.kept:
             self.idle.append((time.monotonic(), thread))
+        else:
+            _retire(thread)
 
     def _retire_idle(self) -> None:
         too_old = time.monotonic() - IDLE_SECONDS
