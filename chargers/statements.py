@@ -197,11 +197,19 @@ def select_one(
     return _execute(connection, _select_sql(model, tuple(columns), matched, for_update), params, fetch_one=True)
 
 
-def instance(model: type[Model], *, where: dict, ignore_case: dict | None = None, for_update: bool = False):
+def instance(
+    model: type[Model],
+    *,
+    where: dict,
+    ignore_case: dict | None = None,
+    for_update: bool = False,
+    only: tuple[str, ...] | None = None,
+):
     """The first matching row as a model instance (as select_one matches), or None: every concrete field
-    loaded and converted as the ORM would load it; relations load when used."""
+    (or the fields named in `only`, the others deferred) loaded and converted as the ORM would load it;
+    relations load when used."""
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = model._meta.concrete_fields
+    fields = model._meta.concrete_fields if only is None else [_field(model, name) for name in only]
     row = select_one(model, [f.attname for f in fields], where=where, ignore_case=ignore_case, for_update=for_update)
     if row is None:
         return None

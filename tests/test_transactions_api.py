@@ -311,6 +311,19 @@ def test_a_silent_open_session_is_flagged_suspect_and_a_message_clears_it(api, c
     assert get(api, f"transactions/{quiet}")["suspect"] is False
 
 
+def test_meter_values_move_a_sessions_last_message_time_at_most_once_a_minute(cp):
+    tx = start(cp)
+    written = timezone.now() - timedelta(seconds=30)
+    Transaction.objects.filter(ocpp_id=tx).update(last_message_at=written)
+    sample(cp, tx, 1, energy("1100"))
+    assert Transaction.objects.get(ocpp_id=tx).last_message_at == written
+
+    Transaction.objects.filter(ocpp_id=tx).update(last_message_at=timezone.now() - timedelta(seconds=61))
+    sample(cp, tx, 2, energy("1200"))
+    assert timezone.now() - Transaction.objects.get(ocpp_id=tx).last_message_at < timedelta(seconds=5)
+    assert MeterValue.objects.filter(transaction__ocpp_id=tx).count() == 2
+
+
 def test_a_stopped_session_is_never_suspect(cp):
     tx = start(cp)
     stop(cp, tx)

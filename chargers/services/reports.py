@@ -23,6 +23,11 @@ from chargers.services import jobs
 from chargers.services.charging_profiles import charging_profiles_after_boot
 from chargers.services.metering import Sample, samples_record
 
+# A session's last_message_at only has to be fresh to within far less than
+# CSMS_TRANSACTION_SUSPECT_AFTER (hours): writing it on every meter value would add a row
+# update to the most frequent frame of a busy fleet.
+SESSION_SEEN_WRITE_INTERVAL = 60.0
+
 BOOT_FIELDS = (
     "vendor",
     "model",
@@ -127,17 +132,23 @@ def meter_values_record(
     """Store every sampled value, linked to its session when the charger names one we know."""
     session = None
     if transaction_id is not None:
-        found = statements.select_one(Transaction, ["id"], where={"charger_id": charger_id, "ocpp_id": transaction_id})
-        if found is not None:
-            session = found[0]
+        session = statements.instance(
+            Transaction,
+            where={"charger_id": charger_id, "ocpp_id": transaction_id},
+            only=("id", "last_message_at", "suspect"),
+        )
+        now = timezone.now()
+        if session is not None and (
+            session.suspect or (now - session.last_message_at).total_seconds() >= SESSION_SEEN_WRITE_INTERVAL
+        ):
             # A message about the session means it is not lost after all.
-            statements.update(Transaction, {"last_message_at": timezone.now(), "suspect": False}, where={"id": session})
+            statements.update(Transaction, {"last_message_at": now, "suspect": False}, where={"id": session.pk})
     return samples_record(
         charger_id=charger_id,
         connector_id=connector_id,
         evse_id=evse_id,
         samples=samples,
-        transaction_id=session,
+        transaction_id=session.pk if session is not None else None,
         reported_transaction_id=transaction_id or "",
     )
 
