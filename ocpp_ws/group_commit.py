@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import (
@@ -82,7 +83,7 @@ class GroupCommit:
     def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
         if len(batch) > 1:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), _no_savepoints():
                     return [(True, function(**kwargs)) for function, kwargs, _ in batch]
             except Exception:
                 log.info("a batch of %d failed; running its frames one by one", len(batch))
@@ -102,6 +103,32 @@ class GroupCommit:
             except Exception as error:
                 close_old_connections()
                 return False, error
+
+
+class _BatchSpoiled(Exception):
+    """A frame caught an error inside the batch's transaction, which can now only roll back."""
+
+
+@contextmanager
+def _no_savepoints():
+    """Inside a batch, the services' own atomic blocks open no savepoints.
+
+    A savepoint and its release are two statements for every block of every frame, and a
+    batch gains nothing from them: whatever fails in it, the whole batch is run again frame by
+    frame, each with its savepoints as usual. An error inside such a block leaves the batch's
+    transaction to be rolled back (Django's rule for a block without a savepoint); if a frame
+    caught that error and the batch went on, it is run again frame by frame all the same,
+    instead of being rolled back at the end without a word.
+    """
+    connection = connections[DEFAULT_DB_ALIAS]
+    # The one question Django's atomic blocks ask every backend before opening a savepoint.
+    connection._savepoint_allowed = lambda: False
+    try:
+        yield
+        if connection.needs_rollback:
+            raise _BatchSpoiled
+    finally:
+        del connection._savepoint_allowed  # the backend's own answer again
 
 
 def _connection_of_its_own() -> None:

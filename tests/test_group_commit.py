@@ -1,10 +1,12 @@
 """The frame workers' database work (ocpp_ws/group_commit.py)."""
 
 import asyncio
+import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
+from accounts.models import Organisation
 from ocpp_ws.group_commit import GroupCommit
 
 
@@ -32,3 +34,79 @@ def test_a_refused_frame_leaves_the_workers_own_connection_open(transactional_db
 
     before, after = asyncio.run(scenario())
     assert after == before  # the same PostgreSQL backend: no reconnection for a frame's own error
+
+
+def in_one_batch(commit: GroupCommit, *frames) -> list:
+    """Run `frames` on `commit` as one batch (a first frame holds the worker until all are queued);
+    their results, or the exceptions they ended with."""
+
+    async def scenario() -> list:
+        entered, gate = threading.Event(), threading.Event()
+
+        def holding() -> None:
+            entered.set()
+            gate.wait(10)
+
+        held = asyncio.ensure_future(commit.run(holding))
+        await asyncio.get_running_loop().run_in_executor(None, entered.wait, 10)
+        queued = [asyncio.ensure_future(commit.run(frame)) for frame in frames]
+        await asyncio.sleep(0.05)  # every frame queued behind the held one
+        gate.set()
+        await held
+        return await asyncio.gather(*queued, return_exceptions=True)
+
+    return asyncio.run(scenario())
+
+
+def organisation_added(name: str, statements: list[str]):
+    """A frame adding an organisation in an atomic block of its own, as services do; it notes its SQL."""
+
+    def frame() -> str:
+        def noted(execute, sql, params, many, context):
+            statements.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(noted), transaction.atomic():
+            Organisation.objects.create(name=name)
+        return name
+
+    return frame
+
+
+def test_a_batch_runs_its_frames_in_one_transaction_without_savepoints(transactional_db):
+    statements: list[str] = []
+    names = [f"org-{n}" for n in range(5)]
+    results = in_one_batch(GroupCommit(workers=1), *(organisation_added(name, statements) for name in names))
+
+    assert results == names
+    assert sorted(Organisation.objects.filter(name__in=names).values_list("name", flat=True)) == names
+    assert [sql for sql in statements if "SAVEPOINT" in sql.upper()] == []
+    assert len([sql for sql in statements if sql.upper().startswith("INSERT")]) == 5
+
+
+def test_a_frame_that_catches_an_error_inside_a_batch_does_not_lose_the_others(transactional_db):
+    Organisation.objects.create(name="taken")
+
+    def catching() -> str:
+        try:
+            with transaction.atomic():
+                Organisation.objects.create(name="taken")
+        except IntegrityError:
+            return "caught"
+        return "stored"
+
+    # Last in its batch: nothing after it would have run into the spoiled transaction.
+    results = in_one_batch(GroupCommit(workers=1), organisation_added("first", []), catching)
+
+    assert results == ["first", "caught"]
+    assert Organisation.objects.filter(name="first").exists()
+
+
+def test_a_failing_frame_fails_alone_and_the_rest_of_its_batch_is_stored(transactional_db):
+    results = in_one_batch(
+        GroupCommit(workers=1), organisation_added("kept", []), refused, organisation_added("too", [])
+    )
+
+    assert results[0] == "kept" and results[2] == "too"
+    assert isinstance(results[1], ValueError)
+    assert set(Organisation.objects.filter(name__in=["kept", "too"]).values_list("name", flat=True)) == {"kept", "too"}
