@@ -5,8 +5,9 @@ every frame wait for a disk flush, one after another; here each worker takes eve
 frame queued at that moment and runs them in one transaction (one flush), so
 batches grow with the load and cost nothing when the fleet is quiet. A frame is
 answered only after its transaction has committed, so nothing is acknowledged to a
-charger that is not stored. If one frame of a batch fails, the batch is rolled back
-and its frames are run again one by one, so that only the faulty one fails.
+charger that is not stored. If a batch fails, it is rolled back and its frames are
+run again one by one, each with the savepoints of its own atomic blocks, so that only
+the faulty one fails.
 
 Each worker keeps a database connection of its own, outside the connection pool, and
 replaces it after an error: while the database is down a frame fails at once (the
@@ -81,11 +82,12 @@ class GroupCommit:
             )
 
     def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
-        if len(batch) > 1:
-            try:
-                with transaction.atomic(), _no_savepoints():
-                    return [(True, function(**kwargs)) for function, kwargs, _ in batch]
-            except Exception:
+        # A batch of one frame too: a quiet fleet's frames come one at a time.
+        try:
+            with transaction.atomic(), _no_savepoints():
+                return [(True, function(**kwargs)) for function, kwargs, _ in batch]
+        except Exception:
+            if len(batch) > 1:
                 log.info("a batch of %d failed; running its frames one by one", len(batch))
         return [self._run_alone(function, kwargs) for function, kwargs, _ in batch]
 
