@@ -153,6 +153,27 @@ def insert(model: type[Model], rows: list[dict]) -> None:
         _execute(connection, sql, params, prepare=len(chunk) <= PREPARED_MAX_ROWS)
 
 
+def add(obj: Model) -> Model:
+    """INSERT a new model instance, as Model.save() would for a new row (auto_now_add fields set,
+    values adapted by their fields), and give it its id; without the ORM's query compilation, and
+    without save()'s signals."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    model = type(obj)
+    sql, fields = _insert_sql(model, 1)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    pk = model._meta.pk
+    if connection.vendor == "postgresql":
+        returning = f" RETURNING {connection.ops.quote_name(pk.column)}"
+        obj.pk = _execute(connection, sql + returning, params, fetch_one=True)[0]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            obj.pk = cursor.lastrowid if pk is model._meta.auto_field else obj.pk
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+    return obj
+
+
 def _copy(model: type[Model], rows: list[dict], connection) -> None:
     import psycopg
 
@@ -209,7 +230,8 @@ def instance(
     (or the fields named in `only`, the others deferred) loaded and converted as the ORM would load it;
     relations load when used."""
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = model._meta.concrete_fields if only is None else [_field(model, name) for name in only]
+    named = None if only is None else {_field(model, name) for name in only}
+    fields = [f for f in model._meta.concrete_fields if named is None or f in named]  # in the model's order
     row = select_one(model, [f.attname for f in fields], where=where, ignore_case=ignore_case, for_update=for_update)
     if row is None:
         return None

@@ -43,6 +43,29 @@ def test_instance_matches_ignoring_case_and_loads_like_the_orm(acme):
     assert statements.instance(IdTag, where={"organisation_id": acme.pk}, ignore_case={"id_tag": "abc-2"}) is None
 
 
+def test_instance_loads_only_the_fields_asked_for_in_any_order(charger):
+    session = Transaction.objects.create(charger=charger, ocpp_id="7", connector_id=1, id_tag="t", meter_start=0,
+                                         start_time=AT)  # fmt: skip
+    found = statements.instance(Transaction, where={"id": session.pk}, only=("suspect", "last_message_at", "id"))
+    assert (found.pk, found.last_message_at, found.suspect) == (session.pk, session.last_message_at, False)
+    assert found.get_deferred_fields() == {f.attname for f in Transaction._meta.concrete_fields} - {
+        "id", "last_message_at", "suspect"
+    }  # fmt: skip
+
+
+def test_add_stores_a_new_instance_as_save_would_and_gives_it_its_id(charger):
+    added = statements.add(
+        Transaction(charger_id=charger.pk, ocpp_id="42", connector_id=2, id_tag="t", meter_start=5, start_time=AT)
+    )
+    stored = Transaction.objects.get(pk=added.pk)
+    assert (stored.ocpp_id, stored.connector_id, stored.meter_start, stored.start_time) == ("42", 2, 5, AT)
+    assert stored.created_at is not None and stored.created_at == added.created_at  # auto_now_add
+    assert stored.missing_seq_nos == [] and stored.suspect is False  # the fields' defaults
+    added.meter_stop = 9
+    added.save(update_fields=["meter_stop"])  # an instance the ORM takes as stored, not as a new row
+    assert Transaction.objects.get(pk=added.pk).meter_stop == 9 and Transaction.objects.count() == 1
+
+
 def test_count_with_null_and_a_condition_on_the_row_a_key_points_to(acme, globex, charger):
     from chargers.services.registry import charger_register
 

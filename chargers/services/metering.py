@@ -83,6 +83,10 @@ def power_active_w(sample_value: float, unit: str) -> float:
     return sample_value * 1000 if unit == "kW" else sample_value
 
 
+# What session_figures reads of a MeterValue.
+READING_FIELDS = ("measurand", "numeric", "unit", "phase", "timestamp")
+
+
 @dataclass(frozen=True)
 class SessionFigures:
     """The numbers shown for a session, computed in one place for the API, the admin and the dashboard."""
@@ -119,13 +123,14 @@ def session_figures(session: Transaction, *, readings: list[MeterValue] | None =
     than any charger could have delivered in between), else minus the first reading; likewise
     meterStop stands for the last reading when it is on the same scale. With no
     register reading it is meterStop - meterStart (None while open). `readings` are the session's
-    MeterValue rows ordered by time, when the caller has them already.
+    MeterValue rows ordered by time (instances, or anything with READING_FIELDS), when the caller has
+    them already.
     """
     if readings is None:
         readings = list(
-            session.meter_values.filter(
-                measurand__in=[ENERGY_REGISTER, POWER_ACTIVE_IMPORT], numeric__isnull=False
-            ).order_by("timestamp", "id")
+            session.meter_values.filter(measurand__in=[ENERGY_REGISTER, POWER_ACTIVE_IMPORT], numeric__isnull=False)
+            .order_by("timestamp", "id")
+            .values_list(*READING_FIELDS, named=True)  # rows, not model instances: a long session has many
         )
     registers = _totals([r for r in readings if r.measurand == ENERGY_REGISTER and r.numeric is not None])
     power = [r for r in readings if r.measurand == POWER_ACTIVE_IMPORT and r.numeric is not None]

@@ -65,18 +65,20 @@ def transaction_start(
                 continue
         try:
             with transaction.atomic():
-                started = Transaction.objects.create(
-                    charger_id=charger_id,
-                    ocpp_id=ocpp_id,
-                    evse_id=connector_id if evse_id is None else evse_id,
-                    connector_id=connector_id,
-                    remote_start_id=remote_start_id,
-                    offline=offline,
-                    id_tag=id_tag,
-                    id_tag_status=decision.status,
-                    meter_start=meter_start,
-                    start_time=timestamp,
-                    reservation_id=reservation_id,
+                started = statements.add(
+                    Transaction(
+                        charger_id=charger_id,
+                        ocpp_id=ocpp_id,
+                        evse_id=connector_id if evse_id is None else evse_id,
+                        connector_id=connector_id,
+                        remote_start_id=remote_start_id,
+                        offline=offline,
+                        id_tag=id_tag,
+                        id_tag_status=decision.status,
+                        meter_start=meter_start,
+                        start_time=timestamp,
+                        reservation_id=reservation_id,
+                    )
                 )
         except IntegrityError:
             if chosen_by_charger:  # started meanwhile by a concurrent retry of the same message
@@ -144,7 +146,7 @@ def transaction_stop(
             stopped.suspect = False
             stopped.last_message_at = timezone.now()
             stopped.energy_wh = session_figures(stopped).energy_wh
-            stopped.save(update_fields=STOP_FIELDS)
+            statements.update(Transaction, {f: getattr(stopped, f) for f in STOP_FIELDS}, where={"id": stopped.pk})
             session_ended(session=stopped)
     if not id_tag:
         return None
@@ -154,6 +156,9 @@ def transaction_stop(
 def session_ended(*, session: Transaction) -> None:
     """What follows the end of a session, however it ended: watchers are told, its TxProfiles go, its
     site's capacity is shared again."""
+    if not Transaction.charger.is_cached(session):
+        # Its EVSE (Transaction.evse) needs only the charger's protocol, not the whole charger.
+        session.charger = statements.instance(Charger, where={"id": session.charger_id}, only=("id", "ocpp_protocol"))
     events.transaction_stopped(
         charger_id=session.charger_id,
         transaction_id=session.ocpp_id,
