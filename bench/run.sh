@@ -74,6 +74,8 @@ else
   rm -f var/bench.sqlite3 var/bench.sqlite3-wal var/bench.sqlite3-shm
   export DATABASE_URL=sqlite:///$PWD/var/bench.sqlite3 DB_LABEL=sqlite
 fi
+# Several nodes on this machine: one frame worker each, as deploy/run.sh starts them.
+if [[ $NODES -gt 1 ]]; then export CSMS_DB_WORKERS=${CSMS_DB_WORKERS:-1}; fi
 if [[ $TWO == 1 || $NODES -gt 1 ]]; then export REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379/${BENCH_REDIS_DB:-10}}; else unset REDIS_URL; fi
 $PY manage.py migrate --noinput -v 0
 

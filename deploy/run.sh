@@ -5,8 +5,9 @@
 #
 # Environment: DATABASE_URL and REDIS_URL (defaults: this machine's PostgreSQL database `csms`
 # and Redis database 0), SECRET_KEY (generated into var/secret_key once if unset), ALLOWED_HOSTS,
-# CSMS_BIND (default 127.0.0.1), CSMS_BASE_PORT. Put a load balancer in front of the ports
-# (README: "Several nodes behind a load balancer"); any node can hold any charger.
+# CSMS_BIND (default 127.0.0.1), CSMS_BASE_PORT, CSMS_DB_WORKERS (default 1 with several nodes).
+# Put a load balancer in front of the ports (README: "Several nodes behind a load balancer"); any
+# node can hold any charger.
 set -euo pipefail
 
 N="${1:-${N:-2}}"
@@ -20,6 +21,8 @@ export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/csms}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export CSMS_BIND="${CSMS_BIND:-127.0.0.1}"
 export CSMS_BASE_PORT="${CSMS_BASE_PORT:-8001}"
+# Nodes sharing this machine's cores: one frame worker each (README: CSMS_DB_WORKERS).
+if [ "$N" -gt 1 ]; then export CSMS_DB_WORKERS="${CSMS_DB_WORKERS:-1}"; fi
 mkdir -p var
 export CSMS_BEAT_SCHEDULE="${CSMS_BEAT_SCHEDULE:-$ROOT/var/celerybeat-schedule}"
 # Every node must share one SECRET_KEY (sessions and signed values cross nodes).
