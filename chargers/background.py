@@ -16,4 +16,6 @@ def task_after_commit(task: str, **kwargs) -> None:
     By path, because the tasks send commands, and the command bus imports the charger adapters,
     which import the services that call this.
     """
-    transaction.on_commit(lambda: enqueue(import_string(task), **kwargs))
+    # robust: a broker that is down fails the task, logged, and neither what committed nor the
+    # callbacks after this one.
+    transaction.on_commit(lambda: enqueue(import_string(task), **kwargs), robust=True)

@@ -156,7 +156,8 @@ def insert(model: type[Model], rows: list[dict]) -> None:
 def add(obj: Model) -> Model:
     """INSERT a new model instance, as Model.save() would for a new row (auto_now_add fields set,
     values adapted by their fields), and give it its id; without the ORM's query compilation, and
-    without save()'s signals."""
+    without save()'s signals. For the frames' plain models: an auto-incremented id is always the
+    database's, and db_default or generated fields are not supported."""
     connection = connections[DEFAULT_DB_ALIAS]
     model = type(obj)
     sql, fields = _insert_sql(model, 1)

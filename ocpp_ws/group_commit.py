@@ -7,7 +7,8 @@ batches grow with the load and cost nothing when the fleet is quiet. A frame is
 answered only after its transaction has committed, so nothing is acknowledged to a
 charger that is not stored. If a batch fails, it is rolled back and its frames are
 run again one by one, each with the savepoints of its own atomic blocks, so that only
-the faulty one fails.
+the faulty one fails; a frame alone in its batch fails at once with its own error (a
+database error gets one more try on a new connection).
 
 Each worker keeps a database connection of its own, outside the connection pool, and
 replaces it after an error: while the database is down a frame fails at once (the
@@ -20,7 +21,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import (
@@ -84,31 +85,73 @@ class GroupCommit:
     def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
         # A batch of one frame too: a quiet fleet's frames come one at a time.
         try:
-            with transaction.atomic(), _no_savepoints():
-                return [(True, function(**kwargs)) for function, kwargs, _ in batch]
-        except Exception:
-            if len(batch) > 1:
-                log.info("a batch of %d failed; running its frames one by one", len(batch))
+            return _committed(lambda: [(True, function(**kwargs)) for function, kwargs, _ in batch], savepoints=False)
+        except _Unsaved:
+            pass  # a frame caught an error: each runs again alone, with its savepoints
+        except (InterfaceError, OperationalError) as error:
+            close_old_connections()
+            if len(batch) == 1:  # that was its first try
+                return [self._run_alone(*batch[0][:2], attempts=1, error=error)]
+        except Exception as error:
+            if len(batch) == 1:  # its own error: running it again would only repeat it
+                close_old_connections()
+                return [(False, error)]
+        if len(batch) > 1:
+            log.info("a batch of %d failed; running its frames one by one", len(batch))
         return [self._run_alone(function, kwargs) for function, kwargs, _ in batch]
 
-    def _run_alone(self, function: Callable[..., Any], kwargs: dict) -> tuple[bool, Any]:
-        for attempt in (1, 2):
+    def _run_alone(
+        self, function: Callable[..., Any], kwargs: dict, *, attempts: int = 2, error: Exception | None = None
+    ) -> tuple[bool, Any]:
+        for _ in range(attempts):
             try:
-                with transaction.atomic():
-                    return True, function(**kwargs)
-            except (InterfaceError, OperationalError) as error:
+                return True, _committed(lambda: function(**kwargs))
+            except (InterfaceError, OperationalError) as failure:
                 # The connection may have died with the database (a restart): a second try
                 # runs on a new one, so that only a database that is still down fails the frame.
                 close_old_connections()
-                if attempt == 2:
-                    return False, error
-            except Exception as error:
+                error = failure
+            except Exception as failure:
                 close_old_connections()
-                return False, error
+                return False, failure
+        return False, error
 
 
-class _BatchSpoiled(Exception):
-    """A frame caught an error inside the batch's transaction, which can now only roll back."""
+class _Unsaved(Exception):
+    """The transaction can only roll back although no error reached it: a frame caught one."""
+
+
+def _committed(work: Callable[[], Any], *, savepoints: bool = True) -> Any:
+    """`work()` in one transaction; its result once committed.
+
+    Nothing is acknowledged that the database did not keep: a transaction that a caught error
+    left unable to commit (Django's needs_rollback, or PostgreSQL's failed state, where COMMIT
+    quietly rolls back) raises _Unsaved. Once committed, the result stands: a callback that fails
+    after the commit (on_commit: a task or webhook to enqueue) is logged, since running the
+    frames again would store them twice.
+    """
+    committed = []
+    try:
+        with transaction.atomic(), nullcontext() if savepoints else _no_savepoints():
+            transaction.on_commit(lambda: committed.append(True))
+            result = work()
+            if _spoiled(connections[DEFAULT_DB_ALIAS]):
+                raise _Unsaved("a caught database error left the transaction unable to commit")
+    except Exception:
+        if not committed:
+            raise
+        log.exception("after a commit, one of its on_commit callbacks failed")
+    return result
+
+
+def _spoiled(connection) -> bool:
+    if connection.needs_rollback:
+        return True
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    from psycopg.pq import TransactionStatus
+
+    return connection.connection.info.transaction_status == TransactionStatus.INERROR
 
 
 @contextmanager
@@ -119,16 +162,13 @@ def _no_savepoints():
     batch gains nothing from them: whatever fails in it, the whole batch is run again frame by
     frame, each with its savepoints as usual. An error inside such a block leaves the batch's
     transaction to be rolled back (Django's rule for a block without a savepoint); if a frame
-    caught that error and the batch went on, it is run again frame by frame all the same,
-    instead of being rolled back at the end without a word.
+    caught that error and the batch went on, _committed sees it and the frames run again alone.
     """
     connection = connections[DEFAULT_DB_ALIAS]
     # The one question Django's atomic blocks ask every backend before opening a savepoint.
     connection._savepoint_allowed = lambda: False
     try:
         yield
-        if connection.needs_rollback:
-            raise _BatchSpoiled
     finally:
         del connection._savepoint_allowed  # the backend's own answer again
 

@@ -4,7 +4,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from accounts.models import Organisation
 from ocpp_ws.group_commit import GroupCommit
@@ -110,3 +110,59 @@ def test_a_failing_frame_fails_alone_and_the_rest_of_its_batch_is_stored(transac
     assert results[0] == "kept" and results[2] == "too"
     assert isinstance(results[1], ValueError)
     assert set(Organisation.objects.filter(name__in=["kept", "too"]).values_list("name", flat=True)) == {"kept", "too"}
+
+
+def test_a_callback_failing_after_the_commit_leaves_the_frames_stored_once(transactional_db):
+    def with_failing_callback() -> str:
+        Organisation.objects.create(name="second")
+
+        def enqueue() -> None:
+            raise ConnectionError("the broker is down")
+
+        transaction.on_commit(enqueue)
+        return "second"
+
+    results = in_one_batch(GroupCommit(workers=1), organisation_added("first", []), with_failing_callback)
+
+    assert results == ["first", "second"]
+    assert Organisation.objects.filter(name__in=["first", "second"]).count() == 2  # not run again
+
+
+def test_a_frame_alone_that_fails_runs_once(transactional_db):
+    runs = []
+
+    def failing() -> None:
+        runs.append(1)
+        raise ValueError("a frame its handler refuses")
+
+    commit = GroupCommit(workers=1)
+
+    async def scenario():
+        with pytest.raises(ValueError):
+            await commit.run(failing)
+        return await commit.run(lambda: "_savepoint_allowed" in connection.__dict__)
+
+    savepoints_switched_off = asyncio.run(scenario())
+    assert runs == [1]
+    assert savepoints_switched_off is False  # a batch gives the connection back as Django made it
+
+
+@pytest.mark.postgres
+def test_a_frame_that_swallows_a_database_error_is_not_acknowledged(transactional_db):
+    """PostgreSQL answers COMMIT with a rollback once a statement failed; the frame must not pass for stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps a transaction usable after a failed statement")
+
+    def swallowing() -> str:
+        Organisation.objects.create(name="lost")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 / 0")
+        except DatabaseError:
+            pass
+        return "stored, it says"
+
+    results = in_one_batch(GroupCommit(workers=1), organisation_added("kept", []), swallowing)
+
+    assert results[0] == "kept" and Organisation.objects.filter(name="kept").exists()
+    assert isinstance(results[1], Exception) and not Organisation.objects.filter(name="lost").exists()

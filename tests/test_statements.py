@@ -61,8 +61,9 @@ def test_add_stores_a_new_instance_as_save_would_and_gives_it_its_id(charger):
     assert (stored.ocpp_id, stored.connector_id, stored.meter_start, stored.start_time) == ("42", 2, 5, AT)
     assert stored.created_at is not None and stored.created_at == added.created_at  # auto_now_add
     assert stored.missing_seq_nos == [] and stored.suspect is False  # the fields' defaults
+    assert added._state.adding is False and added._state.db == "default"  # the ORM takes it as stored
     added.meter_stop = 9
-    added.save(update_fields=["meter_stop"])  # an instance the ORM takes as stored, not as a new row
+    added.save()
     assert Transaction.objects.get(pk=added.pk).meter_stop == 9 and Transaction.objects.count() == 1
 
 

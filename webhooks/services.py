@@ -74,7 +74,7 @@ def event_emit(*, organisation_id: int, event: str, data: dict) -> None:
 
         enqueue(tasks.event_fan_out, organisation_id, event, data, at.isoformat())
 
-    transaction.on_commit(fan_out)
+    transaction.on_commit(fan_out, robust=True)  # a broker that is down loses this event (logged), nothing else
 
 
 def event_fan_out(*, organisation_id: int, event: str, data: dict, at: str) -> int:

@@ -97,13 +97,13 @@ class SessionFigures:
     duration_seconds: int | None
 
 
-def _totals(readings: list[MeterValue]) -> list[MeterValue]:
+def _totals(readings: list) -> list:
     """Phase-less totals when the charger sent any; per-phase values only say the same thing in parts."""
     totals = [r for r in readings if not r.phase]
     return totals
 
 
-def _latest_power_w(readings: list[MeterValue]) -> float | None:
+def _latest_power_w(readings: list) -> float | None:
     if not readings:
         return None
     latest = max(r.timestamp for r in readings)
@@ -115,7 +115,7 @@ def _latest_power_w(readings: list[MeterValue]) -> float | None:
     return sum(power_active_w(r.numeric, r.unit) for r in at_latest if r.phase.startswith("L") and "-" not in r.phase)
 
 
-def session_figures(session: Transaction, *, readings: list[MeterValue] | None = None, now=None) -> SessionFigures:
+def session_figures(session: Transaction, *, readings: list | None = None, now=None) -> SessionFigures:
     """Energy (Wh), current meter (Wh), current power (W) and duration (s) of one session.
 
     Energy comes from Energy.Active.Import.Register: the last reading minus meterStart when

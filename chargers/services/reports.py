@@ -24,8 +24,8 @@ from chargers.services.charging_profiles import charging_profiles_after_boot
 from chargers.services.metering import Sample, samples_record
 
 # A session's last_message_at only has to be fresh to within far less than
-# CSMS_TRANSACTION_SUSPECT_AFTER (hours): writing it on every meter value would add a row
-# update to the most frequent frame of a busy fleet.
+# CSMS_TRANSACTION_SUSPECT_AFTER (hours; at most a tenth of it): writing it on every meter value
+# would add a row update to the most frequent frame of a busy fleet.
 SESSION_SEEN_WRITE_INTERVAL = 60.0
 
 BOOT_FIELDS = (
@@ -138,8 +138,10 @@ def meter_values_record(
             only=("id", "last_message_at", "suspect"),
         )
         now = timezone.now()
+        interval = min(SESSION_SEEN_WRITE_INTERVAL, settings.CSMS_TRANSACTION_SUSPECT_AFTER / 10)
+        # abs(): a time written by a node whose clock is ahead is rewritten, not kept until this clock passes it.
         if session is not None and (
-            session.suspect or (now - session.last_message_at).total_seconds() >= SESSION_SEEN_WRITE_INTERVAL
+            session.suspect or abs((now - session.last_message_at).total_seconds()) >= interval
         ):
             # A message about the session means it is not lost after all.
             statements.update(Transaction, {"last_message_at": now, "suspect": False}, where={"id": session.pk})

@@ -158,7 +158,9 @@ def session_ended(*, session: Transaction) -> None:
     site's capacity is shared again."""
     if not Transaction.charger.is_cached(session):
         # Its EVSE (Transaction.evse) needs only the charger's protocol, not the whole charger.
-        session.charger = statements.instance(Charger, where={"id": session.charger_id}, only=("id", "ocpp_protocol"))
+        charger = statements.instance(Charger, where={"id": session.charger_id}, only=("id", "ocpp_protocol"))
+        if charger is not None:
+            session.charger = charger
     events.transaction_stopped(
         charger_id=session.charger_id,
         transaction_id=session.ocpp_id,
