@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
 from accounts.models import SCOPES, ApiKey
 from chargers.models import Charger
@@ -111,7 +112,7 @@ def no_sessions_left_on_the_test_database(django_db_setup, django_db_blocker):
     moment after its process has gone; threads of this process that counted rows keep theirs.
     Once every server has stopped, what is left is ended, so that the test database can be dropped."""
     yield
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _test_database_in_use():
         return
     others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with django_db_blocker.unblock(), connection.cursor() as cursor:
@@ -122,6 +123,13 @@ def no_sessions_left_on_the_test_database(django_db_setup, django_db_blocker):
                 return
             time.sleep(0.1)
         cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+
+
+def _test_database_in_use() -> bool:
+    """Whether the session set up a test database: pytest-django creates none when no collected test
+    needs one (say `-k deploy`), and the configured database itself may not even exist."""
+    configured = connection.settings_dict
+    return configured["NAME"] == configured["TEST"]["NAME"] or configured["NAME"].startswith(TEST_DATABASE_PREFIX)
 
 
 @pytest.fixture
