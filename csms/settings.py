@@ -200,7 +200,7 @@ CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # overlap one batch's commit with the next; more hold the interpreter's lock against the event loop
 # that serves the sockets (5,000 chargers at 1,000 msg/s, five runs: p99 60-122 ms with two, 107-113 ms with four).
 # Several nodes on one machine's cores do better with one each (deploy/run.sh sets it): two nodes, 5,000
-# chargers at 1,000 msg/s, p99 428 and 935 ms with one each against 1,047-3,828 ms with two.
+# chargers at 1,000 msg/s, p99 428-935 ms with one each (three runs) against 1,047-3,828 ms with two.
 CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2))
 # Threads kept per server process for HTTP requests (API, admin, console; csms/request_threads.py).
 # More requests at once still run, on threads that end with them.
