@@ -2,11 +2,13 @@
 
 Each is one conditional UPDATE. The consumer runs them on the frames' database workers
 (ocpp_ws/group_commit.py), beside the charger's frames; the command bus, which waits in a
-request or a task, uses the async wrappers at the end.
+request or a task, uses the async wrappers at the end. `sent_at` is when the CALL went out
+(None: it never did); the outcome writes it, so that a prompt answer takes one UPDATE, not two.
 """
 
 import logging
 import uuid
+from datetime import datetime
 
 from channels.db import database_sync_to_async
 from django.utils import timezone
@@ -19,24 +21,35 @@ log = logging.getLogger(__name__)
 OPEN = (Command.Status.PENDING, Command.Status.SENT)
 
 
-def _update(command_id: str, *, only_open: bool = True, **fields) -> int:
+def _update(command_id: str, *, only_open: bool = True, sent_at: datetime | None = None, **fields) -> int:
     where = {"id": command_id, "status": OPEN} if only_open else {"id": command_id}
+    if sent_at is not None:
+        fields["sent_at"] = sent_at
     return statements.update(Command, fields, where=where)
 
 
-def sent(*, command_id: str) -> None:
-    _update(command_id, status=Command.Status.SENT, sent_at=timezone.now())
+def sent(*, command_id: str, sent_at: datetime) -> None:
+    """The charger is taking its time: the command shows as sent meanwhile."""
+    _update(command_id, status=Command.Status.SENT, sent_at=sent_at)
 
 
-def answered(*, command_id: str, response: dict, latency_ms: int) -> None:
+def answered(*, command_id: str, response: dict, latency_ms: int, sent_at: datetime) -> None:
     _update(
-        command_id, status=Command.Status.ANSWERED, response=response, answered_at=timezone.now(), latency_ms=latency_ms
+        command_id,
+        status=Command.Status.ANSWERED,
+        response=response,
+        sent_at=sent_at,
+        answered_at=timezone.now(),
+        latency_ms=latency_ms,
     )
 
 
-def charger_error(*, command_id: str, error_code: str, error_description: str, latency_ms: int) -> None:
+def charger_error(
+    *, command_id: str, error_code: str, error_description: str, latency_ms: int, sent_at: datetime
+) -> None:
     _update(
         command_id,
+        sent_at=sent_at,
         status=Command.Status.ERROR,
         error_code=error_code,
         error_description=error_description[:255],
@@ -45,13 +58,14 @@ def charger_error(*, command_id: str, error_code: str, error_description: str, l
     )
 
 
-def timed_out(*, command_id: str) -> None:
-    _update(command_id, status=Command.Status.TIMEOUT)
+def timed_out(*, command_id: str, sent_at: datetime | None = None) -> None:
+    _update(command_id, status=Command.Status.TIMEOUT, sent_at=sent_at)
 
 
-def offline(*, command_id: str, disconnected: bool = False) -> None:
+def offline(*, command_id: str, disconnected: bool = False, sent_at: datetime | None = None) -> None:
     _update(
         command_id,
+        sent_at=sent_at,
         status=Command.Status.OFFLINE,
         error_description="charger disconnected during the call" if disconnected else "charger offline",
     )

@@ -14,6 +14,7 @@ import time
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from chargers.services import presence
 from commands import outcomes
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 # Writing last_seen_at on every frame would double the writes of a busy fleet.
 PRESENCE_WRITE_INTERVAL = 30.0
+# A command the charger has not answered this many seconds after its CALL went out shows as sent;
+# one answered sooner goes from pending to its outcome in one write.
+SENT_RECORD_AFTER = 1.0
 CLOSE_REPLACED = 4000
 CLOSE_SILENT = 4001
 CLOSE_REMOVED = 4002
@@ -239,7 +243,12 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def call(self, command_id: str, action: str, payload: dict, timeout: float) -> dict:
         """The charger's answer within `timeout` seconds, waiting for the slot included."""
-        recording = None
+        recording = sent_at = None
+
+        def record_sent():
+            nonlocal recording
+            recording = self.loop.create_task(frames_db.run(outcomes.sent, command_id=command_id, sent_at=sent_at))
+
         try:
             async with asyncio.timeout(max(timeout, 0)):
                 async with self.call_slot:
@@ -247,22 +256,23 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                         raise ConnectionError("charger disconnected")
                     future = self.loop.create_future()
                     self.pending[command_id] = future
+                    # Recorded only if the charger takes its time; a prompt answer records both at once.
+                    slow = self.loop.call_later(SENT_RECORD_AFTER, record_sent)
                     try:
-                        sent_at = time.monotonic()
+                        sent_at, started = timezone.now(), time.monotonic()
                         await self.send(framing.call(command_id, action, payload))
-                        # Written while the charger works on its answer: the CALL need not wait for the database.
-                        recording = self.loop.create_task(frames_db.run(outcomes.sent, command_id=command_id))
                         frame = await future
-                        latency_ms = int((time.monotonic() - sent_at) * 1000)
+                        latency_ms = int((time.monotonic() - started) * 1000)
                     finally:
+                        slow.cancel()
                         self.pending.pop(command_id, None)
         except TimeoutError:
             await self.recorded(recording)
-            await frames_db.run(outcomes.timed_out, command_id=command_id)
+            await frames_db.run(outcomes.timed_out, command_id=command_id, sent_at=sent_at)
             return {"outcome": "timeout"}
         except ConnectionError:
             await self.recorded(recording)
-            await frames_db.run(outcomes.offline, command_id=command_id, disconnected=True)
+            await frames_db.run(outcomes.offline, command_id=command_id, disconnected=True, sent_at=sent_at)
             return {"outcome": "offline"}
         await self.recorded(recording)
         if frame.kind == CALLERROR:
@@ -272,6 +282,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                 error_code=frame.error_code,
                 error_description=frame.error_description,
                 latency_ms=latency_ms,
+                sent_at=sent_at,
             )
             return {
                 "outcome": "error",
@@ -279,7 +290,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                 "error_description": frame.error_description,
                 "latency_ms": latency_ms,
             }
-        await frames_db.run(outcomes.answered, command_id=command_id, response=frame.payload, latency_ms=latency_ms)
+        await frames_db.run(
+            outcomes.answered, command_id=command_id, response=frame.payload, latency_ms=latency_ms, sent_at=sent_at
+        )
         return {"outcome": "answered", "response": frame.payload, "latency_ms": latency_ms}
 
     @staticmethod

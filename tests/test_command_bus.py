@@ -138,6 +138,76 @@ def test_a_charger_disconnecting_mid_call_fails_the_call_at_once(bus_server, htt
     assert (row.status, row.error_description) == ("offline", "charger disconnected during the call")
 
 
+@pytest.fixture
+def command_writes(transactional_db):
+    """Every UPDATE of a Command row as the database saw it: (status, sent_at), oldest first."""
+    table = "test_command_writes"
+    if connection.vendor == "postgresql":
+        setup = [
+            f"CREATE TABLE {table} (n serial, status text, sent_at timestamptz)",
+            f"CREATE FUNCTION {table}_add() RETURNS trigger AS $$ BEGIN INSERT INTO {table} (status, sent_at) "
+            "VALUES (NEW.status, NEW.sent_at); RETURN NEW; END $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_add AFTER UPDATE ON commands_command FOR EACH ROW EXECUTE FUNCTION {table}_add()",
+        ]
+        teardown = [f"DROP TABLE {table}", f"DROP FUNCTION {table}_add() CASCADE"]
+    else:
+        setup = [
+            f"CREATE TABLE {table} (n integer primary key, status text, sent_at text)",
+            f"CREATE TRIGGER {table}_add AFTER UPDATE ON commands_command BEGIN "
+            f"INSERT INTO {table} (status, sent_at) VALUES (NEW.status, NEW.sent_at); END",
+        ]
+        teardown = [f"DROP TRIGGER {table}_add", f"DROP TABLE {table}"]
+    with connection.cursor() as cursor:
+        for sql in setup:
+            cursor.execute(sql)
+
+    def writes() -> list[tuple[str, bool]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT status, sent_at FROM {table} ORDER BY n")
+            return [(status, sent_at is not None) for status, sent_at in cursor.fetchall()]
+
+    yield writes
+    with connection.cursor() as cursor:
+        for sql in teardown:
+            cursor.execute(sql)
+
+
+def test_a_promptly_answered_command_is_written_once_after_its_creation(bus_server, http, charger, command_writes):
+    async def scenario():
+        async with await RawCharger.connect(bus_server.ws, "CP-1") as cp:
+            reset = Timed(http, "CP-1")
+            await answer(cp, await next_call(cp), {"status": "Accepted"})
+            return (await reset.result())[0]
+
+    response = asyncio.run(scenario())
+    assert response.status_code == 200
+    # Pending to answered in one UPDATE, the time the CALL went out included: no "sent" write before it.
+    assert command_writes() == [("answered", True)]
+    row = Command.objects.get()
+    assert row.created_at <= row.sent_at <= row.answered_at
+
+
+def test_a_command_the_charger_takes_its_time_over_shows_as_sent_meanwhile(bus_server, http, charger, command_writes):
+    async def scenario():
+        async with await RawCharger.connect(bus_server.ws, "CP-1") as cp:
+            reset = Timed(http, "CP-1")
+            call = await next_call(cp)
+            deadline = time.monotonic() + TIMEOUT
+            while not await asyncio.to_thread(Command.objects.filter(status="sent").exists):
+                assert time.monotonic() < deadline, "never shown as sent"
+                await asyncio.sleep(0.05)
+            sent_at = await asyncio.to_thread(lambda: Command.objects.get().sent_at)
+            await answer(cp, call, {"status": "Accepted"})
+            return (await reset.result())[0], sent_at
+
+    response, sent_at = asyncio.run(scenario())
+    assert response.status_code == 200
+    assert command_writes() == [("sent", True), ("answered", True)]
+    row = Command.objects.get()
+    assert row.status == "answered" and row.sent_at == sent_at
+    assert (row.answered_at - row.sent_at).total_seconds() >= 1.0  # SENT_RECORD_AFTER
+
+
 def test_only_one_call_is_outstanding_per_charger_the_next_waits_its_turn(bus_server, http, charger):
     async def scenario():
         async with await RawCharger.connect(bus_server.ws, "CP-1") as cp:
