@@ -1,0 +1,82 @@
+"""Writes to a TCP connection go out at once when nothing is queued, and in order when something is
+(csms/socket_writes.py). Real sockets; the reactor only records what it is asked to watch."""
+
+import socket
+
+import pytest
+from twisted.internet import tcp
+
+from csms import socket_writes
+
+
+class WatchingReactor:
+    def __init__(self):
+        self.writers = set()
+
+    def addWriter(self, selectable):
+        self.writers.add(selectable)
+
+    def removeWriter(self, selectable):
+        self.writers.discard(selectable)
+
+
+@pytest.fixture
+def connection_pair():
+    socket_writes.install()
+    ours, peer = socket.socketpair()
+    ours.setblocking(False)
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    reactor = WatchingReactor()
+    connection = tcp.Connection(ours, None, reactor)
+    connection.connected = True
+    yield connection, peer, reactor
+    ours.close()
+    peer.close()
+
+
+def received(peer: socket.socket, size: int) -> bytes:
+    peer.settimeout(1)
+    data = b""
+    while len(data) < size:
+        data += peer.recv(size - len(data))
+    return data
+
+
+def test_a_write_with_nothing_queued_is_sent_at_once(connection_pair):
+    connection, peer, reactor = connection_pair
+    connection.write(b'[3,"1",{}]')
+    assert received(peer, 10) == b'[3,"1",{}]'
+    assert reactor.writers == set()  # no turn of the reactor needed
+
+
+def test_a_sequence_with_nothing_queued_is_sent_at_once(connection_pair):
+    connection, peer, reactor = connection_pair
+    connection.writeSequence([b"HTTP/1.1 200 OK\r\n", b"\r\n", b"{}"])
+    assert received(peer, 21) == b"HTTP/1.1 200 OK\r\n\r\n{}"
+    assert reactor.writers == set()
+
+
+def test_what_a_full_socket_does_not_take_is_queued_and_later_writes_wait_behind_it(connection_pair):
+    connection, peer, reactor = connection_pair
+    big = bytes(range(256)) * 4096  # 1 MiB: more than the socket buffers hold
+    connection.write(big)
+    assert reactor.writers == {connection}  # the rest waits for the socket to be writable
+    connection.write(b"after")
+    connection.writeSequence([b"and ", b"last"])
+    peer.settimeout(1)
+    data = b""
+    while connection in reactor.writers:  # the reactor's turns, each once the peer has read some
+        assert connection.doWrite() is None
+        data += peer.recv(65536)
+    data += received(peer, len(big) + 13 - len(data))
+    assert data == big + b"afterand last"
+
+
+def test_a_connection_closed_for_writing_sends_nothing(connection_pair):
+    connection, peer, reactor = connection_pair
+    connection._writeDisconnected = True
+    connection.write(b"late")
+    peer.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        peer.recv(10)
+    assert reactor.writers == set()
