@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from accounts.secrets import secret_digest, secret_matches
+from csms.indexes import LEADS_AN_INDEX
 
 
 class Site(models.Model):
@@ -152,7 +153,7 @@ EVSE_HELP = "OCPP 2.0.1 EVSE; for OCPP 1.6 the same as the connector."
 class Connector(models.Model):
     """Connector 0 is the charger itself (OCPP 1.6). A 2.0.1 connector is numbered within its EVSE."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="connectors")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="connectors", **LEADS_AN_INDEX)
     evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     status = models.CharField(max_length=20, blank=True)
@@ -180,7 +181,9 @@ class Connector(models.Model):
 
 
 class StatusNotification(models.Model):
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="status_notifications")
+    charger = models.ForeignKey(
+        Charger, on_delete=models.CASCADE, related_name="status_notifications", **LEADS_AN_INDEX
+    )
     evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     status = models.CharField(max_length=20)
@@ -238,7 +241,7 @@ class IdTag(models.Model):
 class Transaction(models.Model):
     """A charging session. `ocpp_id` is what the charger knows it by (1.6: an int we chose; 2.0.1: its string)."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transactions")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transactions", **LEADS_AN_INDEX)
     ocpp_id = models.CharField("transaction id", max_length=64)
     evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
@@ -342,11 +345,11 @@ class UnmatchedStop(models.Model):
 class MeterValue(models.Model):
     """One sampled value, as reported. `value` keeps the charger's text; `numeric` is parsed."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="meter_values")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="meter_values", **LEADS_AN_INDEX)
     evse_id = models.PositiveIntegerField("EVSE", default=0, help_text=EVSE_HELP)
     connector_id = models.PositiveIntegerField()
     transaction = models.ForeignKey(
-        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meter_values"
+        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="meter_values", **LEADS_AN_INDEX
     )
     reported_transaction_id = models.CharField(max_length=64, blank=True)
     timestamp = models.DateTimeField()
@@ -520,7 +523,7 @@ class TransactionEvent(models.Model):
     """OCPP 2.0.1: every TransactionEvent as received, in the charger's seqNo order."""
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transaction_events")
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events", **LEADS_AN_INDEX)
     event_type = models.CharField(max_length=10)
     seq_no = models.PositiveIntegerField()
     trigger_reason = models.CharField(max_length=30)
@@ -544,7 +547,7 @@ class ChargerNotification(models.Model):
     """What a charger notifies beyond sessions and status (events, security events, charging limits,
     EV charging needs, reservation updates), kept as reported."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="notifications")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="notifications", **LEADS_AN_INDEX)
     action = models.CharField(max_length=40, help_text="The OCPP action, e.g. SecurityEventNotification.")
     kind = models.CharField(max_length=60, blank=True, help_text="Its type, trigger or status, for filtering.")
     evse_id = models.PositiveIntegerField(null=True, blank=True)
@@ -563,7 +566,7 @@ class ChargerNotification(models.Model):
 class DeviceVariable(models.Model):
     """OCPP 2.0.1 device model: one attribute of one variable of one component, as last reported."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="device_variables")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="device_variables", **LEADS_AN_INDEX)
     component = models.CharField(max_length=50)
     component_instance = models.CharField(max_length=50, blank=True)
     evse_id = models.PositiveIntegerField(default=0, help_text="0: the charging station as a whole.")
@@ -630,7 +633,7 @@ class Reservation(models.Model):
         CANCELLED = "Cancelled"
         EXPIRED = "Expired"
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="reservations")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="reservations", **LEADS_AN_INDEX)
     reservation_id = models.IntegerField()
     connector_id = models.PositiveIntegerField()
     id_tag = models.CharField(max_length=36)
@@ -655,7 +658,7 @@ class Reservation(models.Model):
 class InstalledChargingProfile(models.Model):
     """A charging profile the charger accepted and, as far as we know, still holds."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="charging_profiles")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="charging_profiles", **LEADS_AN_INDEX)
     connector_id = models.PositiveIntegerField(help_text="0: the charger as a whole.")
     profile_id = models.IntegerField()
     stack_level = models.PositiveIntegerField(default=0)

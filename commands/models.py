@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, Organisation
 from chargers.models import Charger
+from csms.indexes import LEADS_AN_INDEX
 
 # The id the next Command row created in this context takes (see `command_id_reserved`).
 _reserved_id: ContextVar[uuid.UUID | None] = ContextVar("command_id_reserved", default=None)
@@ -50,7 +51,7 @@ class Command(models.Model):
 
     id = models.UUIDField(primary_key=True, default=command_id_new, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="commands")
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="commands")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="commands", **LEADS_AN_INDEX)
     action = models.CharField(max_length=50)
     request = models.JSONField(default=dict)
     source = models.CharField(max_length=10, choices=Source.choices)
@@ -116,7 +117,7 @@ class FleetJobTarget(models.Model):
         DONE = "done"
         FAILED = "failed"
 
-    job = models.ForeignKey(FleetJob, on_delete=models.CASCADE, related_name="targets")
+    job = models.ForeignKey(FleetJob, on_delete=models.CASCADE, related_name="targets", **LEADS_AN_INDEX)
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     command = models.ForeignKey(Command, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,6 +1,7 @@
 from django.db import models
 
 from chargers.models import Charger
+from csms.indexes import LEADS_AN_INDEX
 
 
 class OcppMessage(models.Model):
@@ -15,7 +16,7 @@ class OcppMessage(models.Model):
         CALLRESULT = 3
         CALLERROR = 4
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="ocpp_messages")
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="ocpp_messages", **LEADS_AN_INDEX)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     message_type = models.PositiveSmallIntegerField(
         choices=MessageType.choices, null=True, blank=True, help_text="None: not a valid OCPP-J frame."

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organisation
+from csms.indexes import LEADS_AN_INDEX
 
 EVENTS = (
     "charger.connected",
@@ -22,7 +23,7 @@ EVENTS = (
 
 
 class Webhook(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks", **LEADS_AN_INDEX)
     url = models.URLField(max_length=500)
     # Encrypted (webhooks/secrets.py): the secret must be readable to sign with, so it cannot be hashed.
     secret_encrypted = models.TextField(editable=False)
@@ -41,7 +42,7 @@ class Webhook(models.Model):
 class Delivery(models.Model):
     """One attempt to deliver one event; the attempts of an event share its `event_id`."""
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries", **LEADS_AN_INDEX)
     event_id = models.UUIDField(default=uuid.uuid4)
     event = models.CharField(max_length=40)
     attempt = models.PositiveIntegerField(default=1)
