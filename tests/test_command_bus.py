@@ -187,12 +187,17 @@ def test_a_promptly_answered_command_is_written_once_after_its_creation(bus_serv
     assert row.created_at <= row.sent_at <= row.answered_at
 
 
-def test_a_command_the_charger_takes_its_time_over_shows_as_sent_meanwhile(bus_server, http, charger, command_writes):
+def test_a_command_the_charger_takes_its_time_over_shows_as_sent_meanwhile(server, acme_key, charger, command_writes):
+    # The suite's main server: a 5 s command timeout leaves the charger time to answer once it shows as sent.
+    http = requests.Session()
+    http.headers["X-API-Key"] = acme_key
+    http.base = f"{server.http}/api/v1"
+
     async def scenario():
-        async with await RawCharger.connect(bus_server.ws, "CP-1") as cp:
+        async with await RawCharger.connect(server.ws, "CP-1") as cp:
             reset = Timed(http, "CP-1")
             call = await next_call(cp)
-            deadline = time.monotonic() + TIMEOUT
+            deadline = time.monotonic() + 3
             while not await asyncio.to_thread(Command.objects.filter(status="sent").exists):
                 assert time.monotonic() < deadline, "never shown as sent"
                 await asyncio.sleep(0.05)

@@ -34,3 +34,17 @@ def test_no_index_is_the_leading_part_of_another_on_its_table():
                 if other != name and len(wider) > len(columns) and wider[: len(columns)] == columns:
                     redundant.append(f"{table}.{name} {columns} is covered by {other} {wider}")
     assert redundant == [], "\n".join(redundant)
+
+
+@pytest.mark.django_db
+def test_every_foreign_key_without_an_index_of_its_own_leads_another():
+    """Lookups by a foreign key, and the cascades when its row goes, need an index it leads."""
+    unserved = []
+    for model in apps.get_models():
+        if model._meta.app_label not in PRODUCT_APPS or not model._meta.managed:
+            continue
+        led = {columns[0] for columns in index_columns(model._meta.db_table).values()}
+        for field in model._meta.concrete_fields:
+            if field.is_relation and not field.db_index and field.column not in led:
+                unserved.append(f"{model._meta.db_table}.{field.column}")
+    assert unserved == []

@@ -2,6 +2,8 @@
 (csms/socket_writes.py). Real sockets; the reactor only records what it is asked to watch."""
 
 import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from twisted.internet import tcp
@@ -21,9 +23,14 @@ class WatchingReactor:
 
 
 @pytest.fixture
-def connection_pair():
+def connection_pair(monkeypatch):
+    # Twisted's own methods come back after the test.
+    monkeypatch.setattr(tcp.Connection, "write", tcp.Connection.write)
+    monkeypatch.setattr(tcp.Connection, "writeSequence", tcp.Connection.writeSequence)
     socket_writes.install()
-    ours, peer = socket.socketpair()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        peer = socket.create_connection(listener.getsockname())
+        ours, _ = listener.accept()
     ours.setblocking(False)
     ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
     reactor = WatchingReactor()
@@ -35,7 +42,7 @@ def connection_pair():
 
 
 def received(peer: socket.socket, size: int) -> bytes:
-    peer.settimeout(1)
+    peer.settimeout(2)
     data = b""
     while len(data) < size:
         data += peer.recv(size - len(data))
@@ -47,6 +54,8 @@ def test_a_write_with_nothing_queued_is_sent_at_once(connection_pair):
     connection.write(b'[3,"1",{}]')
     assert received(peer, 10) == b'[3,"1",{}]'
     assert reactor.writers == set()  # no turn of the reactor needed
+    # The next write (an HTTP body after its headers) is not held back until the peer acknowledges.
+    assert connection.getTcpNoDelay()
 
 
 def test_a_sequence_with_nothing_queued_is_sent_at_once(connection_pair):
@@ -63,13 +72,13 @@ def test_what_a_full_socket_does_not_take_is_queued_and_later_writes_wait_behind
     assert reactor.writers == {connection}  # the rest waits for the socket to be writable
     connection.write(b"after")
     connection.writeSequence([b"and ", b"last"])
-    peer.settimeout(1)
-    data = b""
-    while connection in reactor.writers:  # the reactor's turns, each once the peer has read some
+    reading = ThreadPoolExecutor(1).submit(received, peer, len(big) + 13)
+    deadline = time.monotonic() + 5
+    while connection in reactor.writers:  # the reactor's turns, while the peer reads
         assert connection.doWrite() is None
-        data += peer.recv(65536)
-    data += received(peer, len(big) + 13 - len(data))
-    assert data == big + b"afterand last"
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    assert reading.result(timeout=5) == big + b"afterand last"
 
 
 def test_a_connection_closed_for_writing_sends_nothing(connection_pair):
@@ -80,3 +89,30 @@ def test_a_connection_closed_for_writing_sends_nothing(connection_pair):
     with pytest.raises(TimeoutError):
         peer.recv(10)
     assert reactor.writers == set()
+
+
+class PullProducer:
+    def resumeProducing(self):
+        pass
+
+    def stopProducing(self):
+        pass
+
+
+def test_a_connection_with_a_pull_producer_keeps_twisteds_queue(connection_pair):
+    connection, peer, reactor = connection_pair
+    connection.registerProducer(PullProducer(), False)
+    connection.write(b"chunk")
+    # Queued: the producer is asked for more only when the reactor finds the queue drained.
+    assert reactor.writers == {connection}
+    assert connection.doWrite() is None
+    assert received(peer, 5) == b"chunk"
+
+
+def test_a_connection_being_aborted_sends_nothing_more(connection_pair):
+    connection, peer, reactor = connection_pair
+    connection._aborting = True  # what abortConnection() sets before the socket is closed
+    connection.write(b"late")
+    peer.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        peer.recv(10)

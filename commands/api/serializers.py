@@ -269,10 +269,10 @@ def status(*choices: str) -> serializers.CharField:
 class CommandLog(serializers.ModelSerializer):
     commandId = serializers.UUIDField(source="id")
     status = serializers.ChoiceField(
-        choices=Command.Status.values,
-        help_text="pending: recorded, not answered yet; sent: the CALL went out and the charger has not answered "
-        "within a second (a prompt answer goes from pending to its outcome at once; sentAt is kept either way); "
-        "answered; error: the charger answered with a CALLERROR; timeout; offline.",
+        choices=Command.Status.choices,
+        help_text="pending: recorded, no outcome yet; sent: the CALL went out and the charger has not answered "
+        "within a second (a prompt answer goes from pending to its outcome at once); answered; error: the "
+        "charger answered with a CALLERROR; timeout; offline. sentAt is set whenever the CALL went out.",
     )
     chargeBoxId = serializers.CharField(source="charger.charge_box_id")
     errorCode = serializers.CharField(source="error_code")

@@ -568,7 +568,7 @@ class CommandListView(GenericAPIView):
         parameters=[
             OpenApiParameter("chargeBoxId", str, description="Only this charger's commands."),
             OpenApiParameter("action", str, description="Only this OCPP action, e.g. Reset."),
-            OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands with this outcome."),
+            OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands in this status."),
             OpenApiParameter("limit", int, description="At most 500; default 50."),
             OpenApiParameter("offset", int, description="Default 0."),
         ],
