@@ -21,12 +21,14 @@ def index_columns(table: str) -> dict[str, tuple]:
     }
 
 
+def product_models():
+    return [m for m in apps.get_models() if m._meta.app_label in PRODUCT_APPS and m._meta.managed]
+
+
 @pytest.mark.django_db
 def test_no_index_is_the_leading_part_of_another_on_its_table():
     redundant = []
-    for model in apps.get_models():
-        if model._meta.app_label not in PRODUCT_APPS or not model._meta.managed:
-            continue
+    for model in product_models():
         table = model._meta.db_table
         indexes = index_columns(table)
         for name, columns in indexes.items():
@@ -40,9 +42,7 @@ def test_no_index_is_the_leading_part_of_another_on_its_table():
 def test_every_foreign_key_without_an_index_of_its_own_leads_another():
     """Lookups by a foreign key, and the cascades when its row goes, need an index it leads."""
     unserved = []
-    for model in apps.get_models():
-        if model._meta.app_label not in PRODUCT_APPS or not model._meta.managed:
-            continue
+    for model in product_models():
         led = {columns[0] for columns in index_columns(model._meta.db_table).values()}
         for field in model._meta.concrete_fields:
             if field.is_relation and not field.db_index and field.column not in led:
