@@ -50,6 +50,11 @@ def run_action(*, handler, session: Session, payload: dict, touch: bool) -> dict
 frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)
 
 
+def _answered(future: asyncio.Future | None) -> bool:
+    """Whether the charger's answer (a frame) settled this CALL's future."""
+    return future is not None and future.done() and not future.cancelled() and future.exception() is None
+
+
 def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) -> str | None:
     """The password of an HTTP Basic header whose user is the chargeBoxId (security profile 1)."""
     for name, value in headers:
@@ -243,7 +248,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def call(self, command_id: str, action: str, payload: dict, timeout: float) -> dict:
         """The charger's answer within `timeout` seconds, waiting for the slot included."""
-        recording = sent_at = None
+        recording = sent_at = future = None
 
         def record_sent():
             nonlocal recording
@@ -261,19 +266,22 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                     try:
                         sent_at, started = timezone.now(), time.monotonic()
                         await self.send(framing.call(command_id, action, payload))
-                        frame = await future
-                        latency_ms = int((time.monotonic() - started) * 1000)
+                        await future
                     finally:
                         slow.cancel()
                         self.pending.pop(command_id, None)
         except TimeoutError:
-            await self.recorded(recording)
-            await frames_db.run(outcomes.timed_out, command_id=command_id, sent_at=sent_at)
-            return {"outcome": "timeout"}
+            # An answer settled in the same turn as the deadline is the answer, not a timeout.
+            if not _answered(future):
+                await self.recorded(recording)
+                await frames_db.run(outcomes.timed_out, command_id=command_id, sent_at=sent_at)
+                return {"outcome": "timeout"}
         except ConnectionError:
             await self.recorded(recording)
             await frames_db.run(outcomes.offline, command_id=command_id, disconnected=True, sent_at=sent_at)
             return {"outcome": "offline"}
+        frame = future.result()
+        latency_ms = int((time.monotonic() - started) * 1000)
         await self.recorded(recording)
         if frame.kind == CALLERROR:
             await frames_db.run(
