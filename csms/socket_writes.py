@@ -36,8 +36,8 @@ def _write(self, data) -> None:
 
 def _write_sequence(self, iovec) -> None:
     chunks = list(iovec)
-    if _idle(self) and all(type(chunk) is bytes for chunk in chunks):
-        _write(self, b"".join(chunks))
+    if all(type(chunk) is bytes for chunk in chunks):
+        _write(self, b"".join(chunks))  # at once or queued, as one write would be
     else:
         _queued_write_sequence(self, chunks)
 

@@ -49,6 +49,12 @@ def received(peer: socket.socket, size: int) -> bytes:
     return data
 
 
+def assert_nothing_received(peer: socket.socket) -> None:
+    peer.settimeout(0.2)
+    with pytest.raises(TimeoutError):
+        peer.recv(10)
+
+
 def test_a_write_with_nothing_queued_is_sent_at_once(connection_pair):
     connection, peer, reactor = connection_pair
     connection.write(b'[3,"1",{}]')
@@ -85,9 +91,7 @@ def test_a_connection_closed_for_writing_sends_nothing(connection_pair):
     connection, peer, reactor = connection_pair
     connection._writeDisconnected = True
     connection.write(b"late")
-    peer.settimeout(0.2)
-    with pytest.raises(TimeoutError):
-        peer.recv(10)
+    assert_nothing_received(peer)
     assert reactor.writers == set()
 
 
@@ -113,6 +117,4 @@ def test_a_connection_being_aborted_sends_nothing_more(connection_pair):
     connection, peer, reactor = connection_pair
     connection._aborting = True  # what abortConnection() sets before the socket is closed
     connection.write(b"late")
-    peer.settimeout(0.2)
-    with pytest.raises(TimeoutError):
-        peer.recv(10)
+    assert_nothing_received(peer)
