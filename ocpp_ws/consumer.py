@@ -10,6 +10,7 @@ import base64
 import binascii
 import logging
 import time
+from datetime import datetime
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -24,10 +25,11 @@ from ocpp_ws.group_commit import GroupCommit
 from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import VERSIONS, negotiate, supported
+from ocpp_ws.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
-# Writing last_seen_at on every frame would double the writes of a busy fleet.
+# A charger's last_seen_at is written at most this often, behind its frames (last_seen below).
 PRESENCE_WRITE_INTERVAL = 30.0
 # A command the charger has not answered this many seconds after its CALL went out shows as sent;
 # one answered sooner goes from pending to its outcome in one write.
@@ -40,14 +42,19 @@ CLOSE_FLOODING = 4008
 CLOSE_TOO_BIG = 4009
 
 
-def run_action(*, handler, session: Session, payload: dict, touch: bool) -> dict:
-    response = handler(session, payload)
-    if touch:
-        presence.charger_seen(charger_id=session.charger_id)
-    return response
+def run_action(*, handler, session: Session, payload: dict) -> dict:
+    return handler(session, payload)
+
+
+def write_last_seen(*, batch: list[tuple[int, datetime]]) -> int:
+    """The chargers of a batch, seen at its earliest time: last_seen_at is behind by at most the flush interval."""
+    return presence.chargers_seen(charger_ids={charger_id for charger_id, _ in batch}, at=min(at for _, at in batch))
 
 
 frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)
+# Not in the frame's own transaction: when every charger of a fleet was due at once (after a
+# quiet spell, or a restart) these one-row UPDATEs doubled the frames' database work.
+last_seen = WriteBehind(write_last_seen, interval=0.5, size=500, what="chargers' last-seen times")
 
 
 def _answered(future: asyncio.Future | None) -> bool:
@@ -158,6 +165,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         self.last_frame_at = self.loop.time()
+        if self.last_frame_at - self.last_presence_write >= PRESENCE_WRITE_INTERVAL:
+            self.last_presence_write = self.last_frame_at
+            last_seen.add((self.session.charger_id, timezone.now()))
         if text_data is None:
             text_data = bytes_data.decode("utf-8", errors="replace")
         limit = settings.CSMS_MAX_FRAME_BYTES
@@ -195,20 +205,14 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         invalid = framing.schema_error(version.schema_version, CALL, frame.action, frame.payload, version.codes)
         if invalid is not None:
             return framing.call_error(frame.unique_id, invalid.code, invalid.description)
-        now = self.loop.time()
-        touch = now - self.last_presence_write >= PRESENCE_WRITE_INTERVAL
         try:
-            response = await frames_db.run(
-                run_action, handler=handler, session=self.session, payload=frame.payload, touch=touch
-            )
+            response = await frames_db.run(run_action, handler=handler, session=self.session, payload=frame.payload)
         except PayloadValueError as error:
             return framing.call_error(frame.unique_id, "PropertyConstraintViolation", str(error))
         except Exception:
             # The charger must not take this as success: it keeps the message and retries.
             log.exception("%s from %s failed", frame.action, self.charge_box_id)
             return framing.call_error(frame.unique_id, "InternalError", f"{frame.action} could not be processed")
-        if touch:
-            self.last_presence_write = now
         return framing.call_result(frame.unique_id, response)
 
     async def settle(self, frame: framing.Frame) -> None:

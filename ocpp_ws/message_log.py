@@ -1,18 +1,15 @@
 """The OCPP message log: every frame in and out of a charger's socket, written in batches.
 
-The consumer calls `received` and `sent` with the frame's text; they only append to a
-per-process buffer (no parsing, no database). A timer on the event loop hands the buffer to
-the frames' database workers (ocpp_ws/group_commit.py) every FLUSH_INTERVAL seconds, or
-sooner once FLUSH_SIZE frames wait, where the frames are parsed and written with
-multi-row INSERTs (chargers/statements.py). So the log costs no database round trip per frame; a process that dies loses
-at most the last FLUSH_INTERVAL seconds of it.
+The consumer calls `received` and `sent` with the frame's text; they only queue it (no
+parsing, no database) for the frames' database workers, which parse and write a batch with
+multi-row INSERTs (chargers/statements.py) every FLUSH_INTERVAL seconds, or sooner once
+FLUSH_SIZE frames wait (ocpp_ws/write_behind.py). So the log costs no database round trip per
+frame; a process that dies loses at most the last FLUSH_INTERVAL seconds of it.
 
 CSMS_MESSAGE_LOG: "all" (default), "errors" (CALLERRORs and frames that are not OCPP-J) or "off".
 """
 
-import asyncio
 import json
-import logging
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -20,7 +17,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-log = logging.getLogger(__name__)
+from ocpp_ws.write_behind import WriteBehind
 
 MODES = ("all", "errors", "off")
 FLUSH_INTERVAL = 0.5
@@ -39,8 +36,7 @@ def _mode() -> str:
 class MessageLog:
     def __init__(self):
         self.mode = None
-        self.pending: list[tuple] = []
-        self.flush_handle: asyncio.Handle | None = None
+        self.frames = WriteBehind(self.write, interval=FLUSH_INTERVAL, size=FLUSH_SIZE, what="message log frames")
         self.actions: OrderedDict[tuple[int, str], str] = OrderedDict()
         self.actions_lock = threading.Lock()  # batches may be written on several workers at once
 
@@ -52,27 +48,7 @@ class MessageLog:
             return
         if self.mode == "errors" and text[:8].lstrip().startswith(("[2", "[3")):
             return  # a frame that is not OCPP-J is told apart when it is parsed, on the worker
-        self.pending.append((session.charger_id, direction, text, datetime.now(UTC)))
-        if len(self.pending) >= FLUSH_SIZE:
-            self.flush()
-        elif self.flush_handle is None:
-            self.flush_handle = asyncio.get_running_loop().call_later(FLUSH_INTERVAL, self.flush)
-
-    def flush(self) -> None:
-        if self.flush_handle is not None:
-            self.flush_handle.cancel()
-            self.flush_handle = None
-        batch, self.pending = self.pending, []
-        if batch:
-            asyncio.get_running_loop().create_task(self._write(batch))
-
-    async def _write(self, batch: list[tuple]) -> None:
-        from ocpp_ws.consumer import frames_db  # the consumer imports this module
-
-        try:
-            await frames_db.run(self.write, batch=batch)
-        except Exception:
-            log.exception("%d frames could not be written to the message log", len(batch))
+        self.frames.add((session.charger_id, direction, text, datetime.now(UTC)))
 
     def write(self, *, batch: list[tuple]) -> int:
         """Parse and store a batch (on a database worker); frames of chargers deleted meanwhile are dropped."""

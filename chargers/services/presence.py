@@ -1,15 +1,19 @@
 """Who is connected where. A charger is online while `channel_name` names its consumer."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from chargers import events, statements
 from chargers.models import Charger
 from chargers.services.registry import unknown_charger_seen
+
+# Ids in one UPDATE's IN list: within every backend's limit of parameters.
+SEEN_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,14 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
         events.charger_presence_changed(charger_id=charger_id, online=False)
 
 
-def charger_seen(*, charger_id: int) -> None:
-    statements.update(Charger, {"last_seen_at": timezone.now()}, where={"id": charger_id})
+def chargers_seen(*, charger_ids: set[int], at: datetime) -> int:
+    """Chargers seen at `at` or later: their last_seen_at, never moved back. How many were written."""
+    ids = sorted(charger_ids)  # rows locked in one order by every writer
+    written = 0
+    for start in range(0, len(ids), SEEN_PER_STATEMENT):
+        stale = Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
+        written += Charger.objects.filter(stale, pk__in=ids[start : start + SEEN_PER_STATEMENT]).update(last_seen_at=at)
+    return written
 
 
 def chargers_offline_sweep(*, now=None) -> int:

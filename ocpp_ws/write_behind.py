@@ -1,0 +1,47 @@
+"""Writes that need not hold up a charger's answer, gathered on the event loop and made in batches.
+
+`add` only appends to a per-process buffer (no database). A timer on the event loop hands the
+buffer to the frames' database workers (ocpp_ws/group_commit.py) `interval` seconds after its
+first item, or at once when `size` items wait, where `write(batch=...)` stores the whole
+batch in a few statements. So such a write costs no database round trip per frame; a process
+that dies loses at most the last `interval` seconds of them.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class WriteBehind:
+    def __init__(self, write: Callable[..., Any], *, interval: float, size: int, what: str):
+        self.write = write
+        self.interval, self.size, self.what = interval, size, what
+        self.pending: list = []
+        self.flush_handle: asyncio.Handle | None = None
+
+    def add(self, item) -> None:
+        """Queue one item; called on the event loop."""
+        self.pending.append(item)
+        if len(self.pending) >= self.size:
+            self.flush()
+        elif self.flush_handle is None:
+            self.flush_handle = asyncio.get_running_loop().call_later(self.interval, self.flush)
+
+    def flush(self) -> None:
+        if self.flush_handle is not None:
+            self.flush_handle.cancel()
+            self.flush_handle = None
+        batch, self.pending = self.pending, []
+        if batch:
+            asyncio.get_running_loop().create_task(self.hand_over(batch))
+
+    async def hand_over(self, batch: list) -> None:
+        from ocpp_ws.consumer import frames_db  # the consumer imports the modules that use this one
+
+        try:
+            await frames_db.run(self.write, batch=batch)
+        except Exception:
+            log.exception("%d %s could not be written", len(batch), self.what)
