@@ -3,6 +3,10 @@
 import asyncio
 from datetime import timedelta
 
+import psycopg
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chargers.models import Charger
@@ -17,9 +21,11 @@ def fleet(organisation, count: int) -> list[Charger]:
     )
 
 
-def test_the_chargers_seen_within_the_flush_interval_are_written_in_one_statement(
-    transactional_db, acme, django_assert_num_queries
-):
+def updates(queries: CaptureQueriesContext) -> int:
+    return sum(query["sql"].lstrip().upper().startswith("UPDATE") for query in queries)
+
+
+def test_the_chargers_seen_within_the_flush_interval_are_written_in_one_statement(transactional_db, acme):
     first, second, third = fleet(acme, 3)
     handed_over = []
 
@@ -37,17 +43,19 @@ def test_the_chargers_seen_within_the_flush_interval_are_written_in_one_statemen
 
     asyncio.run(frames())
     assert [len(batch) for batch in handed_over] == [3]  # one hand-over after the flush interval
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as queries:
         assert write_last_seen(batch=handed_over[0]) == 3
+    assert updates(queries) == 1
     # Each is shown seen at the batch's earliest time: behind by at most the flush interval, never ahead.
     assert set(Charger.objects.values_list("last_seen_at", flat=True)) == {earliest}
 
 
-def test_a_fleet_larger_than_one_statement_takes_one_per_chunk(transactional_db, acme, django_assert_num_queries):
+def test_a_fleet_larger_than_one_statement_takes_one_per_chunk(transactional_db, acme):
     chargers = fleet(acme, SEEN_PER_STATEMENT + 1)
     at = timezone.now()
-    with django_assert_num_queries(2):
+    with CaptureQueriesContext(connection) as queries:
         assert chargers_seen(charger_ids={c.pk for c in chargers}, at=at) == len(chargers)
+    assert updates(queries) == 2
     assert Charger.objects.filter(last_seen_at=at).count() == len(chargers)
 
 
@@ -61,3 +69,24 @@ def test_a_last_seen_time_is_never_moved_back(transactional_db, acme):
     never_seen.refresh_from_db()
     assert newer.last_seen_at == at + timedelta(seconds=1)
     assert never_seen.last_seen_at == at
+
+
+@pytest.mark.postgres
+def test_a_charger_whose_row_another_transaction_holds_is_skipped_not_waited_for(transactional_db, acme):
+    """Waiting for it while holding the others' rows deadlocked with the frame workers' batches."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no row locks to wait for")
+    busy, free = fleet(acme, 2)
+    at = timezone.now()
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    ) as heartbeat:  # another worker's batch, with this charger's Heartbeat in it, not yet committed
+        heartbeat.execute("UPDATE chargers_charger SET last_heartbeat_at = now() WHERE id = %s", [busy.pk])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            assert chargers_seen(charger_ids={busy.pk, free.pk}, at=at) == 1
+        heartbeat.rollback()
+    assert Charger.objects.get(pk=free.pk).last_seen_at == at
+    assert Charger.objects.get(pk=busy.pk).last_seen_at is None

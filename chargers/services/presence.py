@@ -90,12 +90,24 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
 
 
 def chargers_seen(*, charger_ids: set[int], at: datetime) -> int:
-    """Chargers seen at `at` or later: their last_seen_at, never moved back. How many were written."""
-    ids = sorted(charger_ids)  # rows locked in one order by every writer
+    """Chargers seen at `at` or later: their last_seen_at, never moved back. How many were written.
+
+    A charger whose row another transaction is writing (its own Heartbeat, which writes
+    last_seen_at itself, or an operator's edit) is skipped until its next write: waiting for
+    that row while holding the others' locks deadlocked with batches of frames that wait for one
+    of them (PostgreSQL; SQLite has one writer at a time and ignores the row locks).
+    """
+    ids = sorted(charger_ids)
     written = 0
-    for start in range(0, len(ids), SEEN_PER_STATEMENT):
-        stale = Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
-        written += Charger.objects.filter(stale, pk__in=ids[start : start + SEEN_PER_STATEMENT]).update(last_seen_at=at)
+    with transaction.atomic():
+        for start in range(0, len(ids), SEEN_PER_STATEMENT):
+            stale = Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
+            free = (
+                Charger.objects.filter(stale, pk__in=ids[start : start + SEEN_PER_STATEMENT])
+                .select_for_update(skip_locked=True, no_key=True)
+                .values("pk")
+            )
+            written += Charger.objects.filter(pk__in=free).update(last_seen_at=at)
     return written
 
 
