@@ -1,7 +1,7 @@
 """Twisted's reading of an HTTP request's Content-Type, remembered.
 
-To find form bodies, Twisted reads the Content-Type of every request that has a body with the
-email package: a new email message, its header registry and policy, for each POST and PATCH.
+To find form bodies, Twisted reads the Content-Type of every POST that has a body with the
+email package: a new email message, its header registry and policy, each time.
 At 100 API commands a second that was about 8 % of the event loop's time, the loop that also
 serves every charger's socket. The answer depends on the header's value alone and a server
 sees few distinct values, so the answers are kept (the most recent 256).

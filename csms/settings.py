@@ -189,6 +189,8 @@ CSMS_COMMAND_TIMEOUT = env_float("CSMS_COMMAND_TIMEOUT", 10.0)
 CSMS_COMMAND_RATE_LIMIT = env_float("CSMS_COMMAND_RATE_LIMIT", 10.0)
 CSMS_HEARTBEAT_INTERVAL = int(env_float("CSMS_HEARTBEAT_INTERVAL", 300))
 CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
+# A charger's last_seen_at is written at most this often while its frames come (ocpp_ws/consumer.py).
+CSMS_PRESENCE_WRITE_INTERVAL = env_float("CSMS_PRESENCE_WRITE_INTERVAL", 30.0)
 CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
 # Per connection: frames per second and burst before a charger is paced, and how long
 # it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).

@@ -29,8 +29,6 @@ from ocpp_ws.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
-# A charger's last_seen_at is written at most this often, behind its frames (last_seen below).
-PRESENCE_WRITE_INTERVAL = 30.0
 # A command the charger has not answered this many seconds after its CALL went out shows as sent;
 # one answered sooner goes from pending to its outcome in one write.
 SENT_RECORD_AFTER = 1.0
@@ -43,6 +41,7 @@ CLOSE_TOO_BIG = 4009
 
 
 def run_action(*, handler, session: Session, payload: dict) -> dict:
+    """A charger action's handler, called as the frame workers call their jobs (by keyword)."""
     return handler(session, payload)
 
 
@@ -52,9 +51,12 @@ def write_last_seen(*, batch: list[tuple[int, datetime]]) -> int:
 
 
 frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)
-# Not in the frame's own transaction: when every charger of a fleet was due at once (after a
-# quiet spell, or a restart) these one-row UPDATEs doubled the frames' database work.
-last_seen = WriteBehind(write_last_seen, interval=0.5, size=500, what="chargers' last-seen times")
+# A charger's last_seen_at, at most every CSMS_PRESENCE_WRITE_INTERVAL, is not written in its
+# frame's own transaction: when every charger of a fleet was due at once (after a quiet spell, or
+# a restart) those one-row UPDATEs doubled the frames' database work.
+last_seen = WriteBehind(
+    write_last_seen, interval=0.5, size=presence.SEEN_PER_STATEMENT, what="chargers' last-seen times"
+)
 
 
 def _answered(future: asyncio.Future | None) -> bool:
@@ -165,7 +167,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if self.session is None:
             return
         self.last_frame_at = self.loop.time()
-        if self.last_frame_at - self.last_presence_write >= PRESENCE_WRITE_INTERVAL:
+        if self.last_frame_at - self.last_presence_write >= settings.CSMS_PRESENCE_WRITE_INTERVAL:
             self.last_presence_write = self.last_frame_at
             last_seen.add((self.session.charger_id, timezone.now()))
         if text_data is None:

@@ -49,13 +49,17 @@ class GroupCommit:
         self.started_for: asyncio.AbstractEventLoop | None = None
         self.start_lock = threading.Lock()
 
-    async def run(self, function: Callable[..., Any], /, **kwargs) -> Any:
-        """Run `function(**kwargs)` in a transaction on a worker; its result once committed."""
+    async def run(self, function: Callable[..., Any], /, *, alone: bool = False, **kwargs) -> Any:
+        """Run `function(**kwargs)` in a transaction on a worker; its result once committed.
+
+        `alone`: in a transaction of its own, after the batch it was taken with, for work that
+        locks many rows (a fleet's): a batch would hold those locks until all its frames are done.
+        """
         loop = asyncio.get_running_loop()
         if self.started_for is not loop:
             self._start(loop)
         future = loop.create_future()
-        self.jobs.put((function, kwargs, future))
+        self.jobs.put((function, kwargs, future, alone))
         return await future
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -76,16 +80,19 @@ class GroupCommit:
                     batch.append(self.jobs.get_nowait())
                 except queue.Empty:
                     break
-            outcomes = self._run_batch(batch)
+            frames = [job for job in batch if not job[3]]
+            alone = [job for job in batch if job[3]]
+            outcomes = self._run_batch(frames) if frames else []
+            outcomes += [self._run_alone(function, kwargs) for function, kwargs, *_ in alone]
             # One wakeup of the event loop for the whole batch, not one per frame.
             loop.call_soon_threadsafe(
-                _settle, [(future, *outcome) for (_, _, future), outcome in zip(batch, outcomes, strict=True)]
+                _settle, [(job[2], *outcome) for job, outcome in zip(frames + alone, outcomes, strict=True)]
             )
 
     def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
         # A batch of one frame too: a quiet fleet's frames come one at a time.
         try:
-            return _committed(lambda: [(True, function(**kwargs)) for function, kwargs, _ in batch], savepoints=False)
+            return _committed(lambda: [(True, function(**kwargs)) for function, kwargs, *_ in batch], savepoints=False)
         except _Unsaved:
             pass  # a frame caught an error: each runs again alone, with its savepoints
         except (InterfaceError, OperationalError) as error:
@@ -98,7 +105,7 @@ class GroupCommit:
                 return [(False, error)]
         if len(batch) > 1:
             log.info("a batch of %d failed; running its frames one by one", len(batch))
-        return [self._run_alone(function, kwargs) for function, kwargs, _ in batch]
+        return [self._run_alone(function, kwargs) for function, kwargs, *_ in batch]
 
     def _run_alone(
         self, function: Callable[..., Any], kwargs: dict, *, attempts: int = 2, error: Exception | None = None

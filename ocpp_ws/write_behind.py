@@ -3,8 +3,9 @@
 `add` only appends to a per-process buffer (no database). A timer on the event loop hands the
 buffer to the frames' database workers (ocpp_ws/group_commit.py) `interval` seconds after its
 first item, or at once when `size` items wait, where `write(batch=...)` stores the whole
-batch in a few statements. So such a write costs no database round trip per frame; a process
-that dies loses at most the last `interval` seconds of them.
+batch in a few statements, in a transaction of its own (not one of the frames' batches). So
+such a write costs no database round trip per frame; a process that dies loses at most the
+last `interval` seconds of them.
 """
 
 import asyncio
@@ -42,6 +43,6 @@ class WriteBehind:
         from ocpp_ws.consumer import frames_db  # the consumer imports the modules that use this one
 
         try:
-            await frames_db.run(self.write, batch=batch)
+            await frames_db.run(self.write, alone=True, batch=batch)
         except Exception:
             log.exception("%d %s could not be written", len(batch), self.what)

@@ -36,9 +36,9 @@ def test_a_refused_frame_leaves_the_workers_own_connection_open(transactional_db
     assert after == before  # the same PostgreSQL backend: no reconnection for a frame's own error
 
 
-def in_one_batch(commit: GroupCommit, *frames) -> list:
-    """Run `frames` on `commit` as one batch (a first frame holds the worker until all are queued);
-    their results, or the exceptions they ended with."""
+def in_one_batch(commit: GroupCommit, *frames, alone=()) -> list:
+    """Run `frames` on `commit` as one batch (a first frame holds the worker until all are queued),
+    and the work `alone` taken with them; their results, or the exceptions they ended with."""
 
     async def scenario() -> list:
         entered, gate = threading.Event(), threading.Event()
@@ -50,6 +50,7 @@ def in_one_batch(commit: GroupCommit, *frames) -> list:
         held = asyncio.ensure_future(commit.run(holding))
         await asyncio.get_running_loop().run_in_executor(None, entered.wait, 10)
         queued = [asyncio.ensure_future(commit.run(frame)) for frame in frames]
+        queued += [asyncio.ensure_future(commit.run(work, alone=True)) for work in alone]
         await asyncio.sleep(0.05)  # every frame queued behind the held one
         gate.set()
         await held
@@ -166,3 +167,19 @@ def test_a_frame_that_swallows_a_database_error_is_not_acknowledged(transactiona
 
     assert results[0] == "kept" and Organisation.objects.filter(name="kept").exists()
     assert isinstance(results[1], Exception) and not Organisation.objects.filter(name="lost").exists()
+
+
+def transaction_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_work_run_alone_is_committed_on_its_own_not_in_the_frames_batch(transactional_db):
+    """The last-seen writer locks a fleet's rows: in a batch it would hold them until all its frames are done."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite numbers no transactions")
+    first, second, alone = in_one_batch(GroupCommit(workers=1), transaction_id, transaction_id, alone=(transaction_id,))
+    assert first == second  # the frames share one transaction
+    assert alone not in (first, second)

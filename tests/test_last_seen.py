@@ -1,6 +1,7 @@
 """Chargers' last-seen times: written behind their frames, a fleet's in one statement, never moved back."""
 
 import asyncio
+import time
 from datetime import timedelta
 
 import psycopg
@@ -13,6 +14,8 @@ from chargers.models import Charger
 from chargers.services.presence import SEEN_PER_STATEMENT, chargers_seen
 from ocpp_ws.consumer import write_last_seen
 from ocpp_ws.write_behind import WriteBehind
+from tests.conftest import database_url, eventually, start_server
+from tests.ocpp_rpc import strict_charger
 
 
 def fleet(organisation, count: int) -> list[Charger]:
@@ -72,21 +75,41 @@ def test_a_last_seen_time_is_never_moved_back(transactional_db, acme):
 
 
 @pytest.mark.postgres
-def test_a_charger_whose_row_another_transaction_holds_is_skipped_not_waited_for(transactional_db, acme):
-    """Waiting for it while holding the others' rows deadlocked with the frame workers' batches."""
+@pytest.mark.parametrize(
+    "other, written",
+    [
+        # Another worker's batch writing this charger (its Heartbeat), not yet committed: skipped, not waited
+        # for (waiting while holding the others' rows deadlocked with the frame workers' batches).
+        ("UPDATE chargers_charger SET last_heartbeat_at = now() WHERE id = %s", False),
+        # A batch committing rows that refer to the charger: its foreign-key check's lock. Written.
+        ("SELECT 1 FROM chargers_charger WHERE id = %s FOR KEY SHARE", True),
+    ],
+)
+def test_a_charger_row_that_another_transaction_writes_is_skipped(transactional_db, acme, other, written):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has one writer at a time: no row locks to wait for")
-    busy, free = fleet(acme, 2)
+    held, free = fleet(acme, 2)
     at = timezone.now()
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
-    ) as heartbeat:  # another worker's batch, with this charger's Heartbeat in it, not yet committed
-        heartbeat.execute("UPDATE chargers_charger SET last_heartbeat_at = now() WHERE id = %s", [busy.pk])
+    with psycopg.connect(database_url()) as other_transaction:
+        other_transaction.execute(other, [held.pk])
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
-            assert chargers_seen(charger_ids={busy.pk, free.pk}, at=at) == 1
-        heartbeat.rollback()
+            assert chargers_seen(charger_ids={held.pk, free.pk}, at=at) == 1 + written
+        other_transaction.rollback()
     assert Charger.objects.get(pk=free.pk).last_seen_at == at
-    assert Charger.objects.get(pk=busy.pk).last_seen_at is None
+    assert Charger.objects.get(pk=held.pk).last_seen_at == (at if written else None)
+
+
+@pytest.mark.node
+def test_a_charger_s_frames_refresh_its_last_seen_time(tmp_path, transactional_db, charger):
+    server = start_server(tmp_path, CSMS_PRESENCE_WRITE_INTERVAL="0.5")
+    try:
+        with strict_charger(server.ws, "CP-1") as cp:
+            admitted = eventually(lambda: Charger.objects.get(pk=charger.pk).last_seen_at)
+            time.sleep(0.6)
+            # A StatusNotification writes no last_seen_at of its own.
+            cp.call("StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available"})
+            eventually(lambda: Charger.objects.get(pk=charger.pk).last_seen_at > admitted, timeout=5)
+    finally:
+        server.stop()

@@ -92,16 +92,17 @@ def charger_disconnected(*, charger_id: int, channel_name: str) -> None:
 def chargers_seen(*, charger_ids: set[int], at: datetime) -> int:
     """Chargers seen at `at` or later: their last_seen_at, never moved back. How many were written.
 
-    A charger whose row another transaction is writing (its own Heartbeat, which writes
-    last_seen_at itself, or an operator's edit) is skipped until its next write: waiting for
+    A charger whose row another transaction is writing (its own frame: a Heartbeat writes
+    last_seen_at itself; or an operator's edit) is skipped until its next write: waiting for
     that row while holding the others' locks deadlocked with batches of frames that wait for one
-    of them (PostgreSQL; SQLite has one writer at a time and ignores the row locks).
+    of them (PostgreSQL; SQLite has one writer at a time and ignores the row locks). Rows that
+    frames only refer to (a foreign key's KEY SHARE lock) are written.
     """
     ids = sorted(charger_ids)
+    stale = Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
     written = 0
     with transaction.atomic():
         for start in range(0, len(ids), SEEN_PER_STATEMENT):
-            stale = Q(last_seen_at__lt=at) | Q(last_seen_at__isnull=True)
             free = (
                 Charger.objects.filter(stale, pk__in=ids[start : start + SEEN_PER_STATEMENT])
                 .select_for_update(skip_locked=True, no_key=True)
@@ -114,10 +115,11 @@ def chargers_seen(*, charger_ids: set[int], at: datetime) -> int:
 def chargers_offline_sweep(*, now=None) -> int:
     """Mark offline the chargers whose process died without closing their socket.
 
-    A live connection writes last_seen_at at least every PRESENCE_WRITE_INTERVAL while frames
-    come, and its own watchdog closes it after heartbeat interval + grace of silence; a charger
-    still "online" well past that has no process holding it. Idempotent: a conditional update
-    per charger, so sweeps running at once in several processes mark each charger once.
+    A live connection writes last_seen_at about every CSMS_PRESENCE_WRITE_INTERVAL while frames
+    come (one skipped or lost waits for the next), and its own watchdog closes it after heartbeat
+    interval + grace of silence; a charger still "online" well past that has no process holding
+    it. Idempotent: a conditional update per charger, so sweeps running at once in several
+    processes mark each charger once.
     """
     now = now or timezone.now()
     silence = settings.CSMS_HEARTBEAT_INTERVAL + settings.CSMS_HEARTBEAT_GRACE + settings.CSMS_PRESENCE_MARGIN
