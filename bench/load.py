@@ -101,6 +101,7 @@ class Stats:
         self.api_server_ms = []
         self.api_status = Counter()
         self.api_missed = 0
+        self.slow_seconds = []  # for each steady call over --slow-ms: the second of the steady phase it was sent in
 
 
 class Charger:
@@ -276,7 +277,7 @@ class Worker:
         c.pending[uid] = future
         stats = self.stats
         stats.sent[action] += 1
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.time()
         try:
             await c.ws.send(json.dumps([2, uid, action, payload], separators=(",", ":")))
             frame = await asyncio.wait_for(future, self.cfg["call_timeout"])
@@ -300,6 +301,8 @@ class Worker:
             stats.latency[action].append(ms)
             if self.steady_from <= self.loop.time() <= self.steady_to:
                 stats.acked_steady += 1
+            if ms > self.cfg["slow_ms"]:
+                stats.slow_seconds.append(int(sent_at - self.cfg["t_steady"]))
         stats.acked[action] += 1
         stats.samples_acked += samples
         if action == "StatusNotification":
@@ -388,6 +391,7 @@ class Worker:
                 "api_server_ms": s.api_server_ms,
                 "api_status": dict(s.api_status),
                 "api_missed": s.api_missed,
+                "slow_seconds": s.slow_seconds,
             }
         )
         # Hold the sockets until the parent has measured the server.
@@ -677,6 +681,13 @@ def parse_args(argv=None):
     add("--api-url", default=None, help="API base, default the --url host over http (another process: its port)")
     add("--api-key", default=None, help="X-API-Key; default: create one for --org (needs DATABASE_URL)")
     add("--api-connections", type=int, default=64, help="HTTP keep-alive connections per process (default 64)")
+    add(
+        "--slow-ms",
+        type=float,
+        default=50,
+        help="calls slower than this are counted for each second of the steady phase (default 50): "
+        "a timeline that tells a transient (a stall, a burst of writes) from a steady backlog",
+    )
     add("--label", default="", help="a name for this run in the output")
     add("--run-id", default="", help="groups the runs of one bench/run.sh invocation (for bench/compare.py)")
     add("--json-out", default=None, help="append the JSON result line to this file")
@@ -717,7 +728,7 @@ def main(argv=None):
         "ramp": args.ramp, "t_steady": t_steady,
         "t_end": t_end, "rate": args.rate / procs, "call_timeout": args.call_timeout,
         "ping_interval": args.ping_interval, "api_rate": args.api_rate / procs, "api_url": args.api_url,
-        "api_key": args.api_key, "api_connections": args.api_connections,
+        "api_key": args.api_key, "api_connections": args.api_connections, "slow_ms": args.slow_ms,
     }  # fmt: skip
     ctx = multiprocessing.get_context("spawn")
     workers = []
@@ -750,6 +761,7 @@ def main(argv=None):
 
 def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, online_db):
     all_steady = [ms for values in s["latency"].values() for ms in values]
+    slow = Counter(s["slow_seconds"])
     acked_total = sum(s["acked"].values())
     sent_total = sum(s["sent"].values())
     callerrors = sum(s["callerrors"].values())
@@ -770,6 +782,8 @@ def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, onl
         "sustained_msgs_per_s": round(s["acked_steady"] / args.duration, 1),
         "latency_ms": percentiles(all_steady),
         "latency_by_action_ms": {a: percentiles(v) for a, v in sorted(s["latency"].items())},
+        "slow_ms": args.slow_ms,
+        "slow_calls_by_second": [slow[second] for second in range(int(args.duration))],
         "boot_latency_ms": percentiles(s["boot_latency"]),
         "handshake_ms": percentiles(s["handshake"]),
         "sent": sent_total,
@@ -843,6 +857,7 @@ def print_summary(r: dict):
     )
     for action, p in r["latency_by_action_ms"].items():
         print(f"    {action:<20} p50 {p.get('p50'):>7} p99 {p.get('p99'):>7} max {p.get('max'):>7}  n={p['n']}")
+    print(f"calls over {r['slow_ms']:g} ms by second of the steady phase: {r['slow_calls_by_second']}")
     b, h = r["boot_latency_ms"], r["handshake_ms"]
     print(
         f"ramp                  handshake p50 {h.get('p50')} p99 {h.get('p99')} ms; "
