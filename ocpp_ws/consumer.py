@@ -21,7 +21,7 @@ from chargers.services import presence
 from commands import outcomes
 from ocpp_ws import framing, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
-from ocpp_ws.group_commit import GroupCommit
+from ocpp_ws.group_commit import frames_db
 from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import VERSIONS, negotiate, supported
@@ -50,7 +50,6 @@ def write_last_seen(*, batch: list[tuple[int, datetime]]) -> int:
     return presence.chargers_seen(charger_ids={charger_id for charger_id, _ in batch}, at=min(at for _, at in batch))
 
 
-frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)
 # A charger's last_seen_at, at most every CSMS_PRESENCE_WRITE_INTERVAL, is not written in its
 # frame's own transaction: when every charger of a fleet was due at once (after a quiet spell, or
 # a restart) those one-row UPDATEs doubled the frames' database work.

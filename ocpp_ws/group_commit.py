@@ -22,8 +22,9 @@ import queue
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     InterfaceError,
@@ -39,6 +40,13 @@ from chargers import events
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
+
+
+class Job(NamedTuple):
+    function: Callable[..., Any]
+    kwargs: dict
+    future: asyncio.Future
+    alone: bool
 
 
 class GroupCommit:
@@ -59,7 +67,7 @@ class GroupCommit:
         if self.started_for is not loop:
             self._start(loop)
         future = loop.create_future()
-        self.jobs.put((function, kwargs, future, alone))
+        self.jobs.put(Job(function, kwargs, future, alone))
         return await future
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -80,32 +88,32 @@ class GroupCommit:
                     batch.append(self.jobs.get_nowait())
                 except queue.Empty:
                     break
-            frames = [job for job in batch if not job[3]]
-            alone = [job for job in batch if job[3]]
+            frames = [job for job in batch if not job.alone]
+            alone = [job for job in batch if job.alone]
             outcomes = self._run_batch(frames) if frames else []
-            outcomes += [self._run_alone(function, kwargs) for function, kwargs, *_ in alone]
+            outcomes += [self._run_alone(job.function, job.kwargs) for job in alone]
             # One wakeup of the event loop for the whole batch, not one per frame.
             loop.call_soon_threadsafe(
-                _settle, [(job[2], *outcome) for job, outcome in zip(frames + alone, outcomes, strict=True)]
+                _settle, [(job.future, *outcome) for job, outcome in zip(frames + alone, outcomes, strict=True)]
             )
 
-    def _run_batch(self, batch: list) -> list[tuple[bool, Any]]:
+    def _run_batch(self, batch: list[Job]) -> list[tuple[bool, Any]]:
         # A batch of one frame too: a quiet fleet's frames come one at a time.
         try:
-            return _committed(lambda: [(True, function(**kwargs)) for function, kwargs, *_ in batch], savepoints=False)
+            return _committed(lambda: [(True, job.function(**job.kwargs)) for job in batch], savepoints=False)
         except _Unsaved:
             pass  # a frame caught an error: each runs again alone, with its savepoints
         except (InterfaceError, OperationalError) as error:
             close_old_connections()
             if len(batch) == 1:  # that was its first try
-                return [self._run_alone(*batch[0][:2], attempts=1, error=error)]
+                return [self._run_alone(batch[0].function, batch[0].kwargs, attempts=1, error=error)]
         except Exception as error:
             if len(batch) == 1:  # its own error: running it again would only repeat it
                 close_old_connections()
                 return [(False, error)]
         if len(batch) > 1:
             log.info("a batch of %d failed; running its frames one by one", len(batch))
-        return [self._run_alone(function, kwargs) for function, kwargs, *_ in batch]
+        return [self._run_alone(job.function, job.kwargs) for job in batch]
 
     def _run_alone(
         self, function: Callable[..., Any], kwargs: dict, *, attempts: int = 2, error: Exception | None = None
@@ -198,3 +206,8 @@ def _settle(outcomes: list[tuple[asyncio.Future, bool, Any]]) -> None:
             future.set_result(value)
         else:
             future.set_exception(value)
+
+
+# This process's frame workers: every charger consumer's database work, and the writes behind it
+# (ocpp_ws/write_behind.py). They start with the first job, on that job's event loop.
+frames_db = GroupCommit(workers=settings.CSMS_DB_WORKERS)

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ocpp_ws.group_commit import frames_db
+
 log = logging.getLogger(__name__)
 
 
@@ -40,8 +42,6 @@ class WriteBehind:
             asyncio.get_running_loop().create_task(self.hand_over(batch))
 
     async def hand_over(self, batch: list) -> None:
-        from ocpp_ws.consumer import frames_db  # the consumer imports the modules that use this one
-
         try:
             await frames_db.run(self.write, alone=True, batch=batch)
         except Exception:
