@@ -44,6 +44,9 @@ _identities: dict[int, tuple[float, int, str]] = {}
 # The event loop of the server process, for threads that do charger frames' database
 # work: they hand events to it and go on, instead of waiting for the send.
 _delivery = threading.local()
+# Upper rooms that act on an event in the transaction that recorded it (billing prices a session that
+# starts and writes the record of one that ends): subscribed in their AppConfig.ready().
+_listeners: dict[str, list] = collections.defaultdict(list)
 
 
 class _Outbox:
@@ -162,6 +165,22 @@ def _webhooks(organisation_id: int, event: str, data: dict) -> None:
         log.exception("could not emit webhook event %s", event)
 
 
+def subscribe(event: str, listener) -> None:
+    """Call `listener(charger_id=..., **data)` with each `event` ("transaction.started", "transaction.stopped")
+    and its webhook data, in the transaction that recorded it."""
+    _listeners[event].append(listener)
+
+
+def _notify(charger_id: int, event: str, data: dict) -> None:
+    """Each listener in a savepoint of its own: one that fails (logged) leaves the charger's message recorded."""
+    for listener in _listeners.get(event, ()):
+        try:
+            with transaction.atomic():
+                listener(charger_id=charger_id, **data)
+        except Exception:
+            log.exception("a listener of %s failed", event)
+
+
 def _charger_event(charger_id: int, event: str, data: dict) -> None:
     """A webhook-only event about a charger: its chargeBoxId first, then what happened."""
     identity = _identity(charger_id)
@@ -243,12 +262,10 @@ def _session_shown(charger_id: int, event: str, transaction_id: str, evse_id: in
 def transaction_started(*, charger_id: int, transaction_id: str, connector_id: int, id_tag: str, meter_start: int,
                         start_time, evse_id: int | None = None) -> None:  # fmt: skip
     """`evse_id`: OCPP 2.0.1's EVSE of the session, None for 1.6."""
-    _charger_event(
-        charger_id,
-        "transaction.started",
-        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "idTag": id_tag,
-         "meterStart": meter_start, "startTime": start_time.isoformat()},
-    )  # fmt: skip
+    data = {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "idTag": id_tag,
+            "meterStart": meter_start, "startTime": start_time.isoformat()}  # fmt: skip
+    _notify(charger_id, "transaction.started", data)
+    _charger_event(charger_id, "transaction.started", data)
     _session_shown(charger_id, "started", transaction_id, evse_id, connector_id, idTag=id_tag,
                    startTime=start_time.isoformat())  # fmt: skip
 
@@ -261,12 +278,10 @@ def transaction_charging_state_changed(*, charger_id: int, transaction_id: str, 
 
 def transaction_stopped(*, charger_id: int, transaction_id: str, connector_id: int, meter_stop: int, stop_time,
                         energy_wh: int | None, reason: str, evse_id: int | None = None) -> None:  # fmt: skip
-    _charger_event(
-        charger_id,
-        "transaction.stopped",
-        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "meterStop": meter_stop,
-         "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason},
-    )  # fmt: skip
+    data = {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "meterStop": meter_stop,
+            "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason}  # fmt: skip
+    _notify(charger_id, "transaction.stopped", data)
+    _charger_event(charger_id, "transaction.stopped", data)
     _session_shown(charger_id, "ended", transaction_id, evse_id, connector_id, energyWh=energy_wh)
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ocpp_ws",
     "console",
     "webhooks",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,8 @@ CSMS_DIAGNOSTICS_STATUS_WAIT = env_float("CSMS_DIAGNOSTICS_STATUS_WAIT", 300.0)
 CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.0)
 CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024))
 # Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
+# Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
+CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
 CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
 CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)

@@ -1,0 +1,88 @@
+"""Request and answer shapes of the billing endpoints that are not OCPI objects themselves."""
+
+from rest_framework import serializers
+
+from billing import ocpi
+from csms.pagination import PaginationSerializer
+
+
+class PriceRequest(ocpi.Strict):
+    tariff = serializers.JSONField(required=False, help_text="An OCPI 2.2.1 Tariff object.")
+    tariffId = serializers.CharField(required=False, max_length=36, help_text="Or one of the organisation's.")
+    cdr = ocpi.SessionPeriods()
+
+    def validate(self, attrs):
+        if ("tariff" in attrs) == ("tariffId" in attrs):
+            raise serializers.ValidationError({"tariff": "send either tariff or tariffId."})
+        return attrs
+
+
+class PriceAnswer(serializers.Serializer):
+    currency = serializers.CharField()
+    total_cost = ocpi.Price()
+    total_fixed_cost = ocpi.Price()
+    total_energy_cost = ocpi.Price()
+    total_time_cost = ocpi.Price()
+    total_parking_cost = ocpi.Price()
+    total_reservation_cost = ocpi.Price()
+    total_energy = serializers.FloatField(help_text="kWh")
+    total_time = serializers.FloatField(help_text="Hours, charging and not.")
+    total_parking_time = serializers.FloatField(help_text="Hours.")
+    charging_periods = ocpi.ChargingPeriod(many=True)
+
+
+class AssignRequest(ocpi.Strict):
+    tariffId = serializers.CharField(max_length=36, allow_null=True, help_text="null: remove the assignment.")
+    idTag = serializers.CharField(max_length=36, required=False)
+    chargeBoxId = serializers.CharField(max_length=64, required=False)
+    siteId = serializers.IntegerField(required=False)
+    organisationDefault = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        targets = [name for name in ("idTag", "chargeBoxId", "siteId", "organisationDefault") if name in attrs]
+        if len(targets) != 1:
+            raise serializers.ValidationError({"idTag": "send exactly one of idTag, chargeBoxId, siteId, "
+                                                        "organisationDefault."})  # fmt: skip
+        if attrs.get("organisationDefault") is False:
+            raise serializers.ValidationError({"organisationDefault": "must be true (tariffId null removes it)."})
+        return attrs
+
+
+class TariffPage(serializers.Serializer):
+    tariffs = ocpi.Tariff(many=True)
+    pagination = PaginationSerializer()
+
+
+class CdrToken(serializers.Serializer):
+    uid = serializers.CharField()
+    type = serializers.CharField()
+    contract_id = serializers.CharField()
+
+
+class CdrLocation(serializers.Serializer):
+    id = serializers.CharField(help_text="chargeBoxId")
+    name = serializers.CharField()
+    address = serializers.CharField()
+    evse_uid = serializers.CharField()
+    evse_id = serializers.CharField()
+    connector_id = serializers.CharField()
+
+
+class Cdr(PriceAnswer):
+    """OCPI 2.2.1 CDR."""
+
+    id = serializers.CharField()
+    start_date_time = serializers.DateTimeField()
+    end_date_time = serializers.DateTimeField()
+    session_id = serializers.CharField(help_text="The transaction id.")
+    cdr_token = CdrToken()
+    auth_method = serializers.ChoiceField(["AUTH_REQUEST", "COMMAND", "WHITELIST"])
+    cdr_location = CdrLocation()
+    tariffs = ocpi.Tariff(many=True, help_text="The tariff the session was priced with, as it was then.")
+    credit = serializers.BooleanField()
+    credit_reference_id = serializers.CharField(required=False)
+    last_updated = serializers.DateTimeField()
+
+
+class CdrList(serializers.Serializer):
+    cdrs = Cdr(many=True)

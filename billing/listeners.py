@@ -1,0 +1,21 @@
+"""What billing does when a session starts (keep its tariff) or ends (write its CDR), told by chargers.events."""
+
+from billing import services
+from chargers.models import Charger, Transaction
+
+
+def _session(charger_id: int, transaction_id: str) -> Transaction | None:
+    return Transaction.objects.filter(charger_id=charger_id, ocpp_id=transaction_id).first()
+
+
+def session_started(*, charger_id: int, transactionId: str, **_) -> None:
+    session = _session(charger_id, transactionId)
+    organisation_id = Charger.objects.filter(pk=charger_id).values_list("organisation_id", flat=True).first()
+    if session is not None and organisation_id is not None:
+        services.session_price(session=session, organisation_id=organisation_id)
+
+
+def session_stopped(*, charger_id: int, transactionId: str, **_) -> None:
+    session = _session(charger_id, transactionId)
+    if session is not None:
+        services.cdr_issue(session=session)

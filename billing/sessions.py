@@ -1,0 +1,101 @@
+"""A session as the cost engine reads it: its periods between meter readings and charging-state changes."""
+
+from datetime import datetime
+from fractions import Fraction
+
+from billing.engine import MICROSECOND, Period
+from chargers.models import MeterValue, StatusNotification, Transaction, TransactionEvent
+from chargers.services.metering import ENERGY_REGISTER, energy_register_wh
+
+CURRENT_IMPORT = "Current.Import"
+# Charging states (2.0.1 TransactionEvent chargingState, 1.6 StatusNotification status) in which a car
+# draws power; the others, while the session lasts, are parking.
+CHARGING = {"Charging"}
+NOT_CHARGING = {"EVConnected", "SuspendedEV", "SuspendedEVSE", "Idle", "Finishing"}
+
+
+def _states(session: Transaction, end: datetime) -> list[tuple[datetime, bool]]:
+    """When the session started or stopped drawing power: (time, charging)."""
+    reported = list(
+        TransactionEvent.objects.filter(transaction=session)
+        .exclude(charging_state="")
+        .order_by("timestamp", "seq_no")
+        .values_list("timestamp", "charging_state")
+    )
+    if not reported:  # OCPP 1.6: the connector's status notifications during the session
+        rows = StatusNotification.objects.filter(
+            charger_id=session.charger_id, connector_id=session.connector_id, timestamp__gte=session.start_time,
+            timestamp__lte=end, status__in=CHARGING | NOT_CHARGING,
+        ).order_by("timestamp", "id")  # fmt: skip
+        reported = list(rows.values_list("timestamp", "status"))
+    return [(at, state in CHARGING) for at, state in reported if session.start_time <= at <= end]
+
+
+def _registers(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+    rows = (
+        MeterValue.objects.filter(transaction=session, measurand=ENERGY_REGISTER, phase="", numeric__isnull=False)
+        .filter(timestamp__gte=session.start_time, timestamp__lte=end)
+        .order_by("timestamp", "id")
+        .values_list("timestamp", "numeric", "unit")
+    )
+    return [(at, Fraction(str(energy_register_wh(value, unit)))) for at, value, unit in rows]
+
+
+def _currents(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+    rows = (
+        MeterValue.objects.filter(transaction=session, measurand=CURRENT_IMPORT, numeric__isnull=False)
+        .filter(timestamp__gte=session.start_time, timestamp__lte=end)
+        .values_list("timestamp", "numeric")
+    )
+    return [(at, Fraction(str(value))) for at, value in rows]
+
+
+def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+    """The session's energy (Wh) from its start: meterStart, the register readings, meterStop, never falling."""
+    readings = _registers(session, end)
+    first = readings[0][1] if readings else None
+    start_value = Fraction(session.meter_start)
+    if first is not None and start_value > first:  # meterStart on another scale than the register
+        start_value = first
+    points = [(session.start_time, start_value), *readings]
+    if session.meter_stop is not None and session.stop_time is not None and session.meter_stop >= points[-1][1]:
+        points.append((session.stop_time, Fraction(session.meter_stop)))
+    curve, highest = [], start_value
+    for at, value in points:
+        highest = max(highest, value)
+        curve.append((at, highest - start_value))
+    return curve
+
+
+def _energy_at(curve: list[tuple[datetime, Fraction]], at: datetime) -> Fraction:
+    """Linear between readings; flat after the last one."""
+    before = [p for p in curve if p[0] <= at]
+    after = [p for p in curve if p[0] > at]
+    if not after:
+        return before[-1][1]
+    (t0, e0), (t1, e1) = before[-1], after[0]
+    return e0 + (e1 - e0) * Fraction((at - t0) // MICROSECOND, (t1 - t0) // MICROSECOND)
+
+
+def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
+    """The engine's periods of `session` up to `end` (its stop, or now for a running one)."""
+    curve = _energy_curve(session, end)
+    states = _states(session, end)
+    currents = _currents(session, end)
+    bounds = sorted({session.start_time, end} | {at for at, _ in curve if at <= end} | {at for at, _ in states})
+    periods = []
+    for low, high in zip(bounds, bounds[1:], strict=False):
+        charging = next((c for at, c in reversed(states) if at <= low), True)
+        seconds = Fraction((high - low) // MICROSECOND, 1_000_000)
+        drawn = [value for at, value in currents if low < at <= high]
+        periods.append(
+            Period(
+                start=low,
+                end=high,
+                energy_wh=_energy_at(curve, high) - _energy_at(curve, low),
+                charging_s=seconds if charging else Fraction(0),
+                parking_s=Fraction(0) if charging else seconds,
+                current=max(drawn) if drawn else None,
+            )
+        )
+    return periods or [Period(start=session.start_time, end=end)]  # a session that lasted no time still had a start
