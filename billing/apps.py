@@ -6,8 +6,9 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        from billing import listeners
-        from chargers import events
+        from billing import listeners, services
+        from chargers import costs, events
 
         events.subscribe("transaction.started", listeners.session_started)
         events.subscribe("transaction.stopped", listeners.session_stopped)
+        costs.pricer_register(services.session_cost_shown)

@@ -1,6 +1,6 @@
 """What billing does when a session starts (keep its tariff) or ends (write its CDR), told by chargers.events."""
 
-from billing import services
+from billing import california, services
 from chargers.models import Charger, Transaction
 
 
@@ -17,5 +17,8 @@ def session_started(*, charger_id: int, transactionId: str, **_) -> None:
 
 def session_stopped(*, charger_id: int, transactionId: str, **_) -> None:
     session = _session(charger_id, transactionId)
-    if session is not None:
-        services.cdr_issue(session=session)
+    if session is None:
+        return
+    cdr = services.cdr_issue(session=session)
+    if cdr is not None:
+        california.final_cost_send(session=session, cdr=cdr)

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from billing import engine, ocpi
 from billing.models import CDR, SessionTariff, Tariff, TariffAssignment
-from billing.sessions import session_periods
+from billing.sessions import session_periods, session_reported_until
 from chargers.models import Charger, IdTag, Site, Transaction
 from webhooks.services import event_emit
 
@@ -121,16 +122,35 @@ def session_price(*, session: Transaction, organisation_id: int) -> SessionTarif
     return SessionTariff.objects.create(transaction=session, tariff=tariff, snapshot=tariff.document, assigned_by=kind)
 
 
-def session_costs(*, session: Transaction, now: datetime | None = None) -> engine.Costs | None:
-    """What `session` costs (so far, for a running one), by its snapshot; None for a session with no tariff."""
-    priced = SessionTariff.objects.filter(transaction=session).first()
+def session_costs(
+    *, session: Transaction, now: datetime | None = None, priced: SessionTariff | None = None
+) -> engine.Costs | None:
+    """What `session` costs by its snapshot: until it stopped, else until `now`, else as far as the charger
+    reported it. None for a session with no tariff."""
+    priced = priced or SessionTariff.objects.filter(transaction=session).first()
     if priced is None:
         return None
-    end = session.stop_time or now or timezone.now()
-    end = max(end, session.start_time)
+    end = max(session.stop_time or now or session_reported_until(session), session.start_time)
     periods = session_periods(session, end=end)
     return engine.price_periods(priced.snapshot, start=session.start_time, end=end, periods=periods,
                                 tz=tariff_time_zone())  # fmt: skip
+
+
+def session_cost_shown(session: Transaction) -> dict | None:
+    """What chargers and the API show of a session's cost: currency, total with and without VAT, and the
+    tariff's text (its first tariff_alt_text), or None for a session no tariff prices."""
+    priced = SessionTariff.objects.filter(transaction=session).first()
+    if priced is None:
+        return None
+    total = session_costs(session=session, priced=priced).total_cost
+    text = (priced.snapshot.get("tariff_alt_text") or [{}])[0]
+    return {
+        "currency": priced.snapshot["currency"],
+        "excl_vat": float(total.excl_vat),
+        "incl_vat": float(total.incl_vat),
+        "text": text.get("text", ""),
+        "language": text.get("language"),
+    }
 
 
 def tariff_preview(*, document: dict, start: datetime, end: datetime, charging_periods: list[dict]) -> engine.Costs:
@@ -183,8 +203,8 @@ def _cdr_record(*, organisation_id: int, session: Transaction | None, charge_box
         start_date_time=document["start_date_time"],
         end_date_time=document["end_date_time"],
         currency=document["currency"],
-        total_cost_excl_vat=str(document["total_cost"]["excl_vat"]),
-        total_cost_incl_vat=str(document["total_cost"]["incl_vat"]),
+        total_cost_excl_vat=Decimal(str(document["total_cost"]["excl_vat"])),
+        total_cost_incl_vat=Decimal(str(document["total_cost"]["incl_vat"])),
         credit=document["credit"],
         credit_reference=credit_reference,
         document=document,
@@ -202,7 +222,7 @@ def cdr_issue(*, session: Transaction) -> CDR | None:
     charger = Charger.objects.get(pk=session.charger_id)
     for earlier in _uncredited(session):
         cdr_credit(cdr=earlier)
-    costs = session_costs(session=session)
+    costs = session_costs(session=session, priced=priced)
     document = _cdr_document(session, charger, priced.snapshot, costs)
     return _cdr_record(organisation_id=charger.organisation_id, session=session,
                        charge_box_id=charger.charge_box_id, document=document)  # fmt: skip

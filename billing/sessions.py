@@ -3,6 +3,8 @@
 from datetime import datetime
 from fractions import Fraction
 
+from django.db.models import Max
+
 from billing.engine import MICROSECOND, Period
 from chargers.models import MeterValue, StatusNotification, Transaction, TransactionEvent
 from chargers.services.metering import ENERGY_REGISTER, energy_register_wh
@@ -75,6 +77,17 @@ def _energy_at(curve: list[tuple[datetime, Fraction]], at: datetime) -> Fraction
         return before[-1][1]
     (t0, e0), (t1, e1) = before[-1], after[0]
     return e0 + (e1 - e0) * Fraction((at - t0) // MICROSECOND, (t1 - t0) // MICROSECOND)
+
+
+def session_reported_until(session: Transaction) -> datetime:
+    """How far the charger has reported an open session: its latest meter reading or event (not the
+    clock: a charger's queued messages arrive late, and a session's cost is what it reported)."""
+    latest = [session.start_time]
+    for model in (MeterValue, TransactionEvent):
+        reported = model.objects.filter(transaction=session).aggregate(latest=Max("timestamp"))["latest"]
+        if reported is not None:
+            latest.append(reported)
+    return max(latest)
 
 
 def session_periods(session: Transaction, *, end: datetime) -> list[Period]:

@@ -172,11 +172,12 @@ def subscribe(event: str, listener) -> None:
 
 
 def _notify(charger_id: int, event: str, data: dict) -> None:
-    """Each listener in a savepoint of its own: one that fails (logged) leaves the charger's message recorded."""
+    """A listener that raises is logged and the charger's message is still recorded. Not in a savepoint of
+    its own: charger frames are committed in batches without savepoints (ocpp_ws/group_commit.py), where
+    leaving an atomic block with an error would spoil the whole batch."""
     for listener in _listeners.get(event, ()):
         try:
-            with transaction.atomic():
-                listener(charger_id=charger_id, **data)
+            listener(charger_id=charger_id, **data)
         except Exception:
             log.exception("a listener of %s failed", event)
 

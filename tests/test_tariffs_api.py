@@ -28,9 +28,11 @@ ACROSS_22 = {
     "start_date_time": "2026-03-02T21:00:00Z",
     "end_date_time": "2026-03-02T23:00:00Z",
     "charging_periods": [
-        {"start_date_time": "2026-03-02T21:00:00Z",
-         "dimensions": [{"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 2}]},
-    ],  # fmt: skip
+        {
+            "start_date_time": "2026-03-02T21:00:00Z",
+            "dimensions": [{"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 2}],
+        },
+    ],
 }
 
 

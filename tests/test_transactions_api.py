@@ -97,6 +97,7 @@ def test_it_shows_a_finished_session_with_its_meter_values(api, cp):
         "closedManually": False,
         "closedBy": "",
         "closeReason": "",
+        "cost": None,
     }
     assert body["meterValues"] == [
         {

@@ -1,9 +1,6 @@
 """/api/v1/tariffs and /api/v1/cdrs: thin views over billing.services, in OCPI 2.2.1's snake_case shapes."""
 
-import csv
-import io
 import json
-from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -14,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import READ, HasScope
-from billing import ocpi, services
+from billing import exports, ocpi, services
 from billing.api import serializers as s
 from billing.models import CDR, Tariff
 from chargers.models import Charger, IdTag, Site
@@ -247,52 +244,6 @@ class CdrFilter(serializers.Serializer):
               "endedBefore": "end_date_time__lt"}  # fmt: skip
 
 
-CSV_COLUMNS = ("id", "credit", "credit_reference_id", "start_date_time", "end_date_time", "location_id", "evse_uid",
-               "connector_id", "token_uid", "auth_method", "currency", "total_energy", "total_time",
-               "total_parking_time", "total_cost_excl_vat", "total_cost_incl_vat", "total_energy_cost_excl_vat",
-               "total_time_cost_excl_vat", "total_parking_cost_excl_vat", "total_fixed_cost_excl_vat")  # fmt: skip
-
-
-def csv_row(document: dict) -> list:
-    """One CDR as a CSV row of CSV_COLUMNS: its nested objects flattened."""
-    location, token = document.get("cdr_location", {}), document.get("cdr_token", {})
-    flat = {**document, "location_id": location.get("id"), "evse_uid": location.get("evse_uid"),
-            "connector_id": location.get("connector_id"), "token_uid": token.get("uid")}  # fmt: skip
-    for name in ("total_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_fixed_cost"):
-        price = document.get(name) or {}
-        flat[f"{name}_excl_vat"], flat[f"{name}_incl_vat"] = price.get("excl_vat"), price.get("incl_vat")
-    return [flat.get(column, "") if flat.get(column) is not None else "" for column in CSV_COLUMNS]
-
-
-def cdrs_csv(rows) -> Iterator[bytes]:
-    """CSV_COLUMNS' header, then a chunk per CDR."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue().encode()
-    for document in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(csv_row(document))
-        yield buffer.getvalue().encode()
-
-
-def cdrs_json(rows) -> Iterator[bytes]:
-    """{"cdrs": [...]}, a CDR at a time."""
-    yield b'{"cdrs": ['
-    for index, document in enumerate(rows):
-        yield (b"," if index else b"") + json.dumps(document).encode()
-    yield b"]}"
-
-
-STREAMS = {"csv": (cdrs_csv, "text/csv; charset=utf-8"), "json": (cdrs_json, "application/json")}
-
-
-def cdr_documents(queryset):
-    """The CDRs' documents, read from the database in chunks: a year of them never sits in memory."""
-    return (document for document in queryset.values_list("document", flat=True).iterator(chunk_size=500))
-
-
 class CdrCollectionView(APIView):
     renderer_classes = [renderers.JSONRenderer, CsvRenderer]
 
@@ -325,8 +276,9 @@ class CdrCollectionView(APIView):
         rows = CDR.objects.filter(
             organisation=request.user.organisation, **{CdrFilter.FIELDS[k]: v for k, v in filters.items()}
         )
-        stream, content_type = STREAMS[request.accepted_renderer.format]
-        return StreamingHttpResponse(stream(cdr_documents(rows)), content_type=content_type)
+        stream, content_type = exports.STREAMS[request.accepted_renderer.format]
+        chunks = exports.streamed(stream(exports.cdr_documents(rows)))
+        return StreamingHttpResponse(chunks, content_type=content_type)
 
 
 class CdrDetailView(APIView):

@@ -16,7 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import selectors
+from chargers import costs, selectors
 from chargers.api.serializers import StrictSerializer
 from chargers.filters import TransactionFilter
 from chargers.models import Transaction
@@ -56,6 +56,7 @@ SUMMARY_EXAMPLE = {
 }
 DETAIL_EXAMPLE = {
     **SUMMARY_EXAMPLE,
+    "cost": {"currency": "EUR", "excl_vat": 4.05, "incl_vat": 4.86},
     "meterValues": [
         {
             "timestamp": "2026-02-06T12:30:00Z",
@@ -127,8 +128,18 @@ class MeterValueOutput(serializers.Serializer):
     location = serializers.CharField()
 
 
+class CostOutput(serializers.Serializer):
+    currency = serializers.CharField(help_text="ISO 4217.")
+    excl_vat = serializers.FloatField()
+    incl_vat = serializers.FloatField()
+
+
 class TransactionDetail(TransactionSummary):
     meterValues = MeterValueOutput(source="meter_value_rows", many=True, help_text="Every sampled value, by time.")
+    cost = CostOutput(
+        source="cost_so_far", allow_null=True, help_text="By the session's tariff: so far while open, final once "
+        "stopped (its CDR's total_cost); null for a session no tariff prices."
+    )  # fmt: skip
 
 
 class TransactionPage(serializers.Serializer):
@@ -164,6 +175,8 @@ def organisation_transaction(request, transaction_id: str) -> Transaction:
 def detail(session: Transaction) -> dict:
     with_figures([session])
     session.meter_value_rows = selectors.transaction_meter_values(session=session)
+    cost = costs.session_cost(session)
+    session.cost_so_far = cost and {k: cost[k] for k in ("currency", "excl_vat", "incl_vat")}
     return TransactionDetail(session).data
 
 

@@ -9,6 +9,7 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
+from chargers import costs
 from chargers.services import device_model, reports, transactions
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.metering import Sample
@@ -121,7 +122,21 @@ def transaction_event(session: Session, p: dict) -> dict:
             samples=tuple(samples(p.get("meterValue", []))),
         ),
     )
-    return {"idTokenInfo": id_token_info(decision)} if decision else {}
+    answer = {"idTokenInfo": id_token_info(decision)} if decision else {}
+    return answer | cost_shown(session, p["eventType"], info["transactionId"])
+
+
+def cost_shown(session: Session, event_type: str, transaction_id: str) -> dict:
+    """The session's tariff text when it starts, its running cost on Updated and its final cost on Ended."""
+    cost = costs.transaction_cost(charger_id=session.charger_id, transaction_id=transaction_id)
+    if cost is None:
+        return {}
+    if event_type != "Started":
+        return {"totalCost": cost["incl_vat"]}
+    if not cost["text"]:
+        return {}
+    message = {"format": "UTF8", "content": cost["text"][:512]}
+    return {"updatedPersonalMessage": message | ({"language": cost["language"]} if cost["language"] else {})}
 
 
 def meter_values(session: Session, p: dict) -> dict:

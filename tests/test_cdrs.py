@@ -1,0 +1,213 @@
+"""Which tariff prices a session, its snapshot, and the CDR written when it ends: sessions by an ocpp-rpc
+charger in strict mode against the live server; CDRs read over HTTP (JSON and CSV) and by export_cdrs."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import ApiKey
+from billing.models import CDR, SessionTariff
+from chargers.models import Charger, IdTag, Site, Transaction
+from chargers.services.registry import charger_register
+from tests.conftest import eventually
+from tests.ocpp_rpc import strict_charger
+from tests.test_tariffs_api import TARIFF
+from tests.webhook_receiver import Receiver
+
+pytestmark = pytest.mark.node
+
+
+def put_tariff(api, tariff_id: str, energy_price: float, **extra) -> None:
+    energy = {"type": "ENERGY", "price": energy_price, "step_size": 1}
+    body = {"id": tariff_id, "currency": "EUR", "elements": [{"price_components": [energy]}], **extra}
+    answer = api.post(f"{api.base}/tariffs", json=body)
+    assert answer.status_code == 201, answer.text
+
+
+def assign(api, tariff_id: str | None, **target) -> None:
+    answer = api.post(f"{api.base}/tariffs/assign", json={"tariffId": tariff_id, **target})
+    assert answer.status_code == 204, answer.text
+
+
+def session(cp, *, start: str, stop: str, meter_start: int, meter_stop: int, id_tag="DRIVER-1", readings=()) -> str:
+    tx = cp.call("StartTransaction", {"connectorId": 1, "idTag": id_tag, "meterStart": meter_start,
+                                      "timestamp": start})["transactionId"]  # fmt: skip
+    for at, wh in readings:
+        cp.call("MeterValues", {"connectorId": 1, "transactionId": tx, "meterValue": [
+            {"timestamp": at, "sampledValue": [{"value": str(wh), "measurand": "Energy.Active.Import.Register",
+                                                "unit": "Wh"}]}]})  # fmt: skip
+    if stop:
+        cp.call("StopTransaction", {"transactionId": tx, "meterStop": meter_stop, "timestamp": stop})
+    return str(tx)
+
+
+def cdrs(api, **params) -> list[dict]:
+    answer = api.get(f"{api.base}/cdrs", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["cdrs"]
+
+
+@pytest.fixture
+def cp(server, charger):
+    with strict_charger(server.ws, "CP-1") as rpc:
+        yield rpc
+
+
+def test_a_session_across_the_night_boundary_gets_a_cdr_priced_by_the_chargers_tariff(api, cp):
+    assert api.post(f"{api.base}/tariffs", json=TARIFF).status_code == 201
+    assign(api, "standard-ac", chargeBoxId="CP-1")
+    tx = session(cp, start="2026-03-02T21:30:00Z", stop="2026-03-02T22:30:00Z", meter_start=1000, meter_stop=8000,
+                 readings=[("2026-03-02T22:00:00Z", 4000)])  # fmt: skip
+    [cdr] = cdrs(api)
+    # By day 3 kWh at 0.30, by night 4 kWh at 0.20, 1 h at 1.00, 0.50 once: 3.20, with 20 % VAT 3.84.
+    assert cdr["total_cost"] == {"excl_vat": 3.2, "incl_vat": 3.84}
+    assert cdr["total_energy_cost"] == {"excl_vat": 1.7, "incl_vat": 2.04}
+    assert (cdr["total_energy"], cdr["total_time"], cdr["currency"]) == (7, 1, "EUR")
+    assert cdr["session_id"] == tx and cdr["cdr_token"]["uid"] == "DRIVER-1" and not cdr["credit"]
+    assert cdr["cdr_location"]["id"] == "CP-1" and cdr["cdr_location"]["connector_id"] == "1"
+    assert cdr["tariffs"][0]["id"] == "standard-ac" and cdr["auth_method"] == "AUTH_REQUEST"
+    assert [p["start_date_time"] for p in cdr["charging_periods"]] == ["2026-03-02T21:30:00Z", "2026-03-02T22:00:00Z"]
+    assert api.get(f"{api.base}/cdrs/{cdr['id']}").json() == cdr
+
+
+def test_the_most_specific_tariff_prices_a_session(api, acme, cp):
+    site = Site.objects.create(organisation=acme, name="Depot", capacity_limit=100)
+    Charger.objects.filter(charge_box_id="CP-1").update(site=site)
+    IdTag.objects.create(organisation=acme, id_tag="VIP")
+    for name, price in (("default", 0.1), ("site", 0.2), ("charger", 0.3), ("tag", 0.4)):
+        put_tariff(api, name, price)
+    assign(api, "default", organisationDefault=True)
+    expected = []
+    for kind, target in (("default", None), ("site", {"siteId": site.pk}), ("charger", {"chargeBoxId": "CP-1"}),
+                         ("tag", {"idTag": "VIP"})):  # fmt: skip
+        if target:
+            assign(api, kind, **target)
+        day = 10 + len(expected)
+        session(cp, id_tag="VIP", start=f"2026-03-{day}T10:00:00Z", stop=f"2026-03-{day}T11:00:00Z", meter_start=0,
+                meter_stop=10000)  # fmt: skip
+        expected.append(kind)
+    priced = SessionTariff.objects.order_by("transaction__start_time")
+    assert [p.snapshot["id"] for p in priced] == expected
+    assert [p.assigned_by for p in priced] == ["default", "site", "charger", "id tag"]
+    assert sorted(c["total_cost"]["excl_vat"] for c in cdrs(api)) == [1.0, 2.0, 3.0, 4.0]
+    # Unassigned, the charger's sessions fall back to the site's.
+    assign(api, None, idTag="VIP")
+    assign(api, None, chargeBoxId="CP-1")
+    session(cp, id_tag="VIP", start="2026-03-20T10:00:00Z", stop="2026-03-20T11:00:00Z", meter_start=0,
+            meter_stop=10000)  # fmt: skip
+    assert cdrs(api)[0]["tariffs"][0]["id"] == "site"
+
+
+def test_a_tariff_outside_its_validity_does_not_price_a_session(api, cp):
+    put_tariff(api, "spring", 0.5, start_date_time="2026-04-01T00:00:00Z")
+    assign(api, "spring", chargeBoxId="CP-1")
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
+    assert cdrs(api) == [] and not SessionTariff.objects.exists()
+
+
+def test_a_later_edit_never_reprices_a_session(api, cp):
+    put_tariff(api, "t", 0.5)
+    assign(api, "t", chargeBoxId="CP-1")
+    tx = session(cp, start="2026-03-02T10:00:00Z", stop="", meter_start=0, meter_stop=0)
+    changed = api.patch(f"{api.base}/tariffs/t", json={"elements": [{"price_components": [
+        {"type": "ENERGY", "price": 9, "step_size": 1}]}]})  # fmt: skip
+    assert changed.status_code == 200
+    cp.call("StopTransaction", {"transactionId": int(tx), "meterStop": 2000, "timestamp": "2026-03-02T11:00:00Z"})
+    assert cdrs(api)[0]["total_cost"]["excl_vat"] == 1.0
+
+
+def test_a_session_without_a_tariff_gets_no_cdr(api, cp):
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
+    assert Transaction.objects.get().stop_time is not None
+    assert cdrs(api) == []
+
+
+def test_an_operator_close_then_the_chargers_own_stop_credits_the_first_cdr(api, cp):
+    put_tariff(api, "t", 0.5)
+    assign(api, "t", chargeBoxId="CP-1")
+    tx = session(cp, start="2026-03-02T10:00:00Z", stop="", meter_start=0, meter_stop=0,
+                 readings=[("2026-03-02T10:30:00Z", 1000)])  # fmt: skip
+    closed = api.post(f"{api.base}/transactions/{tx}/close", json={"reason": "lost", "meterStop": 1000})
+    assert closed.status_code == 200, closed.text
+    [first] = cdrs(api)
+    assert first["total_cost"]["excl_vat"] == 0.5
+    cp.call("StopTransaction", {"transactionId": int(tx), "meterStop": 3000, "timestamp": "2026-03-02T11:00:00Z"})
+    by_id = {c["id"]: c for c in cdrs(api)}
+    assert by_id.pop(first["id"]) == first
+    [credit] = [c for c in by_id.values() if c["credit"]]
+    [newest] = [c for c in by_id.values() if not c["credit"]]
+    assert credit["credit"] and credit["credit_reference_id"] == first["id"]
+    assert credit["total_cost"] == {"excl_vat": -0.5, "incl_vat": -0.5} and credit["total_energy"] == 1
+    assert newest["total_cost"]["excl_vat"] == 1.5 and not newest["credit"]
+
+
+def test_a_cdr_is_credited_once_and_never_changed(api, cp):
+    put_tariff(api, "t", 0.5)
+    assign(api, "t", chargeBoxId="CP-1")
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=3000)
+    [cdr] = cdrs(api)
+    credited = api.post(f"{api.base}/cdrs/{cdr['id']}/credit")
+    assert credited.status_code == 201, credited.text
+    assert credited.json()["credit_reference_id"] == cdr["id"] and credited.json()["total_cost"]["excl_vat"] == -1.5
+    assert api.post(f"{api.base}/cdrs/{cdr['id']}/credit").status_code == 409
+    assert api.post(f"{api.base}/cdrs/{credited.json()['id']}/credit").status_code == 409
+    stored = CDR.objects.get(cdr_id=cdr["id"])
+    stored.currency = "USD"
+    with pytest.raises(ValueError):
+        stored.save()
+
+
+def test_cdrs_are_filtered_exported_as_csv_and_seen_only_by_their_organisation(api, acme, globex, cp):
+    charger_register(organisation=acme, charge_box_id="CP-2")
+    put_tariff(api, "t", 0.5)
+    assign(api, "t", organisationDefault=True)
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
+    session(cp, id_tag="DRIVER-2", start="2026-03-03T10:00:00Z", stop="2026-03-03T11:00:00Z", meter_start=0,
+            meter_stop=2000)  # fmt: skip
+    assert [c["cdr_token"]["uid"] for c in cdrs(api)] == ["DRIVER-2", "DRIVER-1"]
+    assert [c["cdr_token"]["uid"] for c in cdrs(api, idTag="DRIVER-1")] == ["DRIVER-1"]
+    assert [c["cdr_token"]["uid"] for c in cdrs(api, endedFrom="2026-03-03T00:00:00Z")] == ["DRIVER-2"]
+    assert len(cdrs(api, endedBefore="2026-03-03T00:00:00Z", chargeBoxId="CP-1")) == 1
+    assert cdrs(api, chargeBoxId="CP-2") == []
+    bad = api.get(f"{api.base}/cdrs", params={"endedFrom": "yesterday"})
+    assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("endedFrom:")
+    assert api.get(f"{api.base}/cdrs", params={"site": "1"}).json()["error"]["message"].startswith("site:")
+    answer = api.get(f"{api.base}/cdrs", headers={"Accept": "text/csv"})
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [(r["token_uid"], r["total_cost_excl_vat"], r["location_id"]) for r in rows] == [
+        ("DRIVER-2", "1.0", "CP-1"), ("DRIVER-1", "0.5", "CP-1")]  # fmt: skip
+    other = ApiKey.generate(organisation=globex, scopes=["read:charge_points"])[1]
+    assert api.get(f"{api.base}/cdrs", headers={"X-API-Key": other}).json() == {"cdrs": []}
+    assert api.get(f"{api.base}/cdrs/{rows[0]['id']}", headers={"X-API-Key": other}).status_code == 404
+
+
+def test_export_cdrs_writes_csv_or_json_since_a_time(api, cp):
+    put_tariff(api, "t", 0.5)
+    assign(api, "t", chargeBoxId="CP-1")
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
+    session(cp, start="2026-03-04T10:00:00Z", stop="2026-03-04T11:00:00Z", meter_start=0, meter_stop=3000)
+    out = io.StringIO()
+    call_command("export_cdrs", "--since", "2026-03-03T00:00:00Z", "--format", "json", stdout=out)
+    assert [c["total_cost"]["excl_vat"] for c in json.loads(out.getvalue())["cdrs"]] == [1.5]
+    out = io.StringIO()
+    call_command("export_cdrs", "--org", "Acme", stdout=out)
+    assert [r["total_cost_excl_vat"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == ["1.5", "0.5"]
+
+
+def test_a_cdr_created_webhook_carries_the_cdr(api, cp, server_worker):
+    receiver = Receiver("whsec-0123456789abcdef")
+    try:
+        hook = api.post(f"{api.base}/webhooks", json={"url": receiver.url, "secret": "whsec-0123456789abcdef",
+                                                      "events": ["cdr.created"]})  # fmt: skip
+        assert hook.status_code == 201, hook.text
+        put_tariff(api, "t", 0.5)
+        assign(api, "t", chargeBoxId="CP-1")
+        session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
+        [delivered] = eventually(lambda: receiver.events("cdr.created"))
+        assert delivered["valid"] and delivered["json"]["data"] == cdrs(api)[0]
+    finally:
+        receiver.close()
