@@ -48,10 +48,11 @@ def tariff_create(*, organisation: Organisation, document: dict) -> Tariff:
 
 
 def tariff_update(*, tariff: Tariff, document: dict) -> Tariff:
-    """Replace the tariff's object (its id stays). Sessions already priced keep their snapshot."""
+    """Replace the tariff's object (its id stays; `last_updated` becomes now unless a new one is given), or
+    write a new tariff's (the admin's editor). Sessions already priced keep their snapshot."""
     now = timezone.now()
     document = {**document, "id": tariff.tariff_id}
-    if document.get("last_updated") == tariff.document.get("last_updated"):
+    if document.get("last_updated") in (None, (tariff.document or {}).get("last_updated")):
         document["last_updated"] = ocpi.as_json(now)
     for name, value in _columns(document).items():
         setattr(tariff, name, value)

@@ -52,7 +52,7 @@ def register(wh: int, at: str) -> dict:
                                                "unit": "Wh"}]}  # fmt: skip
 
 
-def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(api, server, priced):
+def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(api, server, server_worker, priced):
     with strict_charger(server.ws, "CP-16") as cp:
         cp.call("BootNotification", {"chargePointVendor": "Acme", "chargePointModel": "AC22"})
         cp.respond("GetConfiguration", {"configurationKey": [
