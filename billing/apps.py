@@ -11,4 +11,4 @@ class BillingConfig(AppConfig):
 
         events.subscribe("transaction.started", listeners.session_started)
         events.subscribe("transaction.stopped", listeners.session_stopped)
-        costs.pricer_register(services.session_cost_shown)
+        costs.pricer_register(services.session_cost_shown, services.charger_tariff_set)

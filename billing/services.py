@@ -83,6 +83,16 @@ def tariff_assign(*, organisation: Organisation, tariff: Tariff | None, target: 
             TariffAssignment.objects.create(tariff=tariff, **{field: target})
 
 
+def charger_tariff_set(*, charger: Charger, tariff_id: str | None) -> None:
+    """PATCH charger's `tariffId`: raises ValueError for a tariff the charger's organisation does not have."""
+    tariff = None
+    if tariff_id is not None:
+        tariff = Tariff.objects.filter(organisation_id=charger.organisation_id, tariff_id=tariff_id).first()
+        if tariff is None:
+            raise ValueError(f"no tariff {tariff_id} in the organisation")
+    tariff_assign(organisation=charger.organisation, tariff=tariff, target=charger)
+
+
 def _valid_at(tariff: Tariff, at: datetime) -> bool:
     return (tariff.start_date_time is None or tariff.start_date_time <= at) and (
         tariff.end_date_time is None or at < tariff.end_date_time

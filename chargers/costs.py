@@ -1,20 +1,33 @@
-"""What a session costs, as the room that prices sessions tells it (billing registers in its AppConfig.ready()).
+"""What a session costs, and which tariff a charger's sessions get, as the room that prices sessions tells
+it (billing registers in its AppConfig.ready()).
 
-Lower rooms (the API's transactions, the OCPP adapters) ask here and never import that room; with
-nothing registered, no session has a cost.
+Lower rooms (the API's chargers and transactions, the OCPP adapters) ask here and never import that
+room; with nothing registered, no session has a cost and no charger a tariff.
 """
 
 from collections.abc import Callable
 
-from chargers.models import Transaction
+from chargers.models import Charger, Transaction
 
 # (session) -> {"currency", "excl_vat", "incl_vat", "text"} or None for a session no tariff prices.
 _pricer: Callable[[Transaction], dict | None] | None = None
+# (charger=, tariff_id=) -> None; raises ValueError, its message for the API, for an unknown tariff.
+_charger_tariff: Callable[..., None] | None = None
 
 
-def pricer_register(pricer: Callable[[Transaction], dict | None]) -> None:
-    global _pricer
-    _pricer = pricer
+def pricer_register(pricer: Callable[[Transaction], dict | None], charger_tariff: Callable[..., None]) -> None:
+    global _pricer, _charger_tariff
+    _pricer, _charger_tariff = pricer, charger_tariff
+
+
+def charger_tariff_set(*, charger: Charger, tariff_id: str | None) -> None:
+    """Price the charger's sessions with the organisation's tariff `tariff_id` (None: no longer).
+
+    Raises ValueError for a tariff the organisation does not have, or where nothing prices sessions.
+    """
+    if _charger_tariff is None:
+        raise ValueError("no tariffs are kept here")
+    _charger_tariff(charger=charger, tariff_id=tariff_id)
 
 
 def session_cost(session: Transaction) -> dict | None:

@@ -9,6 +9,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
 
+from chargers import costs
 from console.charts import transaction_chart
 
 CSV_COLUMNS = [
@@ -81,4 +82,5 @@ class TransactionConsoleAdmin(admin.ModelAdmin):
         context = dict(extra_context or {})
         if transaction is not None:
             context["chart"] = transaction_chart(transaction)
+            context["cost"] = costs.session_cost(transaction)
         return super().change_view(request, object_id, form_url, context)

@@ -248,6 +248,8 @@ CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1
 # Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
 # Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
 CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
+# Seconds between running costs sent to chargers that show them (2.0.1 CostUpdated, 1.6 RunningCost); 0: none.
+CSMS_COST_UPDATE_INTERVAL = env_float("CSMS_COST_UPDATE_INTERVAL", 300.0)
 CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
 CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
@@ -263,6 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     "fleet-jobs-resume": {"task": "commands.tasks.fleet_jobs_resume", "schedule": CSMS_SWEEP_INTERVAL},
     "reservations-expire": {"task": "chargers.tasks.reservations_expire", "schedule": CSMS_SWEEP_INTERVAL},
     "transactions-flag-suspect": {"task": "chargers.tasks.transactions_flag_suspect", "schedule": CSMS_SWEEP_INTERVAL},
+    "running-costs": {"task": "billing.tasks.running_costs_send", "schedule": CSMS_SWEEP_INTERVAL},
     "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},

@@ -211,3 +211,16 @@ def test_a_cdr_created_webhook_carries_the_cdr(api, cp, server_worker):
         assert delivered["valid"] and delivered["json"]["data"] == cdrs(api)[0]
     finally:
         receiver.close()
+
+
+def test_patch_charger_tariff_id_prices_its_sessions(api, cp, globex):
+    put_tariff(api, "t", 0.5)
+    unknown = api.patch(f"{api.base}/chargers/CP-1", json={"tariffId": "nope", "name": "Renamed"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["message"].startswith("tariffId:")
+    assert Charger.objects.get(charge_box_id="CP-1").name == "Bay 1"  # nothing changed
+    assert api.patch(f"{api.base}/chargers/CP-1", json={"tariffId": "t"}).status_code == 200
+    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=2000)
+    assert cdrs(api)[0]["total_cost"]["excl_vat"] == 1.0
+    assert api.patch(f"{api.base}/chargers/CP-1", json={"tariffId": None}).status_code == 200
+    session(cp, start="2026-03-03T10:00:00Z", stop="2026-03-03T11:00:00Z", meter_start=0, meter_stop=2000)
+    assert len(cdrs(api)) == 1

@@ -84,3 +84,23 @@ def test_a_cdr_cannot_be_changed_in_the_admin_only_credited(boss, acme):
     boss.post("/admin/billing/cdr/", {"action": "credit", "_selected_action": [str(cdr.pk)]})
     credit = CDR.objects.get(credit=True)
     assert credit.credit_reference == cdr and credit.document["total_cost"] == {"excl_vat": -1, "incl_vat": -1.2}
+
+
+def test_a_sessions_page_shows_its_cost(boss, acme):
+    from datetime import UTC, datetime
+
+    from billing.services import tariff_assign, tariff_create
+    from chargers.services.registry import charger_register
+    from chargers.services.transactions import transaction_start, transaction_stop
+
+    charger = charger_register(organisation=acme, charge_box_id="CP-1")
+    tariff = tariff_create(organisation=acme, document={"currency": "EUR", "tariff_alt_text": [
+        {"language": "en", "text": "0.50/kWh"}], "elements": [
+        {"price_components": [{"type": "ENERGY", "price": 0.5, "vat": 20, "step_size": 1}]}]})  # fmt: skip
+    tariff_assign(organisation=acme, tariff=tariff, target=None)
+    started = transaction_start(charger_id=charger.pk, organisation_id=acme.pk, connector_id=1, id_tag="T",
+                                meter_start=0, timestamp=datetime(2026, 3, 2, 10, tzinfo=UTC)).transaction  # fmt: skip
+    transaction_stop(charger_id=charger.pk, organisation_id=acme.pk, transaction_id=started.ocpp_id, meter_stop=3000,
+                     timestamp=datetime(2026, 3, 2, 11, tzinfo=UTC))  # fmt: skip
+    page = boss.get(f"/admin/chargers/transaction/{started.pk}/change/")
+    assert page.status_code == 200 and "1.50 EUR (1.80 with VAT), final · 0.50/kWh" in page.text

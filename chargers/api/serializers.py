@@ -90,6 +90,10 @@ class ChargerUpdateSerializer(StrictSerializer):
     )
     minCurrent = serializers.FloatField(required=False, min_value=0, help_text="A per phase.")
     maxCurrent = serializers.FloatField(required=False, min_value=0, help_text="A per phase.")
+    tariffId = serializers.CharField(
+        max_length=36, required=False, allow_null=True, help_text="The tariff (OCPI id) that prices its sessions "
+        "unless the id tag has one; null: none (its site's or the organisation's default then)."
+    )  # fmt: skip
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

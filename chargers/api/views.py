@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import selectors
+from chargers import costs, selectors
 from chargers.api import serializers as s
 from chargers.filters import ActiveTransactionFilter, ChargePointStatusFilter, ChargerFilter
 from chargers.models import Charger, Reservation, Site
@@ -183,7 +183,7 @@ class ChargerDetailView(APIView):
     @extend_schema(
         tags=TAGS,
         operation_id="chargers_update",
-        summary="Change a charger's name, location or password",
+        summary="Change a charger's name, location, password, supply or tariff",
         description='Only the fields sent change. A password of "" or null removes it; '
         "a new password applies from the charger's next connection.",
         parameters=[CHARGE_BOX_ID],
@@ -207,6 +207,11 @@ class ChargerDetailView(APIView):
             supply["site"] = Site.objects.filter(organisation=request.user.organisation, pk=supply["site"]).first()
             if supply["site"] is None:
                 raise ValidationError({"site": "no such site in the organisation"})
+        if "tariffId" in fields:
+            try:
+                costs.charger_tariff_set(charger=charger, tariff_id=fields.pop("tariffId"))
+            except ValueError as error:
+                raise ValidationError({"tariffId": str(error)})
         charger_update(charger=charger, **fields)
         sites.charger_supply_update(charger=charger, **supply)
         return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
