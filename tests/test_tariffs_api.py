@@ -97,6 +97,7 @@ def element(**restrictions) -> dict:
         ({"min_price": {"excl_vat": 5}, "max_price": {"excl_vat": 1}}, "max_price"),
         ({"tariff_alt_text": [{"language": "english", "text": "x"}]}, "tariff_alt_text.0.language"),
         ({"colour": "green"}, "colour"),
+        ({"id": "price"}, "id"),
     ],
 )  # fmt: skip
 def test_a_bad_tariff_is_a_400_naming_the_field(api, change, field):

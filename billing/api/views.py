@@ -43,6 +43,10 @@ TARIFF_EXAMPLE = {
 }
 
 
+# Tariff ids that would be read as the endpoints beside /tariffs/{tariffId}.
+RESERVED_IDS = {"price", "assign"}
+
+
 def validated(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -53,7 +57,10 @@ def tariff_document(data) -> dict:
     """A valid OCPI Tariff in JSON's terms, or a 400 naming the field."""
     if not isinstance(data, dict):
         raise ValidationError({"tariff": "must be an OCPI Tariff object."})
-    return ocpi.as_json(dict(validated(ocpi.Tariff, data)))
+    document = ocpi.as_json(dict(validated(ocpi.Tariff, data)))
+    if document.get("id") in RESERVED_IDS:
+        raise ValidationError({"id": f"/tariffs/{document['id']} is an endpoint; choose another id."})
+    return document
 
 
 def organisation_tariff(request, tariff_id: str) -> Tariff:
