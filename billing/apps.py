@@ -11,4 +11,8 @@ class BillingConfig(AppConfig):
 
         events.subscribe("transaction.started", listeners.session_started)
         events.subscribe("transaction.stopped", listeners.session_stopped)
-        costs.pricer_register(services.session_cost_shown, services.charger_tariff_set)
+        costs.pricer_register(
+            pricer=services.session_cost_shown,
+            pricer_by_id=services.transaction_cost_shown,
+            charger_tariff=services.charger_tariff_set,
+        )

@@ -1,8 +1,9 @@
-"""The Open Charge Alliance's California Pricing for OCPP 1.6: a session's final cost shown on the charger.
+"""The Open Charge Alliance's California Pricing for OCPP 1.6: prices and costs shown on the charger.
 
-Sent as DataTransfer `org.openchargealliance.costmsg` (messageId FinalCost), and only to a charger whose
+Sent as DataTransfer `org.openchargealliance.costmsg` (messageId SetUserPrice when a session starts,
+RunningCost from billing.running_costs, FinalCost when it ends), and only to a charger whose
 configuration reports `CustomDisplayCostAndPrice` as true: the latest GetConfiguration answer that lists
-the key says so (ask the charger with `POST /api/v1/chargers/{id}/configuration` and it is known).
+the key says so (ask the charger with `POST /api/v1/chargers/{id}/configuration/get` and it is known).
 """
 
 import json
@@ -33,22 +34,38 @@ def shows_cost(charger: Charger) -> bool:
     return False
 
 
-def final_cost_send(*, session: Transaction, cdr: CDR) -> None:
-    """After the commit, send a 1.6 charger that shows costs the session's FinalCost (VAT included)."""
-    charger = Charger.objects.get(pk=session.charger_id)
+def _send_after_commit(charger: Charger, message_id: str, data: dict) -> None:
+    """After the commit, DataTransfer `message_id` to a 1.6 charger that shows costs (else nothing)."""
     if not charger.ocpp_protocol.startswith("ocpp1.6") or not shows_cost(charger):
         return
-    text = (cdr.document["tariffs"][0].get("tariff_alt_text") or [{}])[0].get("text", "")
-    data = {"transactionId": int(session.ocpp_id), "cost": float(cdr.total_cost_incl_vat),
-            "priceText": f"{cdr.total_cost_incl_vat:.2f} {cdr.currency}" + (f" ({text})" if text else "")}  # fmt: skip
-    payload = {"vendorId": VENDOR_ID, "messageId": "FinalCost", "data": json.dumps(data)}
-
-    requester = Requester(source=Command.Source.TASK, description="California Pricing: FinalCost")
+    payload = {"vendorId": VENDOR_ID, "messageId": message_id, "data": json.dumps(data)}
+    requester = Requester(source=Command.Source.TASK, description=f"California Pricing: {message_id}")
 
     def send():
         try:
             command_enqueue(charger=charger, requester=requester, action="DataTransfer", payload=payload)
         except CommandFailed:
-            pass  # refused before sending (the payload is checked); nothing a charger's stop should wait for
+            pass  # refused before sending (the payload is checked); nothing a charger's message should wait for
 
     transaction.on_commit(send, robust=True)
+
+
+def _tariff_text(tariff: dict) -> str:
+    return (tariff.get("tariff_alt_text") or [{}])[0].get("text", "")
+
+
+def user_price_send(*, session: Transaction, tariff: dict) -> None:
+    """SetUserPrice when a session starts: the driver's price, the tariff's text (the CSMS learns which tariff
+    prices the session when it starts, so not at Authorize)."""
+    text = _tariff_text(tariff)
+    if text:
+        charger = Charger.objects.get(pk=session.charger_id)
+        _send_after_commit(charger, "SetUserPrice", {"idToken": session.id_tag, "priceText": text})
+
+
+def final_cost_send(*, session: Transaction, cdr: CDR) -> None:
+    """FinalCost when the session ends: its CDR's total with VAT."""
+    text = _tariff_text(cdr.document["tariffs"][0])
+    data = {"transactionId": int(session.ocpp_id), "cost": float(cdr.total_cost_incl_vat),
+            "priceText": f"{cdr.total_cost_incl_vat:.2f} {cdr.currency}" + (f" ({text})" if text else "")}  # fmt: skip
+    _send_after_commit(Charger.objects.get(pk=session.charger_id), "FinalCost", data)

@@ -11,8 +11,11 @@ def _session(charger_id: int, transaction_id: str) -> Transaction | None:
 def session_started(*, charger_id: int, transactionId: str, **_) -> None:
     session = _session(charger_id, transactionId)
     organisation_id = Charger.objects.filter(pk=charger_id).values_list("organisation_id", flat=True).first()
-    if session is not None and organisation_id is not None:
-        services.session_price(session=session, organisation_id=organisation_id)
+    if session is None or organisation_id is None:
+        return
+    priced = services.session_price(session=session, organisation_id=organisation_id)
+    if priced is not None:
+        california.user_price_send(session=session, tariff=priced.snapshot)
 
 
 def session_stopped(*, charger_id: int, transactionId: str, **_) -> None:

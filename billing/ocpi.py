@@ -133,15 +133,6 @@ class Tariff(Strict):
         return attrs
 
 
-class TariffPatch(Tariff):
-    """Any of a Tariff's fields; the result must still be a valid Tariff."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.fields:
-            self.fields[name].required = False
-
-
 class CdrDimension(Strict):
     type = serializers.ChoiceField(CDR_DIMENSION_TYPES)
     volume = serializers.DecimalField(**NUMBER)

@@ -150,10 +150,19 @@ def session_costs(
 def session_cost_shown(session: Transaction) -> dict | None:
     """What chargers and the API show of a session's cost: currency, total with and without VAT, and the
     tariff's text (its first tariff_alt_text), or None for a session no tariff prices."""
-    priced = SessionTariff.objects.filter(transaction=session).first()
+    return _cost_shown(SessionTariff.objects.filter(transaction=session).first())
+
+
+def transaction_cost_shown(*, charger_id: int, transaction_id: str) -> dict | None:
+    """`session_cost_shown` of the charger's session `transaction_id`: one query for a session with no tariff."""
+    priced = SessionTariff.objects.filter(transaction__charger_id=charger_id, transaction__ocpp_id=transaction_id)
+    return _cost_shown(priced.select_related("transaction").first())
+
+
+def _cost_shown(priced: SessionTariff | None) -> dict | None:
     if priced is None:
         return None
-    total = session_costs(session=session, priced=priced).total_cost
+    total = session_costs(session=priced.transaction, priced=priced).total_cost
     text = (priced.snapshot.get("tariff_alt_text") or [{}])[0]
     return {
         "currency": priced.snapshot["currency"],

@@ -1,5 +1,6 @@
 """A session as the cost engine reads it: its periods between meter readings and charging-state changes."""
 
+import bisect
 from datetime import datetime
 from fractions import Fraction
 
@@ -69,13 +70,12 @@ def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, F
     return curve
 
 
-def _energy_at(curve: list[tuple[datetime, Fraction]], at: datetime) -> Fraction:
-    """Linear between readings; flat after the last one."""
-    before = [p for p in curve if p[0] <= at]
-    after = [p for p in curve if p[0] > at]
-    if not after:
-        return before[-1][1]
-    (t0, e0), (t1, e1) = before[-1], after[0]
+def _energy_at(curve: list[tuple[datetime, Fraction]], times: list[datetime], at: datetime) -> Fraction:
+    """Linear between readings; flat after the last one. `times`: the curve's, for bisecting."""
+    after = bisect.bisect_right(times, at)
+    if after == len(curve):
+        return curve[-1][1]
+    (t0, e0), (t1, e1) = curve[after - 1], curve[after]
     return e0 + (e1 - e0) * Fraction((at - t0) // MICROSECOND, (t1 - t0) // MICROSECOND)
 
 
@@ -93,6 +93,7 @@ def session_reported_until(session: Transaction) -> datetime:
 def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
     """The engine's periods of `session` up to `end` (its stop, or now for a running one)."""
     curve = _energy_curve(session, end)
+    times = [at for at, _ in curve]
     states = _states(session, end)
     currents = _currents(session, end)
     bounds = sorted({session.start_time, end} | {at for at, _ in curve if at <= end} | {at for at, _ in states})
@@ -105,7 +106,7 @@ def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
             Period(
                 start=low,
                 end=high,
-                energy_wh=_energy_at(curve, high) - _energy_at(curve, low),
+                energy_wh=_energy_at(curve, times, high) - _energy_at(curve, times, low),
                 charging_s=seconds if charging else Fraction(0),
                 parking_s=Fraction(0) if charging else seconds,
                 current=max(drawn) if drawn else None,

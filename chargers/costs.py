@@ -9,15 +9,20 @@ from collections.abc import Callable
 
 from chargers.models import Charger, Transaction
 
-# (session) -> {"currency", "excl_vat", "incl_vat", "text"} or None for a session no tariff prices.
+# (session) -> {"currency", "excl_vat", "incl_vat", "text", "language"} or None for a session no tariff
+# prices; and the same by the charger's id and its transaction id (one query for an unpriced session).
 _pricer: Callable[[Transaction], dict | None] | None = None
+_pricer_by_id: Callable[..., dict | None] | None = None
 # (charger=, tariff_id=) -> None; raises ValueError, its message for the API, for an unknown tariff.
 _charger_tariff: Callable[..., None] | None = None
 
 
-def pricer_register(pricer: Callable[[Transaction], dict | None], charger_tariff: Callable[..., None]) -> None:
-    global _pricer, _charger_tariff
-    _pricer, _charger_tariff = pricer, charger_tariff
+def pricer_register(
+    *, pricer: Callable[[Transaction], dict | None], pricer_by_id: Callable[..., dict | None],
+    charger_tariff: Callable[..., None],
+) -> None:  # fmt: skip
+    global _pricer, _pricer_by_id, _charger_tariff
+    _pricer, _pricer_by_id, _charger_tariff = pricer, pricer_by_id, charger_tariff
 
 
 def charger_tariff_set(*, charger: Charger, tariff_id: str | None) -> None:
@@ -37,7 +42,4 @@ def session_cost(session: Transaction) -> dict | None:
 
 def transaction_cost(*, charger_id: int, transaction_id: str) -> dict | None:
     """`session_cost` of the charger's session `transaction_id` (its own id), for the OCPP adapters."""
-    if _pricer is None:
-        return None
-    session = Transaction.objects.filter(charger_id=charger_id, ocpp_id=transaction_id).first()
-    return _pricer(session) if session is not None else None
+    return _pricer_by_id(charger_id=charger_id, transaction_id=transaction_id) if _pricer_by_id else None

@@ -69,13 +69,20 @@ def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(
         # Until 22:00: 3.2 kWh billed as 4 kWh at 0.30, 30 min at 1.20, 0.50: 2.30, 2.76 with VAT.
         assert running == {"currency": "EUR", "excl_vat": 2.3, "incl_vat": 2.76}
         cp.call("StopTransaction", {"transactionId": tx, "meterStop": 15700, "timestamp": "2026-03-02T22:32:00Z"})
-        final_cost = cp.next_call()
+        sent = [cp.next_call()]
+        while sent[-1]["payload"].get("messageId") != "FinalCost":  # RunningCost may come between (Celery beat)
+            sent.append(cp.next_call())
+    user_price, final_cost = sent[0], sent[-1]
     cdr = the_cdr(api, "CP-16")
     assert cdr["total_cost"] == HAND
     assert cdr["total_energy_cost"] == {"excl_vat": 1.52, "incl_vat": 1.82}  # 1.824
     assert cdr["total_time_cost"] == {"excl_vat": 1.3, "incl_vat": 1.56}
     assert cdr["total_fixed_cost"] == {"excl_vat": 0.5, "incl_vat": 0.6}
     assert api.get(f"{api.base}/transactions/{tx}").json()["cost"] == {"currency": "EUR", **HAND}
+    assert user_price["action"] == "DataTransfer" and user_price["payload"]["messageId"] == "SetUserPrice"
+    assert {c["payload"]["messageId"] for c in sent[1:-1]} <= {"RunningCost"}
+    assert json.loads(user_price["payload"]["data"]) == {"idToken": "DRIVER-1",
+                                                         "priceText": TARIFF["tariff_alt_text"][0]["text"]}  # fmt: skip
     assert final_cost["action"] == "DataTransfer"
     assert final_cost["payload"]["vendorId"] == "org.openchargealliance.costmsg"
     assert final_cost["payload"]["messageId"] == "FinalCost"
