@@ -224,3 +224,30 @@ def test_patch_charger_tariff_id_prices_its_sessions(api, cp, globex):
     assert api.patch(f"{api.base}/chargers/CP-1", json={"tariffId": None}).status_code == 200
     session(cp, start="2026-03-03T10:00:00Z", stop="2026-03-03T11:00:00Z", meter_start=0, meter_stop=2000)
     assert len(cdrs(api)) == 1
+
+
+def test_parking_after_the_car_stops_drawing_and_the_current_drawn_are_in_the_cdr(api, cp):
+    parking = {"type": "PARKING_TIME", "price": 6, "step_size": 60}
+    energy = {"type": "ENERGY", "price": 0.5, "step_size": 1}
+    body = {"id": "p", "currency": "EUR", "elements": [{"price_components": [energy, parking]}]}
+    assert api.post(f"{api.base}/tariffs", json=body).status_code == 201
+    assign(api, "p", chargeBoxId="CP-1")
+    tx = session(cp, start="2026-03-02T10:00:00Z", stop="", meter_start=0, meter_stop=0)
+    cp.call("StatusNotification", {"connectorId": 1, "status": "Charging", "errorCode": "NoError",
+                                   "timestamp": "2026-03-02T10:00:00Z"})  # fmt: skip
+    cp.call("MeterValues", {"connectorId": 1, "transactionId": int(tx), "meterValue": [{
+        "timestamp": "2026-03-02T10:40:00Z", "sampledValue": [
+            {"value": "4000", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
+            {"value": "16", "measurand": "Current.Import", "unit": "A", "phase": "L1"}]}]})  # fmt: skip
+    cp.call("StatusNotification", {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError",
+                                   "timestamp": "2026-03-02T10:40:00Z"})  # fmt: skip
+    cp.call("StopTransaction", {"transactionId": int(tx), "meterStop": 4000, "timestamp": "2026-03-02T11:00:00Z"})
+    [cdr] = cdrs(api)
+    # 4 kWh at 0.50 while charging (40 min), then 20 min parked at 6.00/h.
+    assert cdr["total_energy_cost"]["excl_vat"] == 2.0 and cdr["total_parking_cost"]["excl_vat"] == 2.0
+    assert cdr["total_parking_time"] == pytest.approx(1 / 3, abs=1e-6) and cdr["total_time"] == 1
+    charging, parked = cdr["charging_periods"]
+    assert {"type": "MAX_CURRENT", "volume": 16.0} in charging["dimensions"]
+    assert {"type": "TIME", "volume": pytest.approx(2 / 3, abs=1e-6)} in charging["dimensions"]
+    assert parked["start_date_time"] == "2026-03-02T10:40:00Z"
+    assert [d["type"] for d in parked["dimensions"]] == ["PARKING_TIME"]
