@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.models import Organisation
 from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
+from chargers import costs
 from chargers.models import (
     Charger,
     ChargerLocalList,
@@ -374,7 +375,7 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
             extra_context = {
                 **(extra_context or {}),
                 "status_notifications": charger.status_notifications.all()[:20],
-                "open_transactions": transactions.filter(stop_time__isnull=True),
+                "open_transactions": [(t, costs.session_cost(t)) for t in transactions.filter(stop_time__isnull=True)],
                 "recent_transactions": transactions.filter(stop_time__isnull=False)[:10],
                 "recent_commands": charger.commands.select_related("user").all()[:10],
                 "firmware_statuses": charger.firmware_statuses.all()[:5],

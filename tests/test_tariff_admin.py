@@ -86,10 +86,11 @@ def test_a_cdr_cannot_be_changed_in_the_admin_only_credited(boss, acme):
     assert credit.credit_reference == cdr and credit.document["total_cost"] == {"excl_vat": -1, "incl_vat": -1.2}
 
 
-def test_a_sessions_page_shows_its_cost(boss, acme):
+def test_a_chargers_page_and_a_sessions_page_show_its_cost(boss, acme):
     from datetime import UTC, datetime
 
     from billing.services import tariff_assign, tariff_create
+    from chargers.services.metering import Sample, samples_record
     from chargers.services.registry import charger_register
     from chargers.services.transactions import transaction_start, transaction_stop
 
@@ -100,6 +101,10 @@ def test_a_sessions_page_shows_its_cost(boss, acme):
     tariff_assign(organisation=acme, tariff=tariff, target=None)
     started = transaction_start(charger_id=charger.pk, organisation_id=acme.pk, connector_id=1, id_tag="T",
                                 meter_start=0, timestamp=datetime(2026, 3, 2, 10, tzinfo=UTC)).transaction  # fmt: skip
+    reading = Sample(timestamp=datetime(2026, 3, 2, 10, 30, tzinfo=UTC), value="1000", unit="Wh")
+    samples_record(charger_id=charger.pk, connector_id=1, transaction_id=started.pk, samples=[reading])
+    charger_page = boss.get(f"/admin/chargers/charger/{charger.pk}/change/")
+    assert "<td>0.60 EUR</td>" in charger_page.text  # 1 kWh so far at 0.50, with 20 % VAT
     transaction_stop(charger_id=charger.pk, organisation_id=acme.pk, transaction_id=started.ocpp_id, meter_stop=3000,
                      timestamp=datetime(2026, 3, 2, 11, tzinfo=UTC))  # fmt: skip
     page = boss.get(f"/admin/chargers/transaction/{started.pk}/change/")
