@@ -34,10 +34,14 @@ def shows_cost(charger: Charger) -> bool:
     return False
 
 
+def _shown_on(session: Transaction) -> Charger | None:
+    """The session's charger, if it speaks 1.6 and shows costs."""
+    charger = Charger.objects.get(pk=session.charger_id)
+    return charger if charger.ocpp_protocol.startswith("ocpp1.6") and shows_cost(charger) else None
+
+
 def _send_after_commit(charger: Charger, message_id: str, data: dict) -> None:
-    """After the commit, DataTransfer `message_id` to a 1.6 charger that shows costs (else nothing)."""
-    if not charger.ocpp_protocol.startswith("ocpp1.6") or not shows_cost(charger):
-        return
+    """After the commit, DataTransfer `message_id` to the charger."""
     payload = {"vendorId": VENDOR_ID, "messageId": message_id, "data": json.dumps(data)}
     requester = Requester(source=Command.Source.TASK, description=f"California Pricing: {message_id}")
 
@@ -58,14 +62,17 @@ def user_price_send(*, session: Transaction, tariff: dict) -> None:
     """SetUserPrice when a session starts: the driver's price, the tariff's text (the CSMS learns which tariff
     prices the session when it starts, so not at Authorize)."""
     text = _tariff_text(tariff)
-    if text:
-        charger = Charger.objects.get(pk=session.charger_id)
+    charger = _shown_on(session) if text else None
+    if charger is not None:
         _send_after_commit(charger, "SetUserPrice", {"idToken": session.id_tag, "priceText": text})
 
 
 def final_cost_send(*, session: Transaction, cdr: CDR) -> None:
     """FinalCost when the session ends: its CDR's total with VAT."""
+    charger = _shown_on(session)
+    if charger is None:
+        return
     text = _tariff_text(cdr.document["tariffs"][0])
     data = {"transactionId": int(session.ocpp_id), "cost": float(cdr.total_cost_incl_vat),
             "priceText": f"{cdr.total_cost_incl_vat:.2f} {cdr.currency}" + (f" ({text})" if text else "")}  # fmt: skip
-    _send_after_commit(Charger.objects.get(pk=session.charger_id), "FinalCost", data)
+    _send_after_commit(charger, "FinalCost", data)
