@@ -8,7 +8,7 @@ from django.db.models import Max
 
 from billing.engine import MICROSECOND, Period
 from chargers.models import MeterValue, StatusNotification, Transaction, TransactionEvent
-from chargers.services.metering import ENERGY_REGISTER, energy_register_wh
+from chargers.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
 
 CURRENT_IMPORT = "Current.Import"
 # Charging states (2.0.1 TransactionEvent chargingState, 1.6 StatusNotification status) in which a car
@@ -44,13 +44,15 @@ def _registers(session: Transaction, end: datetime) -> list[tuple[datetime, Frac
     return [(at, Fraction(str(energy_register_wh(value, unit)))) for at, value, unit in rows]
 
 
-def _currents(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+def _readings(session: Transaction, end: datetime, measurand: str) -> list[tuple[datetime, Fraction]]:
+    """The session's readings of `measurand` (any phase), in A for currents and kW for power."""
     rows = (
-        MeterValue.objects.filter(transaction=session, measurand=CURRENT_IMPORT, numeric__isnull=False)
+        MeterValue.objects.filter(transaction=session, measurand=measurand, numeric__isnull=False)
         .filter(timestamp__gte=session.start_time, timestamp__lte=end)
-        .values_list("timestamp", "numeric")
+        .values_list("timestamp", "numeric", "unit")
     )
-    return [(at, Fraction(str(value))) for at, value in rows]
+    return [(at, Fraction(str(power_active_w(value, unit) / 1000 if measurand == POWER_ACTIVE_IMPORT else value)))
+            for at, value, unit in rows]  # fmt: skip
 
 
 def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
@@ -95,13 +97,15 @@ def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
     curve = _energy_curve(session, end)
     times = [at for at, _ in curve]
     states = _states(session, end)
-    currents = _currents(session, end)
+    currents = _readings(session, end, CURRENT_IMPORT)
+    powers = _readings(session, end, POWER_ACTIVE_IMPORT)
     bounds = sorted({session.start_time, end} | {at for at, _ in curve if at <= end} | {at for at, _ in states})
     periods = []
     for low, high in zip(bounds, bounds[1:], strict=False):
         charging = next((c for at, c in reversed(states) if at <= low), True)
         seconds = Fraction((high - low) // MICROSECOND, 1_000_000)
         drawn = [value for at, value in currents if low < at <= high]
+        power = [value for at, value in powers if low < at <= high]
         periods.append(
             Period(
                 start=low,
@@ -110,6 +114,7 @@ def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
                 charging_s=seconds if charging else Fraction(0),
                 parking_s=Fraction(0) if charging else seconds,
                 current=max(drawn) if drawn else None,
+                power=max(power) if power else None,
             )
         )
     return periods or [Period(start=session.start_time, end=end)]  # a session that lasted no time still had a start

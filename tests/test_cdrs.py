@@ -238,7 +238,8 @@ def test_parking_after_the_car_stops_drawing_and_the_current_drawn_are_in_the_cd
     cp.call("MeterValues", {"connectorId": 1, "transactionId": int(tx), "meterValue": [{
         "timestamp": "2026-03-02T10:40:00Z", "sampledValue": [
             {"value": "4000", "measurand": "Energy.Active.Import.Register", "unit": "Wh"},
-            {"value": "16", "measurand": "Current.Import", "unit": "A", "phase": "L1"}]}]})  # fmt: skip
+            {"value": "16", "measurand": "Current.Import", "unit": "A", "phase": "L1"},
+            {"value": "11000", "measurand": "Power.Active.Import", "unit": "W"}]}]})  # fmt: skip
     cp.call("StatusNotification", {"connectorId": 1, "status": "SuspendedEV", "errorCode": "NoError",
                                    "timestamp": "2026-03-02T10:40:00Z"})  # fmt: skip
     cp.call("StopTransaction", {"transactionId": int(tx), "meterStop": 4000, "timestamp": "2026-03-02T11:00:00Z"})
@@ -248,6 +249,7 @@ def test_parking_after_the_car_stops_drawing_and_the_current_drawn_are_in_the_cd
     assert cdr["total_parking_time"] == pytest.approx(1 / 3, abs=1e-6) and cdr["total_time"] == 1
     charging, parked = cdr["charging_periods"]
     assert {"type": "MAX_CURRENT", "volume": 16.0} in charging["dimensions"]
+    assert {"type": "MAX_POWER", "volume": 11.0} in charging["dimensions"]
     assert {"type": "TIME", "volume": pytest.approx(2 / 3, abs=1e-6)} in charging["dimensions"]
     assert parked["start_date_time"] == "2026-03-02T10:40:00Z"
     assert [d["type"] for d in parked["dimensions"]] == ["PARKING_TIME"]
