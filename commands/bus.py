@@ -24,12 +24,15 @@ from chargers.models import Charger
 from commands.channel_layers import REDIS_DOWN
 from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
+from csms import logs, metrics
 from ocpp_ws import framing
 from ocpp_ws.framing import CALL
 from ocpp_ws.versions import VERSIONS, Version
 
 log = logging.getLogger(__name__)
 
+# Every action the CSMS may send, whatever the version.
+CSMS_ACTIONS = frozenset().union(*(version.csms_actions for version in VERSIONS.values()))
 # How much longer than the consumer's own timeout the caller waits, so that the
 # consumer's verdict (with its bookkeeping) wins when it is alive.
 REPLY_GRACE = 1.0
@@ -206,18 +209,31 @@ def command_send(
     Raises CommandInvalid, RateLimited, ChargerOffline, CommandTimeout or BusUnavailable.
     """
     timeout = settings.CSMS_COMMAND_TIMEOUT if timeout is None else timeout
-    # Recorded on the caller's thread: one hop to the event loop and back per command, not three.
-    command_id, channel_name = _command_create(charger, action, payload, requester)
-    if not channel_name:
-        raise ChargerOffline(f"{charger.charge_box_id} is not connected")
-    return _command_deliver(
-        charger=charger,
-        action=action,
-        payload=payload,
-        command_id=command_id,
-        channel_name=channel_name,
-        timeout=timeout,
-    )
+    started = time.monotonic()
+    outcome = "failed"  # what else went wrong (the charger deleted meanwhile)
+    try:
+        # Recorded on the caller's thread: one hop to the event loop and back per command, not three.
+        command_id, channel_name = _command_create(charger, action, payload, requester)
+        logs.command_id.set(command_id)
+        if not channel_name:
+            raise ChargerOffline(f"{charger.charge_box_id} is not connected")
+        result = _command_deliver(
+            charger=charger,
+            action=action,
+            payload=payload,
+            command_id=command_id,
+            channel_name=channel_name,
+            timeout=timeout,
+        )
+        outcome = "answered" if result.answered else ChargerError.code
+        return result
+    except CommandFailed as failure:
+        outcome = failure.code
+        raise
+    finally:
+        if action in CSMS_ACTIONS:  # a caller's made-up action is no label value
+            metrics.COMMANDS.labels(action, outcome).inc()
+            metrics.COMMAND_SECONDS.labels(action).observe(time.monotonic() - started)
 
 
 @async_to_sync
@@ -249,6 +265,7 @@ async def _command_deliver(
         await record_timeout(command_id=command_id)
         raise CommandTimeout(f"{charger.charge_box_id} did not answer {action} within {timeout:g} s")
     round_trip_ms = int((time.monotonic() - started) * 1000)
+    metrics.BUS_ROUND_TRIP.observe(time.monotonic() - started)
     outcome = reply["outcome"]
     if outcome == "offline":
         raise ChargerOffline(f"{charger.charge_box_id} disconnected before answering {action}")

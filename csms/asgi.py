@@ -8,11 +8,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django.setup(set_prefix=False)
 
-from csms import content_type, socket_writes  # noqa: E402
+from csms import content_type, health, socket_writes  # noqa: E402
 from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
 
 socket_writes.install()  # before the first connection: see the module
 content_type.install()
+health.install()
 
 django_application = OneHopASGIHandler()
 

@@ -4,7 +4,9 @@ from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chargers.uploads import diagnostics_upload
+from csms import health
 from csms.errors import api_not_found
+from csms.metrics import metrics_view
 
 api_v1 = [
     path("", include("chargers.api.urls")),
@@ -15,6 +17,10 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Probes and metrics for the operator's load balancer, orchestrator and Prometheus (README, "Operations").
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("console.urls")),
     path("api/v1/", include(api_v1)),

@@ -13,9 +13,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from csms import metrics
 from ocpp_ws.group_commit import frames_db
 
 log = logging.getLogger(__name__)
+
+# Every write-behind queue of the process, by what it holds: their depths are read at each scrape.
+queues: dict[str, "WriteBehind"] = {}
+metrics.read_at_scrape(
+    "csms_write_behind_queued", "Items waiting in a write-behind queue.", ["queue"],
+    lambda: {(what,): len(queue.pending) for what, queue in queues.items()},
+)  # fmt: skip
 
 
 class WriteBehind:
@@ -24,6 +32,7 @@ class WriteBehind:
         self.interval, self.size, self.what = interval, size, what
         self.pending: list = []
         self.flush_handle: asyncio.Handle | None = None
+        queues[what] = self
 
     def add(self, item) -> None:
         """Queue one item; called on the event loop."""
@@ -42,6 +51,7 @@ class WriteBehind:
             asyncio.get_running_loop().create_task(self.hand_over(batch))
 
     async def hand_over(self, batch: list) -> None:
+        metrics.BATCH_SIZE.labels(self.what).observe(len(batch))
         try:
             await frames_db.run(self.write, alone=True, batch=batch)
         except Exception:

@@ -14,6 +14,12 @@ from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.charging_profiles import charging_profiles_transaction_ended
 from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
 from chargers.services.reservations import reservation_consume
+from csms import metrics
+
+metrics.read_at_scrape(
+    "csms_open_transactions", "Transactions not stopped yet (counted in the database at each scrape).", [],
+    lambda: {(): Transaction.objects.filter(stop_time__isnull=True).count()},
+)  # fmt: skip
 
 # What a StopTransaction changes on its session.
 STOP_FIELDS = ["stop_time", "meter_stop", "stop_reason", "stop_id_tag", "suspect", "last_message_at", "energy_wh"]
