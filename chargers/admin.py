@@ -37,7 +37,7 @@ from chargers.models import (
 from chargers.services import id_tags
 from chargers.services.load_balancing import site_allocation
 from chargers.services.registry import ChargerExists, charger_register
-from chargers.services.sites import site_rebalance_after_commit
+from chargers.services.sites import charger_supply_update, site_rebalance_after_commit
 from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
 from console.charger_admin import ChargerCommandsAdmin
 from console.transaction_admin import TransactionConsoleAdmin
@@ -350,7 +350,13 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
         if change:
             if password or form.cleaned_data.get("remove_password"):
                 obj.set_password(password)
+            # The supply goes through its service, as from the API: the sites it leaves and joins are shared again.
+            supply = {name: form.cleaned_data[name] for name in SUPPLY_FIELDS if name in form.changed_data}
+            stored = Charger.objects.get(pk=obj.pk)
+            for name in supply:
+                setattr(obj, name, getattr(stored, name))
             super().save_model(request, obj, form, change)
+            charger_supply_update(charger=obj, **supply)
             return
         created = charger_register(
             organisation=obj.organisation,
