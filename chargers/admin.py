@@ -36,7 +36,7 @@ from chargers.models import (
 )
 from chargers.services import id_tags
 from chargers.services.load_balancing import site_allocation
-from chargers.services.registry import ChargerExists, charger_register
+from chargers.services.registry import ChargerExists, charger_delete, charger_register
 from chargers.services.sites import charger_supply_update, site_rebalance_after_commit
 from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
 from console.charger_admin import ChargerCommandsAdmin
@@ -372,6 +372,20 @@ class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
         for field in Charger._meta.concrete_fields:
             setattr(obj, field.attname, getattr(created, field.attname))
         obj._state.adding = False
+
+    # Deleting keeps the charger's row and history (chargers/services/registry.py): the confirmation
+    # lists only the chargers, and each goes through the service, as from the API.
+    def get_deleted_objects(self, objs, request):
+        chargers = list(objs)
+        needed = set() if self.has_delete_permission(request) else {Charger._meta.verbose_name}
+        return [str(charger) for charger in chargers], {Charger._meta.verbose_name_plural: len(chargers)}, needed, []
+
+    def delete_model(self, request, obj):
+        charger_delete(charger=obj)
+
+    def delete_queryset(self, request, queryset):
+        for charger in queryset:
+            charger_delete(charger=charger)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         charger = self.get_object(request, object_id)

@@ -23,6 +23,21 @@ CONNECTOR_STATUSES = (
 )
 
 
+class TrueFalseFilter(django_filters.ChoiceFilter):
+    """true or false, and nothing else: a typo is a 400, not a filter silently left out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+
+    def filter(self, queryset, value):
+        if value in ("", None):
+            return queryset
+        return self.apply(queryset, value == "true")
+
+    def apply(self, queryset, value: bool):
+        return super().filter(queryset, value)
+
+
 class ChargerFilter(drf_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[("online", "online"), ("offline", "offline")],
@@ -30,9 +45,19 @@ class ChargerFilter(drf_filters.FilterSet):
         help_text="online: holds a WebSocket connection now; offline: does not.",
     )
 
+    include_deleted = TrueFalseFilter(
+        method=lambda queryset, name, value: queryset,  # applied in filter_queryset: absent means false
+        help_text="true: deleted chargers too (their history is kept). Default false.",
+    )
+
     class Meta:
         model = Charger
-        fields = ["status"]
+        fields = ["status", "include_deleted"]
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("include_deleted") != "true":
+            queryset = queryset.filter(deleted_at__isnull=True)
+        return super().filter_queryset(queryset)
 
     def filter_status(self, queryset, name, value):
         return queryset.exclude(channel_name="") if value == "online" else queryset.filter(channel_name="")
@@ -71,21 +96,6 @@ class ActiveTransactionFilter(drf_filters.FilterSet):
 
     def filter_active(self, queryset, name, value):
         return queryset.filter(stop_time__isnull=True)
-
-
-class TrueFalseFilter(django_filters.ChoiceFilter):
-    """true or false, and nothing else: a typo is a 400, not a filter silently left out."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
-
-    def filter(self, queryset, value):
-        if value in ("", None):
-            return queryset
-        return self.apply(queryset, value == "true")
-
-    def apply(self, queryset, value: bool):
-        return super().filter(queryset, value)
 
 
 class ExpiredFilter(TrueFalseFilter):

@@ -33,6 +33,13 @@ class Site(models.Model):
         return self.name
 
 
+class RegisteredChargers(models.Manager):
+    """Chargers not deleted: what every list, form and lookup sees. `Charger.everything` sees all."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Charger(models.Model):
     class RegistrationStatus(models.TextChoices):
         ACCEPTED = "Accepted"
@@ -101,6 +108,11 @@ class Charger(models.Model):
         choices=[("ocpp1.6", "OCPP 1.6J"), ("ocpp2.0.1", "OCPP 2.0.1")],
         help_text="Only this subprotocol is accepted. Empty: the newest the charger offers.",
     )
+    # Deleting a charger keeps its row and history (chargers/services/registry.py): it is only marked.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = RegisteredChargers()
+    everything = models.Manager()  # noqa: DJ012  (a manager, not a field)
 
     class Meta:
         ordering = ["charge_box_id"]

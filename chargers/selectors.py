@@ -24,13 +24,15 @@ STATUS_HISTORY_LENGTH = 5
 
 
 def charger_list(*, organisation: Organisation, filters=None) -> QuerySet[Charger]:
-    return filtered(ChargerFilter, filters, Charger.objects.filter(organisation=organisation))
+    """The organisation's chargers; deleted ones too with the filter include_deleted=true."""
+    return filtered(ChargerFilter, filters, Charger.everything.filter(organisation=organisation))
 
 
-def charger_get(*, organisation: Organisation, charge_box_id: str) -> Charger | None:
+def charger_get(*, organisation: Organisation, charge_box_id: str, include_deleted: bool = False) -> Charger | None:
     """The organisation's charger with its connectors, or None (also for another organisation's)."""
+    chargers = Charger.everything if include_deleted else Charger.objects
     return (
-        Charger.objects.filter(organisation=organisation, charge_box_id=charge_box_id)
+        chargers.filter(organisation=organisation, charge_box_id=charge_box_id)
         .prefetch_related(Prefetch("connectors", queryset=Connector.objects.order_by("evse_id", "connector_id")))
         .first()
     )

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from chargers.services import history, presence, reservations, smart_charging, transactions
+from csms.retention import removed_report
 
 
 @shared_task(name="chargers.tasks.reservations_expire")
@@ -33,4 +34,4 @@ def chargers_offline_sweep() -> int:
 
 @shared_task(name="chargers.tasks.history_prune")
 def history_prune() -> dict:
-    return history.history_prune()
+    return removed_report(job="history prune", removed=history.history_prune())

@@ -11,6 +11,7 @@ from commands import fleet, services, sweeps
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from csms.celery import enqueue
+from csms.retention import removed_report
 
 __all__ = ["enqueue"]
 
@@ -85,5 +86,5 @@ def commands_abandoned_sweep() -> int:
 
 
 @shared_task(name="commands.tasks.commands_prune")
-def commands_prune() -> int:
-    return sweeps.commands_prune()
+def commands_prune() -> dict:
+    return removed_report(job="command log prune", removed={"commands": sweeps.commands_prune()})

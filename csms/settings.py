@@ -238,6 +238,8 @@ CSMS_COMMAND_SWEEP_MARGIN = env_float("CSMS_COMMAND_SWEEP_MARGIN", 60.0)
 # Days of history kept (status notifications, meter values of closed sessions, commands,
 # data transfers, webhook deliveries); 0 keeps everything.
 CSMS_HISTORY_RETENTION_DAYS = int(env_float("CSMS_HISTORY_RETENTION_DAYS", 365))
+# Days of OCPP message log kept (ocpp_ws/message_log.py); 0 keeps everything.
+CSMS_MESSAGE_LOG_RETENTION_DAYS = int(env_float("CSMS_MESSAGE_LOG_RETENTION_DAYS", 30))
 # Firmware and diagnostics jobs: ask for a status (TriggerMessage) when none came this long after
 # the job's start, and give up (TimedOut) after the deadline.
 CSMS_FIRMWARE_STATUS_WAIT = env_float("CSMS_FIRMWARE_STATUS_WAIT", 900.0)
@@ -264,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
 }
 
 # Operations (README, "Operations"): `GET /metrics` asks for `Authorization: Bearer <token>` when this is set.

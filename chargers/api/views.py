@@ -37,6 +37,11 @@ EVSE_ID = OpenApiParameter(
     "several EVSEs (else 400); refused for OCPP 1.6 chargers, whose connectors belong to no EVSE.",
 )
 
+INCLUDE_DELETED = OpenApiParameter(
+    "include_deleted", str, OpenApiParameter.QUERY, required=False, enum=["true", "false"],
+    description="true: deleted chargers too (their history is kept). Default false.",
+)  # fmt: skip
+
 T0 = "2026-02-06T12:00:00Z"
 CONNECTOR_EXAMPLE = {
     "evseId": None,
@@ -56,6 +61,7 @@ SUMMARY_EXAMPLE = {
     "vendor": "ABB",
     "model": "Terra AC",
     "lastHeartbeat": "2026-02-06T12:45:00Z",
+    "deletedAt": None,
 }
 DETAIL_EXAMPLE = {
     **SUMMARY_EXAMPLE,
@@ -83,9 +89,19 @@ def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
     return OpenApiExample(name, value=value, request_only=request, response_only=not request)
 
 
-def organisation_charger(request, charge_box_id: str) -> Charger:
+def include_deleted(request) -> bool:
+    """?include_deleted=true or false (the default); anything else is a 400 naming it."""
+    value = request.query_params.get("include_deleted", "false")
+    if value not in ("true", "false"):
+        raise ValidationError({"include_deleted": "must be true or false"})
+    return value == "true"
+
+
+def organisation_charger(request, charge_box_id: str, *, include_deleted: bool = False) -> Charger:
     """The caller's charger; another organisation's is as unknown as a missing one."""
-    charger = selectors.charger_get(organisation=request.user.organisation, charge_box_id=charge_box_id)
+    charger = selectors.charger_get(
+        organisation=request.user.organisation, charge_box_id=charge_box_id, include_deleted=include_deleted
+    )
     if charger is None:
         raise NotFound(f"Charger {charge_box_id} not found.")
     return charger
@@ -172,13 +188,15 @@ class ChargerDetailView(APIView):
         tags=TAGS,
         operation_id="chargers_retrieve",
         summary="A charger's details",
-        description="What the charger reported at boot, its presence, and the last status of each connector.",
-        parameters=[CHARGE_BOX_ID],
-        responses={200: s.ChargerDetailSerializer, **error_responses(401, 403, 404)},
+        description="What the charger reported at boot, its presence, and the last status of each connector. "
+        "A deleted charger is found only with `include_deleted=true`.",
+        parameters=[CHARGE_BOX_ID, INCLUDE_DELETED],
+        responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
         examples=[example("A connected charger", DETAIL_EXAMPLE)],
     )
     def get(self, request, chargeBoxId: str):
-        return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
+        charger = organisation_charger(request, chargeBoxId, include_deleted=include_deleted(request))
+        return Response(s.ChargerDetailSerializer(charger).data)
 
     @extend_schema(
         tags=TAGS,
@@ -215,8 +233,10 @@ class ChargerDetailView(APIView):
         tags=TAGS,
         operation_id="chargers_unregister",
         summary="Unregister a charger",
-        description="Deletes the charger and its history, closes its connection, and refuses it "
-        "as unknown when it tries to connect again.",
+        description="Deletes the charger: its connection is closed, its credentials are cleared and it is "
+        "refused as unknown when it tries to connect again. Its history (sessions, meter values, commands, "
+        "message log) is kept: it is listed again with `include_deleted=true`, and registering its "
+        "chargeBoxId again restores it with new credentials. `manage.py purge_charger` removes it for good.",
         parameters=[CHARGE_BOX_ID],
         responses={200: s.ChargerDeletedSerializer, **error_responses(401, 403, 404)},
         examples=[example("Unregistered", {"message": "Charger CP-001 unregistered.", "chargeBoxId": "CP-001"})],

@@ -42,7 +42,7 @@ def charger_admit(
     or the one an operator pinned (refused when it does not offer that one).
     """
     charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
-    if charger is None:
+    if charger is None or charger.deleted_at is not None:  # a deleted charger is as unknown as a stranger
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
         return Admission(refusal="unknown chargeBoxId")
     if not charger.password_matches(password):

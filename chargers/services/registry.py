@@ -23,6 +23,10 @@ class InvalidChargeBoxId(ValueError):
     pass
 
 
+class ChargerNotDeleted(Exception):
+    """Only a deleted charger can be purged."""
+
+
 def charge_box_id_problem(charge_box_id: str) -> str | None:
     """Why `charge_box_id` cannot identify a charger, or None."""
     if CHARGE_BOX_ID.fullmatch(charge_box_id):
@@ -44,20 +48,21 @@ def charger_register(
     password: str | None = None,
     ocpp_version_pinned: str = "",
 ) -> Charger:
+    """A new charger, or the organisation's deleted one with this id restored (its history with it)
+    with the new credentials and details."""
     problem = charge_box_id_problem(charge_box_id)
     if problem:
         raise InvalidChargeBoxId(f"chargeBoxId {problem}")
     try:
         with transaction.atomic():
-            if Charger.objects.filter(charge_box_id=charge_box_id).exists():
+            charger = Charger.everything.select_for_update().filter(charge_box_id=charge_box_id).first()
+            if charger is not None and (charger.deleted_at is None or charger.organisation_id != organisation.pk):
+                # Another organisation's deleted charger keeps its id (and history) until it is purged.
                 raise ChargerExists(charge_box_id)
-            charger = Charger(
-                organisation=organisation,
-                charge_box_id=charge_box_id,
-                name=name,
-                location=location,
-                ocpp_version_pinned=ocpp_version_pinned,
-            )
+            charger = charger or Charger(organisation=organisation, charge_box_id=charge_box_id)
+            charger.name, charger.location = name, location
+            charger.ocpp_version_pinned = ocpp_version_pinned
+            charger.deleted_at = None
             charger.set_password(password)
             charger.save()
             UnknownCharger.objects.filter(charge_box_id=charge_box_id).delete()
@@ -96,13 +101,23 @@ def charger_update(
 
 
 def charger_delete(*, charger: Charger) -> None:
-    """Unregister a charger: its row and history go, its socket is closed, and from then on
-    it is refused at the handshake as unknown."""
+    """Unregister a charger: it is marked deleted and its credentials cleared, its socket is closed,
+    and from then on it is refused at the handshake as unknown. Its row and history (transactions,
+    meter values, commands, message log) stay; registering its id again restores it."""
     with transaction.atomic():
         # Locked, so that a connection admitted meanwhile is the one we close.
         channel_name = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
-        charger.delete()
+        charger.deleted_at = timezone.now()
+        charger.set_password(None)
+        charger.save(update_fields=["deleted_at", "password_digest"])
         transaction.on_commit(lambda: charger_disconnect(channel_name=channel_name, reason="unregistered"))
+
+
+def charger_purge(*, charger: Charger) -> dict[str, int]:
+    """Delete a deleted charger for good, with all its history; rows removed per model."""
+    if charger.deleted_at is None:
+        raise ChargerNotDeleted(charger.charge_box_id)
+    return charger.delete()[1]
 
 
 def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:
