@@ -62,11 +62,23 @@ def _run_task(name: str, args: tuple, kwargs: dict) -> None:
 
 
 def _on_loop(name: str, args: tuple, kwargs: dict) -> None:
+    _loop.create_task(_run_task_on_a_thread(name, args, kwargs))
+
+
+async def _run_task_on_a_thread(name: str, args: tuple, kwargs: dict) -> None:
     from asgiref.sync import sync_to_async
 
-    # A thread of the loop's executor, not the loop itself: tasks do database and network I/O.
-    # Inside it, the command bus's async_to_sync runs on this loop, beside the chargers' sockets.
-    _loop.create_task(sync_to_async(_run_task, thread_sensitive=False)(name, args, kwargs))
+    from csms.request_threads import RequestThread
+
+    # A thread, not the loop itself: tasks do database and network I/O. Inside it, the command bus's
+    # async_to_sync runs on this loop, beside the chargers' sockets. A daemon thread of its own, not
+    # one of the loop's executor: the interpreter joins those at exit, and one waiting for a charger's
+    # answer on the loop that stopped with SIGTERM held the process for ever.
+    thread = RequestThread(f"task-{name}")
+    try:
+        await sync_to_async(_run_task, thread_sensitive=False, executor=thread)(name, args, kwargs)
+    finally:
+        thread.shutdown()
 
 
 def enqueue(task, *args, countdown: float = 0, **kwargs) -> None:

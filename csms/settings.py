@@ -269,6 +269,17 @@ CELERY_BEAT_SCHEDULE = {
     "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
 }
 
+# Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,
+# closing chargers' sockets with CSMS_SHUTDOWN_CLOSE_CODE (1012 service restart, or 1001 going away)
+# spread over CSMS_SHUTDOWN_CLOSE_WINDOW seconds, so that a fleet does not reconnect as one wave.
+CSMS_SHUTDOWN_GRACE = env_float("CSMS_SHUTDOWN_GRACE", 25.0)
+CSMS_SHUTDOWN_CLOSE_WINDOW = env_float("CSMS_SHUTDOWN_CLOSE_WINDOW", 5.0)
+CSMS_SHUTDOWN_CLOSE_CODE = int(env_float("CSMS_SHUTDOWN_CLOSE_CODE", 1012))
+if CSMS_SHUTDOWN_CLOSE_CODE not in (1001, 1012):
+    raise ImproperlyConfigured(f"CSMS_SHUTDOWN_CLOSE_CODE must be 1001 or 1012, not {CSMS_SHUTDOWN_CLOSE_CODE}")
+if not 0 <= CSMS_SHUTDOWN_CLOSE_WINDOW < CSMS_SHUTDOWN_GRACE:
+    raise ImproperlyConfigured("CSMS_SHUTDOWN_CLOSE_WINDOW must be at least 0 and less than CSMS_SHUTDOWN_GRACE")
+
 # Operations (README, "Operations"): `GET /metrics` asks for `Authorization: Bearer <token>` when this is set.
 CSMS_METRICS_TOKEN = os.environ.get("CSMS_METRICS_TOKEN", "")
 

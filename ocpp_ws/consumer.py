@@ -10,6 +10,7 @@ import base64
 import binascii
 import logging
 import time
+import weakref
 from datetime import datetime
 
 from channels.consumer import get_handler_name
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from chargers.services import presence
 from commands import outcomes
-from csms import logs, metrics
+from csms import logs, metrics, shutdown
 from ocpp_ws import framing, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import frames_db
@@ -58,6 +59,27 @@ def write_last_seen(*, batch: list[tuple[int, datetime]]) -> int:
 last_seen = WriteBehind(
     write_last_seen, interval=0.5, size=presence.SEEN_PER_STATEMENT, what="chargers' last-seen times"
 )
+
+
+# The chargers' sockets this process holds, to close them when it shuts down.
+held: weakref.WeakSet["ChargerConsumer"] = weakref.WeakSet()
+
+
+async def sockets_closed(deadline: float) -> None:
+    """Close every charger's socket, spread over CSMS_SHUTDOWN_CLOSE_WINDOW so that the fleet does not
+    reconnect to the other nodes as one wave, and wait for their disconnects to be recorded."""
+    consumers = list(held)
+    log.info("closing %d charger sockets over %g s", len(consumers), settings.CSMS_SHUTDOWN_CLOSE_WINDOW)
+    gap = settings.CSMS_SHUTDOWN_CLOSE_WINDOW / max(len(consumers), 1)
+    loop = asyncio.get_running_loop()
+    for consumer in consumers:
+        loop.create_task(consumer.close(code=settings.CSMS_SHUTDOWN_CLOSE_CODE))
+        await asyncio.sleep(gap)
+    while held and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+shutdown.on_drain(shutdown.CLOSE_SOCKETS, "charger sockets", sockets_closed)
 
 
 def _answered(future: asyncio.Future | None) -> bool:
@@ -135,6 +157,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         )
         await self.accept(self.version.subprotocol)
         metrics.CHARGERS_CONNECTED.labels(self.version.subprotocol).inc()
+        held.add(self)
         if admission.replaced_channel:
             await self.channel_layer.send(admission.replaced_channel, {"type": "ocpp.replaced"})
         log.info("connected %s (%s) from %s", self.charge_box_id, self.version.subprotocol, remote)
@@ -149,9 +172,12 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(ConnectionError("charger disconnected"))
-        await frames_db.run(
-            presence.charger_disconnected, charger_id=self.session.charger_id, channel_name=self.channel_name
-        )
+        try:
+            await frames_db.run(
+                presence.charger_disconnected, charger_id=self.session.charger_id, channel_name=self.channel_name
+            )
+        finally:
+            held.discard(self)  # once its disconnect is recorded: a shutdown waits for that
         log.info("disconnected %s (code %s)", self.charge_box_id, code)
 
     def check_silence(self):

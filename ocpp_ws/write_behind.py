@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from csms import metrics
+from csms import metrics, shutdown
 from ocpp_ws.group_commit import frames_db
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class WriteBehind:
         self.interval, self.size, self.what = interval, size, what
         self.pending: list = []
         self.flush_handle: asyncio.Handle | None = None
+        self.writing: set[asyncio.Task] = set()
         queues[what] = self
 
     def add(self, item) -> None:
@@ -48,7 +49,14 @@ class WriteBehind:
             self.flush_handle = None
         batch, self.pending = self.pending, []
         if batch:
-            asyncio.get_running_loop().create_task(self.hand_over(batch))
+            task = asyncio.get_running_loop().create_task(self.hand_over(batch))
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+
+    async def written(self) -> None:
+        """Everything queued so far, written (or failed)."""
+        self.flush()
+        await asyncio.gather(*self.writing)
 
     async def hand_over(self, batch: list) -> None:
         metrics.BATCH_SIZE.labels(self.what).observe(len(batch))
@@ -56,3 +64,11 @@ class WriteBehind:
             await frames_db.run(self.write, alone=True, batch=batch)
         except Exception:
             log.exception("%d %s could not be written", len(batch), self.what)
+
+
+async def queues_written(deadline: float) -> None:
+    """On shutdown, after the sockets closed (their last frames and disconnects queued): nothing held back is lost."""
+    await asyncio.gather(*(queue.written() for queue in queues.values()))
+
+
+shutdown.on_drain(shutdown.FLUSH_WRITES, "writes held behind", queues_written)
