@@ -8,13 +8,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django.setup(set_prefix=False)
 
-from csms import content_type, health, shutdown, socket_writes  # noqa: E402
+from csms import content_type, health, memory, shutdown, socket_writes  # noqa: E402
 from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
 
 socket_writes.install()  # before the first connection: see the module
 content_type.install()
 health.install()
 shutdown.install()  # SIGTERM drains the node before daphne cancels what is left
+memory.install()  # closed connections' objects are collected soon after
 
 django_application = OneHopASGIHandler()
 

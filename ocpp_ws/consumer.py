@@ -63,6 +63,13 @@ last_seen = WriteBehind(
 
 # The chargers' sockets this process holds, to close them when it shuts down.
 held: weakref.WeakSet["ChargerConsumer"] = weakref.WeakSet()
+# Every consumer object not yet freed, connected or not: with it go all of a charger's state in the
+# process (pacing, pending calls); /metrics shows their number (README, "Operations").
+alive: weakref.WeakSet["ChargerConsumer"] = weakref.WeakSet()
+metrics.read_at_scrape(
+    "csms_charger_consumers_alive", "Charger connection objects not yet freed (0 once every charger left).", [],
+    lambda: {(): len(alive)},
+)  # fmt: skip
 
 
 async def sockets_closed(deadline: float) -> None:
@@ -117,6 +124,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.charge_box_id = self.scope["url_route"]["kwargs"]["charge_box_id"]
         logs.charge_box_id.set(self.charge_box_id)
+        alive.add(self)
         self.version = negotiate(self.scope.get("subprotocols") or [])
         remote = (self.scope.get("client") or ["", 0])[0] or ""
         if self.version is None:
