@@ -21,7 +21,9 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from csms import shutdown
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 # Frame handling and commands: from a millisecond to a command's timeout.
@@ -86,6 +88,15 @@ def registry() -> CollectorRegistry:
 
 
 _scraped = ReadAtScrape()
+
+
+async def process_gone(deadline: float) -> None:
+    """A stopping process's live gauges (chargers connected) leave the machine's sum."""
+    mark_process_dead(os.getpid())
+
+
+if MULTIPROCESS:
+    shutdown.on_drain(shutdown.LAST, "multiprocess metrics", process_gone)
 
 
 def metrics_view(request):

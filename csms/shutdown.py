@@ -33,7 +33,7 @@ RETRY_AFTER = 5
 # Kept for daphne's own cancelling of what is left, and the interpreter's exit.
 EXIT_MARGIN = 1.0
 # Steps' order: what needs the sockets open (commands in flight) before closing them, flushing last.
-CLOSE_SOCKETS, FLUSH_WRITES = 20, 30
+CLOSE_SOCKETS, FLUSH_WRITES, LAST = 20, 30, 90
 
 _steps: list[tuple[int, str, Callable[[float], Awaitable[None]]]] = []
 _requests_in_flight = 0

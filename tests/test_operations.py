@@ -158,12 +158,14 @@ def test_multiprocess_mode_serves_what_the_processes_of_the_directory_counted(tr
         async def session():
             async with await RawCharger.connect(live.ws, "CP-1") as cp:
                 await cp.call("Heartbeat", {})
-                return scrape(live.http)
+                return scrape(live.http), (directory / f"gauge_livesum_{live.process.pid}.db").exists()
 
-        samples = asyncio.run(session())
+        samples, counted_live = asyncio.run(session())
     finally:
         live.stop()
     assert any(path.suffix == ".db" for path in directory.iterdir())  # the counts live in the shared directory
+    # A node that stopped leaves the machine's count of connected chargers.
+    assert counted_live and not (directory / f"gauge_livesum_{live.process.pid}.db").exists()
     labels = {"direction": "in", "type": "call", "action": "Heartbeat", "version": "1.6"}
     assert value(samples, "csms_ocpp_frames_total", **labels) == 1
     assert value(samples, "csms_chargers_connected", protocol="ocpp1.6") == 1
