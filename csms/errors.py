@@ -18,6 +18,7 @@ from commands.bus import (
     CommandTimeout,
     RateLimited,
 )
+from csms import health, shutdown
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,13 @@ def first_message(detail, path: str = "") -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (ChargerOffline, CommandTimeout)) and health.draining.is_set():
+        # This node closed the charger's socket as it shuts down: the charger reconnects to another
+        # node, where the command can be sent again.
+        message = f"{exc}: this node is shutting down; send it again in a few seconds"
+        return Response(
+            error_body("unavailable", message), status=503, headers={"Retry-After": str(shutdown.RETRY_AFTER)}
+        )
     if isinstance(exc, CommandFailed):
         return Response(error_body(exc.code, str(exc)), status=COMMAND_FAILURES.get(type(exc), 400))
     if isinstance(exc, Http404):
@@ -134,7 +142,12 @@ ERRORS = {
     409: ("conflict", "Already exists.", "A charger with chargeBoxId CP-001 is already registered."),
     422: ("charge_point_offline", "The charger is not connected.", "CP-001 is not connected"),
     429: ("rate_limited", "Too many commands to this charger.", "more than 10 commands per second to CP-001"),
-    503: ("bus_unavailable", "The command bus (Redis) could not be reached.", "the command bus is unreachable"),
+    503: (
+        "bus_unavailable",
+        "The command bus (Redis) could not be reached; or `unavailable`: the node is shutting down (with "
+        "Retry-After: send the command again)",
+        "the command bus is unreachable",
+    ),
     502: ("charger_error", "The charger answered with a CALLERROR.", "NotImplemented: Reset is not supported"),
 }
 

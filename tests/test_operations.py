@@ -2,13 +2,15 @@
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from commands.models import Command
-from tests.conftest import ROOT, start_server
+from tests.conftest import ROOT, database_url, start_server
 from tests.raw_charger import RawCharger
 
 BOOT = {"chargePointVendor": "Acme", "chargePointModel": "One"}
@@ -224,3 +226,33 @@ def test_the_grafana_dashboard_charts_only_metrics_the_product_serves():
     }
     assert len(charted) >= 15
     assert charted <= served, charted - served
+
+
+def test_metrics_during_a_bench_run_show_the_figures_the_bench_measures(transactional_db, tmp_path):
+    live = start_server(tmp_path, CSMS_EMBEDDED_BEAT="false")
+    try:
+        before = scrape(live.http)
+        run = subprocess.run(
+            [sys.executable, "bench/load.py", "--url", live.ws, "--register", "--prefix", "GAUGE", "--chargers", "20",
+             "--rate", "40", "--duration", "4", "--ramp", "1", "--settle", "1", "--call-timeout", "10"],
+            cwd=ROOT, env={"DATABASE_URL": database_url(), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        after = scrape(live.http)
+    finally:
+        live.stop()
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.split("RESULT ", 1)[1])
+
+    def frames(direction: str, kind: str) -> float:
+        """Frames of every action that crossed the sockets during the run."""
+
+        def total(samples):
+            return sum(count for (name, labels), count in samples.items() if name == "csms_ocpp_frames_total"
+                       and ("direction", direction) in labels and ("type", kind) in labels)  # fmt: skip
+
+        return total(after) - total(before)
+
+    assert result["acked"] > 100
+    assert abs(frames("in", "call") - result["sent"]) <= 0.05 * result["sent"]
+    assert abs(frames("out", "result") - result["acked"]) <= 0.05 * result["acked"]
