@@ -87,7 +87,9 @@ def registry() -> CollectorRegistry:
     return combined
 
 
-_scraped = ReadAtScrape()
+# Served beside the counted metrics, in either mode: they belong to the process that answers.
+SCRAPED = CollectorRegistry(auto_describe=False)
+SCRAPED.register(ReadAtScrape())
 
 
 async def process_gone(deadline: float) -> None:
@@ -111,8 +113,4 @@ def metrics_view(request):
             )
             response["WWW-Authenticate"] = "Bearer"
             return response
-    target = registry()
-    body = generate_latest(target)
-    extra = CollectorRegistry(auto_describe=False)
-    extra.register(_scraped)
-    return HttpResponse(body + generate_latest(extra), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(generate_latest(registry()) + generate_latest(SCRAPED), content_type=CONTENT_TYPE_LATEST)

@@ -155,7 +155,3 @@ def install() -> None:
 
 
 SERVER_CLOSE_CODES = {1001, 1012}  # going away, service restart
-
-
-def seconds_left(deadline: float) -> float:
-    return max(deadline - asyncio.get_running_loop().time(), 0.0)
