@@ -8,6 +8,7 @@ being read while a CALL to the charger is outstanding.
 import asyncio
 import base64
 import binascii
+import functools
 import logging
 import time
 import weakref
@@ -87,6 +88,11 @@ async def sockets_closed(deadline: float) -> None:
 
 
 shutdown.on_drain(shutdown.CLOSE_SOCKETS, "charger sockets", sockets_closed)
+
+
+# Every frame is counted: the labelled series are looked up once (a few microseconds each), then kept.
+_frames = functools.cache(metrics.FRAMES.labels)
+_handling_seconds = functools.cache(metrics.FRAME_SECONDS.labels)
 
 
 def _answered(future: asyncio.Future | None) -> bool:
@@ -236,7 +242,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             self.count_frame("in", "call", frame.action)
             started = time.perf_counter()
             await self.send(await self.answer(frame))
-            metrics.FRAME_SECONDS.labels(self.action_label(frame.action)).observe(time.perf_counter() - started)
+            _handling_seconds(self.action_label(frame.action)).observe(time.perf_counter() - started)
         else:
             await self.settle(frame)
 
@@ -245,7 +251,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         return action if action in self.version.all_actions else "unknown"
 
     def count_frame(self, direction: str, kind: str, action: str) -> None:
-        metrics.FRAMES.labels(direction, kind, self.action_label(action), self.version.schema_version).inc()
+        _frames(direction, kind, self.action_label(action), self.version.schema_version).inc()
 
     async def answer(self, frame: framing.Frame) -> str:
         reply = await self.reply_to(frame)
