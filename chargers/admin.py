@@ -16,31 +16,33 @@ from accounts.models import Organisation
 from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
 from chargers.models import (
     Charger,
-    ChargerLocalList,
     ChargerNotification,
     Connector,
     DataTransfer,
     DeviceVariable,
     DiagnosticsStatus,
     FirmwareStatus,
-    IdTag,
-    InstalledChargingProfile,
-    MeterValue,
-    Reservation,
     Site,
     StatusNotification,
+    UnknownCharger,
+)
+from chargers.services.registry import ChargerExists, charger_register
+from charging.models import (
+    ChargerLocalList,
+    IdTag,
+    MeterValue,
+    Reservation,
     Transaction,
     TransactionEvent,
-    UnknownCharger,
     UnmatchedStop,
 )
-from chargers.services import id_tags
-from chargers.services.load_balancing import site_allocation
-from chargers.services.registry import ChargerExists, charger_register
-from chargers.services.sites import site_rebalance_after_commit
-from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
+from charging.services import id_tags
+from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from console.charger_admin import ChargerCommandsAdmin
 from console.transaction_admin import TransactionConsoleAdmin
+from smart_charging.models import InstalledChargingProfile
+from smart_charging.services.load_balancing import site_allocation
+from smart_charging.services.sites import site_rebalance_after_commit
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -577,7 +579,7 @@ class IdTagImportForm(forms.Form):
 
 
 class IdTagForm(forms.ModelForm):
-    """The rules of chargers.services.id_tags: CiString20, and a parent of the same organisation."""
+    """The rules of charging.services.id_tags: CiString20, and a parent of the same organisation."""
 
     class Meta:
         model = IdTag

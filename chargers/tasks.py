@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from chargers.services import history, presence, reservations, smart_charging, transactions
+from chargers.services import history, presence
+from charging.services import reservations, transactions
+from commands import site_limits as smart_charging
 
 
 @shared_task(name="chargers.tasks.reservations_expire")

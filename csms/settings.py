@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "chargers",
+    "charging",
+    "smart_charging",
     "commands",
     "ocpp_ws",
     "console",

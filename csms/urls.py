@@ -8,6 +8,8 @@ from csms.errors import api_not_found
 
 api_v1 = [
     path("", include("chargers.api.urls")),
+    path("", include("charging.api.urls")),
+    path("", include("smart_charging.api.urls")),
     path("", include("commands.api.urls")),
     path("", include("webhooks.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -24,8 +24,8 @@ django.setup()
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from chargers.models import IdTag  # noqa: E402
 from chargers.services.registry import charger_register, organisation_get_or_create, unknown_charger_seen  # noqa: E402
+from charging.models import IdTag  # noqa: E402
 from ocpp_ws.simulator.v16 import SimulatedCharger  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.raw_charger import RawCharger  # noqa: E402

@@ -7,9 +7,10 @@ from django.urls import reverse
 
 from accounts.models import ApiKey, Operator
 from accounts.secrets import secret_matches
-from chargers.models import Charger, StatusNotification, Transaction, UnknownCharger
+from chargers.models import Charger, StatusNotification, UnknownCharger
 from chargers.services.registry import charger_register
 from chargers.services.reports import status_record
+from charging.models import Transaction
 from commands.models import Command
 
 # The connectors inline's management form, for a charger whose connectors are left as they are.

@@ -137,7 +137,7 @@ def test_a_transaction_id_a_16_charger_cannot_take_is_refused_as_the_api_refuses
 
 
 def test_a_remote_stop_link_names_the_open_transaction(browser, charger):
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
     Transaction.objects.create(charger=charger, ocpp_id="4242", connector_id=1, id_tag="T", meter_start=0,
                                start_time="2026-03-01T10:00:00Z")  # fmt: skip
@@ -291,7 +291,7 @@ def charge(cp, *, stop: bool = True, power: bool = True) -> int:
 
 @pytest.fixture
 def driver(acme):
-    from chargers.models import IdTag
+    from charging.models import IdTag
 
     return IdTag.objects.create(organisation=acme, id_tag="DRIVER-7")
 
@@ -316,7 +316,7 @@ def test_transactions_export_as_csv_with_energy_and_duration(server, browser, ch
 def test_a_transaction_page_charts_its_power_and_energy(server, browser, charger, driver):
     with strict_charger(server.ws, "CP-1") as cp:
         charge(cp)
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
     page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
     assert 'data-power-points="4"' in page and 'data-energy-points="5"' in page
@@ -329,7 +329,7 @@ def test_a_transaction_page_charts_its_power_and_energy(server, browser, charger
 def test_without_power_readings_the_chart_derives_power_from_the_register(server, browser, charger, driver):
     with strict_charger(server.ws, "CP-1") as cp:
         charge(cp, power=False)
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
     page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
     assert "from the energy register" in page

@@ -9,8 +9,8 @@ import requests
 from django.contrib.auth.models import Permission, User
 
 from accounts.models import Operator, Organisation
-from chargers.models import IdTag, Transaction
 from chargers.services.registry import charger_register
+from charging.models import IdTag, Transaction
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

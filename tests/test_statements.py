@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chargers import statements
-from chargers.models import IdTag, Transaction, UnmatchedStop
+from charging.models import IdTag, Transaction, UnmatchedStop
 from commands.models import Command
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from chargers.models import DataTransfer, MeterValue, StatusNotification
+from chargers.models import DataTransfer, StatusNotification
+from charging.models import MeterValue
 
 
 def history_cutoff(*, now: datetime | None = None) -> datetime | None:

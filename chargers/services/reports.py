@@ -17,11 +17,11 @@ from chargers.models import (
     DiagnosticsStatus,
     FirmwareStatus,
     StatusNotification,
-    Transaction,
 )
 from chargers.services import jobs
-from chargers.services.charging_profiles import charging_profiles_after_boot
-from chargers.services.metering import Sample, samples_record
+from charging.models import Transaction
+from charging.services.metering import Sample, samples_record
+from smart_charging.services.charging_profiles import charging_profiles_after_boot
 
 # A session's last_message_at only has to be fresh to within far less than
 # CSMS_TRANSACTION_SUSPECT_AFTER (hours; at most a tenth of it): writing it on every meter value

@@ -9,9 +9,10 @@ import json
 from django.conf import settings
 from django.utils import timezone
 
-from chargers.services import device_model, reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
-from chargers.services.metering import Sample
+from chargers.services import device_model, reports
+from charging.services import transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
+from charging.services.metering import Sample
 from ocpp_ws.session import Session, timestamp
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from chargers.services.id_tags import IdTagInvalid, id_tag_upsert
 from chargers.services.registry import organisation_get_or_create
+from charging.services.id_tags import IdTagInvalid, id_tag_upsert
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Transaction (charging session) endpoints: thin views over chargers.selectors and chargers.services.transactions.
+"""Transaction (charging session) endpoints: thin views over chargers.selectors and charging.services.transactions.
 
 transactionId is a string: OCPP 2.0.1 ids are strings, 1.6 ids are the integers we chose. Ids are
 unique per charger, not across chargers: when two of the organisation's chargers share one, the
@@ -16,12 +16,14 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import selectors
+from chargers.api import serializers as s
+from chargers.api import views as charger_views
 from chargers.api.serializers import StrictSerializer
-from chargers.filters import TransactionFilter
-from chargers.models import Transaction
-from chargers.services.metering import SessionFigures
-from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
+from charging import selectors
+from charging.filters import ActiveTransactionFilter, TransactionFilter
+from charging.models import Transaction
+from charging.services.metering import SessionFigures
+from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import PaginationSerializer, paginated
@@ -288,3 +290,46 @@ class TransactionCloseView(APIView):
         except TransactionAlreadyStopped as error:
             raise Conflict(str(error))
         return Response(detail(session))
+
+
+class ActiveTransactionsView(APIView):
+    @extend_schema(
+        tags=charger_views.TAGS,
+        operation_id="chargers_active_transactions",
+        summary="A charger's sessions in progress",
+        description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",
+        parameters=[charger_views.CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
+        responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
+        examples=[
+            charger_views.example(
+                "One session charging",
+                {
+                    "chargeBoxId": "CP-001",
+                    "activeTransactions": [
+                        {
+                            "transactionId": "1794512337",
+                            "evseId": None,
+                            "connectorId": 1,
+                            "idTag": "RFID-0042",
+                            "startTime": "2026-02-06T12:00:00Z",
+                            "meterStart": 1000,
+                            "currentMeterValue": 13500,
+                            "energyDeliveredWh": 12500,
+                            "durationSeconds": 2700,
+                        }
+                    ],
+                    "total": 1,
+                },
+            )
+        ],
+    )
+    def get(self, request, chargeBoxId: str):
+        charger = charger_views.organisation_charger(request, chargeBoxId)
+        sessions = selectors.transactions_active(charger=charger, filters=request.query_params)
+        return Response(
+            {
+                "chargeBoxId": charger.charge_box_id,
+                "activeTransactions": s.ActiveTransactionSerializer(sessions, many=True).data,
+                "total": len(sessions),
+            }
+        )

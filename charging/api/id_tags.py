@@ -1,5 +1,5 @@
 """Id tag endpoints and the organisation's authorization policy: thin views over
-chargers.selectors (reads) and chargers.services.id_tags (writes)."""
+chargers.selectors (reads) and charging.services.id_tags (writes)."""
 
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
-from chargers import selectors
 from chargers.api.serializers import StrictSerializer
-from chargers.filters import IdTagFilter
-from chargers.models import IdTag
-from chargers.services import id_tags
+from charging import selectors
+from charging.filters import IdTagFilter
+from charging.models import IdTag
+from charging.services import id_tags
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import PaginationSerializer, paginated

@@ -5,7 +5,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from chargers.models import Charger, Reservation, Transaction
+from chargers.models import Charger
+from charging.models import Reservation, Transaction
 
 
 def reservation_record(

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from chargers import events, statements
 from chargers.background import task_after_commit
-from chargers.models import Charger, Transaction, TransactionEvent, UnmatchedStop
-from chargers.services.authorization import IdTagDecision, id_tag_decide
-from chargers.services.charging_profiles import charging_profiles_transaction_ended
-from chargers.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
-from chargers.services.reservations import reservation_consume
+from chargers.models import Charger
+from charging.models import Transaction, TransactionEvent, UnmatchedStop
+from charging.services.authorization import IdTagDecision, id_tag_decide
+from charging.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
+from charging.services.reservations import reservation_consume
+from smart_charging.services.charging_profiles import charging_profiles_transaction_ended
 
 # What a StopTransaction changes on its session.
 STOP_FIELDS = ["stop_time", "meter_stop", "stop_reason", "stop_id_tag", "suspect", "last_message_at", "energy_wh"]

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from chargers import statements
-from chargers.models import MeterValue, Transaction
+from charging.models import MeterValue, Transaction
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Organisation
-from chargers.models import IdTag
-from chargers.services.authorization import id_tag_find
+from charging.models import IdTag
+from charging.services.authorization import id_tag_find
 
 # OCPP 1.6 IdToken is CiString20Type; 2.0.1's is 36, which the column allows.
 ID_TAG_MAX_LENGTH = 20

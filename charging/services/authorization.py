@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from chargers import statements
-from chargers.models import Charger, IdTag, Transaction
+from chargers.models import Charger
+from charging.models import IdTag, Transaction
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def id_tag_decide(*, organisation_id: int, id_tag: str, starting: bool = True) -
             return IdTagDecision(status="Invalid")
         if not starting:
             return IdTagDecision(status="Accepted")
-        from chargers.services.id_tags import id_tag_record_unknown  # id_tags builds on this module
+        from charging.services.id_tags import id_tag_record_unknown  # id_tags builds on this module
 
         tag = id_tag_record_unknown(organisation_id=organisation_id, id_tag=id_tag)
     parent = tag.parent.id_tag if tag.parent else None

@@ -9,7 +9,8 @@ started first keep theirs and the later ones get 0 (suspended) until capacity fr
 import math
 from dataclasses import dataclass
 
-from chargers.models import Charger, Site, Transaction
+from chargers.models import Charger, Site
+from charging.models import Transaction
 
 # Rates are sent with one decimal (OCPP allows one); shares are rounded down to it.
 STEP = 0.1

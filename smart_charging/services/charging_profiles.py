@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from chargers import statements
-from chargers.models import Charger, InstalledChargingProfile, Transaction
+from chargers.models import Charger
+from charging.models import Transaction
+from smart_charging.models import InstalledChargingProfile
 
 TX_PROFILE = "TxProfile"
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from chargers.models import Charger, ChargerLocalList, IdTag
+from chargers.models import Charger
+from charging.models import ChargerLocalList, IdTag
 
 # A differential update larger than this share of the whole list is sent as a Full one instead.
 DIFFERENTIAL_MAX_SHARE = 0.5

@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.cache import cache
 
-from chargers.models import Charger, InstalledChargingProfile, Site
-from chargers.services.charging_profiles import TX_PROFILE
-from chargers.services.load_balancing import Share, site_allocation
+from chargers.models import Charger, Site
 from commands import services as commands
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
+from smart_charging.models import InstalledChargingProfile
+from smart_charging.services.charging_profiles import TX_PROFILE
+from smart_charging.services.load_balancing import Share, site_allocation
 
 log = logging.getLogger(__name__)
 
