@@ -199,7 +199,7 @@ def test_an_operator_opens_a_transactions_chart(server, operator, charger):
         transaction_id = charge(cp)
 
     async def scenario(page):
-        await log_in(page, server, "/admin/chargers/transaction/")
+        await log_in(page, server, "/admin/charging/transaction/")
         await page.get_by_role("link", name=str(transaction_id)).click()
         chart = page.locator("#transaction-chart svg")
         await chart.wait_for()

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chargers.tasks import reservations_expire
 from charging.models import Reservation
+from charging.tasks import reservations_expire
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

@@ -11,11 +11,16 @@ from chargers import selectors
 from chargers.api import serializers as s
 from chargers.filters import ChargePointStatusFilter, ChargerFilter
 from chargers.models import Charger, Site
-from chargers.services.registry import ChargerExists, charger_delete, charger_register, charger_update
+from chargers.services.registry import (
+    ChargerExists,
+    charger_delete,
+    charger_register,
+    charger_supply_update,
+    charger_update,
+)
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import paginated
-from smart_charging.services import sites
 
 TAGS = ["Chargers"]
 CHARGE_BOX_ID = OpenApiParameter(
@@ -207,7 +212,7 @@ class ChargerDetailView(APIView):
             if supply["site"] is None:
                 raise ValidationError({"site": "no such site in the organisation"})
         charger_update(charger=charger, **fields)
-        sites.charger_supply_update(charger=charger, **supply)
+        charger_supply_update(charger=charger, **supply)
         return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
 
     @extend_schema(

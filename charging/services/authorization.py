@@ -6,9 +6,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers import statements
 from chargers.models import Charger
 from charging.models import IdTag, Transaction
+from csms import statements
 
 
 @dataclass(frozen=True)

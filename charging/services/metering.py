@@ -3,10 +3,16 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
-from chargers import statements
 from charging.models import MeterValue, Transaction
+from csms import statements
+
+# A session's last_message_at only has to be fresh to within far less than
+# CSMS_TRANSACTION_SUSPECT_AFTER (hours; at most a tenth of it): writing it on every meter value
+# would add a row update to the most frequent frame of a busy fleet.
+SESSION_SEEN_WRITE_INTERVAL = 60.0
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 
@@ -164,3 +170,37 @@ def _same_scale(earlier_wh: float, later_wh: float, earlier_at, later_at) -> boo
     """Whether two meter figures can be readings of one register: it only grows, and no faster than a charger can."""
     hours = max((later_at - earlier_at).total_seconds(), 0) / 3600 if earlier_at and later_at else 0
     return 0 <= later_wh - earlier_wh <= MAX_CHARGING_POWER_W * hours + METER_START_SLACK_WH
+
+
+def meter_values_record(
+    *,
+    charger_id: int,
+    connector_id: int,
+    samples: list[Sample],
+    transaction_id: str | None = None,
+    evse_id: int | None = None,
+) -> int:
+    """Store every sampled value, linked to its session when the charger names one we know."""
+    session = None
+    if transaction_id is not None:
+        session = statements.instance(
+            Transaction,
+            where={"charger_id": charger_id, "ocpp_id": transaction_id},
+            only=("id", "last_message_at", "suspect"),
+        )
+        now = timezone.now()
+        interval = min(SESSION_SEEN_WRITE_INTERVAL, settings.CSMS_TRANSACTION_SUSPECT_AFTER / 10)
+        # abs(): a time written by a node whose clock is ahead is rewritten, not kept until this clock passes it.
+        if session is not None and (
+            session.suspect or abs((now - session.last_message_at).total_seconds()) >= interval
+        ):
+            # A message about the session means it is not lost after all.
+            statements.update(Transaction, {"last_message_at": now, "suspect": False}, where={"id": session.pk})
+    return samples_record(
+        charger_id=charger_id,
+        connector_id=connector_id,
+        evse_id=evse_id,
+        samples=samples,
+        transaction_id=session.pk if session is not None else None,
+        reported_transaction_id=transaction_id or "",
+    )

@@ -7,14 +7,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chargers import events, statements
-from chargers.background import task_after_commit
+from chargers import events
 from chargers.models import Charger
 from charging.models import Transaction, TransactionEvent, UnmatchedStop
 from charging.services.authorization import IdTagDecision, id_tag_decide
 from charging.services.metering import ENERGY_REGISTER, Sample, energy_register_wh, samples_record, session_figures
 from charging.services.reservations import reservation_consume
-from smart_charging.services.charging_profiles import charging_profiles_transaction_ended
+from csms import hooks, statements
 
 # What a StopTransaction changes on its session.
 STOP_FIELDS = ["stop_time", "meter_stop", "stop_reason", "stop_id_tag", "suspect", "last_message_at", "energy_wh"]
@@ -86,7 +85,7 @@ def transaction_start(
                 return StartOutcome(Transaction.objects.get(charger_id=charger_id, ocpp_id=ocpp_id), decision)
             continue
         reservation_consume(session=started)
-        site_rebalance_after_commit(charger_id=charger_id)
+        hooks.run(hooks.SESSION_STARTED, session=started)
         events.transaction_started(
             charger_id=charger_id,
             transaction_id=ocpp_id,
@@ -155,8 +154,8 @@ def transaction_stop(
 
 
 def session_ended(*, session: Transaction) -> None:
-    """What follows the end of a session, however it ended: watchers are told, its TxProfiles go, its
-    site's capacity is shared again."""
+    """What follows the end of a session, however it ended: watchers are told, and the rooms above
+    act on it (smart charging: its TxProfiles go, its site's capacity is shared again)."""
     if not Transaction.charger.is_cached(session):
         # Its EVSE (Transaction.evse) needs only the charger's protocol, not the whole charger.
         charger = statements.instance(Charger, where={"id": session.charger_id}, only=("id", "ocpp_protocol"))
@@ -172,15 +171,7 @@ def session_ended(*, session: Transaction) -> None:
         energy_wh=session.energy_wh,
         reason=session.stop_reason,
     )
-    charging_profiles_transaction_ended(session=session)
-    site_rebalance_after_commit(charger_id=session.charger_id)
-
-
-def site_rebalance_after_commit(*, charger_id: int) -> None:
-    """A session began or ended: if the charger is on a site, share the site's capacity again."""
-    site_id = (statements.select_one(Charger, ["site_id"], where={"id": charger_id}) or (None,))[0]
-    if site_id is not None:
-        task_after_commit("chargers.tasks.site_rebalance", site_id=site_id)
+    hooks.run(hooks.SESSION_ENDED, session=session)
 
 
 @dataclass(frozen=True)

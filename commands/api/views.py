@@ -10,7 +10,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import statements
 from chargers.api import serializers as chargers_s
 from chargers.models import Charger, DataTransfer
 from charging.api.reservations import RESERVATION_EXAMPLE, RESERVATION_PARAMETERS, reservations_page
@@ -19,6 +18,7 @@ from commands import services
 from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
+from csms import statements
 from csms.errors import error_responses
 from csms.pagination import paginated
 from smart_charging.models import InstalledChargingProfile

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers.services import reports
-from charging.services import transactions
+from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_decide
 from charging.services.metering import Sample
 from ocpp_ws.session import Session, timestamp
@@ -109,7 +109,7 @@ def stop_transaction(session: Session, p: dict) -> dict:
 
 def meter_values(session: Session, p: dict) -> dict:
     transaction_id = p.get("transactionId")
-    reports.meter_values_record(
+    metering.meter_values_record(
         charger_id=session.charger_id,
         connector_id=p["connectorId"],
         samples=samples(p["meterValue"]),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers.services import device_model, reports
-from charging.services import transactions
+from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_decide
 from charging.services.metering import Sample
 from ocpp_ws.session import Session, timestamp
@@ -126,7 +126,7 @@ def transaction_event(session: Session, p: dict) -> dict:
 
 
 def meter_values(session: Session, p: dict) -> dict:
-    reports.meter_values_record(
+    metering.meter_values_record(
         charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"])
     )
     return {}

@@ -7,12 +7,14 @@ A TxProfile lives only as long as its transaction.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from chargers import statements
+from chargers.background import task_after_commit
 from chargers.models import Charger
 from charging.models import Transaction
+from csms import statements
 from smart_charging.models import InstalledChargingProfile
 
 TX_PROFILE = "TxProfile"
@@ -89,3 +91,10 @@ def charging_profiles_after_boot(*, charger_id: int) -> list[InstalledChargingPr
         return []  # every boot asks, and most chargers hold none
     InstalledChargingProfile.objects.filter(charger_id=charger_id, purpose=TX_PROFILE).delete()
     return list(InstalledChargingProfile.objects.filter(charger_id=charger_id))
+
+
+def charging_profiles_after_boot_schedule(*, charger_id: int) -> None:
+    """A boot is a restart: assume the charger lost the profiles it held (OCPP 1.6 does not require
+    it to keep them) and send them again; sending a profile it kept replaces it by itself."""
+    if settings.CSMS_RESEND_PROFILES_AFTER_BOOT and charging_profiles_after_boot(charger_id=charger_id):
+        task_after_commit("commands.tasks.charging_profiles_restore", charger_id=charger_id)

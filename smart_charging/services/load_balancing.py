@@ -1,6 +1,6 @@
 """Sharing a site's capacity among its sessions: a fair share within each connector's minimum and maximum.
 
-Everything here computes; nothing sends (chargers/services/smart_charging.py does). The share is
+Everything here computes; nothing sends (commands/site_limits.py does). The share is
 computed in the site's unit (A per phase, or kW), in whole tenths, rounded down, so that the limits
 sent never add up to more than the capacity. When the minimums do not all fit, the sessions that
 started first keep theirs and the later ones get 0 (suspended) until capacity frees up.

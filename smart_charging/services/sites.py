@@ -5,12 +5,7 @@ from django.db import transaction
 from accounts.models import Organisation
 from chargers.background import task_after_commit
 from chargers.models import Charger, Site
-
-_UNSET = object()
-
-
-class SiteElsewhere(ValueError):
-    """The site belongs to another organisation than the charger."""
+from csms import statements
 
 
 def site_create(*, organisation: Organisation, name: str, capacity_limit: float, capacity_unit: str) -> Site:
@@ -38,41 +33,12 @@ def site_delete(*, site: Site) -> None:
     site.delete()
 
 
-def charger_supply_update(
-    *,
-    charger: Charger,
-    site: Site | None | object = _UNSET,
-    phases: int | None = None,
-    voltage: float | None = None,
-    charging_rate_unit: str | None = None,
-    min_current: float | None = None,
-    max_current: float | None = None,
-) -> Charger:
-    """Change how a charger is wired: its site, phases, voltage, rate unit and current range."""
-    changes = {
-        "phases": phases,
-        "voltage": voltage,
-        "charging_rate_unit": charging_rate_unit,
-        "min_current": min_current,
-        "max_current": max_current,
-    }
-    changes = {field: value for field, value in changes.items() if value is not None}
-    sites = {charger.site_id}
-    if site is not _UNSET:
-        if site is not None and site.organisation_id != charger.organisation_id:
-            raise SiteElsewhere(f"site {site.pk} is not one of the organisation's")
-        changes["site"] = site
-        sites.add(site.pk if site is not None else None)
-    if not changes:
-        return charger
-    with transaction.atomic():
-        for field, value in changes.items():
-            setattr(charger, field, value)
-        charger.save(update_fields=list(changes))
-        for site_id in sites - {None}:
-            site_rebalance_after_commit(site_id=site_id)
-    return charger
-
-
 def site_rebalance_after_commit(*, site_id: int) -> None:
-    task_after_commit("chargers.tasks.site_rebalance", site_id=site_id)
+    task_after_commit("commands.tasks.site_rebalance", site_id=site_id)
+
+
+def session_site_rebalance_after_commit(*, session) -> None:
+    """A session began or ended: if its charger is on a site, share the site's capacity again."""
+    site_id = (statements.select_one(Charger, ["site_id"], where={"id": session.charger_id}) or (None,))[0]
+    if site_id is not None:
+        site_rebalance_after_commit(site_id=site_id)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from chargers.services.registry import organisation_get_or_create
+from accounts.services import organisation_get_or_create
 from charging.services.id_tags import IdTagInvalid, id_tag_upsert
 
 
