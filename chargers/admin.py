@@ -27,6 +27,7 @@ from chargers.models import (
     StatusNotification,
     UnknownCharger,
 )
+from chargers.services import reports
 from chargers.services.registry import ChargerExists, charger_register
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
@@ -57,6 +58,13 @@ def status_pill(
         label,
         status or "no status yet",
         f"{label}{status or 'Unknown'}",
+    )
+
+
+def connector_pill(connector: Connector):
+    """The connector's status, kept live by the console's script."""
+    return status_pill(
+        connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id, evse_id=connector.evse
     )
 
 
@@ -112,12 +120,7 @@ class ConnectorInline(admin.TabularInline):
 
     @admin.display(description="status")
     def live_status(self, connector):
-        return status_pill(
-            connector.status,
-            charger_id=connector.charger_id,
-            connector_id=connector.connector_id,
-            evse_id=connector.evse,
-        )
+        return connector_pill(connector)
 
 
 class ChargerForm(forms.ModelForm):
@@ -155,18 +158,7 @@ class ChargerForm(forms.ModelForm):
 
 
 SUPPLY_FIELDS = ["site", "phases", "voltage", "charging_rate_unit", "min_current", "max_current"]
-BOOT_FIELDS = [
-    "vendor",
-    "model",
-    "serial_number",
-    "charge_box_serial_number",
-    "firmware_version",
-    "iccid",
-    "imsi",
-    "meter_type",
-    "meter_serial_number",
-    "last_boot_at",
-]
+BOOT_FIELDS = [*reports.BOOT_FIELDS, "last_boot_at"]  # what the charger reported at boot, read-only
 CONNECTION_FIELDS = [
     "online",
     "connection_url",
@@ -374,12 +366,7 @@ class ConnectorAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def live_status(self, connector):
-        return status_pill(
-            connector.status,
-            charger_id=connector.charger_id,
-            connector_id=connector.connector_id,
-            evse_id=connector.evse,
-        )
+        return connector_pill(connector)
 
 
 @admin.register(StatusNotification)

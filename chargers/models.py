@@ -318,32 +318,34 @@ class DiagnosticsJob(models.Model):
         return self.status not in self.FINAL
 
 
-class FirmwareStatus(models.Model):
+class JobStatus(models.Model):
+    """A status notification about a firmware or diagnostics job, as the charger sent it."""
+
+    status = models.CharField(max_length=30)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.status
+
+
+class FirmwareStatus(JobStatus):
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_statuses")
     job = models.ForeignKey(FirmwareJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="history")
-    status = models.CharField(max_length=30)
-    received_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-received_at", "-id"]
+    class Meta(JobStatus.Meta):
         verbose_name_plural = "firmware statuses"
 
-    def __str__(self) -> str:
-        return self.status
 
-
-class DiagnosticsStatus(models.Model):
+class DiagnosticsStatus(JobStatus):
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="diagnostics_statuses")
     job = models.ForeignKey(DiagnosticsJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="history")
-    status = models.CharField(max_length=30)
-    received_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-received_at", "-id"]
+    class Meta(JobStatus.Meta):
         verbose_name_plural = "diagnostics statuses"
-
-    def __str__(self) -> str:
-        return self.status
 
 
 class ChargerNotification(models.Model):
@@ -364,6 +366,18 @@ class ChargerNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.kind}".strip()
+
+
+# What names one attribute of one variable of a charger's device model (OCPP 2.0.1).
+DEVICE_VARIABLE_KEY = (
+    "component",
+    "component_instance",
+    "evse_id",
+    "connector_id",
+    "variable",
+    "variable_instance",
+    "attribute_type",
+)
 
 
 class DeviceVariable(models.Model):
@@ -391,16 +405,7 @@ class DeviceVariable(models.Model):
         ordering = ["charger", "component", "component_instance", "evse_id", "variable", "variable_instance"]
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "charger",
-                    "component",
-                    "component_instance",
-                    "evse_id",
-                    "connector_id",
-                    "variable",
-                    "variable_instance",
-                    "attribute_type",
-                ],
+                fields=["charger", *DEVICE_VARIABLE_KEY],
                 name="device_variable_unique",
             )
         ]

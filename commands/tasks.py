@@ -19,32 +19,33 @@ log = logging.getLogger(__name__)
 TRIGGERS = {"FirmwareJob": "FirmwareStatusNotification", "DiagnosticsJob": "DiagnosticsStatusNotification"}
 
 
-@shared_task(name="commands.tasks.command_run")
-def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
+def _run_async(run, *, charger_id: int, requester: dict, command_id: str, **what) -> None:
+    """An async command's run on a worker: its outcome is on the Command row, a failure only logged here."""
     try:
-        services.command_run(
+        run(
             charger=Charger.objects.get(pk=charger_id),
-            command=command,
-            params=params,
             requester=Requester(**requester),
             command_id=uuid.UUID(command_id),
+            **what,
         )
     except CommandFailed as failure:
         log.info("async command %s: %s", command_id, failure)
+
+
+@shared_task(name="commands.tasks.command_run")
+def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
+    _run_async(
+        services.command_run, charger_id=charger_id, command=command, params=params, requester=requester,
+        command_id=command_id,
+    )  # fmt: skip
 
 
 @shared_task(name="commands.tasks.action_run")
 def action_run(charger_id: int, action: str, payload: dict, requester: dict, command_id: str) -> None:
-    try:
-        services.action_run(
-            charger=Charger.objects.get(pk=charger_id),
-            action=action,
-            payload=payload,
-            requester=Requester(**requester),
-            command_id=uuid.UUID(command_id),
-        )
-    except CommandFailed as failure:
-        log.info("async command %s: %s", command_id, failure)
+    _run_async(
+        services.action_run, charger_id=charger_id, action=action, payload=payload, requester=requester,
+        command_id=command_id,
+    )  # fmt: skip
 
 
 @shared_task(name="commands.tasks.fleet_job_advance")

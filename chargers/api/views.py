@@ -1,7 +1,7 @@
 """Charger endpoints: thin views over chargers.selectors (reads) and chargers.services.registry (writes)."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ from chargers.services.registry import (
     charger_update,
 )
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, filter_parameters
+from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import paginated
 
 TAGS = ["Chargers"]
@@ -83,10 +83,6 @@ DETAIL_EXAMPLE = {
 }
 
 
-def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
-
-
 def organisation_charger(request, charge_box_id: str) -> Charger:
     """The caller's charger; another organisation's is as unknown as a missing one."""
     charger = selectors.charger_get(organisation=request.user.organisation, charge_box_id=charge_box_id)
@@ -103,12 +99,7 @@ class ChargerCollectionView(APIView):
         description="The organisation's chargers, ordered by chargeBoxId.",
         parameters=filter_parameters(ChargerFilter) + PAGE_PARAMETERS,
         responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            example(
-                "A page of chargers",
-                {"chargers": [SUMMARY_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
-            )
-        ],
+        examples=[page_example("A page of chargers", "chargers", SUMMARY_EXAMPLE)],
     )
     def get(self, request):
         chargers = selectors.charger_list(organisation=request.user.organisation, filters=request.query_params)
@@ -308,19 +299,15 @@ class ChargePointStatusView(APIView):
         parameters=filter_parameters(ChargePointStatusFilter) + PAGE_PARAMETERS,
         responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
         examples=[
-            example(
+            page_example(
                 "Faulted connectors",
+                "chargePoints",
                 {
-                    "chargePoints": [
-                        {
-                            "chargeBoxId": "CP-001",
-                            "name": "Office car park",
-                            "online": True,
-                            "lastHeartbeatAt": "2026-02-06T12:45:00Z",
-                            "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
-                        }
-                    ],
-                    "pagination": {"total": 1, "limit": 50, "offset": 0},
+                    "chargeBoxId": "CP-001",
+                    "name": "Office car park",
+                    "online": True,
+                    "lastHeartbeatAt": "2026-02-06T12:45:00Z",
+                    "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
                 },
             )
         ],

@@ -2,7 +2,7 @@
 chargers.selectors (reads) and charging.services.id_tags (writes)."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -15,7 +15,7 @@ from charging.filters import IdTagFilter
 from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, filter_parameters
+from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import PaginationSerializer, paginated
 
 TAGS = ["Id tags"]
@@ -92,10 +92,6 @@ class IdTagDeleted(serializers.Serializer):
     idTag = serializers.CharField()
 
 
-def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
-
-
 def organisation_tag(request, id_tag: str) -> IdTag:
     tag = selectors.id_tag_get(organisation=request.user.organisation, id_tag=id_tag)
     if tag is None:
@@ -117,7 +113,7 @@ class IdTagCollectionView(APIView):
         description="The organisation's id tags, ordered by idTag.",
         parameters=filter_parameters(IdTagFilter) + PAGE_PARAMETERS,
         responses={200: IdTagPage, **error_responses(400, 401, 403)},
-        examples=[example("A page", {"idTags": [TAG_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}})],
+        examples=[page_example("A page", "idTags", TAG_EXAMPLE)],
     )
     def get(self, request):
         tags = selectors.id_tag_list(organisation=request.user.organisation, filters=request.query_params)

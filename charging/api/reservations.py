@@ -5,10 +5,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from chargers.api import serializers as s
-from chargers.api.views import T0, example
+from chargers.api.views import T0
 from charging.models import Reservation
 from csms.errors import error_responses
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import PAGE_PARAMETERS, page_example
 from csms.pagination import paginated
 
 RESERVATION_EXAMPLE = {
@@ -57,12 +57,7 @@ class ReservationCollectionView(APIView):
         "Reserve with POST /chargers/{chargeBoxId}/reservations.",
         parameters=RESERVATION_PARAMETERS,
         responses={200: s.ReservationPageSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            example(
-                "Reservations",
-                {"reservations": [RESERVATION_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
-            )
-        ],
+        examples=[page_example("Reservations", "reservations", RESERVATION_EXAMPLE)],
     )
     def get(self, request):
         return reservations_page(request, Reservation.objects.filter(charger__organisation=request.user.organisation))

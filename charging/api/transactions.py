@@ -10,7 +10,7 @@ import csv
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -25,7 +25,7 @@ from charging.models import Transaction
 from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, filter_parameters
+from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import PaginationSerializer, paginated
 
 TAGS = ["Transactions"]
@@ -169,10 +169,6 @@ def detail(session: Transaction) -> dict:
     return TransactionDetail(session).data
 
 
-def example(name: str, value, *, request: bool = False) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
-
-
 class TransactionCollectionView(APIView):
     @extend_schema(
         tags=TAGS,
@@ -181,9 +177,7 @@ class TransactionCollectionView(APIView):
         description="The organisation's charging sessions, newest first.",
         parameters=filter_parameters(TransactionFilter) + PAGE_PARAMETERS,
         responses={200: TransactionPage, **error_responses(400, 401, 403)},
-        examples=[
-            example("A page", {"transactions": [SUMMARY_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}})
-        ],
+        examples=[page_example("A page", "transactions", SUMMARY_EXAMPLE)],
     )
     def get(self, request):
         sessions = selectors.transaction_list(organisation=request.user.organisation, filters=request.query_params)
@@ -301,7 +295,7 @@ class ActiveTransactionsView(APIView):
         parameters=[charger_views.CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
         responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
         examples=[
-            charger_views.example(
+            example(
                 "One session charging",
                 {
                     "chargeBoxId": "CP-001",

@@ -7,10 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chargers.api import serializers as s
-from chargers.api.views import T0, example
+from chargers.api.views import T0
 from chargers.models import Site
 from csms.errors import error_responses
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import PAGE_PARAMETERS, example, page_example
 from csms.pagination import paginated
 from smart_charging.services import sites
 from smart_charging.services.load_balancing import site_allocation
@@ -47,7 +47,7 @@ class SiteCollectionView(APIView):
         summary="List sites",
         parameters=PAGE_PARAMETERS,
         responses={200: s.SitePageSerializer, **error_responses(400, 401, 403)},
-        examples=[example("Sites", {"sites": [SITE_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}})],
+        examples=[page_example("Sites", "sites", SITE_EXAMPLE)],
     )
     def get(self, request):
         rows = Site.objects.filter(organisation=request.user.organisation).prefetch_related("chargers")
