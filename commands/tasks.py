@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 TRIGGERS = {"FirmwareJob": "FirmwareStatusNotification", "DiagnosticsJob": "DiagnosticsStatusNotification"}
 
 
-def _run_async(run, *, charger_id: int, requester: dict, command_id: str, **what) -> None:
+def _run_async(run, charger_id: int, requester: dict, command_id: str, **what) -> None:
     """An async command's run on a worker: its outcome is on the Command row, a failure only logged here."""
     try:
         run(
@@ -34,18 +34,12 @@ def _run_async(run, *, charger_id: int, requester: dict, command_id: str, **what
 
 @shared_task(name="commands.tasks.command_run")
 def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
-    _run_async(
-        services.command_run, charger_id=charger_id, command=command, params=params, requester=requester,
-        command_id=command_id,
-    )  # fmt: skip
+    _run_async(services.command_run, charger_id, requester, command_id, command=command, params=params)
 
 
 @shared_task(name="commands.tasks.action_run")
 def action_run(charger_id: int, action: str, payload: dict, requester: dict, command_id: str) -> None:
-    _run_async(
-        services.action_run, charger_id=charger_id, action=action, payload=payload, requester=requester,
-        command_id=command_id,
-    )  # fmt: skip
+    _run_async(services.action_run, charger_id, requester, command_id, action=action, payload=payload)
 
 
 @shared_task(name="commands.tasks.fleet_job_advance")
