@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "chargers",
     "commands",
     "ocpp_ws",
+    "simulator",
     "console",
     "webhooks",
 ]

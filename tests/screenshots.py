@@ -26,7 +26,7 @@ from django.core.management import call_command  # noqa: E402
 
 from chargers.models import IdTag  # noqa: E402
 from chargers.services.registry import charger_register, organisation_get_or_create, unknown_charger_seen  # noqa: E402
-from ocpp_ws.simulator.v16 import SimulatedCharger  # noqa: E402
+from simulator.v16 import SimulatedCharger  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.raw_charger import RawCharger  # noqa: E402
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402

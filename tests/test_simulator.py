@@ -13,7 +13,7 @@ import pytest
 from ocpp.v16 import call
 
 from chargers.models import Charger, Connector, IdTag, MeterValue, StatusNotification, Transaction
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger
+from simulator import ConnectionRefused, SimulatedCharger
 from tests.central_system import central_system
 from tests.conftest import ROOT, database_url
 

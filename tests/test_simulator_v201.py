@@ -20,7 +20,7 @@ from chargers.models import (
     Transaction,
     TransactionEvent,
 )
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger201
+from simulator import ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
 from tests.test_simulator import simulate_charger
 

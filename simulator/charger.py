@@ -23,9 +23,9 @@ from ocpp.routing import on
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_ws.simulator.connection import open_socket
+from simulator.connection import open_socket
 
-log = logging.getLogger("ocpp_ws.simulator")
+log = logging.getLogger("simulator")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class Charger:
             charge_box_id,
             _Link(),
             response_timeout=response_timeout,
-            logger=logging.getLogger("ocpp_ws.simulator.frames"),
+            logger=logging.getLogger("simulator.frames"),
         )
         self.url = url
         self.password = password

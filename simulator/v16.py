@@ -21,10 +21,10 @@ from ocpp.routing import after
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
-from ocpp_ws.simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
-from ocpp_ws.simulator.charging_profiles import CHARGE_POINT_MAX, TX, ChargingProfiles
-from ocpp_ws.simulator.clock import iso, now, parse_time
-from ocpp_ws.simulator.meter import Outlet
+from simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
+from simulator.charging_profiles import CHARGE_POINT_MAX, TX, ChargingProfiles
+from simulator.clock import iso, now, parse_time
+from simulator.meter import Outlet
 
 SUBPROTOCOL = "ocpp1.6"
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")

@@ -12,12 +12,12 @@ from ocpp.routing import after
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ws.simulator.charger import answers
-from ocpp_ws.simulator.clock import iso, now
-from ocpp_ws.simulator.device_model import Variable
+from simulator.charger import answers
+from simulator.clock import iso, now
+from simulator.device_model import Variable
 
 if TYPE_CHECKING:
-    from ocpp_ws.simulator.v201 import Evse
+    from simulator.v201 import Evse
 
 
 class Provisioning:

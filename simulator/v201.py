@@ -25,13 +25,13 @@ from ocpp.routing import after
 from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ws.simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
-from ocpp_ws.simulator.charging_profiles import TX, ChargingProfiles
-from ocpp_ws.simulator.clock import iso, now, parse_time
-from ocpp_ws.simulator.device_model import DeviceModel, station_variables
-from ocpp_ws.simulator.meter import VOLTAGE_V, Outlet
-from ocpp_ws.simulator.v201_provisioning import Provisioning
-from ocpp_ws.simulator.v201_smart_charging import SmartCharging, as_installed
+from simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
+from simulator.charging_profiles import TX, ChargingProfiles
+from simulator.clock import iso, now, parse_time
+from simulator.device_model import DeviceModel, station_variables
+from simulator.meter import VOLTAGE_V, Outlet
+from simulator.v201_provisioning import Provisioning
+from simulator.v201_smart_charging import SmartCharging, as_installed
 
 SUBPROTOCOL = "ocpp2.0.1"
 CONNECTOR = 1  # every EVSE has one connector

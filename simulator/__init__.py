@@ -4,10 +4,10 @@ One module per OCPP version (`v16`, `v201`); the pieces every version shares (th
 connection and life cycle, the clock, the energy meter, charging profiles) live beside them.
 """
 
-from ocpp_ws.simulator.charger import Identity
-from ocpp_ws.simulator.connection import ConnectionRefused
-from ocpp_ws.simulator.v16 import ChargingSession, SimulatedCharger
-from ocpp_ws.simulator.v201 import SimulatedCharger201
+from simulator.charger import Identity
+from simulator.connection import ConnectionRefused
+from simulator.v16 import ChargingSession, SimulatedCharger
+from simulator.v201 import SimulatedCharger201
 
 # The simulated charger for each OCPP version, by the name `simulate_charger --ocpp` takes.
 SIMULATORS = {"1.6": SimulatedCharger, "2.0.1": SimulatedCharger201}

@@ -11,13 +11,13 @@ from ocpp.routing import after
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ws.simulator.charger import answers
-from ocpp_ws.simulator.charging_profiles import CHARGE_POINT_MAX, TX
-from ocpp_ws.simulator.clock import iso, now
-from ocpp_ws.simulator.meter import Outlet
+from simulator.charger import answers
+from simulator.charging_profiles import CHARGE_POINT_MAX, TX
+from simulator.clock import iso, now
+from simulator.meter import Outlet
 
 if TYPE_CHECKING:
-    from ocpp_ws.simulator.v201 import Evse
+    from simulator.v201 import Evse
 
 # 2.0.1's profile purposes by the 1.6 names the charging-profile arithmetic uses.
 PURPOSES = {"ChargingStationMaxProfile": CHARGE_POINT_MAX}

@@ -9,8 +9,8 @@ phase and converted at the edges.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ocpp_ws.simulator.clock import parse_time
-from ocpp_ws.simulator.meter import Outlet
+from simulator.clock import parse_time
+from simulator.meter import Outlet
 
 CHARGE_POINT_MAX = "ChargePointMaxProfile"
 TX_DEFAULT = "TxDefaultProfile"
