@@ -12,11 +12,12 @@ live in a device model (`device_model.py`); its charging profiles are kept as 1.
     await station.stop()
 
 `connectors` counts EVSEs, each with one connector (connector 1); `connector_id` arguments,
-as in the product's API, name the EVSE.
+as in the product's API, name the EVSE. What every version does is shared (`charger`,
+`sessions`, `authorization`, `reservations`, `smart_charging`, `firmware`); this module and
+`v201_*` say it in 2.0.1's messages.
 """
 
 import asyncio
-import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,52 +26,40 @@ from ocpp.routing import after
 from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
 
-from simulator.charger import Charger, Identity, Reservation, answers, firmware_version_from
-from simulator.charging_profiles import TX, ChargingProfiles
-from simulator.clock import iso, now, parse_time
+from simulator.authorization import Authorization
+from simulator.charger import Charger, answers
+from simulator.clock import iso, now, parse_time, until
+from simulator.connectors import Connector, Session
 from simulator.device_model import DeviceModel, station_variables
-from simulator.meter import VOLTAGE_V, Outlet
+from simulator.firmware import Firmware
+from simulator.reservations import Reservations
+from simulator.sessions import Sessions
 from simulator.v201_provisioning import Provisioning
-from simulator.v201_smart_charging import SmartCharging, as_installed
+from simulator.v201_smart_charging import SmartCharging201, as_installed
 
 SUBPROTOCOL = "ocpp2.0.1"
 CONNECTOR = 1  # every EVSE has one connector
-UNITS = {
-    "Energy.Active.Import.Register": "Wh",
-    "Power.Active.Import": "W",
-    "Current.Import": "A",
-    "Voltage": "V",
-}
-TRIGGERED = {
-    "BootNotification",
-    "Heartbeat",
-    "StatusNotification",
-    "MeterValues",
-    "TransactionEvent",
-    "FirmwareStatusNotification",
-    "LogStatusNotification",
+
+# The device-model variables behind the settings shared code asks about (`flag`).
+FLAGS = {
+    "authorize": "AuthCtrlr.Enabled",
+    "local_pre_authorize": "AuthCtrlr.LocalPreAuthorize",
+    "authorization_cache": "AuthCacheCtrlr.Enabled",
+    "authorize_remote_start": "AuthCtrlr.AuthorizeRemoteStart",
+    "stop_on_invalid_id": "TxCtrlr.StopTxOnInvalidId",
 }
 
 
-@dataclass
-class ChargingSession:
+@dataclass(kw_only=True)
+class ChargingSession(Session):
     """One transaction on one EVSE, numbered by the station."""
 
     evse_id: int
     id_token: dict
-    meter_start: int
-    started_at: datetime
     transaction_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     remote_start_id: int | None = None
-    reservation_id: int | None = None
-    id_tag_status: str = ""
-    meter_stop: int | None = None
-    stop_reason: str = ""
     charging_state: str = "EVConnected"
-    charging: bool = False
-    remote: bool = False  # claimed by a RequestStartTransaction, not started yet
     seq_no: int = 0
-    stopped: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def id_tag(self) -> str:
@@ -80,84 +69,45 @@ class ChargingSession:
     def connector_id(self) -> int:
         return self.evse_id
 
-    @property
-    def energy_wh(self) -> int | None:
-        return None if self.meter_stop is None else self.meter_stop - self.meter_start
-
     def next_seq_no(self) -> int:
         self.seq_no += 1
         return self.seq_no - 1
 
 
-@dataclass
-class Evse:
-    evse_id: int
-    outlet: Outlet = field(default_factory=Outlet)
-    operative: bool = True
-    scheduled_operative: bool | None = None  # an availability change waiting for the session to end
-    reservation: Reservation | None = None
-    session: ChargingSession | None = None
-
-
-def _sampled(measurand: str, value: float, context: str) -> dict:
-    return {
-        "value": value,
-        "context": context,
-        "measurand": measurand,
-        "location": "Outlet",
-        "unit_of_measure": {"unit": UNITS[measurand]},
-    }
-
-
-class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
+class SimulatedCharger201(
+    Provisioning, SmartCharging201, Authorization, Sessions, Reservations, Firmware, Charger, ChargePoint
+):
     """A 2.0.1 charging station: EVSEs 1..N with one connector each, a device model, transactions
     numbered by the station."""
 
     subprotocol = SUBPROTOCOL
+    point = "EVSE"
 
-    def __init__(
-        self,
-        charge_box_id: str,
-        *,
-        url: str = "ws://127.0.0.1:8000/ocpp",
-        password: str | None = None,
-        connectors: int = 1,
-        meter_interval: int = 60,
-        identity: Identity | None = None,
-        firmware_step: float = 2.0,
-        response_timeout: float = 30,
-        logger: logging.Logger | None = None,
-    ):
-        super().__init__(
-            charge_box_id,
-            url=url,
-            password=password,
-            identity=identity,
-            firmware_step=firmware_step,
-            response_timeout=response_timeout,
-            logger=logger,
-        )
-        self.evses = {n: Evse(n) for n in range(1, connectors + 1)}
+    def equip(self, *, meter_interval: int) -> None:
         self.device_model = DeviceModel(
             station_variables(
-                evses=connectors, meter_interval=meter_interval, identity=self.identity, charge_box_id=charge_box_id
+                evses=len(self.connectors),
+                meter_interval=meter_interval,
+                identity=self.identity,
+                charge_box_id=self.id,
             )
         )
-        self.operative = True
         self.boot_reason = "PowerUp"
-        self.profiles = ChargingProfiles()
-        self.local_list: dict[str, dict] = {}
-        self.local_list_version = 0
-        self.authorization_cache: dict[str, dict] = {}
         self.firmware_status, self.firmware_request_id = "Idle", None
         self.log_status, self.log_request_id = "Idle", None
         self._reset_when_idle = False
         self._firmware: asyncio.Task | None = None
-        self._upload: asyncio.Task | None = None
-        self._meters: dict[int, asyncio.Task] = {}
-        self._expiries: dict[int, asyncio.Task] = {}
+        self._upload_task: asyncio.Task | None = None
         self._event_ids = 0
         self._wire_device_model()
+
+    @property
+    def evses(self) -> dict[int, Connector]:
+        """The EVSEs, which the product's API calls connectors."""
+        return self.connectors
+
+    def flag(self, name: str) -> bool:
+        return self.device_model.flag(FLAGS[name])
 
     def _wire_device_model(self) -> None:
         """Variables that show the station's live state."""
@@ -181,6 +131,34 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
     @heartbeat_seconds.setter
     def heartbeat_seconds(self, seconds: int) -> None:
         self.device_model["OCPPCommCtrlr.HeartbeatInterval"].value = str(seconds)
+
+    # How 2.0.1 names things.
+
+    @staticmethod
+    def id_token(id_tag: str) -> dict:
+        return {"id_token": id_tag, "type": "ISO14443"}
+
+    @staticmethod
+    def id_tag_of(token: dict) -> str:
+        return token["id_token"]
+
+    @staticmethod
+    def as_installed(profile: dict) -> dict:
+        return as_installed(profile)
+
+    @staticmethod
+    def new_session(evse: Connector, id_token: dict, **fields) -> ChargingSession:
+        return ChargingSession(evse_id=evse.id, id_token=id_token, started_at=now(), **fields)
+
+    @staticmethod
+    def sampled_value(measurand: str, value: float, unit: str, context: str) -> dict:
+        return {
+            "value": value,
+            "context": context,
+            "measurand": measurand,
+            "location": "Outlet",
+            "unit_of_measure": {"unit": unit},
+        }
 
     # Messages the station sends.
 
@@ -209,7 +187,7 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
     async def end_sessions(self, reason: str) -> None:
         for evse in self.evses.values():
             if evse.session is not None and not evse.session.remote:
-                await self.stop_session(evse.evse_id, reason=reason, trigger="ResetCommand")
+                await self.stop_session(evse.id, reason=reason, trigger="ResetCommand")
 
     async def report_status(self, evse_id: int | None = None) -> None:
         """StatusNotification for one EVSE's connector, or for every EVSE's."""
@@ -223,30 +201,15 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
             )
             self.log.info("EVSE %s is %s", n, status)
 
-    def status_of(self, evse: Evse) -> str:
+    def status_of(self, evse: Connector) -> str:
         if evse.session is not None:
             return "Occupied"
         if not self._operative(evse):
             return "Unavailable"
         return "Reserved" if evse.reservation else "Available"
 
-    def _operative(self, evse: Evse) -> bool:
-        return self.operative and evse.operative
-
-    async def authorize(self, id_token: dict) -> str:
-        """The id token's status: from the local list or cache when pre-authorising locally, else from the CSMS."""
-        id_tag = id_token["id_token"]
-        if self.device_model.flag("AuthCtrlr.LocalPreAuthorize"):
-            known = self.local_list.get(id_tag) or self.authorization_cache.get(id_tag)
-            if known and known.get("status") == "Accepted":
-                self.log.info("authorised %s locally", id_tag)
-                return "Accepted"
-        response = await self.call(call.Authorize(id_token=id_token), suppress=False)
-        info = response.id_token_info
-        if self.device_model.enabled("AuthCacheCtrlr"):
-            self.authorization_cache[id_tag] = info
-        self.log.info("authorised %s: %s", id_tag, info["status"])
-        return info["status"]
+    async def ask_authorization(self, id_token: dict) -> dict:
+        return (await self.call(call.Authorize(id_token=id_token), suppress=False)).id_token_info
 
     async def transaction_event(
         self, session: ChargingSession, event_type: str, trigger: str, *, meter_value=None, **fields
@@ -271,11 +234,14 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
             session.id_tag_status = response.id_token_info["status"]
         return response
 
+    def _measured(self, evse: Connector, measurands_key: str, context: str) -> list[dict]:
+        return [self._reading(evse, self.device_model.members(f"SampledDataCtrlr.{measurands_key}"), context)]
+
     async def send_meter_values(self, evse_id: int, context: str = "Trigger") -> None:
         evse = self.evses[evse_id]
         self._follow_limit(evse)
-        reading = self._reading(evse, self.device_model.members("SampledDataCtrlr.TxUpdatedMeasurands"), context)
-        await self.call(call.MeterValues(evse_id=evse_id, meter_value=[reading]), suppress=False)
+        reading = self._measured(evse, "TxUpdatedMeasurands", context)
+        await self.call(call.MeterValues(evse_id=evse_id, meter_value=reading), suppress=False)
 
     async def firmware_status_notification(self, status: str, request_id: int | None) -> None:
         self.firmware_status, self.firmware_request_id = status, request_id
@@ -289,70 +255,33 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
 
     # Sessions.
 
-    async def charge(
-        self, id_tag: str, *, connector_id: int | None = None, duration: float = 60
-    ) -> ChargingSession | None:
-        """One local session: Authorize, TransactionEvent Started, Updated with meter values, and Ended
-        after `duration` s (or sooner if the CSMS stops it). None when the id token is not accepted or
-        no EVSE is free."""
-        id_token = {"id_token": id_tag, "type": "ISO14443"}
-        if self.device_model.enabled("AuthCtrlr") and await self.authorize(id_token) != "Accepted":
-            self.log.warning("%s was not accepted; not charging", id_tag)
-            return None
-        evse_id = connector_id or self._free_evse(id_tag)
-        if evse_id is None:
-            self.log.warning("no EVSE is available for %s", id_tag)
-            return None
-        session = await self.start_session(evse_id, id_token, trigger="Authorized")
-        try:
-            await asyncio.wait_for(session.stopped.wait(), duration)
-        except TimeoutError:
-            await self.stop_session(evse_id, reason="Local", trigger="StopAuthorized")
-        return session
-
     async def start_session(
         self, evse_id: int, id_token: dict, *, trigger: str, remote_start_id: int | None = None
     ) -> ChargingSession:
         """Occupied, TransactionEvent Started, then Updated as the car charges until stop_session()."""
         evse = self.evses[evse_id]
-        reservation = evse.reservation
-        if reservation is not None and reservation.admits(id_token["id_token"]):
-            self._end_reservation(evse)
-        else:
-            reservation = None
-        session = ChargingSession(
-            evse_id=evse_id,
-            id_token=id_token,
+        reservation = self._take_reservation(evse, id_token["id_token"])
+        session = self.new_session(
+            evse,
+            id_token,
             meter_start=int(evse.outlet.advance()),
-            started_at=now(),
             remote_start_id=remote_start_id,
             reservation_id=reservation.reservation_id if reservation else None,
         )
         evse.session = session
         await self.report_status(evse_id)
-        measurands = self.device_model.members("SampledDataCtrlr.TxStartedMeasurands")
         await self.transaction_event(
             session,
             "Started",
             trigger,
-            meter_value=[self._reading(evse, measurands, "Transaction.Begin")],
+            meter_value=self._measured(evse, "TxStartedMeasurands", "Transaction.Begin"),
             evse={"id": evse_id, "connector_id": CONNECTOR},
             id_token=id_token,
             reservation_id=session.reservation_id,
             info={"remote_start_id": remote_start_id} if remote_start_id is not None else {},
         )
-        self.log.info(
-            "transaction %s started on EVSE %s for %s (%s)",
-            session.transaction_id,
-            evse_id,
-            session.id_tag,
-            session.id_tag_status,
-        )
-        for installed in self.profiles.installed:
-            if installed.purpose == TX and installed.connector_id == evse_id:
-                installed.profile.setdefault("transaction_id", session.transaction_id)
-                installed.profile["received"].setdefault("transaction_id", session.transaction_id)
-        if session.id_tag_status not in ("", "Accepted") and self.device_model.flag("TxCtrlr.StopTxOnInvalidId"):
+        self._started(evse, session)
+        if session.id_tag_status not in ("", "Accepted") and self.flag("stop_on_invalid_id"):
             await self.stop_session(evse_id, reason="DeAuthorized", trigger="Deauthorized")
             return session
         session.charging = True
@@ -374,81 +303,49 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
         session.meter_stop = int(evse.outlet.advance())
         session.stop_reason = reason
         session.charging_state = "EVConnected"
-        measurands = self.device_model.members("SampledDataCtrlr.TxEndedMeasurands")
         await self.transaction_event(
             session,
             "Ended",
             trigger,
-            meter_value=[self._reading(evse, measurands, "Transaction.End")],
+            meter_value=self._measured(evse, "TxEndedMeasurands", "Transaction.End"),
             id_token=session.id_token if trigger == "StopAuthorized" else None,
             info={"stopped_reason": reason},
         )
         self.log.info("transaction %s stopped (%s): %s Wh", session.transaction_id, reason, session.energy_wh)
-        self.profiles.clear(connector_id=evse_id, purpose=TX)
-        evse.session = None
-        if evse.scheduled_operative is not None:
-            evse.operative, evse.scheduled_operative = evse.scheduled_operative, None
-        await self.report_status(evse_id)
-        session.stopped.set()
+        await self._ended(evse, session)
         if self._reset_when_idle and not self._rebooting and not any(e.session for e in self.evses.values()):
             self._reset_when_idle = False
             self._spawn(self.reboot("Reboot"))
         return session
 
-    def _restart_sampling(self, evse: Evse) -> None:
-        self._cancel(self._meters.pop(evse.evse_id, None))
-        if evse.session is not None and evse.session.charging:
-            self._meters[evse.evse_id] = self._spawn(self._sample(evse))
+    async def session_ended(self, evse: Connector) -> None:
+        """2.0.1 has no Finishing: the connector goes from Occupied to Available."""
 
-    async def _sample(self, evse: Evse) -> None:
+    def _restart_sampling(self, evse: Connector) -> None:
+        self._cancel(self._meters.pop(evse.id, None))
+        if evse.session is not None and evse.session.charging:
+            self._meters[evse.id] = self._spawn(self._sample(evse))
+
+    async def _sample(self, evse: Connector) -> None:
         session = evse.session
         while interval := self.device_model.integer("SampledDataCtrlr.TxUpdatedInterval"):
             await asyncio.sleep(interval)
             self._follow_limit(evse)
             state = self._charging_state(evse)
             changed, session.charging_state = state != session.charging_state, state
-            measurands = self.device_model.members("SampledDataCtrlr.TxUpdatedMeasurands")
             await self.transaction_event(
                 session,
                 "Updated",
                 "ChargingStateChanged" if changed else "MeterValuePeriodic",
-                meter_value=[self._reading(evse, measurands, "Sample.Periodic")],
+                meter_value=self._measured(evse, "TxUpdatedMeasurands", "Sample.Periodic"),
             )
-            self.log.info("EVSE %s: %.0f Wh, %.0f W", evse.evse_id, evse.outlet.register_wh, evse.outlet.power_w)
+            self.log.info("EVSE %s: %.0f Wh, %.0f W", evse.id, evse.outlet.register_wh, evse.outlet.power_w)
             await self._watch(evse)
 
     @staticmethod
-    def _charging_state(evse: Evse) -> str:
+    def _charging_state(evse: Connector) -> str:
         """Charging, or SuspendedEVSE while the charging profiles allow nothing."""
         return "Charging" if evse.outlet.current_a > 0 else "SuspendedEVSE"
-
-    def _reading(self, evse: Evse, measurands: list[str], context: str) -> dict:
-        outlet = evse.outlet
-        values = {
-            "Energy.Active.Import.Register": int(outlet.advance()),
-            "Power.Active.Import": round(outlet.power_w),
-            "Current.Import": round(outlet.current_a, 1),
-            "Voltage": VOLTAGE_V,
-        }
-        return {
-            "timestamp": iso(now()),
-            "sampled_value": [_sampled(m, values[m], context) for m in measurands or ["Energy.Active.Import.Register"]],
-        }
-
-    def _free_evse(self, id_tag: str) -> int | None:
-        for evse in self.evses.values():
-            if evse.reservation and evse.reservation.admits(id_tag) and evse.session is None:
-                return evse.evse_id
-        for evse in self.evses.values():
-            if self.status_of(evse) == "Available":
-                return evse.evse_id
-        return None
-
-    def _session(self, transaction_id: str) -> ChargingSession | None:
-        for evse in self.evses.values():
-            if evse.session and not evse.session.remote and evse.session.transaction_id == transaction_id:
-                return evse.session
-        return None
 
     # Commands from the CSMS. Each answers at once; the work it starts follows in `after_*`.
 
@@ -477,36 +374,16 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
     def on_request_start_transaction(
         self, id_token: dict, remote_start_id: int, evse_id: int | None = None, charging_profile=None, **_
     ):
-        if evse_id is None:
-            evse_id = self._free_evse(id_token["id_token"])
-        evse = self.evses.get(evse_id)
-        if evse is None or self.status_of(evse) not in ("Available", "Reserved"):
-            return call_result.RequestStartTransaction(status="Rejected")
-        if evse.reservation is not None and not evse.reservation.admits(id_token["id_token"]):
-            return call_result.RequestStartTransaction(status="Rejected")
-        if charging_profile is not None:
-            if charging_profile["charging_profile_purpose"] != TX:
-                return call_result.RequestStartTransaction(status="Rejected")
-            self.profiles.install(evse_id, as_installed(charging_profile))
-        # Claim the EVSE now so that nothing else takes it before the session starts.
-        evse.session = ChargingSession(evse_id, id_token, 0, now(), remote_start_id=remote_start_id, remote=True)
-        return call_result.RequestStartTransaction(status="Accepted")
+        status = self._claim(evse_id, id_token, charging_profile, remote_start_id=remote_start_id)
+        return call_result.RequestStartTransaction(status=status)
 
     @after(Action.request_start_transaction)
     def after_request_start_transaction(self, id_token: dict, remote_start_id: int, **_):
         for evse in self.evses.values():
             claim = evse.session
             if claim is not None and claim.remote and claim.remote_start_id == remote_start_id:
-                self._spawn(self._remote_session(evse, id_token, remote_start_id))
+                self._spawn(self._remote_session(evse, id_token, remote_start_id=remote_start_id))
                 return
-
-    async def _remote_session(self, evse: Evse, id_token: dict, remote_start_id: int) -> None:
-        if self.device_model.flag("AuthCtrlr.AuthorizeRemoteStart") and await self.authorize(id_token) != "Accepted":
-            evse.session = None
-            await self.report_status(evse.evse_id)
-            return
-        evse.session = None
-        await self.start_session(evse.evse_id, id_token, trigger="RemoteStart", remote_start_id=remote_start_id)
 
     @answers(Action.request_stop_transaction)
     def on_request_stop_transaction(self, transaction_id: str, **_):
@@ -541,31 +418,19 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
             return call_result.ChangeAvailability(status="Rejected")
         if evse is not None and evse.get("connector_id") not in (None, CONNECTOR):
             return call_result.ChangeAvailability(status="Rejected")
-        operative = operational_status == "Operative"
-        if evse_id == 0:
-            self.operative = operative
-        scheduled = False
-        for each in list(self.evses.values()) if evse_id == 0 else [self.evses[evse_id]]:
-            if each.session is not None and each.operative != operative:
-                each.scheduled_operative, scheduled = operative, True
-            else:
-                each.operative = operative
-        return call_result.ChangeAvailability(status="Scheduled" if scheduled else "Accepted")
+        status = self._change_availability(evse_id, operational_status == "Operative")
+        return call_result.ChangeAvailability(status=status)
 
     @after(Action.change_availability)
     def after_change_availability(self, operational_status: str, evse: dict | None = None, **_):
-        evse_id = (evse or {}).get("id", 0)
-        if evse_id == 0:
-            self._spawn(self.report_status())
-        elif evse_id in self.evses:
-            self._spawn(self.report_status(evse_id))
+        self._report_availability((evse or {}).get("id", 0))
 
     @answers(Action.trigger_message)
     def on_trigger_message(self, requested_message: str, evse: dict | None = None, **_):
         evse_id = (evse or {}).get("id")
         if evse_id is not None and evse_id not in self.evses:
             return call_result.TriggerMessage(status="Rejected")
-        if requested_message not in TRIGGERED:
+        if requested_message not in self._triggers():
             return call_result.TriggerMessage(status="NotImplemented")
         # A station already accepted does not boot again on request (F06.FR.17).
         if requested_message == "BootNotification" and self.registration_status == "Accepted":
@@ -579,46 +444,35 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
         evse_id = (evse or {}).get("id")
         if evse_id is not None and evse_id not in self.evses:
             return
-        targets = [evse_id] if evse_id is not None else list(self.evses)
-        if requested_message == "BootNotification" and self.registration_status != "Accepted":
-            self._spawn(self.boot("Triggered"))
-        elif requested_message == "Heartbeat":
-            self._spawn(self.heartbeat())
-        elif requested_message == "StatusNotification":
-            self._spawn(self.report_status(evse_id))
-        elif requested_message == "MeterValues":
-            self._spawn(self._each(self.send_meter_values(n) for n in targets))
-        elif requested_message == "TransactionEvent":
-            self._spawn(self._each(self._triggered_event(s) for s in self._sessions_on(evse_id)))
-        elif requested_message == "FirmwareStatusNotification":
-            self._spawn(self.firmware_status_notification(self.firmware_status, self.firmware_request_id))
-        elif requested_message == "LogStatusNotification":
-            self._spawn(self.log_status_notification(self.log_status, self.log_request_id))
+        send = self._triggers().get(requested_message)
+        if send is not None:
+            self._spawn(send(evse_id))
 
-    @staticmethod
-    async def _each(coroutines) -> None:
-        for coroutine in coroutines:
-            await coroutine
+    def _triggers(self) -> dict:
+        return super()._triggers() | {
+            "BootNotification": self._triggered_boot,
+            "TransactionEvent": self._triggered_events,
+            "FirmwareStatusNotification": lambda _: self.firmware_status_notification(
+                self.firmware_status, self.firmware_request_id
+            ),
+            "LogStatusNotification": lambda _: self.log_status_notification(self.log_status, self.log_request_id),
+        }
+
+    async def _triggered_boot(self, _) -> None:
+        if self.registration_status != "Accepted":
+            await self.boot("Triggered")
+
+    async def _triggered_events(self, evse_id: int | None) -> None:
+        for session in self._sessions_on(evse_id):
+            evse = self.evses[session.evse_id]
+            reading = self._measured(evse, "TxUpdatedMeasurands", "Trigger")
+            await self.transaction_event(session, "Updated", "Trigger", meter_value=reading)
 
     def _sessions_on(self, evse_id: int | None) -> list[ChargingSession]:
         evses = [self.evses[evse_id]] if evse_id is not None else self.evses.values()
         return [e.session for e in evses if e.session is not None and not e.session.remote]
 
-    async def _triggered_event(self, session: ChargingSession) -> None:
-        evse = self.evses[session.evse_id]
-        measurands = self.device_model.members("SampledDataCtrlr.TxUpdatedMeasurands")
-        await self.transaction_event(
-            session, "Updated", "Trigger", meter_value=[self._reading(evse, measurands, "Trigger")]
-        )
-
     # Authorization.
-
-    @answers(Action.clear_cache)
-    def on_clear_cache(self, **_):
-        if not self.device_model.enabled("AuthCacheCtrlr"):
-            return call_result.ClearCache(status="Rejected")
-        self.authorization_cache.clear()
-        return call_result.ClearCache(status="Accepted")
 
     @answers(Action.send_local_list)
     def on_send_local_list(self, version_number: int, update_type: str, local_authorization_list=None, **_):
@@ -627,16 +481,12 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
             return call_result.SendLocalList(status="Failed")
         if len(entries) > self.device_model.integer("LocalAuthListCtrlr.ItemsPerMessage"):
             return call_result.SendLocalList(status="Failed")
-        if update_type == "Differential" and version_number <= self.local_list_version:
-            return call_result.SendLocalList(status="VersionMismatch")
-        updated = {} if update_type == "Full" else dict(self.local_list)
-        for entry in entries:
-            if entry.get("id_token_info"):
-                updated[entry["id_token"]["id_token"]] = entry["id_token_info"]
-            else:
-                updated.pop(entry["id_token"]["id_token"], None)
-        self.local_list, self.local_list_version = updated, version_number
-        return call_result.SendLocalList(status="Accepted")
+        status = self._update_local_list(
+            version_number,
+            update_type,
+            [(entry["id_token"]["id_token"], entry.get("id_token_info")) for entry in entries],
+        )
+        return call_result.SendLocalList(status=status)
 
     @answers(Action.get_local_list_version)
     def on_get_local_list_version(self, **_):
@@ -655,57 +505,19 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
         evse = self.evses.get(evse_id)
         if evse is None:
             return call_result.ReserveNow(status="Rejected")
-        held = evse.reservation
-        if evse.session is not None or (held is not None and held.reservation_id != id):
-            return call_result.ReserveNow(status="Occupied")
-        if not self._operative(evse):
-            return call_result.ReserveNow(status="Unavailable")
-        if (previous := self._reserved(id)) is not None:
-            self._end_reservation(previous)
-        expiry = parse_time(expiry_date_time)
         group = (group_id_token or {}).get("id_token")
-        evse.reservation = Reservation(id, id_token["id_token"], group, expiry)
-        self._expiries[id] = self._spawn(self._expire(evse, expiry))
-        return call_result.ReserveNow(status="Accepted")
+        status = self._reserve(evse, id, id_token["id_token"], group, parse_time(expiry_date_time))
+        return call_result.ReserveNow(status=status)
 
     @after(Action.reserve_now)
     def after_reserve_now(self, id: int, **_):
-        evse = self._reserved(id)
-        if evse is not None:
-            self._spawn(self.report_status(evse.evse_id))
+        self._report_reserved(id)
 
-    async def _expire(self, evse: Evse, expiry: datetime) -> None:
-        await asyncio.sleep(max((expiry - now()).total_seconds(), 0))
-        reservation_id = evse.reservation.reservation_id
-        self.log.info("reservation %s on EVSE %s expired", reservation_id, evse.evse_id)
-        self._end_reservation(evse)
+    async def reservation_expired(self, reservation_id: int) -> None:
         await self.call(
             call.ReservationStatusUpdate(reservation_id=reservation_id, reservation_update_status="Expired"),
             suppress=False,
         )
-        await self.report_status(evse.evse_id)
-
-    def _end_reservation(self, evse: Evse) -> None:
-        if evse.reservation is not None:
-            self._cancel(self._expiries.pop(evse.reservation.reservation_id, None))
-            evse.reservation = None
-
-    def _reserved(self, reservation_id: int) -> Evse | None:
-        for evse in self.evses.values():
-            if evse.reservation and evse.reservation.reservation_id == reservation_id:
-                return evse
-        return None
-
-    @answers(Action.cancel_reservation)
-    def on_cancel_reservation(self, reservation_id: int, **_):
-        return call_result.CancelReservation(status="Accepted" if self._reserved(reservation_id) else "Rejected")
-
-    @after(Action.cancel_reservation)
-    def after_cancel_reservation(self, reservation_id: int, **_):
-        evse = self._reserved(reservation_id)
-        if evse is not None:
-            self._end_reservation(evse)
-            self._spawn(self.report_status(evse.evse_id))
 
     # Firmware and logs.
 
@@ -724,24 +536,20 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
     async def _update_firmware(
         self, request_id: int, location: str, retrieve_at: datetime, install_at: datetime | None
     ) -> None:
-        if retrieve_at > now():
-            await self.firmware_status_notification("DownloadScheduled", request_id)
-            await asyncio.sleep((retrieve_at - now()).total_seconds())
-        for status in ("Downloading", "Downloaded"):
+        async def notify(status: str) -> None:
             await self.firmware_status_notification(status, request_id)
-            await asyncio.sleep(self.firmware_step)
+
+        if retrieve_at > now():
+            await notify("DownloadScheduled")
+            await until(retrieve_at)
+        await self._download(notify)
         if install_at is not None and install_at > now():
-            await self.firmware_status_notification("InstallScheduled", request_id)
-            await asyncio.sleep((install_at - now()).total_seconds())
-        # A station installs only once no car is charging.
-        while any(e.session for e in self.evses.values()):
-            await asyncio.sleep(self.firmware_step)
-        await self.firmware_status_notification("Installing", request_id)
-        await asyncio.sleep(self.firmware_step)
-        self.firmware_version = firmware_version_from(location, self.firmware_version)
-        await self.firmware_status_notification("InstallRebooting", request_id)
+            await notify("InstallScheduled")
+            await until(install_at)
+        await self._install_firmware(notify, location)
+        await notify("InstallRebooting")
         await self.reboot("firmware update", boot_reason="FirmwareUpdate")
-        await self.firmware_status_notification("Installed", request_id)
+        await notify("Installed")
         await self.call(
             call.SecurityEventNotification(
                 type="FirmwareUpdated", timestamp=iso(now()), tech_info=self.firmware_version
@@ -752,7 +560,7 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
 
     @answers(Action.get_log)
     def on_get_log(self, log: dict, log_type: str, request_id: int, **_):
-        replacing = self._upload is not None and not self._upload.done()
+        replacing = self._upload_task is not None and not self._upload_task.done()
         return call_result.GetLog(
             status="AcceptedCanceled" if replacing else "Accepted",
             filename=f"{log_type}-{self.id}-{now():%Y%m%dT%H%M%SZ}.log"[:255],
@@ -760,19 +568,9 @@ class SimulatedCharger201(Provisioning, SmartCharging, Charger, ChargePoint):
 
     @after(Action.get_log)
     def after_get_log(self, log: dict, log_type: str, request_id: int, **_):
-        self._cancel(self._upload)
-        self._upload = self._spawn(self._upload_log(request_id))
+        self._cancel(self._upload_task)
+        self._upload_task = self._spawn(self._upload_log(request_id))
 
     async def _upload_log(self, request_id: int) -> None:
-        await self.log_status_notification("Uploading", request_id)
-        await asyncio.sleep(self.firmware_step)
-        await self.log_status_notification("Uploaded", request_id)
+        await self._upload(lambda status: self.log_status_notification(status, request_id))
         self.log_status, self.log_request_id = "Idle", None
-
-    @answers(Action.data_transfer)
-    def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data=None, **_):
-        if vendor_id != self.identity.vendor:
-            return call_result.DataTransfer(status="UnknownVendorId")
-        if message_id not in (None, "Echo"):
-            return call_result.DataTransfer(status="UnknownMessageId")
-        return call_result.DataTransfer(status="Accepted", data=data)
