@@ -1,7 +1,10 @@
 """Simulated chargers for demos, tests, the benchmark and operators checking an installation.
 
-One module per OCPP version (`v16`, `v201`); the pieces every version shares (the charger's
-connection and life cycle, the clock, the energy meter, charging profiles) live beside them.
+What a charger does whatever OCPP version it speaks lives once, by concept: its connection and
+life cycle (`charger`), connectors and sessions (`connectors`, `sessions`), `authorization`,
+`reservations`, `smart_charging` with the profile arithmetic (`charging_profiles`), `firmware`,
+the clock and the energy meter. Each version's module (`v16`, `v201` and its `v201_*` parts)
+says it in that version's messages. A client of the CSMS: it imports nothing of the server.
 """
 
 from simulator.charger import Identity

@@ -17,26 +17,19 @@ TX_DEFAULT = "TxDefaultProfile"
 TX = "TxProfile"
 
 
+def _kept(name: str) -> property:
+    return property(lambda installed: installed.profile[name])
+
+
 @dataclass
 class Installed:
     connector_id: int
     profile: dict
 
-    @property
-    def id(self) -> int:
-        return self.profile["charging_profile_id"]
-
-    @property
-    def purpose(self) -> str:
-        return self.profile["charging_profile_purpose"]
-
-    @property
-    def stack_level(self) -> int:
-        return self.profile["stack_level"]
-
-    @property
-    def schedule(self) -> dict:
-        return self.profile["charging_schedule"]
+    id = _kept("charging_profile_id")
+    purpose = _kept("charging_profile_purpose")
+    stack_level = _kept("stack_level")
+    schedule = _kept("charging_schedule")
 
 
 class ChargingProfiles:

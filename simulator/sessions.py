@@ -7,12 +7,35 @@ what it calls a connector (`point`), `start_session`, `stop_session`, `status_of
 """
 
 import asyncio
+import re
 
+from ocpp.routing import after
+
+from simulator.charger import answers
 from simulator.charging_profiles import TX
 from simulator.clock import iso, now
 from simulator.connectors import Connector, Reservation, Session
 
 DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+
+
+def remote_stop(action: str):
+    """The answer to a remote stop and the stop it starts (1.6 RemoteStopTransaction, 2.0.1
+    RequestStopTransaction), named `on_<action>` and `after_<action>` as the `ocpp` library routes
+    them: `on_..., after_... = remote_stop(action)` in a version's class."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+
+    def answer(self, transaction_id, **_):
+        known = self._session(transaction_id) is not None
+        return getattr(self._call_result, action)(status="Accepted" if known else "Rejected")
+
+    def stop(self, transaction_id, **_):
+        session = self._session(transaction_id)
+        if session is not None:
+            self._spawn(self.stop_session(session.connector_id, reason="Remote", trigger="RemoteStop"))
+
+    answer.__name__, stop.__name__ = f"on_{snake}", f"after_{snake}"
+    return answers(action)(answer), after(action)(stop)
 
 
 class Sessions:
@@ -94,6 +117,14 @@ class Sessions:
         connector.session = None
         await self.start_session(connector.id, token, trigger="RemoteStart", **start)
 
+    def _claimed(self, **claim) -> Connector | None:
+        """The connector a remote start claimed, found by what the claim carries."""
+        for connector in self.connectors.values():
+            session = connector.session
+            if session is not None and session.remote and all(getattr(session, k) == v for k, v in claim.items()):
+                return connector
+        return None
+
     def _session(self, transaction_id) -> Session | None:
         for connector in self.connectors.values():
             session = connector.session
@@ -155,6 +186,11 @@ class Sessions:
     async def _triggered_meter_values(self, connector_id: int | None) -> None:
         for n in [connector_id] if connector_id else list(self.connectors):
             await self.send_meter_values(n, context="Trigger")
+
+    def _send_triggered(self, requested_message: str, connector_id: int | None) -> None:
+        send = self._triggers().get(requested_message)
+        if send is not None:
+            self._spawn(send(connector_id))
 
     def _triggers(self) -> dict:
         """What a TriggerMessage may ask for in every version, by message; each version adds its own."""

@@ -5,6 +5,8 @@ Mixed into each version's charger, which checks a profile against its own limits
 its own words.
 """
 
+from datetime import datetime
+
 from simulator.clock import now
 from simulator.meter import Outlet
 
@@ -24,8 +26,8 @@ class SmartCharging:
             self._follow_limit(connector)
         return "Accepted" if removed else "Unknown"
 
-    def _composite(self, connector_id: int, duration: int, unit: str):
-        """(start, periods) of the connector's composite schedule from now."""
+    def _composite(self, connector_id: int, duration: int, unit: str) -> tuple[datetime, dict]:
+        """The connector's composite schedule from now: (its start, its duration, unit and periods)."""
         start = now().replace(microsecond=0)
         if connector_id == 0:
             outlet = Outlet(max_current_a=sum(c.outlet.max_current_a for c in self.connectors.values()))
@@ -43,4 +45,4 @@ class SmartCharging:
             transaction_id=session.transaction_id if session else None,
             transaction_start=session.started_at if session else None,
         )
-        return start, periods
+        return start, {"duration": duration, "charging_rate_unit": unit, "charging_schedule_period": periods}

@@ -27,7 +27,7 @@ from simulator.clock import iso, now, parse_time, until
 from simulator.connectors import Connector, Session
 from simulator.firmware import Firmware
 from simulator.reservations import Reservations
-from simulator.sessions import Sessions
+from simulator.sessions import Sessions, remote_stop
 from simulator.smart_charging import SmartCharging
 from simulator.v16_configuration import Configuration, configuration_defaults
 
@@ -274,23 +274,12 @@ class SimulatedCharger(
 
     @after(Action.remote_start_transaction)
     def after_remote_start_transaction(self, id_tag: str, **_):
-        for connector in self.connectors.values():
-            claim = connector.session
-            if claim is not None and claim.remote and claim.id_tag == id_tag:
-                claim.remote = False
-                self._spawn(self._remote_session(connector, id_tag))
-                return
+        connector = self._claimed(id_tag=id_tag)
+        if connector is not None:
+            connector.session.remote = False
+            self._spawn(self._remote_session(connector, id_tag))
 
-    @answers(Action.remote_stop_transaction)
-    def on_remote_stop_transaction(self, transaction_id: int, **_):
-        known = self._session(transaction_id) is not None
-        return call_result.RemoteStopTransaction(status="Accepted" if known else "Rejected")
-
-    @after(Action.remote_stop_transaction)
-    def after_remote_stop_transaction(self, transaction_id: int, **_):
-        session = self._session(transaction_id)
-        if session is not None:
-            self._spawn(self.stop_session(session.connector_id, reason="Remote"))
+    on_remote_stop_transaction, after_remote_stop_transaction = remote_stop(Action.remote_stop_transaction)
 
     @answers(Action.unlock_connector)
     def on_unlock_connector(self, connector_id: int, **_):
@@ -326,9 +315,7 @@ class SimulatedCharger(
     def after_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
         if connector_id is not None and connector_id != 0 and connector_id not in self.connectors:
             return
-        send = self._triggers().get(requested_message)
-        if send is not None:
-            self._spawn(send(connector_id))
+        self._send_triggered(requested_message, connector_id)
 
     def _triggers(self) -> dict:
         return super()._triggers() | {
@@ -384,16 +371,12 @@ class SimulatedCharger(
     def on_get_composite_schedule(self, connector_id: int, duration: int, charging_rate_unit: str | None = None, **_):
         if connector_id != 0 and connector_id not in self.connectors:
             return call_result.GetCompositeSchedule(status="Rejected")
-        unit = charging_rate_unit or "A"
-        start, periods = self._composite(connector_id, duration, unit)
-        schedule = {
-            "duration": duration,
-            "start_schedule": iso(start),
-            "charging_rate_unit": unit,
-            "charging_schedule_period": periods,
-        }
+        start, schedule = self._composite(connector_id, duration, charging_rate_unit or "A")
         return call_result.GetCompositeSchedule(
-            status="Accepted", connector_id=connector_id, schedule_start=iso(start), charging_schedule=schedule
+            status="Accepted",
+            connector_id=connector_id,
+            schedule_start=iso(start),
+            charging_schedule=schedule | {"start_schedule": iso(start)},
         )
 
     @answers(Action.send_local_list)

@@ -14,13 +14,12 @@ live in a device model (`device_model.py`); its charging profiles are kept as 1.
 `connectors` counts EVSEs, each with one connector (connector 1); `connector_id` arguments,
 as in the product's API, name the EVSE. What every version does is shared (`charger`,
 `sessions`, `authorization`, `reservations`, `smart_charging`, `firmware`); this module and
-`v201_*` say it in 2.0.1's messages.
+`v201_*.py` say it in 2.0.1's messages.
 """
 
 import asyncio
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ocpp.routing import after
 from ocpp.v201 import ChargePoint, call, call_result
@@ -28,12 +27,12 @@ from ocpp.v201.enums import Action
 
 from simulator.authorization import Authorization
 from simulator.charger import Charger, answers
-from simulator.clock import iso, now, parse_time, until
+from simulator.clock import iso, now, parse_time
 from simulator.connectors import Connector, Session
 from simulator.device_model import DeviceModel, station_variables
-from simulator.firmware import Firmware
 from simulator.reservations import Reservations
-from simulator.sessions import Sessions
+from simulator.sessions import Sessions, remote_stop
+from simulator.v201_firmware import Firmware201
 from simulator.v201_provisioning import Provisioning
 from simulator.v201_smart_charging import SmartCharging201, as_installed
 
@@ -75,7 +74,7 @@ class ChargingSession(Session):
 
 
 class SimulatedCharger201(
-    Provisioning, SmartCharging201, Authorization, Sessions, Reservations, Firmware, Charger, ChargePoint
+    Provisioning, SmartCharging201, Firmware201, Authorization, Sessions, Reservations, Charger, ChargePoint
 ):
     """A 2.0.1 charging station: EVSEs 1..N with one connector each, a device model, transactions
     numbered by the station."""
@@ -243,16 +242,6 @@ class SimulatedCharger201(
         reading = self._measured(evse, "TxUpdatedMeasurands", context)
         await self.call(call.MeterValues(evse_id=evse_id, meter_value=reading), suppress=False)
 
-    async def firmware_status_notification(self, status: str, request_id: int | None) -> None:
-        self.firmware_status, self.firmware_request_id = status, request_id
-        await self.call(call.FirmwareStatusNotification(status=status, request_id=request_id), suppress=False)
-        self.log.info("firmware: %s", status)
-
-    async def log_status_notification(self, status: str, request_id: int | None) -> None:
-        self.log_status, self.log_request_id = status, request_id
-        await self.call(call.LogStatusNotification(status=status, request_id=request_id), suppress=False)
-        self.log.info("log upload: %s", status)
-
     # Sessions.
 
     async def start_session(
@@ -379,22 +368,11 @@ class SimulatedCharger201(
 
     @after(Action.request_start_transaction)
     def after_request_start_transaction(self, id_token: dict, remote_start_id: int, **_):
-        for evse in self.evses.values():
-            claim = evse.session
-            if claim is not None and claim.remote and claim.remote_start_id == remote_start_id:
-                self._spawn(self._remote_session(evse, id_token, remote_start_id=remote_start_id))
-                return
+        evse = self._claimed(remote_start_id=remote_start_id)
+        if evse is not None:
+            self._spawn(self._remote_session(evse, id_token, remote_start_id=remote_start_id))
 
-    @answers(Action.request_stop_transaction)
-    def on_request_stop_transaction(self, transaction_id: str, **_):
-        known = self._session(transaction_id) is not None
-        return call_result.RequestStopTransaction(status="Accepted" if known else "Rejected")
-
-    @after(Action.request_stop_transaction)
-    def after_request_stop_transaction(self, transaction_id: str, **_):
-        session = self._session(transaction_id)
-        if session is not None:
-            self._spawn(self.stop_session(session.evse_id, reason="Remote", trigger="RemoteStop"))
+    on_request_stop_transaction, after_request_stop_transaction = remote_stop(Action.request_stop_transaction)
 
     @answers(Action.get_transaction_status)
     def on_get_transaction_status(self, transaction_id: str | None = None, **_):
@@ -444,9 +422,7 @@ class SimulatedCharger201(
         evse_id = (evse or {}).get("id")
         if evse_id is not None and evse_id not in self.evses:
             return
-        send = self._triggers().get(requested_message)
-        if send is not None:
-            self._spawn(send(evse_id))
+        self._send_triggered(requested_message, evse_id)
 
     def _triggers(self) -> dict:
         return super()._triggers() | {
@@ -518,59 +494,3 @@ class SimulatedCharger201(
             call.ReservationStatusUpdate(reservation_id=reservation_id, reservation_update_status="Expired"),
             suppress=False,
         )
-
-    # Firmware and logs.
-
-    @answers(Action.update_firmware)
-    def on_update_firmware(self, request_id: int, firmware: dict, **_):
-        replacing = self._firmware is not None and not self._firmware.done()
-        return call_result.UpdateFirmware(status="AcceptedCanceled" if replacing else "Accepted")
-
-    @after(Action.update_firmware)
-    def after_update_firmware(self, request_id: int, firmware: dict, **_):
-        self._cancel(self._firmware)
-        retrieve_at = parse_time(firmware["retrieve_date_time"])
-        install_at = parse_time(firmware.get("install_date_time"))
-        self._firmware = self._spawn(self._update_firmware(request_id, firmware["location"], retrieve_at, install_at))
-
-    async def _update_firmware(
-        self, request_id: int, location: str, retrieve_at: datetime, install_at: datetime | None
-    ) -> None:
-        async def notify(status: str) -> None:
-            await self.firmware_status_notification(status, request_id)
-
-        if retrieve_at > now():
-            await notify("DownloadScheduled")
-            await until(retrieve_at)
-        await self._download(notify)
-        if install_at is not None and install_at > now():
-            await notify("InstallScheduled")
-            await until(install_at)
-        await self._install_firmware(notify, location)
-        await notify("InstallRebooting")
-        await self.reboot("firmware update", boot_reason="FirmwareUpdate")
-        await notify("Installed")
-        await self.call(
-            call.SecurityEventNotification(
-                type="FirmwareUpdated", timestamp=iso(now()), tech_info=self.firmware_version
-            ),
-            suppress=False,
-        )
-        self.firmware_status, self.firmware_request_id = "Idle", None
-
-    @answers(Action.get_log)
-    def on_get_log(self, log: dict, log_type: str, request_id: int, **_):
-        replacing = self._upload_task is not None and not self._upload_task.done()
-        return call_result.GetLog(
-            status="AcceptedCanceled" if replacing else "Accepted",
-            filename=f"{log_type}-{self.id}-{now():%Y%m%dT%H%M%SZ}.log"[:255],
-        )
-
-    @after(Action.get_log)
-    def after_get_log(self, log: dict, log_type: str, request_id: int, **_):
-        self._cancel(self._upload_task)
-        self._upload_task = self._spawn(self._upload_log(request_id))
-
-    async def _upload_log(self, request_id: int) -> None:
-        await self._upload(lambda status: self.log_status_notification(status, request_id))
-        self.log_status, self.log_request_id = "Idle", None

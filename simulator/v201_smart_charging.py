@@ -123,13 +123,6 @@ class SmartCharging201(SmartCharging):
     def on_get_composite_schedule(self, duration: int, evse_id: int, charging_rate_unit: str | None = None, **_):
         if evse_id != 0 and evse_id not in self.evses:
             return call_result.GetCompositeSchedule(status="Rejected")
-        unit = charging_rate_unit or "A"
-        start, periods = self._composite(evse_id, duration, unit)
-        schedule = {
-            "evse_id": evse_id,
-            "duration": duration,
-            "schedule_start": iso(start),
-            "charging_rate_unit": unit,
-            "charging_schedule_period": periods,
-        }
+        start, schedule = self._composite(evse_id, duration, charging_rate_unit or "A")
+        schedule = {"evse_id": evse_id, "schedule_start": iso(start)} | schedule
         return call_result.GetCompositeSchedule(status="Accepted", schedule=schedule)
