@@ -1,9 +1,11 @@
-"""What every simulated charger does whatever OCPP version it speaks: its identity, its
-connection (connect, read, reconnect after a reboot), heartbeats, background follow-ups and
-the log an operator reads.
+"""What every simulated charger is whatever OCPP version it speaks: its identity, its
+connectors, its connection (connect, read, reconnect after a reboot), heartbeats, background
+follow-ups, DataTransfer and the log an operator reads.
 
 Each version's charger mixes `Charger` in before the `ocpp` library's ChargePoint of that
-version and supplies `boot()`, `report_status()`, `end_sessions()` and `heartbeat_seconds`.
+version and supplies `equip()` (its settings), `flag()`, `boot()`, `report_status()`,
+`end_sessions()` and `heartbeat_seconds`; the other shared behaviours (`sessions.py`,
+`authorization.py`, `reservations.py`, `smart_charging.py`, `firmware.py`) are mixed in beside it.
 
 Handlers only change state and answer; every message the charger sends because of a
 command goes out from a task after the answer, since a handler that awaited a CALL of
