@@ -7,7 +7,7 @@ from celery import shared_task
 
 from chargers.models import Charger
 from chargers.services import jobs
-from commands import fleet, services, sweeps
+from commands import fleet, services, site_limits, sweeps
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from csms.celery import enqueue
@@ -87,3 +87,17 @@ def commands_abandoned_sweep() -> int:
 @shared_task(name="commands.tasks.commands_prune")
 def commands_prune() -> int:
     return sweeps.commands_prune()
+
+
+# Site limits: they keep the names they had in chargers.tasks (see there).
+
+
+@shared_task(name="chargers.tasks.site_rebalance")
+def site_rebalance(*, site_id: int) -> int:
+    """Returns how many sessions share the site."""
+    return len(site_limits.site_rebalance(site_id=site_id))
+
+
+@shared_task(name="chargers.tasks.charging_profiles_restore")
+def charging_profiles_restore(*, charger_id: int) -> int:
+    return site_limits.charging_profiles_restore(charger_id=charger_id)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers.services import reports
-from chargers.services.metering import Sample
+from charging.services.metering import Sample
 from ocpp_ws.session import Session, timestamp
 
 # What a version reads from one sampled value: (value, unit, format).

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 
-from ocpp_ws.framing import ErrorCodes
+from ocpp_ws.framing import CALL, ErrorCodes, schema_error
 from ocpp_ws.v16 import actions as v16_actions
 from ocpp_ws.v16 import commands as v16_commands
 from ocpp_ws.v201 import actions as v201_actions
@@ -24,6 +24,10 @@ class Version:
     # OCPP action -> f(*, charger_id, request, response): what the product keeps of a charger's answer
     # beyond the Command row, however the CALL was sent (a named command or the generic endpoint).
     answers: dict = field(default_factory=dict)
+
+    def request_error(self, action: str, payload: dict) -> str | None:
+        error = schema_error(self.schema_version, CALL, action, payload, self.codes)
+        return error.description if error else None
 
 
 # What the CSMS may send: what every version has, and each version's own.

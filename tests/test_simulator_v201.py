@@ -14,12 +14,9 @@ from chargers.models import (
     Connector,
     DiagnosticsStatus,
     FirmwareStatus,
-    IdTag,
-    MeterValue,
     StatusNotification,
-    Transaction,
-    TransactionEvent,
 )
+from charging.models import IdTag, MeterValue, Transaction, TransactionEvent
 from simulator import ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
 from tests.test_simulator import simulate_charger

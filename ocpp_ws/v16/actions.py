@@ -4,8 +4,9 @@ Each function takes the session and the schema-valid payload and returns the
 CALLRESULT payload. They run in one database hop, off the event loop.
 """
 
-from chargers.services import reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
+from chargers.services import reports
+from charging.services import metering, transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
@@ -91,7 +92,7 @@ def stop_transaction(session: Session, p: dict) -> dict:
 
 def meter_values(session: Session, p: dict) -> dict:
     transaction_id = p.get("transactionId")
-    reports.meter_values_record(
+    metering.meter_values_record(
         charger_id=session.charger_id,
         connector_id=p["connectorId"],
         samples=samples(p["meterValue"], reading),

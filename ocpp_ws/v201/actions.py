@@ -4,8 +4,9 @@ The same services as OCPP 1.6 (chargers/services/*); what differs is only the pa
 Each function takes the session and the schema-valid payload and returns the CALLRESULT payload.
 """
 
-from chargers.services import device_model, reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
+from chargers.services import device_model, reports
+from charging.services import metering, transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
@@ -105,7 +106,7 @@ def transaction_event(session: Session, p: dict) -> dict:
 
 
 def meter_values(session: Session, p: dict) -> dict:
-    reports.meter_values_record(
+    metering.meter_values_record(
         charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"], reading)
     )
     return {}
