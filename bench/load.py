@@ -534,8 +534,9 @@ def register(prefix: str, org: str, count: int) -> None:
     django_setup()
     from django.db import transaction
 
+    from accounts.services import organisation_get_or_create
     from chargers.models import Charger
-    from chargers.services.registry import charger_register, organisation_get_or_create
+    from chargers.services.registry import charger_register
     from charging.models import IdTag
 
     organisation = organisation_get_or_create(name=org)
@@ -556,7 +557,7 @@ def register(prefix: str, org: str, count: int) -> None:
 def create_api_key(org: str) -> str:
     django_setup()
     from accounts.models import SCOPES, ApiKey
-    from chargers.services.registry import organisation_get_or_create
+    from accounts.services import organisation_get_or_create
 
     return ApiKey.generate(organisation=organisation_get_or_create(name=org), scopes=list(SCOPES), name="bench")[1]
 
