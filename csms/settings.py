@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "smart_charging",
     "commands",
     "ocpp_ws",
+    "simulator",
     "console",
     "webhooks",
 ]

@@ -30,6 +30,28 @@ class Version:
         return error.description if error else None
 
 
+# What the CSMS may send: what every version has, and each version's own.
+# fmt: off
+CSMS_ACTIONS = frozenset({
+    "CancelReservation", "CertificateSigned", "ChangeAvailability", "ClearCache", "ClearChargingProfile",
+    "DataTransfer", "DeleteCertificate", "GetCompositeSchedule", "GetInstalledCertificateIds",
+    "GetLocalListVersion", "GetLog", "InstallCertificate", "ReserveNow", "Reset", "SendLocalList",
+    "SetChargingProfile", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
+})
+CSMS_ACTIONS_201 = frozenset({
+    "ClearDisplayMessage", "ClearVariableMonitoring", "CostUpdated", "CustomerInformation", "GetBaseReport",
+    "GetChargingProfiles", "GetDisplayMessages", "GetMonitoringReport", "GetReport", "GetTransactionStatus",
+    "GetVariables", "PublishFirmware", "RequestStartTransaction", "RequestStopTransaction", "SetDisplayMessage",
+    "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile", "SetVariableMonitoring", "SetVariables",
+    "UnpublishFirmware",
+})
+CSMS_ACTIONS_16 = frozenset({
+    "ChangeConfiguration", "ExtendedTriggerMessage", "GetConfiguration", "GetDiagnostics",
+    "RemoteStartTransaction", "RemoteStopTransaction", "SignedUpdateFirmware",
+})
+# fmt: on
+
+
 VERSIONS = {
     "ocpp2.0.1": Version(
         subprotocol="ocpp2.0.1",
@@ -41,50 +63,7 @@ VERSIONS = {
         ),
         charger_actions=v201_actions.ACTIONS,
         all_actions=frozenset(a.value for a in Action201),
-        csms_actions=frozenset(
-            {
-                "CancelReservation",
-                "CertificateSigned",
-                "ChangeAvailability",
-                "ClearCache",
-                "ClearChargingProfile",
-                "ClearDisplayMessage",
-                "ClearVariableMonitoring",
-                "CostUpdated",
-                "CustomerInformation",
-                "DataTransfer",
-                "DeleteCertificate",
-                "GetBaseReport",
-                "GetChargingProfiles",
-                "GetCompositeSchedule",
-                "GetDisplayMessages",
-                "GetInstalledCertificateIds",
-                "GetLocalListVersion",
-                "GetLog",
-                "GetMonitoringReport",
-                "GetReport",
-                "GetTransactionStatus",
-                "GetVariables",
-                "InstallCertificate",
-                "PublishFirmware",
-                "RequestStartTransaction",
-                "RequestStopTransaction",
-                "ReserveNow",
-                "Reset",
-                "SendLocalList",
-                "SetChargingProfile",
-                "SetDisplayMessage",
-                "SetMonitoringBase",
-                "SetMonitoringLevel",
-                "SetNetworkProfile",
-                "SetVariableMonitoring",
-                "SetVariables",
-                "TriggerMessage",
-                "UnlockConnector",
-                "UnpublishFirmware",
-                "UpdateFirmware",
-            }
-        ),  # fmt: skip
+        csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201,
         commands=v201_commands.COMMANDS,
         answers=v201_commands.ANSWERS,
     ),
@@ -94,36 +73,7 @@ VERSIONS = {
         codes=ErrorCodes(formation="FormationViolation", occurrence="OccurenceConstraintViolation"),
         charger_actions=v16_actions.ACTIONS,
         all_actions=frozenset(a.value for a in Action16),
-        csms_actions=frozenset(
-            {
-                "CancelReservation",
-                "CertificateSigned",
-                "ChangeAvailability",
-                "ChangeConfiguration",
-                "ClearCache",
-                "ClearChargingProfile",
-                "DataTransfer",
-                "DeleteCertificate",
-                "ExtendedTriggerMessage",
-                "GetCompositeSchedule",
-                "GetConfiguration",
-                "GetDiagnostics",
-                "GetInstalledCertificateIds",
-                "GetLocalListVersion",
-                "GetLog",
-                "InstallCertificate",
-                "RemoteStartTransaction",
-                "RemoteStopTransaction",
-                "ReserveNow",
-                "Reset",
-                "SendLocalList",
-                "SetChargingProfile",
-                "SignedUpdateFirmware",
-                "TriggerMessage",
-                "UnlockConnector",
-                "UpdateFirmware",
-            }
-        ),  # fmt: skip
+        csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_16,
         commands=v16_commands.COMMANDS,
     ),
 }

@@ -27,7 +27,7 @@ from django.core.management import call_command  # noqa: E402
 from accounts.services import organisation_get_or_create  # noqa: E402
 from chargers.services.registry import charger_register, unknown_charger_seen  # noqa: E402
 from charging.models import IdTag  # noqa: E402
-from ocpp_ws.simulator.v16 import SimulatedCharger  # noqa: E402
+from simulator.v16 import SimulatedCharger  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.raw_charger import RawCharger  # noqa: E402
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402

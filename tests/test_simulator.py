@@ -14,7 +14,7 @@ from ocpp.v16 import call
 
 from chargers.models import Charger, Connector, StatusNotification
 from charging.models import IdTag, MeterValue, Transaction
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger
+from simulator import ConnectionRefused, SimulatedCharger
 from tests.central_system import central_system
 from tests.conftest import ROOT, database_url
 

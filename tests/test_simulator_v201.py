@@ -17,7 +17,7 @@ from chargers.models import (
     StatusNotification,
 )
 from charging.models import IdTag, MeterValue, Transaction, TransactionEvent
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger201
+from simulator import ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
 from tests.test_simulator import simulate_charger
 

@@ -9,12 +9,16 @@ phase and converted at the edges.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ocpp_ws.simulator.clock import parse_time
-from ocpp_ws.simulator.meter import Outlet
+from simulator.clock import parse_time
+from simulator.meter import Outlet
 
 CHARGE_POINT_MAX = "ChargePointMaxProfile"
 TX_DEFAULT = "TxDefaultProfile"
 TX = "TxProfile"
+
+
+def _kept(name: str) -> property:
+    return property(lambda installed: installed.profile[name])
 
 
 @dataclass
@@ -22,21 +26,10 @@ class Installed:
     connector_id: int
     profile: dict
 
-    @property
-    def id(self) -> int:
-        return self.profile["charging_profile_id"]
-
-    @property
-    def purpose(self) -> str:
-        return self.profile["charging_profile_purpose"]
-
-    @property
-    def stack_level(self) -> int:
-        return self.profile["stack_level"]
-
-    @property
-    def schedule(self) -> dict:
-        return self.profile["charging_schedule"]
+    id = _kept("charging_profile_id")
+    purpose = _kept("charging_profile_purpose")
+    stack_level = _kept("stack_level")
+    schedule = _kept("charging_schedule")
 
 
 class ChargingProfiles:

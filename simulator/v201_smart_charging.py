@@ -1,23 +1,18 @@
 """OCPP 2.0.1 smart charging as a simulated station does it: charging profiles installed,
 cleared and reported, the composite schedule, and the car drawing what they allow.
 
-Mixed into `SimulatedCharger201`, whose EVSEs and `profiles` it uses. Profiles are kept as
-the 1.6 charger keeps them (`charging_profiles.py`), each with the profile as received.
+Mixed into `SimulatedCharger201` over what every version shares (`smart_charging.py`). Profiles are
+kept as the 1.6 charger keeps them (`charging_profiles.py`), each with the profile as received.
 """
-
-from typing import TYPE_CHECKING
 
 from ocpp.routing import after
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ws.simulator.charger import answers
-from ocpp_ws.simulator.charging_profiles import CHARGE_POINT_MAX, TX
-from ocpp_ws.simulator.clock import iso, now
-from ocpp_ws.simulator.meter import Outlet
-
-if TYPE_CHECKING:
-    from ocpp_ws.simulator.v201 import Evse
+from simulator.charger import answers
+from simulator.charging_profiles import CHARGE_POINT_MAX, TX
+from simulator.clock import iso
+from simulator.smart_charging import SmartCharging
 
 # 2.0.1's profile purposes by the 1.6 names the charging-profile arithmetic uses.
 PURPOSES = {"ChargingStationMaxProfile": CHARGE_POINT_MAX}
@@ -41,24 +36,8 @@ def as_installed(profile: dict) -> dict:
     return kept
 
 
-class SmartCharging:
+class SmartCharging201(SmartCharging):
     """SetChargingProfile, ClearChargingProfile, GetChargingProfiles and GetCompositeSchedule."""
-
-    def _follow_limit(self, evse: "Evse") -> None:
-        """The car draws what the charging profiles allow now (nothing outside a session)."""
-        session = evse.session
-        if session is None or not session.charging:
-            evse.outlet.draw(0)
-            return
-        evse.outlet.draw(
-            self.profiles.limit_at(
-                now(),
-                connector_id=evse.evse_id,
-                outlet=evse.outlet,
-                transaction_id=session.transaction_id,
-                transaction_start=session.started_at,
-            )
-        )
 
     @answers(Action.set_charging_profile)
     def on_set_charging_profile(self, evse_id: int, charging_profile: dict, **_):
@@ -82,24 +61,19 @@ class SmartCharging:
             wanted = charging_profile.get("transaction_id")
             if session is None or session.remote or (wanted is not None and wanted != session.transaction_id):
                 return call_result.SetChargingProfile(status="Rejected")
-        self.profiles.install(evse_id, as_installed(charging_profile))
-        for each in [evse] if evse else self.evses.values():
-            self._follow_limit(each)
-        return call_result.SetChargingProfile(status="Accepted")
+        return call_result.SetChargingProfile(status=self._install_profile(evse_id, as_installed(charging_profile)))
 
     @answers(Action.clear_charging_profile)
     def on_clear_charging_profile(self, charging_profile_id=None, charging_profile_criteria=None, **_):
         criteria = charging_profile_criteria or {}
         purpose = criteria.get("charging_profile_purpose")
-        removed = self.profiles.clear(
+        status = self._clear_profiles(
             id=charging_profile_id,
             connector_id=criteria.get("evse_id"),
             purpose=PURPOSES.get(purpose, purpose),
             stack_level=criteria.get("stack_level"),
         )
-        for evse in self.evses.values():
-            self._follow_limit(evse)
-        return call_result.ClearChargingProfile(status="Accepted" if removed else "Unknown")
+        return call_result.ClearChargingProfile(status=status)
 
     def _profiles_asked(self, charging_profile: dict, evse_id: int | None) -> dict[int, list[dict]]:
         """The profiles a GetChargingProfiles asks for, by EVSE, as they were received."""
@@ -149,29 +123,6 @@ class SmartCharging:
     def on_get_composite_schedule(self, duration: int, evse_id: int, charging_rate_unit: str | None = None, **_):
         if evse_id != 0 and evse_id not in self.evses:
             return call_result.GetCompositeSchedule(status="Rejected")
-        unit = charging_rate_unit or "A"
-        start = now().replace(microsecond=0)
-        if evse_id == 0:
-            outlet = Outlet(max_current_a=sum(e.outlet.max_current_a for e in self.evses.values()))
-            session = None
-        else:
-            outlet, session = self.evses[evse_id].outlet, self.evses[evse_id].session
-        if session is not None and session.remote:
-            session = None
-        periods = self.profiles.composite(
-            connector_id=evse_id,
-            start=start,
-            duration=duration,
-            unit=unit,
-            outlet=outlet,
-            transaction_id=session.transaction_id if session else None,
-            transaction_start=session.started_at if session else None,
-        )
-        schedule = {
-            "evse_id": evse_id,
-            "duration": duration,
-            "schedule_start": iso(start),
-            "charging_rate_unit": unit,
-            "charging_schedule_period": periods,
-        }
+        start, schedule = self._composite(evse_id, duration, charging_rate_unit or "A")
+        schedule = {"evse_id": evse_id, "schedule_start": iso(start)} | schedule
         return call_result.GetCompositeSchedule(status="Accepted", schedule=schedule)

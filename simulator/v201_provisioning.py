@@ -5,19 +5,15 @@ NotifyEvents.
 Mixed into `SimulatedCharger201`, whose `device_model` and EVSEs it uses.
 """
 
-from typing import TYPE_CHECKING
-
 from ocpp.exceptions import OccurrenceConstraintViolationError
 from ocpp.routing import after
 from ocpp.v201 import call, call_result
 from ocpp.v201.enums import Action
 
-from ocpp_ws.simulator.charger import answers
-from ocpp_ws.simulator.clock import iso, now
-from ocpp_ws.simulator.device_model import Variable
-
-if TYPE_CHECKING:
-    from ocpp_ws.simulator.v201 import Evse
+from simulator.charger import answers
+from simulator.clock import iso, now
+from simulator.connectors import Connector
+from simulator.device_model import Variable
 
 
 class Provisioning:
@@ -40,11 +36,11 @@ class Provisioning:
             )
         self.log.info("reported %s variables in %s parts (request %s)", len(variables), len(parts), request_id)
 
-    async def _watch(self, evse: "Evse") -> None:
+    async def _watch(self, evse: Connector) -> None:
         """NotifyEvent for every monitor on the EVSE's power that trips or clears."""
         if not self.device_model.enabled("MonitoringCtrlr"):
             return
-        power = self.device_model.evse_variable("EVSE", "Power", evse.evse_id)
+        power = self.device_model.evse_variable("EVSE", "Power", evse.id)
         events = []
         for monitor, tripped in self.device_model.monitor_events(power):
             self._event_ids += 1

@@ -1,5 +1,6 @@
 """Time as OCPP writes it: UTC, ISO 8601, milliseconds, `Z`."""
 
+import asyncio
 from datetime import UTC, datetime
 
 
@@ -17,3 +18,8 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def until(moment: datetime) -> None:
+    """Sleep until `moment`; at once if it has passed."""
+    await asyncio.sleep(max((moment - now()).total_seconds(), 0))

@@ -1,9 +1,11 @@
-"""What every simulated charger does whatever OCPP version it speaks: its identity, its
-connection (connect, read, reconnect after a reboot), heartbeats, background follow-ups and
-the log an operator reads.
+"""What every simulated charger is whatever OCPP version it speaks: its identity, its
+connectors, its connection (connect, read, reconnect after a reboot), heartbeats, background
+follow-ups, DataTransfer and the log an operator reads.
 
 Each version's charger mixes `Charger` in before the `ocpp` library's ChargePoint of that
-version and supplies `boot()`, `report_status()`, `end_sessions()` and `heartbeat_seconds`.
+version and supplies `equip()` (its settings), `flag()`, `boot()`, `report_status()`,
+`end_sessions()` and `heartbeat_seconds`; the other shared behaviours (`sessions.py`,
+`authorization.py`, `reservations.py`, `smart_charging.py`, `firmware.py`) are mixed in beside it.
 
 Handlers only change state and answer; every message the charger sends because of a
 command goes out from a task after the answer, since a handler that awaited a CALL of
@@ -16,16 +18,17 @@ import logging
 import re
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from datetime import datetime
 
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_ws.simulator.connection import open_socket
+from simulator.charging_profiles import ChargingProfiles
+from simulator.connection import open_socket
+from simulator.connectors import Connector
 
-log = logging.getLogger("ocpp_ws.simulator")
+log = logging.getLogger("simulator")
 
 
 @dataclass(frozen=True)
@@ -38,17 +41,6 @@ class Identity:
     firmware_version: str = "1.0.0"
     meter_type: str = "SIM-Meter"
     meter_serial_number: str = "SIM-M-0001"
-
-
-@dataclass
-class Reservation:
-    reservation_id: int
-    id_tag: str
-    parent_id_tag: str | None
-    expiry: datetime
-
-    def admits(self, id_tag: str) -> bool:
-        return id_tag in (self.id_tag, self.parent_id_tag)
 
 
 class _Prefixed(logging.LoggerAdapter):
@@ -102,18 +94,20 @@ class Charger:
         self,
         charge_box_id: str,
         *,
-        url: str,
-        password: str | None,
-        identity: Identity | None,
-        firmware_step: float,
-        response_timeout: float,
-        logger: logging.Logger | None,
+        url: str = "ws://127.0.0.1:8000/ocpp",
+        password: str | None = None,
+        connectors: int = 1,
+        meter_interval: int = 60,
+        identity: Identity | None = None,
+        firmware_step: float = 2.0,
+        response_timeout: float = 30,
+        logger: logging.Logger | None = None,
     ):
         super().__init__(
             charge_box_id,
             _Link(),
             response_timeout=response_timeout,
-            logger=logging.getLogger("ocpp_ws.simulator.frames"),
+            logger=logging.getLogger("simulator.frames"),
         )
         self.url = url
         self.password = password
@@ -125,13 +119,30 @@ class Charger:
         self.heartbeat_interval = 0
         self.reboots = 0
         self.closed = asyncio.Event()
+        self.connectors = {n: Connector(n) for n in range(1, connectors + 1)}
+        self.operative = True
+        self.profiles = ChargingProfiles()
+        self.local_list: dict[str, dict] = {}
+        self.local_list_version = 0
+        self.authorization_cache: dict[str, dict] = {}
         self._tasks: set[asyncio.Task] = set()
         self._heartbeat: asyncio.Task | None = None
         self._reader: asyncio.Task | None = None
+        self._meters: dict[int, asyncio.Task] = {}
+        self._expiries: dict[int, asyncio.Task] = {}
         self._rebooting = False
         self._stopping = False
+        self.equip(meter_interval=meter_interval)
 
     # What each version supplies.
+
+    def equip(self, *, meter_interval: int) -> None:
+        """The version's own settings (a 1.6 configuration table, a 2.0.1 device model)."""
+        raise NotImplementedError
+
+    def flag(self, name: str) -> bool:
+        """A setting shared code asks about by its neutral name (see each version's FLAGS)."""
+        raise NotImplementedError
 
     async def boot(self) -> str:
         raise NotImplementedError
@@ -263,6 +274,14 @@ class Charger:
                 await self.heartbeat()
             except (TimeoutError, OCPPError) as error:
                 self.log.warning("heartbeat failed: %r", error)
+
+    @answers("DataTransfer")
+    def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data=None, **_):
+        if vendor_id != self.identity.vendor:
+            return self._call_result.DataTransfer(status="UnknownVendorId")
+        if message_id not in (None, "Echo"):
+            return self._call_result.DataTransfer(status="UnknownMessageId")
+        return self._call_result.DataTransfer(status="Accepted", data=data)
 
     async def heartbeat(self) -> str:
         response = await self.call(self._call.Heartbeat(), suppress=False)

@@ -25,6 +25,15 @@ class Outlet:
         self._since = now
         return self.register_wh
 
+    def readings(self) -> dict[str, tuple[float, str]]:
+        """Each measurand's value now, with its unit."""
+        return {
+            "Energy.Active.Import.Register": (int(self.advance()), "Wh"),
+            "Power.Active.Import": (round(self.power_w), "W"),
+            "Current.Import": (round(self.current_a, 1), "A"),
+            "Voltage": (VOLTAGE_V, "V"),
+        }
+
     def draw(self, current_a: float) -> None:
         self.advance()
         self.current_a = max(0.0, min(current_a, self.max_current_a))

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from ocpp.exceptions import OCPPError
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_ws.simulator import SIMULATORS, ConnectionRefused
-from ocpp_ws.simulator.charger import Charger
+from simulator import SIMULATORS, ConnectionRefused
+from simulator.charger import Charger
 
 
 class Command(BaseCommand):
@@ -104,9 +104,9 @@ class Command(BaseCommand):
         """The simulator's story on stdout; the raw OCPP frames too with -v 2."""
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        simulator = logging.getLogger("ocpp_ws.simulator")
+        simulator = logging.getLogger("simulator")
         simulator.handlers = [handler]
         simulator.propagate = False
         simulator.setLevel(logging.WARNING if verbosity == 0 else logging.INFO)
-        frames = logging.getLogger("ocpp_ws.simulator.frames")
+        frames = logging.getLogger("simulator.frames")
         frames.setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
