@@ -17,8 +17,9 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from accounts.models import SCOPES, ApiKey
-from chargers.models import Charger, MeterValue, Transaction
+from chargers.models import Charger
 from chargers.services.registry import charger_delete, charger_register
+from charging.models import MeterValue, Transaction
 from commands.models import Command
 from csms.retention import batched_delete
 from ocpp_ws import tasks

@@ -11,12 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 import websockets
 
-from chargers.models import Connector, Transaction
-from chargers.services.registry import charger_register
-from chargers.services.sites import charger_supply_update, site_create
+from chargers.models import Connector
+from chargers.services.registry import charger_register, charger_supply_update
+from charging.models import Transaction
 from commands.models import Command
 from csms import celery
 from ocpp_ws.models import OcppMessage
+from smart_charging.services.sites import site_create
 from tests.conftest import start_server
 from tests.raw_charger import RawCharger
 
