@@ -7,10 +7,12 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from billing import listeners, services
-        from chargers import costs, events
+        from chargers import costs
+        from csms import hooks
 
-        events.subscribe("transaction.started", listeners.session_started)
-        events.subscribe("transaction.stopped", listeners.session_stopped)
+        # Hooks, not events: the tariff's snapshot and the CDR are written with the session's start and end.
+        hooks.register(hooks.SESSION_STARTED, listeners.session_started)
+        hooks.register(hooks.SESSION_ENDED, listeners.session_ended)
         costs.pricer_register(
             pricer=services.session_cost_shown,
             pricer_by_id=services.transaction_cost_shown,

@@ -11,7 +11,8 @@ import json
 from django.db import transaction
 
 from billing.models import CDR
-from chargers.models import Charger, Transaction
+from chargers.models import Charger
+from charging.models import Transaction
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from commands.services import command_enqueue
@@ -36,7 +37,7 @@ def shows_cost(charger: Charger) -> bool:
 
 def _shown_on(session: Transaction) -> Charger | None:
     """The session's charger, if it speaks 1.6 and shows costs."""
-    charger = Charger.objects.get(pk=session.charger_id)
+    charger = Charger.everything.get(pk=session.charger_id)
     return charger if charger.ocpp_protocol.startswith("ocpp1.6") and shows_cost(charger) else None
 
 

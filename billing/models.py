@@ -4,7 +4,8 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers.models import Charger, IdTag, Site, Transaction
+from chargers.models import Charger, Site
+from charging.models import IdTag, Transaction
 
 
 class Tariff(models.Model):

@@ -14,8 +14,9 @@ from accounts.models import Organisation
 from billing import engine, ocpi
 from billing.models import CDR, SessionTariff, Tariff, TariffAssignment
 from billing.sessions import session_periods, session_reported_until
-from chargers.models import Charger, IdTag, Site, Transaction
-from webhooks.services import event_emit
+from chargers import events
+from chargers.models import Charger, Site
+from charging.models import IdTag, Transaction
 
 
 class TariffExists(Exception):
@@ -102,7 +103,7 @@ def _valid_at(tariff: Tariff, at: datetime) -> bool:
 def tariff_for_session(*, session: Transaction, organisation_id: int) -> tuple[Tariff, str] | None:
     """The tariff that prices `session`: its id tag's, its charger's, its site's, else the organisation's
     default; each only while valid (start_date_time, end_date_time) at the session's start."""
-    site_id = Charger.objects.filter(pk=session.charger_id).values_list("site_id", flat=True).first()
+    site_id = Charger.everything.filter(pk=session.charger_id).values_list("site_id", flat=True).first()
     found = Q(charger_id=session.charger_id)
     if session.id_tag:
         found |= Q(id_tag__organisation_id=organisation_id, id_tag__id_tag=session.id_tag)
@@ -229,7 +230,7 @@ def _cdr_record(*, organisation_id: int, session: Transaction | None, charge_box
         credit_reference=credit_reference,
         document=document,
     )
-    event_emit(organisation_id=organisation_id, event="cdr.created", data=document)
+    events.cdr_created(organisation_id=organisation_id, cdr=document)
     return cdr
 
 
@@ -239,7 +240,7 @@ def cdr_issue(*, session: Transaction) -> CDR | None:
     priced = SessionTariff.objects.filter(transaction=session).first()
     if priced is None or session.stop_time is None:
         return None
-    charger = Charger.objects.get(pk=session.charger_id)
+    charger = Charger.everything.get(pk=session.charger_id)
     for earlier in _uncredited(session):
         cdr_credit(cdr=earlier)
     costs = session_costs(session=session, priced=priced)

@@ -7,8 +7,9 @@ from fractions import Fraction
 from django.db.models import Max
 
 from billing.engine import MICROSECOND, Period
-from chargers.models import MeterValue, StatusNotification, Transaction, TransactionEvent
-from chargers.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
+from chargers.models import StatusNotification
+from charging.models import MeterValue, Transaction, TransactionEvent
+from charging.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
 
 CURRENT_IMPORT = "Current.Import"
 # Charging states (2.0.1 TransactionEvent chargingState, 1.6 StatusNotification status) in which a car

@@ -2,23 +2,25 @@
 it (billing registers in its AppConfig.ready()).
 
 Lower rooms (the API's chargers and transactions, the OCPP adapters) ask here and never import that
-room; with nothing registered, no session has a cost and no charger a tariff.
+room; with nothing registered, no session has a cost and no charger a tariff. A registry, not a
+csms.hooks moment: its callers need an answer back (a cost, a refused tariff), which hooks do not give.
+A session is a charging.models.Transaction, a room above this one: hence `object`.
 """
 
 from collections.abc import Callable
 
-from chargers.models import Charger, Transaction
+from chargers.models import Charger
 
 # (session) -> {"currency", "excl_vat", "incl_vat", "text", "language"} or None for a session no tariff
 # prices; and the same by the charger's id and its transaction id (one query for an unpriced session).
-_pricer: Callable[[Transaction], dict | None] | None = None
+_pricer: Callable[[object], dict | None] | None = None
 _pricer_by_id: Callable[..., dict | None] | None = None
 # (charger=, tariff_id=) -> None; raises ValueError, its message for the API, for an unknown tariff.
 _charger_tariff: Callable[..., None] | None = None
 
 
 def pricer_register(
-    *, pricer: Callable[[Transaction], dict | None], pricer_by_id: Callable[..., dict | None],
+    *, pricer: Callable[[object], dict | None], pricer_by_id: Callable[..., dict | None],
     charger_tariff: Callable[..., None],
 ) -> None:  # fmt: skip
     global _pricer, _pricer_by_id, _charger_tariff
@@ -35,7 +37,7 @@ def charger_tariff_set(*, charger: Charger, tariff_id: str | None) -> None:
     _charger_tariff(charger=charger, tariff_id=tariff_id)
 
 
-def session_cost(session: Transaction) -> dict | None:
+def session_cost(session: object) -> dict | None:
     """The session's cost so far (final once it stopped), or None."""
     return _pricer(session) if _pricer is not None else None
 

@@ -6,8 +6,9 @@ whoever listens (a dashboard socket in any process) forwards them. Publishing is
 best effort: it never raises into the OCPP path, and a full channel drops the event
 (the dashboard also refreshes its figures from the database).
 
-Each event is also offered to the organisation's webhooks (webhooks.services.event_emit): after
-the commit, enqueued, never delivered in the charger's frame.
+Each event is also offered to the subscribers that upper rooms register (`subscribe`: the
+webhooks, with `webhooks.services.event_emit`), which enqueue their work after the commit,
+never in the charger's frame.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
@@ -23,9 +25,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from chargers import statements
 from chargers.models import Charger
-from webhooks.services import event_emit
+from csms import statements
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,7 @@ _identities: dict[int, tuple[float, int, str]] = {}
 # The event loop of the server process, for threads that do charger frames' database
 # work: they hand events to it and go on, instead of waiting for the send.
 _delivery = threading.local()
-# Upper rooms that act on an event in the transaction that recorded it (billing prices a session that
-# starts and writes the record of one that ends): subscribed in their AppConfig.ready().
-_listeners: dict[str, list] = collections.defaultdict(list)
+_subscribers: list[Callable[..., None]] = []
 
 
 class _Outbox:
@@ -158,35 +157,25 @@ def _publish_on_commit(organisation_id: int, event: dict) -> None:
     transaction.on_commit(lambda: _publish(organisation_id, event))
 
 
-def _webhooks(organisation_id: int, event: str, data: dict) -> None:
-    try:
-        event_emit(organisation_id=organisation_id, event=event, data=data)
-    except Exception:
-        log.exception("could not emit webhook event %s", event)
+def subscribe(subscriber: Callable[..., None]) -> None:
+    """Offer every event to `subscriber(*, organisation_id, event, data)`, from an upper room's ready()."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
 
 
-def subscribe(event: str, listener) -> None:
-    """Call `listener(charger_id=..., **data)` with each `event` ("transaction.started", "transaction.stopped")
-    and its webhook data, in the transaction that recorded it."""
-    _listeners[event].append(listener)
-
-
-def _notify(charger_id: int, event: str, data: dict) -> None:
-    """A listener that raises is logged and the charger's message is still recorded. Not in a savepoint of
-    its own: charger frames are committed in batches without savepoints (ocpp_ws/group_commit.py), where
-    leaving an atomic block with an error would spoil the whole batch."""
-    for listener in _listeners.get(event, ()):
+def _to_subscribers(organisation_id: int, event: str, data: dict) -> None:
+    for subscriber in _subscribers:
         try:
-            listener(charger_id=charger_id, **data)
+            subscriber(organisation_id=organisation_id, event=event, data=data)
         except Exception:
-            log.exception("a listener of %s failed", event)
+            log.exception("could not emit event %s", event)
 
 
 def _charger_event(charger_id: int, event: str, data: dict) -> None:
     """A webhook-only event about a charger: its chargeBoxId first, then what happened."""
     identity = _identity(charger_id)
     if identity is not None:
-        _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
+        _to_subscribers(identity[0], event, {"chargeBoxId": identity[1], **data})
 
 
 def connector_status_changed(*, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "",
@@ -210,7 +199,7 @@ def connector_status_changed(*, charger_id: int, connector_id: int, status: str,
             "at": (at or timezone.now()).isoformat(),
         },
     )
-    _webhooks(
+    _to_subscribers(
         organisation_id,
         "connector.status",
         {"chargeBoxId": charge_box_id, "evseId": evse_id, "connectorId": connector_id, "status": status,
@@ -238,7 +227,9 @@ def charger_presence_changed(
             "at": timezone.now().isoformat(),
         },
     )
-    _webhooks(identity[0], "charger.connected" if online else "charger.disconnected", {"chargeBoxId": identity[1]})
+    _to_subscribers(
+        identity[0], "charger.connected" if online else "charger.disconnected", {"chargeBoxId": identity[1]}
+    )
 
 
 def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version: str, registration_status: str):
@@ -247,6 +238,11 @@ def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version
         "charger.boot",
         {"vendor": vendor, "model": model, "firmwareVersion": firmware_version, "status": registration_status},
     )
+
+
+def cdr_created(*, organisation_id: int, cdr: dict) -> None:
+    """A session's charge detail record (the OCPI CDR, a credit too) was written: for the webhooks."""
+    _to_subscribers(organisation_id, "cdr.created", cdr)
 
 
 def _session_shown(charger_id: int, event: str, transaction_id: str, evse_id: int | None, connector_id: int,
@@ -263,10 +259,12 @@ def _session_shown(charger_id: int, event: str, transaction_id: str, evse_id: in
 def transaction_started(*, charger_id: int, transaction_id: str, connector_id: int, id_tag: str, meter_start: int,
                         start_time, evse_id: int | None = None) -> None:  # fmt: skip
     """`evse_id`: OCPP 2.0.1's EVSE of the session, None for 1.6."""
-    data = {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "idTag": id_tag,
-            "meterStart": meter_start, "startTime": start_time.isoformat()}  # fmt: skip
-    _notify(charger_id, "transaction.started", data)
-    _charger_event(charger_id, "transaction.started", data)
+    _charger_event(
+        charger_id,
+        "transaction.started",
+        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "idTag": id_tag,
+         "meterStart": meter_start, "startTime": start_time.isoformat()},
+    )  # fmt: skip
     _session_shown(charger_id, "started", transaction_id, evse_id, connector_id, idTag=id_tag,
                    startTime=start_time.isoformat())  # fmt: skip
 
@@ -279,10 +277,12 @@ def transaction_charging_state_changed(*, charger_id: int, transaction_id: str, 
 
 def transaction_stopped(*, charger_id: int, transaction_id: str, connector_id: int, meter_stop: int, stop_time,
                         energy_wh: int | None, reason: str, evse_id: int | None = None) -> None:  # fmt: skip
-    data = {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "meterStop": meter_stop,
-            "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason}  # fmt: skip
-    _notify(charger_id, "transaction.stopped", data)
-    _charger_event(charger_id, "transaction.stopped", data)
+    _charger_event(
+        charger_id,
+        "transaction.stopped",
+        {"transactionId": transaction_id, "evseId": evse_id, "connectorId": connector_id, "meterStop": meter_stop,
+         "stopTime": stop_time.isoformat(), "energyWh": energy_wh, "reason": reason},
+    )  # fmt: skip
     _session_shown(charger_id, "ended", transaction_id, evse_id, connector_id, energyWh=energy_wh)
 
 

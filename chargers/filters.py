@@ -1,12 +1,11 @@
 """Query filters for fleet reads (django-filter). Selectors apply them; invalid values are a 400."""
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, QuerySet
 from django_filters import rest_framework as drf_filters
 from django_filters.utils import translate_validation
 
-from chargers.models import Charger, Connector, IdTag, Transaction
+from chargers.models import Charger, Connector
 
 # OCPP 1.6 ChargePointStatus, and 2.0.1's Occupied.
 CONNECTOR_STATUSES = (
@@ -23,6 +22,21 @@ CONNECTOR_STATUSES = (
 )
 
 
+class TrueFalseFilter(django_filters.ChoiceFilter):
+    """true or false, and nothing else: a typo is a 400, not a filter silently left out."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
+
+    def filter(self, queryset, value):
+        if value in ("", None):
+            return queryset
+        return self.apply(queryset, value == "true")
+
+    def apply(self, queryset, value: bool):
+        return super().filter(queryset, value)
+
+
 class ChargerFilter(drf_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[("online", "online"), ("offline", "offline")],
@@ -30,9 +44,19 @@ class ChargerFilter(drf_filters.FilterSet):
         help_text="online: holds a WebSocket connection now; offline: does not.",
     )
 
+    include_deleted = TrueFalseFilter(
+        method=lambda queryset, name, value: queryset,  # applied in filter_queryset: absent means false
+        help_text="true: deleted chargers too (their history is kept). Default false.",
+    )
+
     class Meta:
         model = Charger
-        fields = ["status"]
+        fields = ["status", "include_deleted"]
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("include_deleted") != "true":
+            queryset = queryset.filter(deleted_at__isnull=True)
+        return super().filter_queryset(queryset)
 
     def filter_status(self, queryset, name, value):
         return queryset.exclude(channel_name="") if value == "online" else queryset.filter(channel_name="")
@@ -57,78 +81,6 @@ class ChargePointStatusFilter(drf_filters.FilterSet):
 
     def filter_online(self, queryset, name, value):
         return queryset.exclude(channel_name="") if value else queryset.filter(channel_name="")
-
-
-class ActiveTransactionFilter(drf_filters.FilterSet):
-    # This list is of sessions in progress only; `active=true` is accepted so that clients can say so.
-    active = django_filters.ChoiceFilter(
-        choices=[("true", "true")], method="filter_active", help_text="true (the default): sessions in progress."
-    )
-
-    class Meta:
-        model = Transaction
-        fields = ["active"]
-
-    def filter_active(self, queryset, name, value):
-        return queryset.filter(stop_time__isnull=True)
-
-
-class TrueFalseFilter(django_filters.ChoiceFilter):
-    """true or false, and nothing else: a typo is a 400, not a filter silently left out."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, choices=[("true", "true"), ("false", "false")], **kwargs)
-
-    def filter(self, queryset, value):
-        if value in ("", None):
-            return queryset
-        return self.apply(queryset, value == "true")
-
-    def apply(self, queryset, value: bool):
-        return super().filter(queryset, value)
-
-
-class ExpiredFilter(TrueFalseFilter):
-    def apply(self, queryset, value: bool):
-        passed = Q(expiry_date__isnull=False, expiry_date__lte=timezone.now())
-        return queryset.filter(passed) if value else queryset.exclude(passed)
-
-
-class IdTagFilter(drf_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=IdTag.Status.choices, help_text="Only tags with this status.")
-    idTag = django_filters.CharFilter(
-        field_name="id_tag", lookup_expr="icontains", help_text="Tags containing this text (any case)."
-    )
-    parentIdTag = django_filters.CharFilter(
-        field_name="parent__id_tag", lookup_expr="iexact", help_text="Children of this tag."
-    )
-    expired = ExpiredFilter(help_text="true: tags whose expiryDate has passed; false: the others.")
-    autoCreated = TrueFalseFilter(
-        field_name="auto_created", help_text="true: tags recorded under the accept-unknown-tags policy."
-    )
-
-    class Meta:
-        model = IdTag
-        fields = ["status", "idTag", "parentIdTag", "expired", "autoCreated"]
-
-
-class TransactionFilter(drf_filters.FilterSet):
-    chargeBoxId = django_filters.CharFilter(field_name="charger__charge_box_id", help_text="Sessions of this charger.")
-    idTag = django_filters.CharFilter(field_name="id_tag", lookup_expr="iexact", help_text="Sessions of this id tag.")
-    active = TrueFalseFilter(
-        field_name="stop_time", lookup_expr="isnull", help_text="true: in progress; false: stopped."
-    )
-    startedAfter = django_filters.IsoDateTimeFilter(
-        field_name="start_time", lookup_expr="gte", help_text="Started at or after this time (ISO 8601)."
-    )
-    startedBefore = django_filters.IsoDateTimeFilter(
-        field_name="start_time", lookup_expr="lt", help_text="Started before this time (ISO 8601)."
-    )
-    suspect = TrueFalseFilter(help_text="true: open sessions flagged suspect.")
-
-    class Meta:
-        model = Transaction
-        fields = ["chargeBoxId", "idTag", "active", "startedAfter", "startedBefore", "suspect"]
 
 
 def filtered(filterset_class: type[django_filters.FilterSet], filters, queryset: QuerySet) -> QuerySet:

@@ -8,11 +8,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
 django.setup(set_prefix=False)
 
-from csms import content_type, socket_writes  # noqa: E402
+from csms import content_type, health, memory, shutdown, socket_writes  # noqa: E402
 from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
 
 socket_writes.install()  # before the first connection: see the module
 content_type.install()
+health.install()
+shutdown.install()  # SIGTERM drains the node before daphne cancels what is left
+memory.install()  # closed connections' objects are collected soon after
 
 django_application = OneHopASGIHandler()
 
@@ -47,6 +50,7 @@ application = ProtocolTypeRouter(
 if not settings.REDIS_URL:
     # No worker and no beat: this process runs the periodic sweeps and the background tasks itself.
     application = embedded_start(application)
+application = shutdown.Draining(application)
 
 # A server process keeps every connection's objects alive for hours, and each full collection
 # walks all of them while no socket is served: 200-400 ms pauses with a few thousand chargers.

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _loop: asyncio.AbstractEventLoop | None = None
 _missing: set[str] = set()
 _import_lock = threading.Lock()
+# Tasks run at once in a server process (embedded mode), as many as the event loop's own executor ran.
+_task_slots = asyncio.Semaphore(min(32, (os.cpu_count() or 1) + 4))
 
 
 def _task(name: str):
@@ -62,11 +64,24 @@ def _run_task(name: str, args: tuple, kwargs: dict) -> None:
 
 
 def _on_loop(name: str, args: tuple, kwargs: dict) -> None:
+    _loop.create_task(_run_task_on_a_thread(name, args, kwargs))
+
+
+async def _run_task_on_a_thread(name: str, args: tuple, kwargs: dict) -> None:
     from asgiref.sync import sync_to_async
 
-    # A thread of the loop's executor, not the loop itself: tasks do database and network I/O.
-    # Inside it, the command bus's async_to_sync runs on this loop, beside the chargers' sockets.
-    _loop.create_task(sync_to_async(_run_task, thread_sensitive=False)(name, args, kwargs))
+    from csms.request_threads import RequestThread
+
+    # A thread, not the loop itself: tasks do database and network I/O. Inside it, the command bus's
+    # async_to_sync runs on this loop, beside the chargers' sockets. A daemon thread of its own, not
+    # one of the loop's executor: the interpreter joins those at exit, and one waiting for a charger's
+    # answer on the loop that stopped with SIGTERM held the process for ever.
+    async with _task_slots:
+        thread = RequestThread(f"task-{name}")
+        try:
+            await sync_to_async(_run_task, thread_sensitive=False, executor=thread)(name, args, kwargs)
+        finally:
+            thread.shutdown()
 
 
 def enqueue(task, *args, countdown: float = 0, **kwargs) -> None:

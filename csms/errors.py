@@ -9,17 +9,19 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.bus import (
-    BusUnavailable,
-    ChargerError,
-    ChargerOffline,
-    CommandFailed,
-    CommandInvalid,
-    CommandTimeout,
-    RateLimited,
-)
+from csms import health, shutdown
 
 log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A failure a service reports to whoever called it; the API answers it with its code and status."""
+
+    code = "error"
+    http_status = status.HTTP_400_BAD_REQUEST
+    # True for a failure another node may not have (the charger's socket closed as this node shuts
+    # down): while it drains, the API answers 503 with Retry-After instead.
+    retry_elsewhere_while_draining = False
 
 
 class ApiError(exceptions.APIException):
@@ -33,15 +35,6 @@ class Conflict(ApiError):
     def __init__(self, message: str):
         super().__init__(status.HTTP_409_CONFLICT, "conflict", message)
 
-
-COMMAND_FAILURES = {
-    CommandInvalid: status.HTTP_400_BAD_REQUEST,
-    ChargerOffline: status.HTTP_422_UNPROCESSABLE_ENTITY,
-    CommandTimeout: status.HTTP_408_REQUEST_TIMEOUT,
-    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
-    ChargerError: status.HTTP_502_BAD_GATEWAY,
-    BusUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
-}
 
 CODES = [
     (exceptions.ValidationError, "validation_error"),
@@ -80,8 +73,15 @@ def first_message(detail, path: str = "") -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, CommandFailed):
-        return Response(error_body(exc.code, str(exc)), status=COMMAND_FAILURES.get(type(exc), 400))
+    if isinstance(exc, DomainError) and exc.retry_elsewhere_while_draining and health.draining.is_set():
+        # This node closed the charger's socket as it shuts down: the charger reconnects to another
+        # node, where the command can be sent again.
+        message = f"{exc}: this node is shutting down; send it again in a few seconds"
+        return Response(
+            error_body("unavailable", message), status=503, headers={"Retry-After": str(shutdown.RETRY_AFTER)}
+        )
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, str(exc)), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)
@@ -134,7 +134,12 @@ ERRORS = {
     409: ("conflict", "Already exists.", "A charger with chargeBoxId CP-001 is already registered."),
     422: ("charge_point_offline", "The charger is not connected.", "CP-001 is not connected"),
     429: ("rate_limited", "Too many commands to this charger.", "more than 10 commands per second to CP-001"),
-    503: ("bus_unavailable", "The command bus (Redis) could not be reached.", "the command bus is unreachable"),
+    503: (
+        "bus_unavailable",
+        "The command bus (Redis) could not be reached; or `unavailable`: the node is shutting down (with "
+        "Retry-After: send the command again)",
+        "the command bus is unreachable",
+    ),
     502: ("charger_error", "The charger answered with a CALLERROR.", "NotImplemented: Reset is not supported"),
 }
 

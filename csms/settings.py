@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,8 +44,11 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "chargers",
+    "charging",
+    "smart_charging",
     "commands",
     "ocpp_ws",
+    "simulator",
     "console",
     "webhooks",
     "billing",
@@ -180,7 +184,7 @@ SPECTACULAR_SETTINGS = {
     # Named enums, so that fields called "status" with different values do not collide.
     "ENUM_NAME_OVERRIDES": {
         "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
-        "IdTagStatusEnum": "chargers.models.IdTag.Status",
+        "IdTagStatusEnum": "charging.models.IdTag.Status",
     },
 }
 
@@ -209,7 +213,7 @@ CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["EN
 # More requests at once still run, on threads that end with them.
 CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 64))
 # An open transaction with no message from its charger for this many seconds is flagged suspect
-# (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
+# (charging.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
 CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
 # After a BootNotification, send the charger the charging profiles it held before (see README).
@@ -238,6 +242,8 @@ CSMS_COMMAND_SWEEP_MARGIN = env_float("CSMS_COMMAND_SWEEP_MARGIN", 60.0)
 # Days of history kept (status notifications, meter values of closed sessions, commands,
 # data transfers, webhook deliveries); 0 keeps everything.
 CSMS_HISTORY_RETENTION_DAYS = int(env_float("CSMS_HISTORY_RETENTION_DAYS", 365))
+# Days of OCPP message log kept (ocpp_ws/message_log.py); 0 keeps everything.
+CSMS_MESSAGE_LOG_RETENTION_DAYS = int(env_float("CSMS_MESSAGE_LOG_RETENTION_DAYS", 30))
 # Firmware and diagnostics jobs: ask for a status (TriggerMessage) when none came this long after
 # the job's start, and give up (TimedOut) after the deadline.
 CSMS_FIRMWARE_STATUS_WAIT = env_float("CSMS_FIRMWARE_STATUS_WAIT", 900.0)
@@ -245,11 +251,11 @@ CSMS_FIRMWARE_JOB_DEADLINE = env_float("CSMS_FIRMWARE_JOB_DEADLINE", 4 * 3600.0)
 CSMS_DIAGNOSTICS_STATUS_WAIT = env_float("CSMS_DIAGNOSTICS_STATUS_WAIT", 300.0)
 CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.0)
 CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024))
-# Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
 # Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
 CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
 # Seconds between running costs sent to chargers that show them (2.0.1 CostUpdated, 1.6 RunningCost); 0: none.
 CSMS_COST_UPDATE_INTERVAL = env_float("CSMS_COST_UPDATE_INTERVAL", 300.0)
+# Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
 CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
 CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
@@ -269,13 +275,42 @@ CELERY_BEAT_SCHEDULE = {
     "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
 }
 
+# Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,
+# closing chargers' sockets with CSMS_SHUTDOWN_CLOSE_CODE (1012 service restart, or 1001 going away)
+# spread over CSMS_SHUTDOWN_CLOSE_WINDOW seconds, so that a fleet does not reconnect as one wave.
+CSMS_SHUTDOWN_GRACE = env_float("CSMS_SHUTDOWN_GRACE", 25.0)
+CSMS_SHUTDOWN_CLOSE_WINDOW = env_float("CSMS_SHUTDOWN_CLOSE_WINDOW", 5.0)
+CSMS_SHUTDOWN_CLOSE_CODE = int(env_float("CSMS_SHUTDOWN_CLOSE_CODE", 1012))
+if CSMS_SHUTDOWN_CLOSE_CODE not in (1001, 1012):
+    raise ImproperlyConfigured(f"CSMS_SHUTDOWN_CLOSE_CODE must be 1001 or 1012, not {CSMS_SHUTDOWN_CLOSE_CODE}")
+if not 0 <= CSMS_SHUTDOWN_CLOSE_WINDOW < CSMS_SHUTDOWN_GRACE:
+    raise ImproperlyConfigured("CSMS_SHUTDOWN_CLOSE_WINDOW must be at least 0 and less than CSMS_SHUTDOWN_GRACE")
+
+# Operations (README, "Operations"): `GET /metrics` asks for `Authorization: Bearer <token>` when this is set.
+CSMS_METRICS_TOKEN = os.environ.get("CSMS_METRICS_TOKEN", "")
+
+# LOG_FORMAT=json: one JSON object per line, with chargeBoxId, messageId and commandId as fields (csms/logs.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "csms.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "csms.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
 }

@@ -8,8 +8,10 @@ being read while a CALL to the charger is outstanding.
 import asyncio
 import base64
 import binascii
+import functools
 import logging
 import time
+import weakref
 from datetime import datetime
 
 from channels.consumer import get_handler_name
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from chargers.services import presence
 from commands import outcomes
+from csms import logs, metrics, shutdown
 from ocpp_ws import framing, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
 from ocpp_ws.group_commit import frames_db
@@ -38,6 +41,7 @@ CLOSE_REMOVED = 4002
 # Applications may close only with 1000 or 3000-4999; 4000 + the RFC's 1008/1009.
 CLOSE_FLOODING = 4008
 CLOSE_TOO_BIG = 4009
+FRAME_TYPES = {CALL: "call", CALLRESULT: "result", CALLERROR: "error"}
 
 
 def run_action(*, handler, session: Session, payload: dict) -> dict:
@@ -56,6 +60,39 @@ def write_last_seen(*, batch: list[tuple[int, datetime]]) -> int:
 last_seen = WriteBehind(
     write_last_seen, interval=0.5, size=presence.SEEN_PER_STATEMENT, what="chargers' last-seen times"
 )
+
+
+# The chargers' sockets this process holds, to close them when it shuts down.
+held: weakref.WeakSet["ChargerConsumer"] = weakref.WeakSet()
+# Every consumer object not yet freed, connected or not: with it go all of a charger's state in the
+# process (pacing, pending calls); /metrics shows their number (README, "Operations").
+alive: weakref.WeakSet["ChargerConsumer"] = weakref.WeakSet()
+metrics.read_at_scrape(
+    "csms_charger_consumers_alive", "Charger connection objects not yet freed (0 once every charger left).", [],
+    lambda: {(): len(alive)},
+)  # fmt: skip
+
+
+async def sockets_closed(deadline: float) -> None:
+    """Close every charger's socket, spread over CSMS_SHUTDOWN_CLOSE_WINDOW so that the fleet does not
+    reconnect to the other nodes as one wave, and wait for their disconnects to be recorded."""
+    consumers = list(held)
+    log.info("closing %d charger sockets over %g s", len(consumers), settings.CSMS_SHUTDOWN_CLOSE_WINDOW)
+    gap = settings.CSMS_SHUTDOWN_CLOSE_WINDOW / max(len(consumers), 1)
+    loop = asyncio.get_running_loop()
+    for consumer in consumers:
+        loop.create_task(consumer.close(code=settings.CSMS_SHUTDOWN_CLOSE_CODE))
+        await asyncio.sleep(gap)
+    while held and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
+shutdown.on_drain(shutdown.CLOSE_SOCKETS, "charger sockets", sockets_closed)
+
+
+# Every frame is counted: the labelled series are looked up once (a few microseconds each), then kept.
+_frames = functools.cache(metrics.FRAMES.labels)
+_handling_seconds = functools.cache(metrics.FRAME_SECONDS.labels)
 
 
 def _answered(future: asyncio.Future | None) -> bool:
@@ -92,6 +129,8 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.charge_box_id = self.scope["url_route"]["kwargs"]["charge_box_id"]
+        logs.charge_box_id.set(self.charge_box_id)
+        alive.add(self)
         self.version = negotiate(self.scope.get("subprotocols") or [])
         remote = (self.scope.get("client") or ["", 0])[0] or ""
         if self.version is None:
@@ -131,21 +170,28 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             loop=self.loop,
         )
         await self.accept(self.version.subprotocol)
+        metrics.CHARGERS_CONNECTED.labels(self.version.subprotocol).inc()
+        held.add(self)
         if admission.replaced_channel:
             await self.channel_layer.send(admission.replaced_channel, {"type": "ocpp.replaced"})
         log.info("connected %s (%s) from %s", self.charge_box_id, self.version.subprotocol, remote)
 
     async def disconnect(self, code):
+        metrics.WEBSOCKET_CLOSES.labels(str(code)).inc()
         if self.session is None:
             return
+        metrics.CHARGERS_CONNECTED.labels(self.version.subprotocol).dec()
         self.connected = False
         self.watchdog.cancel()
         for future in self.pending.values():
             if not future.done():
                 future.set_exception(ConnectionError("charger disconnected"))
-        await frames_db.run(
-            presence.charger_disconnected, charger_id=self.session.charger_id, channel_name=self.channel_name
-        )
+        try:
+            await frames_db.run(
+                presence.charger_disconnected, charger_id=self.session.charger_id, channel_name=self.channel_name
+            )
+        finally:
+            held.discard(self)  # once its disconnect is recorded: a shutdown waits for that
         log.info("disconnected %s (code %s)", self.charge_box_id, code)
 
     def check_silence(self):
@@ -186,16 +232,33 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         try:
             frame = framing.parse_frame(text_data, self.version.codes)
         except FrameError as error:
+            self.count_frame("in", "invalid", "")
             log.warning("bad frame from %s: %s", self.charge_box_id, error.description)
             if error.unique_id is not None:
                 await self.send(framing.call_error(error.unique_id, error.code, error.description))
             return
+        logs.message_id.set(frame.unique_id)
         if frame.kind == CALL:
+            self.count_frame("in", "call", frame.action)
+            started = time.perf_counter()
             await self.send(await self.answer(frame))
+            _handling_seconds(self.action_label(frame.action)).observe(time.perf_counter() - started)
         else:
             await self.settle(frame)
 
+    def action_label(self, action: str) -> str:
+        # A charger may send any action name: only the version's own become label values.
+        return action if action in self.version.all_actions else "unknown"
+
+    def count_frame(self, direction: str, kind: str, action: str) -> None:
+        _frames(direction, kind, self.action_label(action), self.version.schema_version).inc()
+
     async def answer(self, frame: framing.Frame) -> str:
+        reply = await self.reply_to(frame)
+        self.count_frame("out", "error" if reply.startswith(f"[{CALLERROR},") else "result", frame.action)
+        return reply
+
+    async def reply_to(self, frame: framing.Frame) -> str:
         version = self.version
         handler = version.charger_actions.get(frame.action)
         if handler is None:
@@ -219,9 +282,12 @@ class ChargerConsumer(AsyncWebsocketConsumer):
     async def settle(self, frame: framing.Frame) -> None:
         """A CALLRESULT or CALLERROR: the answer to our outstanding CALL, or a late one."""
         future = self.pending.get(frame.unique_id)
+        if frame.kind == CALLERROR:
+            metrics.CALLERRORS.labels("in", framing.error_code_label(frame.error_code)).inc()
         if future is not None and not future.done():
             future.set_result(frame)
             return
+        self.count_frame("in", FRAME_TYPES[frame.kind], "")
         log.info("late or unexpected answer %s from %s", frame.unique_id, self.charge_box_id)
         await frames_db.run(
             outcomes.late_answer,
@@ -246,6 +312,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
 
     async def run_call(self, event):
         """Send one CALL when the slot is free (one outstanding CALL per charger) and reply to the caller."""
+        # This task's log lines name the command, whose id is also its CALL's message id.
+        logs.command_id.set(event["command_id"])
+        logs.message_id.set(event["command_id"])
         reply = await self.call(event["command_id"], event["action"], event["payload"], event["timeout"])
         await self.channel_layer.send(
             event["reply_to"], {"type": "ocpp.reply", "command_id": event["command_id"], **reply}
@@ -271,6 +340,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                     try:
                         sent_at, started = timezone.now(), time.monotonic()
                         await self.send(framing.call(command_id, action, payload))
+                        self.count_frame("out", "call", action)
                         await future
                     finally:
                         slow.cancel()
@@ -278,6 +348,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         except TimeoutError:
             # An answer settled in the same turn as the deadline is the answer, not a timeout.
             if not _answered(future):
+                log.info("%s to %s: no answer within %g s", action, self.charge_box_id, timeout)
                 await self.recorded(recording)
                 await frames_db.run(outcomes.timed_out, command_id=command_id, sent_at=sent_at)
                 return {"outcome": "timeout"}
@@ -286,6 +357,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await frames_db.run(outcomes.offline, command_id=command_id, disconnected=True, sent_at=sent_at)
             return {"outcome": "offline"}
         frame = future.result()
+        self.count_frame("in", FRAME_TYPES[frame.kind], action)
         latency_ms = int((time.monotonic() - started) * 1000)
         await self.recorded(recording)
         if frame.kind == CALLERROR:

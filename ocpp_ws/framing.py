@@ -11,6 +11,8 @@ import fastjsonschema
 from jsonschema.exceptions import ValidationError as SchemaError
 from ocpp.messages import MessageType, get_validator
 
+from csms import metrics
+
 CALL, CALLRESULT, CALLERROR = MessageType.Call, MessageType.CallResult, MessageType.CallError
 
 # Schemas whose decimals need exact parsing (multipleOf 0.1), per version.
@@ -18,6 +20,15 @@ DECIMAL_ACTIONS = {
     ("1.6", CALL): {"SetChargingProfile", "RemoteStartTransaction"},
     ("1.6", CALLRESULT): {"GetCompositeSchedule"},
 }
+
+# Every CALLERROR code of OCPP 1.6 and 2.0.1 (with both spellings of the two that changed).
+ERROR_CODES = frozenset(
+    {
+        "FormatViolation", "FormationViolation", "GenericError", "InternalError", "MessageTypeNotSupported",
+        "NotImplemented", "NotSupported", "OccurenceConstraintViolation", "OccurrenceConstraintViolation",
+        "PropertyConstraintViolation", "ProtocolError", "RpcFrameworkError", "SecurityError", "TypeConstraintViolation",
+    }
+)  # fmt: skip
 
 _LEADING_ID = re.compile(r'^\s*\[\s*\d+\s*,\s*"([^"\\]{1,64})"')
 
@@ -153,7 +164,13 @@ def call_result(unique_id: str, payload: dict) -> str:
     return dumps([CALLRESULT, unique_id, payload])
 
 
+def error_code_label(code: str) -> str:
+    """A CALLERROR code as a metrics label: a charger may send any string, only OCPP's own are kept."""
+    return code if code in ERROR_CODES else "other"
+
+
 def call_error(unique_id: str, code: str, description: str, details: dict | None = None) -> str:
+    metrics.CALLERRORS.labels("out", error_code_label(code)).inc()  # every CALLERROR built is sent
     return dumps([CALLERROR, unique_id, code, description[:255], details or {}])
 
 

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
@@ -36,6 +37,7 @@ from django.db import (
 from django.db.utils import load_backend
 
 from chargers import events
+from csms import metrics
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ class GroupCommit:
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         self.started_for: asyncio.AbstractEventLoop | None = None
         self.start_lock = threading.Lock()
+        metrics.read_at_scrape(
+            "csms_db_frames_queued", "Charger frames waiting for a frame worker.", [], lambda: {(): self.jobs.qsize()}
+        )
 
     async def run(self, function: Callable[..., Any], /, *, alone: bool = False, **kwargs) -> Any:
         """Run `function(**kwargs)` in a transaction on a worker; its result once committed.
@@ -90,7 +95,11 @@ class GroupCommit:
                     break
             frames = [job for job in batch if not job.alone]
             alone = [job for job in batch if job.alone]
+            started = time.perf_counter()
             outcomes = self._run_batch(frames) if frames else []
+            if frames:
+                metrics.COMMIT_SECONDS.observe(time.perf_counter() - started)
+                metrics.BATCH_SIZE.labels("frames").observe(len(frames))
             outcomes += [self._run_alone(job.function, job.kwargs) for job in alone]
             # One wakeup of the event loop for the whole batch, not one per frame.
             loop.call_soon_threadsafe(

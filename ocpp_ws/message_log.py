@@ -2,21 +2,24 @@
 
 The consumer calls `received` and `sent` with the frame's text; they only queue it (no
 parsing, no database) for the frames' database workers, which parse and write a batch with
-multi-row INSERTs (chargers/statements.py) every FLUSH_INTERVAL seconds, or sooner once
+multi-row INSERTs (csms/statements.py) every FLUSH_INTERVAL seconds, or sooner once
 FLUSH_SIZE frames wait (ocpp_ws/write_behind.py). So the log costs no database round trip per
 frame; a process that dies loses at most the last FLUSH_INTERVAL seconds of it.
 
 CSMS_MESSAGE_LOG: "all" (default), "errors" (CALLERRORs and frames that are not OCPP-J) or "off".
+Frames older than CSMS_MESSAGE_LOG_RETENTION_DAYS are pruned (`messages_prune`), in short batches.
 """
 
 import json
 import threading
 from collections import OrderedDict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
+from csms.retention import batched_delete
 from ocpp_ws.write_behind import WriteBehind
 
 MODES = ("all", "errors", "off")
@@ -52,8 +55,8 @@ class MessageLog:
 
     def write(self, *, batch: list[tuple]) -> int:
         """Parse and store a batch (on a database worker); frames of chargers deleted meanwhile are dropped."""
-        from chargers import statements
         from chargers.models import Charger
+        from csms import statements
         from ocpp_ws.models import OcppMessage
 
         known = statements.existing(Charger, {row[0] for row in batch})
@@ -104,6 +107,23 @@ class MessageLog:
 
 
 message_log = MessageLog()
+
+
+def messages_prune(*, now: datetime | None = None) -> int:
+    """Delete frames older than CSMS_MESSAGE_LOG_RETENTION_DAYS (0 keeps them); rows removed."""
+    from ocpp_ws.models import OcppMessage
+
+    days = settings.CSMS_MESSAGE_LOG_RETENTION_DAYS
+    if days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = OcppMessage.objects.filter(at__lt=cutoff)
+    # Rows come in time order, so the first one kept bounds the old ones by primary key: each batch
+    # is then read from the primary key's index, with no index on `at` and no scan of what is kept.
+    first_kept = OcppMessage.objects.filter(at__gte=cutoff).order_by("pk").values_list("pk", flat=True).first()
+    if first_kept is not None:
+        old = old.filter(pk__lt=first_kept)
+    return batched_delete(old)
 
 
 def received(session, text: str | None) -> None:

@@ -13,9 +13,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from csms import metrics, shutdown
 from ocpp_ws.group_commit import frames_db
 
 log = logging.getLogger(__name__)
+
+# Every write-behind queue of the process, by what it holds: their depths are read at each scrape.
+queues: dict[str, "WriteBehind"] = {}
+metrics.read_at_scrape(
+    "csms_write_behind_queued", "Items waiting in a write-behind queue.", ["queue"],
+    lambda: {(what,): len(queue.pending) for what, queue in queues.items()},
+)  # fmt: skip
 
 
 class WriteBehind:
@@ -24,6 +32,8 @@ class WriteBehind:
         self.interval, self.size, self.what = interval, size, what
         self.pending: list = []
         self.flush_handle: asyncio.Handle | None = None
+        self.writing: set[asyncio.Task] = set()
+        queues[what] = self
 
     def add(self, item) -> None:
         """Queue one item; called on the event loop."""
@@ -39,10 +49,26 @@ class WriteBehind:
             self.flush_handle = None
         batch, self.pending = self.pending, []
         if batch:
-            asyncio.get_running_loop().create_task(self.hand_over(batch))
+            task = asyncio.get_running_loop().create_task(self.hand_over(batch))
+            self.writing.add(task)
+            task.add_done_callback(self.writing.discard)
+
+    async def written(self) -> None:
+        """Everything queued so far, written (or failed)."""
+        self.flush()
+        await asyncio.gather(*self.writing)
 
     async def hand_over(self, batch: list) -> None:
+        metrics.BATCH_SIZE.labels(self.what).observe(len(batch))
         try:
             await frames_db.run(self.write, alone=True, batch=batch)
         except Exception:
             log.exception("%d %s could not be written", len(batch), self.what)
+
+
+async def queues_written(deadline: float) -> None:
+    """On shutdown, after the sockets closed (their last frames and disconnects queued): nothing held back is lost."""
+    await asyncio.gather(*(queue.written() for queue in queues.values()))
+
+
+shutdown.on_drain(shutdown.FLUSH_WRITES, "writes held behind", queues_written)

@@ -185,6 +185,7 @@ def test_it_lists_only_the_organisations_chargers(api, charger, globex_charger):
         "vendor": "",
         "model": "",
         "lastHeartbeat": None,
+        "deletedAt": None,
     }
 
 

@@ -1,37 +1,12 @@
-"""Billing sits on top: the rooms below it (chargers, commands, ocpp_ws) never import it; they reach it
-through chargers.events.subscribe and the chargers.costs registry, which billing fills when it starts."""
-
-import ast
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+"""Billing sits on top (the layers contract in .importlinter keeps the rooms below from importing it);
+they reach it through csms.hooks and the chargers.costs registry, which billing fills when it starts."""
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
+def test_billing_prices_sessions_through_the_hooks_and_the_costs_registry(transactional_db):
+    from billing import listeners, services
+    from chargers import costs
+    from csms import hooks
 
-
-@pytest.mark.parametrize("room", ["chargers", "commands", "ocpp_ws"])
-def test_a_lower_room_never_imports_billing(room):
-    offenders = [
-        str(path.relative_to(ROOT))
-        for path in sorted((ROOT / room).rglob("*.py"))
-        if any(name.split(".")[0] == "billing" for name in imported_modules(path))
-    ]
-    assert offenders == []
-
-
-def test_billing_fills_the_registry_the_lower_rooms_ask(transactional_db):
-    from chargers import costs, events
-
-    assert costs._pricer is not None
-    assert events._listeners["transaction.started"] and events._listeners["transaction.stopped"]
+    assert costs._pricer is services.session_cost_shown
+    assert listeners.session_started in hooks._handlers[hooks.SESSION_STARTED]
+    assert listeners.session_ended in hooks._handlers[hooks.SESSION_ENDED]

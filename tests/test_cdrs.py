@@ -10,8 +10,9 @@ from django.core.management import call_command
 
 from accounts.models import ApiKey
 from billing.models import CDR, SessionTariff
-from chargers.models import Charger, IdTag, Site, Transaction
+from chargers.models import Charger, Site
 from chargers.services.registry import charger_register
+from charging.models import IdTag, Transaction
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
 from tests.test_tariffs_api import TARIFF

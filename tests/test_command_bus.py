@@ -415,7 +415,7 @@ def test_requests_one_after_another_reuse_their_redis_connections(bus_server, ht
 
 def test_a_server_stops_on_sigterm_while_a_command_waits_for_its_charger(tmp_path, acme, acme_key):
     charger_register(organisation=acme, charge_box_id="MUTE-STOP")
-    live = start_server(tmp_path, CSMS_COMMAND_TIMEOUT="30")
+    live = start_server(tmp_path, CSMS_COMMAND_TIMEOUT="30", CSMS_SHUTDOWN_GRACE="6", CSMS_SHUTDOWN_CLOSE_WINDOW="1")
     session = requests.Session()
     session.headers["X-API-Key"] = acme_key
     session.base = f"{live.http}/api/v1"
@@ -426,8 +426,10 @@ def test_a_server_stops_on_sigterm_while_a_command_waits_for_its_charger(tmp_pat
         await next_call(cp)  # the command now waits for an answer that never comes
         live.process.terminate()
         stopped = await asyncio.to_thread(live.process.wait, 10)
-        with pytest.raises(requests.ConnectionError):  # the request ends with the server
-            await request.result()
+        # Past the grace, the command is cut: answered 503 with Retry-After, not dropped with the server.
+        response, _ = await request.result()
+        assert (response.status_code, response.headers["Retry-After"]) == (503, "5")
+        assert response.json()["error"]["code"] == "unavailable"
         return stopped
 
     try:

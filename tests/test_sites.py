@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chargers.models import Transaction
+from chargers.models import Charger
 from chargers.services.registry import charger_register
+from charging.models import Transaction
 from commands.models import Command
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
+from tests.test_admin import NO_INLINE_CHANGES
+from tests.test_admin_commands import Browser, operator  # noqa: F401  (the operator fixture)
 
 pytestmark = pytest.mark.node
 
@@ -184,7 +187,7 @@ def test_bad_site_input_is_a_400_naming_the_field(api, site, charger, globex):
 
 
 def test_another_organisations_site_is_not_found(api, globex):
-    from chargers.services.sites import site_create
+    from smart_charging.services.sites import site_create
 
     theirs = site_create(organisation=globex, name="Theirs", capacity_limit=10, capacity_unit="A")
     assert api.get(f"{api.base}/sites/{theirs.pk}").status_code == 404
@@ -264,3 +267,48 @@ def test_a_mixed_fleet_shares_one_site_each_charger_sent_limits_in_its_own_versi
     assert limit_received_201(new, "TX-201-B", evse_id=2) == 32  # the 1.6 session ended
     assert nothing_sent(old)
     replay_sum_never_exceeds(40)
+
+
+# The admin changes a site's members and wiring as the API does: the site's sessions are shared again.
+
+
+@pytest.fixture
+def two_sessions(api, acme, site, server, server_worker):
+    """CP-A on the 40 A site charging alone (sent its 32 A maximum), CP-B charging on no site."""
+    assert api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 40, "unit": "A"}}).ok
+    charger_register(organisation=acme, charge_box_id="CP-A")
+    outside = charger_register(organisation=acme, charge_box_id="CP-B")
+    assert api.patch(f"{api.base}/chargers/CP-A", json={"site": site["id"]}).status_code == 200
+    with strict_charger(server.ws, "CP-A") as a, strict_charger(server.ws, "CP-B") as b:
+        boot(a)
+        boot(b)
+        ta, tb = start(a), start(b)
+        assert limit_received(a, ta) == 32
+        assert nothing_sent(b)
+        yield outside, (a, ta), (b, tb)
+
+
+def admin_charger_save(server, charger, **fields) -> None:
+    browser = Browser(server, "olga")
+    main = {"organisation": charger.organisation_id, "charge_box_id": charger.charge_box_id,
+            "registration_status": "Accepted", **NO_INLINE_CHANGES}  # fmt: skip
+    response = browser.post(f"/admin/chargers/charger/{charger.pk}/change/", {**main, **fields})
+    assert response.url.endswith("/admin/chargers/charger/"), response.text[:2000]
+
+
+@pytest.mark.usefixtures("operator")
+def test_moving_a_charger_into_a_site_in_the_admin_shares_the_site_again(server, two_sessions, site):
+    outside, (a, ta), (b, tb) = two_sessions
+    admin_charger_save(server, outside, site=site["id"])
+    assert limit_received(a, ta) == 20
+    assert limit_received(b, tb) == 20
+
+
+@pytest.mark.usefixtures("operator")
+def test_changing_a_members_current_range_in_the_admin_shares_the_site_again(server, two_sessions, site):
+    outside, (a, ta), (b, tb) = two_sessions
+    admin_charger_save(server, outside, site=site["id"])
+    assert [limit_received(a, ta), limit_received(b, tb)] == [20, 20]
+    member = Charger.objects.get(charge_box_id="CP-A")
+    admin_charger_save(server, member, site=site["id"], max_current=10)  # CP-B takes what CP-A no longer can
+    assert [limit_received(a, ta), limit_received(b, tb)] == [10, 30]

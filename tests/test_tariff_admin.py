@@ -90,9 +90,9 @@ def test_a_chargers_page_and_a_sessions_page_show_its_cost(boss, acme):
     from datetime import UTC, datetime
 
     from billing.services import tariff_assign, tariff_create
-    from chargers.services.metering import Sample, samples_record
     from chargers.services.registry import charger_register
-    from chargers.services.transactions import transaction_start, transaction_stop
+    from charging.services.metering import Sample, samples_record
+    from charging.services.transactions import transaction_start, transaction_stop
 
     charger = charger_register(organisation=acme, charge_box_id="CP-1")
     tariff = tariff_create(organisation=acme, document={"currency": "EUR", "tariff_alt_text": [

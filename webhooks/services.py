@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
+from csms import metrics
 from csms.celery import enqueue
 from webhooks import subscriptions
 from webhooks.models import EVENTS, Delivery, Webhook
@@ -111,6 +112,7 @@ def delivery_attempt(*, webhook_id: int, event_id: str, event: str, body: str, a
     started = time.monotonic()
     status, error = _post(webhook.url, body.encode(), headers)
     succeeded = status is not None and 200 <= status < 300
+    metrics.WEBHOOK_DELIVERIES.labels("delivered" if succeeded else "failed" if status is None else "refused").inc()
     retry_in = None
     if not succeeded and attempt < settings.CSMS_WEBHOOK_MAX_ATTEMPTS:
         retry_in = settings.CSMS_WEBHOOK_RETRY_DELAY * 2 ** (attempt - 1)

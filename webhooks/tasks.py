@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from csms.retention import removed_report
 from webhooks import services
 
 
@@ -19,5 +20,5 @@ def webhook_deliver(webhook_id: int, event_id: str, event: str, body: str, attem
 
 
 @shared_task(name="webhooks.tasks.deliveries_prune")
-def deliveries_prune() -> int:
-    return services.deliveries_prune()
+def deliveries_prune() -> dict:
+    return removed_report(job="webhook deliveries prune", removed={"webhook_deliveries": services.deliveries_prune()})

@@ -14,7 +14,8 @@ from accounts.permissions import READ, HasScope
 from billing import exports, ocpi, services
 from billing.api import serializers as s
 from billing.models import CDR, Tariff
-from chargers.models import Charger, IdTag, Site
+from chargers.models import Charger, Site
+from charging.models import IdTag
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import paginated

@@ -11,7 +11,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0002_organisation_unknown_id_tag_policy'),
-        ('chargers', '0010_foreign_keys_led_by_composite_indexes'),
+        ('chargers', '0012_charger_deleted_at'),
+        ('charging', '0001_initial'),
     ]
 
     operations = [
@@ -39,7 +40,7 @@ class Migration(migrations.Migration):
                 ('snapshot', models.JSONField(help_text='The OCPI Tariff object as it was when the session started.')),
                 ('assigned_by', models.CharField(help_text='id tag, charger, site or default.', max_length=12)),
                 ('last_cost_sent_at', models.DateTimeField(blank=True, help_text='Live cost last sent to the charger.', null=True)),
-                ('transaction', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='priced_with', to='chargers.transaction')),
+                ('transaction', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='priced_with', to='charging.transaction')),
                 ('tariff', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='billing.tariff')),
             ],
         ),
@@ -48,7 +49,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('charger', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chargers.charger')),
-                ('id_tag', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chargers.idtag')),
+                ('id_tag', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='charging.idtag')),
                 ('site', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chargers.site')),
                 ('tariff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='billing.tariff')),
             ],
@@ -70,7 +71,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('credit_reference', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.cdr')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cdrs', to='accounts.organisation')),
-                ('transaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='chargers.transaction')),
+                ('transaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='charging.transaction')),
             ],
             options={
                 'verbose_name': 'CDR',

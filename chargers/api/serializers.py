@@ -148,6 +148,9 @@ class ChargerSummarySerializer(ChargerPresenceMixin):
     vendor = serializers.CharField()
     model = serializers.CharField()
     lastHeartbeat = serializers.DateTimeField(source="last_heartbeat_at", allow_null=True)
+    deletedAt = serializers.DateTimeField(
+        source="deleted_at", allow_null=True, help_text="When it was deleted (listed only with include_deleted=true)."
+    )
 
 
 class ConnectorSerializer(serializers.Serializer):

@@ -8,9 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chargers import events, statements
+from chargers import events
 from chargers.models import Charger
 from chargers.services.registry import unknown_charger_seen
+from csms import statements
 
 # Ids in one UPDATE's IN list: within every backend's limit of parameters.
 SEEN_PER_STATEMENT = 500
@@ -42,7 +43,7 @@ def charger_admit(
     or the one an operator pinned (refused when it does not offer that one).
     """
     charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
-    if charger is None:
+    if charger is None or charger.deleted_at is not None:  # a deleted charger is as unknown as a stranger
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
         return Admission(refusal="unknown chargeBoxId")
     if not charger.password_matches(password):

@@ -1,12 +1,14 @@
 import re
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers.models import Charger, UnknownCharger
-from commands.bus import charger_disconnect
+from chargers.models import Charger, Site, UnknownCharger
+from csms import hooks
 
 # OCPP's identifierString alphabet (2.0.1, also fine for 1.6): safe in the /ocpp/<id> path.
 CHARGE_BOX_ID = re.compile(r"[A-Za-z0-9*\-_=:+|@.]{1,64}")
@@ -23,16 +25,15 @@ class InvalidChargeBoxId(ValueError):
     pass
 
 
+class ChargerNotDeleted(Exception):
+    """Only a deleted charger can be purged."""
+
+
 def charge_box_id_problem(charge_box_id: str) -> str | None:
     """Why `charge_box_id` cannot identify a charger, or None."""
     if CHARGE_BOX_ID.fullmatch(charge_box_id):
         return None
     return f"must be {CHARGE_BOX_ID_RULE} (no '/' or spaces)."
-
-
-def organisation_get_or_create(*, name: str) -> Organisation:
-    organisation, _ = Organisation.objects.get_or_create(name=name)
-    return organisation
 
 
 def charger_register(
@@ -44,20 +45,21 @@ def charger_register(
     password: str | None = None,
     ocpp_version_pinned: str = "",
 ) -> Charger:
+    """A new charger, or the organisation's deleted one with this id restored (its history with it)
+    with the new credentials and details."""
     problem = charge_box_id_problem(charge_box_id)
     if problem:
         raise InvalidChargeBoxId(f"chargeBoxId {problem}")
     try:
         with transaction.atomic():
-            if Charger.objects.filter(charge_box_id=charge_box_id).exists():
+            charger = Charger.everything.select_for_update().filter(charge_box_id=charge_box_id).first()
+            if charger is not None and (charger.deleted_at is None or charger.organisation_id != organisation.pk):
+                # Another organisation's deleted charger keeps its id (and history) until it is purged.
                 raise ChargerExists(charge_box_id)
-            charger = Charger(
-                organisation=organisation,
-                charge_box_id=charge_box_id,
-                name=name,
-                location=location,
-                ocpp_version_pinned=ocpp_version_pinned,
-            )
+            charger = charger or Charger(organisation=organisation, charge_box_id=charge_box_id)
+            charger.name, charger.location = name, location
+            charger.ocpp_version_pinned = ocpp_version_pinned
+            charger.deleted_at = None
             charger.set_password(password)
             charger.save()
             UnknownCharger.objects.filter(charge_box_id=charge_box_id).delete()
@@ -96,13 +98,29 @@ def charger_update(
 
 
 def charger_delete(*, charger: Charger) -> None:
-    """Unregister a charger: its row and history go, its socket is closed, and from then on
-    it is refused at the handshake as unknown."""
+    """Unregister a charger: it is marked deleted and its credentials cleared, its socket is closed,
+    and from then on it is refused at the handshake as unknown. Its row and history (transactions,
+    meter values, commands, message log) stay; registering its id again restores it."""
     with transaction.atomic():
         # Locked, so that a connection admitted meanwhile is the one we close.
         channel_name = Charger.objects.select_for_update().values_list("channel_name", flat=True).get(pk=charger.pk)
-        charger.delete()
+        charger.deleted_at = timezone.now()
+        charger.set_password(None)
+        charger.save(update_fields=["deleted_at", "password_digest"])
         transaction.on_commit(lambda: charger_disconnect(channel_name=channel_name, reason="unregistered"))
+
+
+def charger_purge(*, charger: Charger) -> dict[str, int]:
+    """Delete a deleted charger for good, with all its history; rows removed per model."""
+    if charger.deleted_at is None:
+        raise ChargerNotDeleted(charger.charge_box_id)
+    return charger.delete()[1]
+
+
+def charger_disconnect(*, channel_name: str, reason: str) -> None:
+    """Close a charger's socket, wherever it is held (e.g. when it is unregistered)."""
+    if channel_name:
+        async_to_sync(get_channel_layer().send)(channel_name, {"type": "ocpp.close", "reason": reason})
 
 
 def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:
@@ -116,3 +134,44 @@ def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:
             charge_box_id=charge_box_id,
             defaults={"remote_address": remote_address, "first_seen_at": now, "last_seen_at": now},
         )
+
+
+class SiteElsewhere(ValueError):
+    """The site belongs to another organisation than the charger."""
+
+
+def charger_supply_update(
+    *,
+    charger: Charger,
+    site: Site | None | object = _UNSET,
+    phases: int | None = None,
+    voltage: float | None = None,
+    charging_rate_unit: str | None = None,
+    min_current: float | None = None,
+    max_current: float | None = None,
+) -> Charger:
+    """Change how a charger is wired: its site, phases, voltage, rate unit and current range.
+    Each site it leaves or joins shares its capacity again (smart charging acts on SITE_SUPPLY_CHANGED)."""
+    changes = {
+        "phases": phases,
+        "voltage": voltage,
+        "charging_rate_unit": charging_rate_unit,
+        "min_current": min_current,
+        "max_current": max_current,
+    }
+    changes = {field: value for field, value in changes.items() if value is not None}
+    sites = {charger.site_id}
+    if site is not _UNSET:
+        if site is not None and site.organisation_id != charger.organisation_id:
+            raise SiteElsewhere(f"site {site.pk} is not one of the organisation's")
+        changes["site"] = site
+        sites.add(site.pk if site is not None else None)
+    if not changes:
+        return charger
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(charger, field, value)
+        charger.save(update_fields=list(changes))
+        for site_id in sites - {None}:
+            hooks.run(hooks.SITE_SUPPLY_CHANGED, site_id=site_id)
+    return charger
