@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ocpp_ws",
     "console",
     "webhooks",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
         "IdTagStatusEnum": "chargers.models.IdTag.Status",
+        "ResetInputTypeEnum": ["Soft", "Hard"],  # shared with the compatible APIs
+        "AvailabilityInputTypeEnum": ["Operative", "Inoperative"],
     },
 }
 

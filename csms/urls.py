@@ -4,12 +4,14 @@ from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chargers.uploads import diagnostics_upload
+from compat import urls as compat
 from csms.errors import api_not_found
 
 api_v1 = [
     path("", include("chargers.api.urls")),
     path("", include("commands.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("ocpp16/", include(compat.ocpp16)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

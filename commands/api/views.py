@@ -117,6 +117,12 @@ class Endpoint:
         )
 
 
+def endpoint_params(charger: Charger, endpoint: Endpoint, data, **path) -> dict:
+    """The endpoint's validated body, with what the path says (transactionId, reservationId), prepared."""
+    params = {**validated(endpoint.body, data), **path}
+    return endpoint.prepare(charger, params) if endpoint.prepare else params
+
+
 class CommandView(APIView):
     endpoint: Endpoint
 
@@ -124,9 +130,7 @@ class CommandView(APIView):
         """Validate, add what the path says (transactionId, reservationId), prepare, send."""
         endpoint = endpoint or self.endpoint
         charger = charger_of(request, chargeBoxId)
-        params = {**validated(endpoint.body, data), **path}
-        if endpoint.prepare:
-            params = endpoint.prepare(charger, params)
+        params = endpoint_params(charger, endpoint, data, **path)
         if is_async(request):
             return queued(
                 services.command_enqueue(
@@ -498,6 +502,14 @@ class LocalListSyncView(APIView):
         return Response(answer)
 
 
+def payload_check(charger: Charger, action: str, payload: dict, *, names=("action", "payload")) -> None:
+    """A 400 naming the action or the payload (as `names` call them) when the charger's version cannot take it."""
+    error = payload_error(charger.ocpp_protocol, action, payload)
+    if error:
+        known = action in version_of(charger.ocpp_protocol).csms_actions
+        raise drf.ValidationError({names[1] if known else names[0]: error})
+
+
 class GenericCommandView(APIView):
     @extend_schema(
         operation_id="command_send",
@@ -528,10 +540,7 @@ class GenericCommandView(APIView):
     def post(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
         params = validated(s.GenericInput, request.data)
-        error = payload_error(charger.ocpp_protocol, params["action"], params["payload"])
-        if error:
-            known = params["action"] in version_of(charger.ocpp_protocol).csms_actions
-            raise drf.ValidationError({"payload" if known else "action": error})
+        payload_check(charger, params["action"], params["payload"])
         if is_async(request):
             return queued(
                 services.command_enqueue(
