@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("console.urls")),
     path("api/v1/", include(api_v1)),
+    # OCPP.Core's server API, for clients written against it (compat/ocpp_core.py).
+    path("API/", include(compat.ocpp_core_api)),
     # Chargers upload diagnostics here (the location the CSMS hands them), authorised by the job's token.
     path("diagnostics/upload/<int:job_id>/<str:token>/", diagnostics_upload),
     path("diagnostics/upload/<int:job_id>/<str:token>/<str:file_name>", diagnostics_upload),
@@ -27,7 +29,7 @@ urlpatterns = [
 
 
 def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
+    if request.path.lower().startswith("/api/"):
         return api_not_found(request, exception)
     return page_not_found(request, exception)
 
