@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chargers import events
-from chargers.models import Charger, DataTransfer, Transaction
+from chargers.models import Charger, DataTransfer, Site, Transaction
 from chargers.services import charging_profiles, jobs, local_list, reservations
+from chargers.services.metering import MAX_CHARGING_POWER_W
 from commands.bus import (
     ChargerError,
     ChargerOffline,
@@ -98,6 +99,7 @@ def action_run(
         _follow_up(charger, "data_transfer", payload, result)
     _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
+    _recorded_as_command(charger, action, payload, result)
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
 
@@ -277,6 +279,16 @@ def _follow_up(
         )
 
 
+def _recorded_as_command(charger: Charger, action: str, payload: dict, result: CommandResult) -> None:
+    """An action sent as it is is kept as the command it stands for would be (a SetChargingProfile is
+    listed like one sent through `charging-profiles`), when the version's table says how to read it."""
+    for command, translation in version_of(charger.ocpp_protocol).commands.items():
+        if translation.action == action and translation.params is not None and command in RECORDS:
+            params = translation.params(payload)
+            RECORDS[command](charger, params, translation.reply(params, result.response))
+            return
+
+
 def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
     """What the charger's OCPP version keeps of its answer to this action (2.0.1: variables read or set
     go into the device model), whichever endpoint sent the CALL."""
@@ -300,13 +312,49 @@ def _unchanged(charger: Charger, params: dict) -> dict:
 
 def _power_limit_prepare(charger: Charger, params: dict) -> dict:
     """The charger's phases, voltage and rate unit, unless the caller gave them; a start we can record."""
-    return {
+    params = {
         "numberPhases": charger.phases,
         "voltage": charger.voltage,
         "chargingRateUnit": charger.rate_unit,
         "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         **{name: value for name, value in params.items() if value is not None},
     }
+    _power_limit_within_reach(charger, params)
+    return params
+
+
+# The power limit's input fields in watts, per their unit (amperes per phase are converted with the voltage).
+LIMIT_WATTS = {"acMaxPowerKw": ("kW", 1000), "acMaxPowerW": ("W", 1), "dcMaxPowerKw": ("kW", 1000)}
+
+
+def _power_limit_within_reach(charger: Charger, params: dict) -> None:
+    """A limit above what the charger (or its site) can physically deliver is a mistake, not a limit."""
+    [(field, value)] = params["limit"].items()
+    name, site = f"limit.{field}", charger.site
+    if field == "dcMaxPowerKw":
+        if value * 1000 > MAX_CHARGING_POWER_W:
+            raise CommandInvalid(f"{name}: {value:g} kW is above the most any charger delivers "
+                                 f"({MAX_CHARGING_POWER_W / 1000:g} kW).")  # fmt: skip
+        if site is not None and site.capacity_unit == Site.Unit.KILOWATTS and value > site.capacity_limit:
+            raise CommandInvalid(f"{name}: {value:g} kW is above the capacity of site {site} "
+                                 f"({site.capacity_limit:g} kW).")  # fmt: skip
+        return
+    volts = params["voltage"] * params["numberPhases"]
+    if field == "acMaxPowerA":
+        amperes, asked = value, f"{value:g} A per phase is"
+    else:
+        unit, factor = LIMIT_WATTS[field]
+        amperes = value * factor / volts
+        asked = f"{value:g} {unit} is {round(amperes, 1)} A per phase,"
+    if amperes > charger.max_current:
+        raise CommandInvalid(f"{name}: {asked} above {charger.charge_box_id}'s maximum of {charger.max_current:g} A "
+                             "(maxCurrent).")  # fmt: skip
+    if site is None:
+        return
+    capacity = site.capacity_limit if site.capacity_unit == Site.Unit.AMPERES else site.capacity_limit * 1000 / volts
+    if amperes > capacity:
+        raise CommandInvalid(f"{name}: {asked} above the capacity of site {site} ({site.capacity_limit:g} "
+                             f"{site.capacity_unit}).")  # fmt: skip
 
 
 PREPARE = {"power_limit_set": _power_limit_prepare}

@@ -1,6 +1,6 @@
 """The command endpoints' bodies and replies. Field names are OCPP's camelCase, which the API shares."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -158,6 +158,12 @@ class ReservationInput(serializers.Serializer):
         required=False, min_value=1, help_text="Chosen by the CSMS when absent, and returned."
     )
 
+    def validate_expiryDate(self, value: str) -> str:
+        # A charger would accept a reservation that has already run out and hold nothing.
+        if datetime.fromisoformat(value.replace("Z", "+00:00")) <= datetime.now(UTC):
+            raise serializers.ValidationError(f"{value} is in the past.")
+        return value
+
 
 class ChargingProfileInput(serializers.Serializer):
     connectorId = connector(help_text="0 for a ChargePointMaxProfile or a TxDefaultProfile for all connectors.")
@@ -182,11 +188,14 @@ class PowerLimit(serializers.Serializer):
     acMaxPowerKw = serializers.FloatField(
         required=False, min_value=0, help_text="Kilowatts, sent as amperes per phase (numberPhases, voltage)."
     )
+    acMaxPowerW = serializers.FloatField(
+        required=False, min_value=0, help_text="Watts, all phases together; sent as amperes per phase unless in W."
+    )
     dcMaxPowerKw = serializers.FloatField(required=False, min_value=0, help_text="Kilowatts, sent in watts.")
 
     def validate(self, attrs):
         if len(attrs) != 1:
-            raise serializers.ValidationError("give exactly one of acMaxPowerA, acMaxPowerKw, dcMaxPowerKw")
+            raise serializers.ValidationError("give exactly one of " + ", ".join(self.fields))
         return attrs
 
 
@@ -201,6 +210,9 @@ class PowerLimitInput(PowerLimitScope):
     limit = PowerLimit()
     numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3, help_text="AC; default 3.")
     voltage = serializers.FloatField(required=False, min_value=1, help_text="AC phase voltage; default 230.")
+    chargingRateUnit = serializers.ChoiceField(
+        ["A", "W"], required=False, help_text="AC: the unit sent to the charger; default: the charger's own."
+    )
 
 
 class LocalListEntry(serializers.Serializer):
@@ -326,11 +338,13 @@ class DataTransferRow(serializers.Serializer):
 class DataTransferList(serializers.Serializer):
     chargeBoxId = serializers.CharField()
     dataTransfers = DataTransferRow(many=True)
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Transfers on this page.")
+    pagination = PaginationSerializer()
 
 
 class DataTransferListParams(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
 class Queued(serializers.Serializer):

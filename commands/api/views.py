@@ -149,18 +149,21 @@ def reply(name: str, action: str, **fields) -> type[drf.Serializer]:
     return serializer
 
 
+# One type for a session's id across this API, as the listings show it: text (1.6 ids are digits).
+TEXT_ID = "As the listings show it: text, whatever the charger's OCPP version."
 RESERVATION = {"reservationId": drf.IntegerField(help_text="Ours when the request had none.")}
 
 ENDPOINTS = [
     Endpoint(
         "reset", "reset", s.ResetInput,
-        reply("ResetReply", "Reset", status=s.status("Accepted", "Rejected")),
+        reply("ResetReply", "Reset", status=s.status("Accepted", "Rejected", "Scheduled")),
         "Reset the charger", {"type": "Soft"},
         {"message": "Soft reset accepted by charger", "status": "Accepted", "response": {"status": "Accepted"}},
     ),
     Endpoint(
         "unlock", "unlock", s.UnlockInput,
-        reply("UnlockReply", "UnlockConnector", status=s.status("Unlocked", "UnlockFailed", "NotSupported")),
+        reply("UnlockReply", "UnlockConnector", status=s.status("Unlocked", "UnlockFailed", "NotSupported",
+                                                       "OngoingAuthorizedTransaction", "UnknownConnector")),
         "Unlock a connector (a stuck cable)", {"connectorId": 1},
         {"message": "Connector 1 unlocked", "status": "Unlocked", "response": {"status": "Unlocked"}},
     ),
@@ -230,10 +233,10 @@ ENDPOINTS = [
     ),
     Endpoint(
         "transactions/<transaction_id:transactionId>/stop", "transaction_stop", s.Empty,
-        reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.IntegerField(),
+        reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.CharField(help_text=TEXT_ID),
               status=s.status("Accepted", "Rejected")),
         "Stop a charging session remotely", {},
-        {"message": "Remote stop of transaction 10042 accepted by charger", "transactionId": 10042,
+        {"message": "Remote stop of transaction 10042 accepted by charger", "transactionId": "10042",
          "status": "Accepted", "response": {"status": "Accepted"}},
     ),
     Endpoint(
@@ -387,6 +390,7 @@ class DataTransferView(CommandView):
                         }
                     ],
                     "count": 1,
+                    "pagination": {"total": 1, "limit": 20, "offset": 0},
                 },
                 response_only=True,
             )
@@ -394,10 +398,11 @@ class DataTransferView(CommandView):
     )
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
-        limit = validated(s.DataTransferListParams, request.query_params)["limit"]
-        rows = DataTransfer.objects.filter(charger=charger)[:limit]
-        items = s.DataTransferRow(rows, many=True).data
-        return Response({"chargeBoxId": charger.charge_box_id, "dataTransfers": items, "count": len(items)})
+        page = validated(s.DataTransferListParams, request.query_params)
+        rows = DataTransfer.objects.filter(charger=charger)
+        items = s.DataTransferRow(rows[page["offset"] : page["offset"] + page["limit"]], many=True).data
+        return Response({"chargeBoxId": charger.charge_box_id, "dataTransfers": items, "count": len(items),
+                         "pagination": {"total": rows.count(), **page}})  # fmt: skip
 
 
 class PowerLimitView(CommandView):

@@ -44,7 +44,8 @@ def power_limit_rate(params: dict) -> tuple[str, float, int | None]:
     if "acMaxPowerA" in limit:
         amperes, watts = float(limit["acMaxPowerA"]), float(limit["acMaxPowerA"]) * volts
     else:
-        amperes, watts = float(limit["acMaxPowerKw"]) * 1000 / volts, float(limit["acMaxPowerKw"]) * 1000
+        watts = float(limit["acMaxPowerW"]) if "acMaxPowerW" in limit else float(limit["acMaxPowerKw"]) * 1000
+        amperes = watts / volts
     if params.get("chargingRateUnit") == "W":
         return "W", round(watts, 1), phases
     return "A", round(amperes, 1), phases
@@ -184,7 +185,7 @@ COMMANDS = {
     "transaction_stop": Translation(
         action="RemoteStopTransaction",
         request=lambda p: pick(p, "transactionId"),
-        reply=lambda p, r: {"transactionId": p["transactionId"], "status": r.get("status")},
+        reply=lambda p, r: {"transactionId": str(p["transactionId"]), "status": r.get("status")},
         message=lambda p, f: f"Remote stop of transaction {p['transactionId']} {status_in(p, f)} by charger",
     ),
     "reservation_create": Translation(
@@ -204,11 +205,13 @@ COMMANDS = {
         request=lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": p["chargingProfile"]},
         reply=lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
         message=lambda p, f: f"Charging profile {f['chargingProfileId']} {where(p)} {status_in(p, f)} by charger",
+        params=lambda body: {"connectorId": body["connectorId"], "chargingProfile": body["csChargingProfiles"]},
     ),
     "charging_profile_clear": Translation(
         action="ClearChargingProfile",
         request=lambda p: pick(p, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
         message=lambda p, f: f"Clearing of charging profiles {status_in(p, f)} by charger",
+        params=lambda body: pick(body, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
     ),
     "composite_schedule": Translation(
         action="GetCompositeSchedule",

@@ -16,6 +16,7 @@ from ocpp_ws.v16 import commands as v16
 
 # Profile purposes by their 1.6 names, which the API shares.
 PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
+PURPOSES_BACK = {ours: theirs for theirs, ours in PURPOSES.items()}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
 RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
@@ -163,6 +164,34 @@ def charging_profile(profile: dict) -> dict:
     if profile.get("transactionId") is not None:
         converted["transactionId"] = str(profile["transactionId"])
     return converted
+
+
+def charging_profile_params(payload: dict) -> dict:
+    """A 2.0.1 SetChargingProfile payload as the API's (1.6-shaped) parameters: its first schedule."""
+    profile = payload["chargingProfile"]
+    schedule = profile["chargingSchedule"][0]
+    return {
+        "connectorId": payload["evseId"],
+        "chargingProfile": {
+            "chargingProfileId": profile["id"],
+            "stackLevel": profile["stackLevel"],
+            "chargingProfilePurpose": PURPOSES_BACK.get(profile["chargingProfilePurpose"],
+                                                        profile["chargingProfilePurpose"]),
+            "chargingProfileKind": profile["chargingProfileKind"],
+            "chargingSchedule": {name: value for name, value in schedule.items() if name != "id"},
+        } | pick(profile, "recurrencyKind", "validFrom", "validTo", "transactionId"),
+    }  # fmt: skip
+
+
+def profiles_clear_params(payload: dict) -> dict:
+    if payload.get("chargingProfileId") is not None:
+        return {"id": payload["chargingProfileId"]}
+    criteria = payload.get("chargingProfileCriteria") or {}
+    params = {"connectorId": criteria["evseId"]} if criteria.get("evseId") is not None else {}
+    if criteria.get("chargingProfilePurpose"):
+        purpose = criteria["chargingProfilePurpose"]
+        params["chargingProfilePurpose"] = PURPOSES_BACK.get(purpose, purpose)
+    return params | pick(criteria, "stackLevel")
 
 
 def power_limit_set(params: dict) -> dict:
@@ -358,7 +387,7 @@ COMMANDS = {
     "transaction_stop": Translation(
         action="RequestStopTransaction",
         request=lambda p: {"transactionId": str(p["transactionId"])},
-        reply=lambda p, r: {"transactionId": p["transactionId"], "status": r.get("status")},
+        reply=lambda p, r: {"transactionId": str(p["transactionId"]), "status": r.get("status")},
         message=lambda p, f: f"Remote stop of transaction {p['transactionId']} {status_in(p, f)} by charger",
     ),
     "reservation_create": Translation(
@@ -382,11 +411,13 @@ COMMANDS = {
         request=lambda p: {"evseId": p["connectorId"], "chargingProfile": charging_profile(p["chargingProfile"])},
         reply=lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
         message=lambda p, f: f"Charging profile {f['chargingProfileId']} {where(p)} {status_in(p, f)} by charger",
+        params=charging_profile_params,
     ),
     "charging_profile_clear": Translation(
         action="ClearChargingProfile",
         request=profiles_clear,
         message=lambda p, f: f"Clearing of charging profiles {status_in(p, f)} by charger",
+        params=profiles_clear_params,
     ),
     "composite_schedule": Translation(
         action="GetCompositeSchedule",
