@@ -42,6 +42,10 @@ COMMANDS = (
 )
 
 
+class NotExpressible(ValueError):
+    """The parameters ask for what the charger's OCPP version cannot say ("field: why"): a 400."""
+
+
 def pick(params: dict, *names: str) -> dict:
     """The named parameters that were given, in OCPP's spelling (which the API shares)."""
     return {name: params[name] for name in names if params.get(name) is not None}

@@ -30,7 +30,7 @@ from commands.bus import (
     version_of,
 )
 from commands.models import command_id_reserved
-from commands.neutral import answered
+from commands.neutral import NotExpressible, Translation, answered, pick
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
 QUEUED_TTL = 3600
@@ -55,7 +55,7 @@ def command_run(
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
     params = PREPARE.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
-    payload = translation.request(params)
+    payload = _request(translation, params)
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
             result = command_send(
@@ -73,7 +73,8 @@ def command_run(
     _raise_charger_error(charger, result)
     record = RECORDS.get(command)
     if record is not None:
-        record(charger, params, fields)
+        # Kept as sent: the payload read back, where the version's table can (its own shapes pass through).
+        record(charger, translation.params(payload) if translation.params else params, fields)
     return reply(charger, result, fields, translation.message(params, fields))
 
 
@@ -104,13 +105,15 @@ def action_run(
 
 
 def reply(charger: Charger, result: CommandResult, fields: dict, message: str) -> dict:
-    """The API's answer: who/what/how long, the reply fields at the top level, the whole reply under `response`."""
+    """The API's answer: who/what/how long, the reply fields at the top level (with the charger's
+    statusInfo, OCPP 2.0.1, when it gave one), the whole reply under `response`."""
     return {
         "chargeBoxId": charger.charge_box_id,
         "action": result.action,
         "commandId": result.command_id,
         "responseTimeMs": result.round_trip_ms,
         "message": message,
+        **pick(result.response, "statusInfo"),
         **fields,
         "response": result.response,
     }
@@ -175,7 +178,7 @@ def command_enqueue(
         translation = version.commands.get(command)
         if translation is None:
             raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
-        action, checked = translation.action, translation.request(params)
+        action, checked = translation.action, _request(translation, params)
     else:
         checked = payload
     error = payload_error(charger.ocpp_protocol, action, checked)
@@ -208,6 +211,13 @@ def command_queued(*, organisation_id: int, command_id: str) -> dict | None:
     if not queued or queued["organisation_id"] != organisation_id:
         return None
     return {key: value for key, value in queued.items() if key != "organisation_id"}
+
+
+def _request(translation: Translation, params: dict) -> dict:
+    try:
+        return translation.request(params)
+    except NotExpressible as refusal:
+        raise CommandInvalid(str(refusal))
 
 
 def _job_start(charger: Charger, command: str, params: dict):
@@ -339,22 +349,23 @@ def _power_limit_within_reach(charger: Charger, params: dict) -> None:
             raise CommandInvalid(f"{name}: {value:g} kW is above the capacity of site {site} "
                                  f"({site.capacity_limit:g} kW).")  # fmt: skip
         return
-    volts = params["voltage"] * params["numberPhases"]
+    phases, voltage = params["numberPhases"], params["voltage"]
     if field == "acMaxPowerA":
-        amperes, asked = value, f"{value:g} A per phase is"
+        amperes, asked = value, f"{value:g} A"
     else:
         unit, factor = LIMIT_WATTS[field]
-        amperes = value * factor / volts
-        asked = f"{value:g} {unit} is {round(amperes, 1)} A per phase,"
+        amperes, asked = value * factor / (phases * voltage), f"{value:g} {unit}"
     if amperes > charger.max_current:
-        raise CommandInvalid(f"{name}: {asked} above {charger.charge_box_id}'s maximum of {charger.max_current:g} A "
-                             "(maxCurrent).")  # fmt: skip
+        most = charger.max_current * phases * voltage / 1000
+        raise CommandInvalid(f"{name}: {asked} is above {charger.charge_box_id}'s maximum of {charger.max_current:g} A "
+                             f"per phase ({most:g} kW on {phases} phases at {voltage:g} V; maxCurrent).")  # fmt: skip
     if site is None:
         return
-    capacity = site.capacity_limit if site.capacity_unit == Site.Unit.AMPERES else site.capacity_limit * 1000 / volts
+    per_phase = site.capacity_unit == Site.Unit.AMPERES
+    capacity = site.capacity_limit if per_phase else site.capacity_limit * 1000 / (phases * voltage)
     if amperes > capacity:
-        raise CommandInvalid(f"{name}: {asked} above the capacity of site {site} ({site.capacity_limit:g} "
-                             f"{site.capacity_unit}).")  # fmt: skip
+        raise CommandInvalid(f"{name}: {asked} is above the capacity of site {site} ({site.capacity_limit:g} "
+                             f"{'A per phase' if per_phase else 'kW'}).")  # fmt: skip
 
 
 PREPARE = {"power_limit_set": _power_limit_prepare}

@@ -105,6 +105,7 @@ ROUTES = [
         ("connector_id", "id_tag"), "Remote start transaction",
         {"charge_point_id": "CP-SITE42-001", "id_tag": "RFID-USER-4A2F", "connector_id": 1},
         {"connector_id": 1, "id_tag": "RFID-USER-4A2F"},
+        required=("id_tag",),
     ),
     Route(
         "remote_stop_transaction", "transaction_stop", {"transaction_id": "transactionId"},

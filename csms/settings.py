@@ -181,8 +181,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
         "IdTagStatusEnum": "chargers.models.IdTag.Status",
-        "ResetInputTypeEnum": ["Soft", "Hard"],  # shared with the compatible APIs
+        "ResetInputTypeEnum": ["Soft", "Hard", "OnIdle", "Immediate"],  # shared with the compatible APIs
         "AvailabilityInputTypeEnum": ["Operative", "Inoperative"],
+        "ChargingProfilePurposeEnum": "commands.api.serializers.PROFILE_PURPOSES",
+        "ChargingProfilePurpose201Enum": "commands.api.serializers.PROFILE_PURPOSES_201",
     },
 }
 

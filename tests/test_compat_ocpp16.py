@@ -145,6 +145,7 @@ def test_the_profile_sent_is_listed_by_the_main_api(bearer, cp, api):
          "transaction_id: A valid integer is required."),
         ("remote_start_transaction", {"charge_point_id": CP, "id_tag": "X" * 21},
          "id_tag: Ensure this field has no more than 20 characters."),
+        ("remote_start_transaction", {"charge_point_id": CP, "connector_id": 1}, "id_tag: This field is required."),
         ("send_command", {"charge_point_id": CP, "command": "MakeCoffee", "payload": {}},
          "command: MakeCoffee is not a CSMS-initiated OCPP 1.6 action"),
     ],

@@ -430,7 +430,8 @@ class PowerLimitView(CommandView):
     )
     def delete(self, request, chargeBoxId: str) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
-        return self.run(request, chargeBoxId, {**body, **request.query_params.dict()}, endpoint=POWER_LIMIT_CLEAR)
+        scope = {name: value for name, value in request.query_params.items() if name != "async"}
+        return self.run(request, chargeBoxId, {**body, **scope}, endpoint=POWER_LIMIT_CLEAR)
 
 
 def endpoint_of(command: str) -> Endpoint:

@@ -6,12 +6,14 @@ names (e.g. reset Soft -> Reset{type: OnIdle}); nothing outside the tables branc
 
 from django.utils import timezone
 
-from commands.neutral import Translation, pick, status_in
+from commands.neutral import NotExpressible, Translation, pick, status_in
 
 # Profile ids the power-limit commands use unless told otherwise, so that setting a limit
 # again replaces it and clearing removes exactly it.
 POWER_LIMIT_PROFILE_IDS = {"ChargePointMaxProfile": 3000, "TxDefaultProfile": 3100, "TxProfile": 3200}
 VOLTAGE = 230.0
+# OCPP 2.0.1's reset types, as 1.6 says them.
+RESET_TYPES = {"OnIdle": "Soft", "Immediate": "Hard"}
 PHASES = 3
 
 
@@ -96,6 +98,17 @@ def power_limit_clear_reply(params: dict, response: dict) -> dict:
     return {"status": response.get("status"), "chargingProfileId": power_limit_profile_id(params)}
 
 
+def ocpp16_only(params: dict) -> dict:
+    """The parameters, unless they use OCPP 2.0.1's own shapes, which a 1.6 charger cannot be sent."""
+    if "idToken" in params:
+        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag")
+    if "id" in (params.get("chargingProfile") or {}):
+        raise NotExpressible(
+            "chargingProfile: the OCPP 2.0.1 shape (id, chargingSchedule as a list) needs an OCPP 2.0.1 charger"
+        )
+    return params
+
+
 def where(params: dict) -> str:
     connector = params.get("connectorId") or 0
     return f"on connector {connector}" if connector else "on the whole charger"
@@ -110,7 +123,7 @@ UNLOCK_MESSAGES = {
 COMMANDS = {
     "reset": Translation(
         action="Reset",
-        request=lambda p: pick(p, "type"),
+        request=lambda p: {"type": RESET_TYPES.get(p["type"], p["type"])},
         message=lambda p, f: f"{p['type']} reset {status_in(p, f)} by charger",
     ),
     "unlock": Translation(
@@ -179,7 +192,7 @@ COMMANDS = {
     ),
     "transaction_start": Translation(
         action="RemoteStartTransaction",
-        request=lambda p: pick(p, "connectorId", "idTag", "chargingProfile"),
+        request=lambda p: pick(ocpp16_only(p), "connectorId", "idTag", "chargingProfile"),
         message=lambda p, f: f"Remote start for {p['idTag']} {status_in(p, f)} by charger",
     ),
     "transaction_stop": Translation(
@@ -202,7 +215,7 @@ COMMANDS = {
     ),
     "charging_profile_set": Translation(
         action="SetChargingProfile",
-        request=lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": p["chargingProfile"]},
+        request=lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": ocpp16_only(p)["chargingProfile"]},
         reply=lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
         message=lambda p, f: f"Charging profile {f['chargingProfileId']} {where(p)} {status_in(p, f)} by charger",
         params=lambda body: {"connectorId": body["connectorId"], "chargingProfile": body["csChargingProfiles"]},

@@ -18,7 +18,7 @@ from ocpp_ws.v16 import commands as v16
 PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 PURPOSES_BACK = {ours: theirs for theirs, ours in PURPOSES.items()}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
-RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate"}
+RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate", "OnIdle": "OnIdle", "Immediate": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
 
 
@@ -149,6 +149,8 @@ ANSWERS = {"GetVariables": variables_read, "SetVariables": variables_set}
 
 
 def charging_profile(profile: dict) -> dict:
+    if "id" in profile:
+        return profile  # already in 2.0.1's shape
     schedule = profile["chargingSchedule"]
     converted = {
         "id": profile["chargingProfileId"],
@@ -377,7 +379,7 @@ COMMANDS = {
     "transaction_start": Translation(
         action="RequestStartTransaction",
         request=lambda p: (
-            {"idToken": id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
+            {"idToken": p.get("idToken") or id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
             | evse(p)
             | ({"chargingProfile": charging_profile(p["chargingProfile"])} if p.get("chargingProfile") else {})
         ),
@@ -409,7 +411,7 @@ COMMANDS = {
     "charging_profile_set": Translation(
         action="SetChargingProfile",
         request=lambda p: {"evseId": p["connectorId"], "chargingProfile": charging_profile(p["chargingProfile"])},
-        reply=lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
+        reply=lambda p, r: {"chargingProfileId": charging_profile(p["chargingProfile"])["id"]} | pick(r, "status"),
         message=lambda p, f: f"Charging profile {f['chargingProfileId']} {where(p)} {status_in(p, f)} by charger",
         params=charging_profile_params,
     ),
