@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chargers import events
-from chargers.models import Charger, DataTransfer, Site, Transaction
-from chargers.services import charging_profiles, jobs, local_list, reservations
-from chargers.services.metering import MAX_CHARGING_POWER_W
+from chargers.models import Charger, DataTransfer, Site
+from chargers.services import jobs
+from charging.models import Transaction
+from charging.services import local_list, reservations
+from charging.services.metering import MAX_CHARGING_POWER_W
 from commands.bus import (
     ChargerError,
     ChargerOffline,
@@ -31,6 +33,7 @@ from commands.bus import (
 )
 from commands.models import command_id_reserved
 from commands.neutral import NotExpressible, Translation, answered, pick
+from smart_charging.services import charging_profiles
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
 QUEUED_TTL = 3600

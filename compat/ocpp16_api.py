@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import READ, WRITE
 from chargers import selectors
 from chargers.api.serializers import StrictSerializer
+from charging import selectors as charging_selectors
 from commands import services
 from commands.api.views import charger_of, endpoint_of, endpoint_params, payload_check, requester_of
 from commands.models import Command
@@ -312,7 +313,7 @@ class ActiveTransactionsView(APIView):
     )
     def get(self, request, charge_point_id: str) -> Response:
         charger = charger_of(request, charge_point_id)
-        sessions = selectors.transactions_active(charger=charger)
+        sessions = charging_selectors.transactions_active(charger=charger)
         return Response({
             "charge_point_id": charger.charge_box_id,
             "active_transactions": Ocpp16ActiveTransaction(sessions, many=True).data,

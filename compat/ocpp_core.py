@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import READ, WRITE
-from chargers.models import Charger, Connector, MeterValue
-from chargers.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
+from chargers.models import Charger, Connector
+from charging.models import MeterValue
+from charging.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
 from commands import services
 from commands.api.views import POWER_LIMIT_CLEAR, Endpoint, charger_of, endpoint_of, endpoint_params, requester_of
 from commands.bus import ChargerOffline
 from csms.errors import ApiError, error_responses
-from ocpp_ws.v16.commands import power_limit_profile_id, power_limit_purpose
+from ocpp_ws.power_limits import power_limit_profile_id, power_limit_purpose
 
 TAG = "OCPP.Core API (compatible)"
 # OCPP.Core's ConnectorStatusEnum, from the OCPP status a connector last reported.

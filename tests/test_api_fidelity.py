@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from chargers.models import DataTransfer
-from chargers.services.sites import site_create
+from smart_charging.services.sites import site_create
 from tests.command_replies import post
 from tests.ocpp_rpc import strict_charger
 

@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from accounts.models import ApiKey
-from chargers.models import IdTag
 from chargers.services.registry import charger_register
+from charging.models import IdTag
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

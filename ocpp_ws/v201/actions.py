@@ -4,14 +4,10 @@ The same services as OCPP 1.6 (chargers/services/*); what differs is only the pa
 Each function takes the session and the schema-valid payload and returns the CALLRESULT payload.
 """
 
-import json
-
-from django.conf import settings
-from django.utils import timezone
-
-from chargers.services import device_model, reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
-from chargers.services.metering import Sample
+from chargers.services import device_model, reports
+from charging.services import metering, transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
+from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
 
@@ -24,22 +20,11 @@ def id_token_info(decision: IdTagDecision) -> dict:
     return info
 
 
-def samples(meter_values: list[dict]) -> list[Sample]:
-    """Sampled values, scaled by their unit's multiplier (energy registers are in Wh by default)."""
-    return [
-        Sample(
-            timestamp=timestamp(reading["timestamp"]),
-            value=_scaled(sampled["value"], sampled.get("unitOfMeasure", {}).get("multiplier", 0)),
-            measurand=sampled.get("measurand", ""),
-            unit=sampled.get("unitOfMeasure", {}).get("unit", ""),
-            phase=sampled.get("phase", ""),
-            context=sampled.get("context", ""),
-            location=sampled.get("location", ""),
-            format="SignedData" if "signedMeterValue" in sampled else "",
-        )
-        for reading in meter_values
-        for sampled in reading["sampledValue"]
-    ]
+def reading(sampled: dict) -> tuple[str, str, str]:
+    """A sampled value scaled by its unit's multiplier (energy registers are in Wh by default)."""
+    unit = sampled.get("unitOfMeasure", {})
+    signed = "SignedData" if "signedMeterValue" in sampled else ""
+    return _scaled(sampled["value"], unit.get("multiplier", 0)), unit.get("unit", ""), signed
 
 
 def _scaled(value: float, multiplier: int) -> str:
@@ -65,20 +50,16 @@ def boot_notification(session: Session, p: dict) -> dict:
         imsi=modem.get("imsi"),
         boot_reason=p["reason"],
     )
-    return {"currentTime": timezone.now().isoformat(), "interval": settings.CSMS_HEARTBEAT_INTERVAL, "status": status}
-
-
-def heartbeat(session: Session, p: dict) -> dict:
-    return {"currentTime": reports.heartbeat_record(charger_id=session.charger_id).isoformat()}
+    return boot_answer(status)
 
 
 def status_notification(session: Session, p: dict) -> dict:
     reports.status_record(
         charger_id=session.charger_id,
+        error_code="",  # 2.0.1 reports errors as events (NotifyEvent)
         evse_id=p["evseId"],
         connector_id=p["connectorId"],
         status=p["connectorStatus"],
-        error_code="",  # 2.0.1 reports errors as events (NotifyEvent)
         timestamp=timestamp(p["timestamp"]),
     )
     return {}
@@ -118,15 +99,15 @@ def transaction_event(session: Session, p: dict) -> dict:
             stopped_reason=info.get("stoppedReason", ""),
             remote_start_id=info.get("remoteStartId"),
             reservation_id=p.get("reservationId"),
-            samples=tuple(samples(p.get("meterValue", []))),
+            samples=tuple(samples(p.get("meterValue", []), reading)),
         ),
     )
     return {"idTokenInfo": id_token_info(decision)} if decision else {}
 
 
 def meter_values(session: Session, p: dict) -> dict:
-    reports.meter_values_record(
-        charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"])
+    metering.meter_values_record(
+        charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"], reading)
     )
     return {}
 
@@ -196,11 +177,6 @@ LOG_JOB_STATUSES = {
 }
 
 
-def firmware_status_notification(session: Session, p: dict) -> dict:
-    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
-    return {}
-
-
 def log_status_notification(session: Session, p: dict) -> dict:
     status = p["status"]
     reports.diagnostics_status_record(
@@ -218,17 +194,6 @@ def security_event_notification(session: Session, p: dict) -> dict:
         payload=p,
     )
     return {}
-
-
-def data_transfer(session: Session, p: dict) -> dict:
-    data = p.get("data", "")
-    status, answer = reports.data_transfer_incoming(
-        charger_id=session.charger_id,
-        vendor_id=p["vendorId"],
-        message_id=p.get("messageId", ""),
-        data=data if isinstance(data, str) else json.dumps(data),  # 2.0.1 data may be any JSON
-    )
-    return {"status": status, "data": answer} if answer else {"status": status}
 
 
 def noted(ocpp_action: str, kind_field: str | None = None, evse_field: str | None = None, answer: dict | None = None):
