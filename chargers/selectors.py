@@ -45,11 +45,14 @@ def connector_status_history(
     return list(notifications.order_by("-received_at", "-id")[:limit])
 
 
-def charge_point_statuses(*, organisation: Organisation, filters=None) -> QuerySet[Charger]:
-    """Charge points with their connectors; with `status`, only connectors in that status."""
+def charge_point_statuses(
+    *, organisation: Organisation, filters=None, every_connector: bool = False
+) -> QuerySet[Charger]:
+    """Charge points with their connectors; with `status`, only connectors in that status (every connector of
+    the charge points that have one with `every_connector`)."""
     chargers = filtered(ChargePointStatusFilter, filters, Charger.objects.filter(organisation=organisation))
     connectors = Connector.objects.order_by("evse_id", "connector_id")
     status = (filters or {}).get("status")
-    if status:
+    if status and not every_connector:
         connectors = connectors.filter(status=status)
     return chargers.prefetch_related(Prefetch("connectors", queryset=connectors))

@@ -6,6 +6,7 @@ its payload, and how the charger's answer becomes reply fields and a sentence. A
 version cannot express is simply absent from its table.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,14 +42,24 @@ COMMANDS = (
 )
 
 
+class NotExpressible(ValueError):
+    """The parameters ask for what the charger's OCPP version cannot say ("field: why"): a 400."""
+
+
 def pick(params: dict, *names: str) -> dict:
     """The named parameters that were given, in OCPP's spelling (which the API shares)."""
     return {name: params[name] for name in names if params.get(name) is not None}
 
 
+def spelled(status: str) -> str:
+    """The charger's answer in a sentence: a plain word reads as English ("accepted"); OCPP's compound
+    words keep OCPP's spelling ("UnknownVendorId"), which integrators search for."""
+    return status if re.search(r"[a-z][A-Z]", status) else status.lower()
+
+
 def status_in(params: dict, fields: dict) -> str:
-    """The charger's answer for a sentence: "accepted", "rejected", ... or "answered"."""
-    return str(fields.get("status", "answered")).lower()
+    """The charger's answer for a sentence: "accepted", "rejected", "UnknownVendorId", ... or "answered"."""
+    return spelled(str(fields.get("status", "answered")))
 
 
 def same_fields(params: dict, response: dict) -> dict:
@@ -60,7 +71,7 @@ def answered(action: str) -> Callable[[dict, dict], str]:
 
     def message(params: dict, fields: dict) -> str:
         status = fields.get("status")
-        return f"{action} {status.lower()} by charger" if isinstance(status, str) else f"{action} answered by charger"
+        return f"{action} {spelled(status)} by charger" if isinstance(status, str) else f"{action} answered by charger"
 
     return message
 
@@ -70,10 +81,13 @@ class Translation:
     """One command in one OCPP version.
 
     request(params) -> the OCPP payload; reply(params, response) -> the reply fields shown
-    at the top level of the API's answer; message(params, fields) -> a sentence for people.
+    at the top level of the API's answer; message(params, fields) -> a sentence for people;
+    params(payload), where given -> the parameters an OCPP payload sent as it is stands for, so that
+    what the product keeps of this command (e.g. the charging profiles a charger holds) follows it too.
     """
 
     action: str
     request: Callable[[dict], dict]
     message: Callable[[dict, dict], str]
     reply: Callable[[dict, dict], dict] = same_fields
+    params: Callable[[dict], dict] | None = None

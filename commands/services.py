@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chargers import events
-from chargers.models import Charger, DataTransfer
+from chargers.models import Charger, DataTransfer, Site
 from chargers.services import jobs
 from charging.models import Transaction
 from charging.services import local_list, reservations
+from charging.services.metering import MAX_CHARGING_POWER_W
 from commands.bus import (
     ChargerError,
     ChargerOffline,
@@ -31,7 +32,7 @@ from commands.bus import (
     version_of,
 )
 from commands.models import command_id_reserved
-from commands.neutral import answered
+from commands.neutral import NotExpressible, Translation, answered, pick
 from smart_charging.services import charging_profiles
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
@@ -57,7 +58,7 @@ def command_run(
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
     params = PREPARE.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
-    payload = translation.request(params)
+    payload = _request(translation, params)
     with command_id_reserved(command_id or uuid.uuid4()) as reserved:
         try:
             result = command_send(
@@ -75,7 +76,8 @@ def command_run(
     _raise_charger_error(charger, result)
     record = RECORDS.get(command)
     if record is not None:
-        record(charger, params, fields)
+        # Kept as sent: the payload read back, where the version's table can (its own shapes pass through).
+        record(charger, translation.params(payload) if translation.params else params, fields)
     return reply(charger, result, fields, translation.message(params, fields))
 
 
@@ -101,17 +103,20 @@ def action_run(
         _follow_up(charger, "data_transfer", payload, result)
     _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
+    _recorded_as_command(charger, action, payload, result)
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
 
 def reply(charger: Charger, result: CommandResult, fields: dict, message: str) -> dict:
-    """The API's answer: who/what/how long, the reply fields at the top level, the whole reply under `response`."""
+    """The API's answer: who/what/how long, the reply fields at the top level (with the charger's
+    statusInfo, OCPP 2.0.1, when it gave one), the whole reply under `response`."""
     return {
         "chargeBoxId": charger.charge_box_id,
         "action": result.action,
         "commandId": result.command_id,
         "responseTimeMs": result.round_trip_ms,
         "message": message,
+        **pick(result.response, "statusInfo"),
         **fields,
         "response": result.response,
     }
@@ -176,7 +181,7 @@ def command_enqueue(
         translation = version.commands.get(command)
         if translation is None:
             raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
-        action, checked = translation.action, translation.request(params)
+        action, checked = translation.action, _request(translation, params)
     else:
         checked = payload
     error = payload_error(charger.ocpp_protocol, action, checked)
@@ -209,6 +214,13 @@ def command_queued(*, organisation_id: int, command_id: str) -> dict | None:
     if not queued or queued["organisation_id"] != organisation_id:
         return None
     return {key: value for key, value in queued.items() if key != "organisation_id"}
+
+
+def _request(translation: Translation, params: dict) -> dict:
+    try:
+        return translation.request(params)
+    except NotExpressible as refusal:
+        raise CommandInvalid(str(refusal))
 
 
 def _job_start(charger: Charger, command: str, params: dict):
@@ -280,6 +292,16 @@ def _follow_up(
         )
 
 
+def _recorded_as_command(charger: Charger, action: str, payload: dict, result: CommandResult) -> None:
+    """An action sent as it is is kept as the command it stands for would be (a SetChargingProfile is
+    listed like one sent through `charging-profiles`), when the version's table says how to read it."""
+    for command, translation in version_of(charger.ocpp_protocol).commands.items():
+        if translation.action == action and translation.params is not None and command in RECORDS:
+            params = translation.params(payload)
+            RECORDS[command](charger, params, translation.reply(params, result.response))
+            return
+
+
 def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
     """What the charger's OCPP version keeps of its answer to this action (2.0.1: variables read or set
     go into the device model), whichever endpoint sent the CALL."""
@@ -303,13 +325,50 @@ def _unchanged(charger: Charger, params: dict) -> dict:
 
 def _power_limit_prepare(charger: Charger, params: dict) -> dict:
     """The charger's phases, voltage and rate unit, unless the caller gave them; a start we can record."""
-    return {
+    params = {
         "numberPhases": charger.phases,
         "voltage": charger.voltage,
         "chargingRateUnit": charger.rate_unit,
         "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         **{name: value for name, value in params.items() if value is not None},
     }
+    _power_limit_within_reach(charger, params)
+    return params
+
+
+# The power limit's input fields in watts, per their unit (amperes per phase are converted with the voltage).
+LIMIT_WATTS = {"acMaxPowerKw": ("kW", 1000), "acMaxPowerW": ("W", 1), "dcMaxPowerKw": ("kW", 1000)}
+
+
+def _power_limit_within_reach(charger: Charger, params: dict) -> None:
+    """A limit above what the charger (or its site) can physically deliver is a mistake, not a limit."""
+    [(field, value)] = params["limit"].items()
+    name, site = f"limit.{field}", charger.site
+    if field == "dcMaxPowerKw":
+        if value * 1000 > MAX_CHARGING_POWER_W:
+            raise CommandInvalid(f"{name}: {value:g} kW is above the most any charger delivers "
+                                 f"({MAX_CHARGING_POWER_W / 1000:g} kW).")  # fmt: skip
+        if site is not None and site.capacity_unit == Site.Unit.KILOWATTS and value > site.capacity_limit:
+            raise CommandInvalid(f"{name}: {value:g} kW is above the capacity of site {site} "
+                                 f"({site.capacity_limit:g} kW).")  # fmt: skip
+        return
+    phases, voltage = params["numberPhases"], params["voltage"]
+    if field == "acMaxPowerA":
+        amperes, asked = value, f"{value:g} A"
+    else:
+        unit, factor = LIMIT_WATTS[field]
+        amperes, asked = value * factor / (phases * voltage), f"{value:g} {unit}"
+    if amperes > charger.max_current:
+        most = charger.max_current * phases * voltage / 1000
+        raise CommandInvalid(f"{name}: {asked} is above {charger.charge_box_id}'s maximum of {charger.max_current:g} A "
+                             f"per phase ({most:g} kW on {phases} phases at {voltage:g} V; maxCurrent).")  # fmt: skip
+    if site is None:
+        return
+    per_phase = site.capacity_unit == Site.Unit.AMPERES
+    capacity = site.capacity_limit if per_phase else site.capacity_limit * 1000 / (phases * voltage)
+    if amperes > capacity:
+        raise CommandInvalid(f"{name}: {asked} is above the capacity of site {site} ({site.capacity_limit:g} "
+                             f"{'A per phase' if per_phase else 'kW'}).")  # fmt: skip
 
 
 PREPARE = {"power_limit_set": _power_limit_prepare}

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "simulator",
     "console",
     "webhooks",
+    "compat",
     "billing",
 ]
 
@@ -185,6 +186,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
         "IdTagStatusEnum": "charging.models.IdTag.Status",
+        "ResetInputTypeEnum": ["Soft", "Hard", "OnIdle", "Immediate"],  # shared with the compatible APIs
+        "AvailabilityInputTypeEnum": ["Operative", "Inoperative"],
+        "ChargingProfilePurposeEnum": "commands.api.serializers.PROFILE_PURPOSES",
+        "ChargingProfilePurpose201Enum": "commands.api.serializers.PROFILE_PURPOSES_201",
     },
 }
 

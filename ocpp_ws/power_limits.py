@@ -38,7 +38,8 @@ def power_limit_rate(params: dict) -> tuple[str, float, int | None]:
     if "acMaxPowerA" in limit:
         amperes, watts = float(limit["acMaxPowerA"]), float(limit["acMaxPowerA"]) * volts
     else:
-        amperes, watts = float(limit["acMaxPowerKw"]) * 1000 / volts, float(limit["acMaxPowerKw"]) * 1000
+        watts = float(limit["acMaxPowerW"]) if "acMaxPowerW" in limit else float(limit["acMaxPowerKw"]) * 1000
+        amperes = watts / volts
     if params.get("chargingRateUnit") == "W":
         return "W", round(watts, 1), phases
     return "A", round(amperes, 1), phases

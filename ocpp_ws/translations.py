@@ -27,17 +27,24 @@ UNLOCK_SENTENCES = {
 
 @dataclass(frozen=True)
 class Call:
-    """One command in one version, without its sentence unless the version words the answer its own way."""
+    """One command in one version, without its sentence unless the version words the answer its own way;
+    `params`: see `Translation`."""
 
     action: str
     request: Callable[[dict], dict]
     reply: Callable[[dict, dict], dict] = same_fields
     message: Sentence | None = None
+    params: Callable[[dict], dict] | None = None
 
 
 def echoing(*names: str) -> Callable[[dict, dict], dict]:
     """Reply fields: the named parameters as sent, and the charger's status."""
     return lambda p, r: {name: p[name] for name in names} | {"status": r.get("status")}
+
+
+def transaction_stopped(p: dict, r: dict) -> dict:
+    """Reply fields of a remote stop: the transaction's id as text, as every version's ids are shown."""
+    return {"transactionId": str(p["transactionId"]), "status": r.get("status")}
 
 
 def answering(*names: str) -> Callable[[dict, dict], dict]:
@@ -119,7 +126,11 @@ def table(calls: dict[str, Call], *, point: str) -> dict[str, Translation]:
     said = sentences(point=point)
     return {
         name: Translation(
-            action=call.action, request=call.request, reply=call.reply, message=call.message or said[name]
+            action=call.action,
+            request=call.request,
+            reply=call.reply,
+            message=call.message or said[name],
+            params=call.params,
         )
         for name, call in calls.items()
     }

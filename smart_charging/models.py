@@ -19,7 +19,7 @@ class InstalledChargingProfile(models.Model):
     connector_id = models.PositiveIntegerField(help_text="0: the charger as a whole.")
     profile_id = models.IntegerField()
     stack_level = models.PositiveIntegerField(default=0)
-    purpose = models.CharField(max_length=30)
+    purpose = models.CharField(max_length=40)  # ChargingStationExternalConstraints: 34
     kind = models.CharField(max_length=20)
     recurrency_kind = models.CharField(max_length=10, blank=True)
     valid_from = models.DateTimeField(null=True, blank=True)

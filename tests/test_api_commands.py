@@ -60,7 +60,7 @@ COMMANDS = [
     ("configuration/change", {"key": "HeartbeatInterval", "value": "600"}, "ChangeConfiguration",
      {"key": "HeartbeatInterval", "value": "600"}, {"status": "RebootRequired"},
      {"key": "HeartbeatInterval", "value": "600", "status": "RebootRequired"},
-     "Change of HeartbeatInterval rebootrequired by charger"),
+     "Change of HeartbeatInterval RebootRequired by charger"),
     ("firmware/update",
      {"location": "https://fw.example.com/v2.bin", "retrieveDate": "2026-02-10T15:00:00+01:00", "retries": 3,
       "retryInterval": 60},
@@ -90,12 +90,12 @@ COMMANDS = [
          "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.5}]}}},
      {"status": "Accepted"}, {"status": "Accepted"}, "Remote start for TAG-1 accepted by charger"),
     ("transactions/4242/stop", {}, "RemoteStopTransaction", {"transactionId": 4242}, {"status": "Accepted"},
-     {"transactionId": 4242, "status": "Accepted"}, "Remote stop of transaction 4242 accepted by charger"),
+     {"transactionId": "4242", "status": "Accepted"}, "Remote stop of transaction 4242 accepted by charger"),
     ("reservations",
-     {"connectorId": 1, "expiryDate": "2026-03-10T17:00:00Z", "idTag": "TAG-1", "reservationId": 5001,
+     {"connectorId": 1, "expiryDate": "2036-03-10T17:00:00Z", "idTag": "TAG-1", "reservationId": 5001,
       "parentIdTag": "FLEET"},
      "ReserveNow",
-     {"connectorId": 1, "expiryDate": "2026-03-10T17:00:00Z", "idTag": "TAG-1", "parentIdTag": "FLEET",
+     {"connectorId": 1, "expiryDate": "2036-03-10T17:00:00Z", "idTag": "TAG-1", "parentIdTag": "FLEET",
       "reservationId": 5001},
      {"status": "Occupied"}, {"reservationId": 5001, "status": "Occupied"},
      "Reservation 5001 on connector 1 occupied by charger"),
@@ -132,7 +132,7 @@ COMMANDS = [
      {"listVersion": 3, "updateType": "Differential",
       "localAuthorizationList": [{"idTag": "TAG-1", "idTagInfo": {"status": "Accepted"}}, {"idTag": "TAG-2"}]},
      {"status": "VersionMismatch"}, {"listVersion": 3, "status": "VersionMismatch"},
-     "Local list version 3 versionmismatch by charger"),
+     "Local list version 3 VersionMismatch by charger"),
     ("local-list/version", {}, "GetLocalListVersion", {}, {"listVersion": 3},
      {"listVersion": 3}, "Local list version is 3"),
     ("data-transfer", {"vendorId": "com.example", "messageId": "Display", "data": '{"screen": 1}'}, "DataTransfer",
@@ -155,14 +155,14 @@ def test_each_command_sends_its_ocpp_call_and_returns_the_chargers_answer(
 
 
 def test_a_reservation_without_an_id_gets_one_chosen_and_returned(api, cp):
-    response = post(api, "reservations", {"connectorId": 1, "expiryDate": "2026-03-10T17:00:00Z", "idTag": "TAG-1"})
+    response = post(api, "reservations", {"connectorId": 1, "expiryDate": "2036-03-10T17:00:00Z", "idTag": "TAG-1"})
     call = cp.next_call()
     assert response.status_code == 200, response.text
     chosen = response.json()["reservationId"]
     assert isinstance(chosen, int) and 0 < chosen < 2**31
     assert call["payload"] == {
         "connectorId": 1,
-        "expiryDate": "2026-03-10T17:00:00Z",
+        "expiryDate": "2036-03-10T17:00:00Z",
         "idTag": "TAG-1",
         "reservationId": chosen,
     }

@@ -10,14 +10,14 @@ PRESENCE = ["online", "offline"]
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so that a typo ("locaton") is not silently ignored."""
+    """Refuses fields it does not know, so that a typo ("locaton") is not silently ignored; nested too."""
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+    def to_internal_value(self, data):
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
         if unknown:
-            accepted = ", ".join(self.fields)
-            raise serializers.ValidationError({unknown[0]: f"Unknown field; the fields are {accepted}."})
-        return attrs
+            accepted = f"the fields are {', '.join(self.fields)}" if self.fields else "there are none"
+            raise serializers.ValidationError({unknown[0]: f"Unknown field; {accepted}."})
+        return super().to_internal_value(data)
 
 
 def validate_charge_box_id(value: str) -> str:

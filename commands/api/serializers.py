@@ -1,10 +1,11 @@
 """The command endpoints' bodies and replies. Field names are OCPP's camelCase, which the API shares."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from chargers.api.serializers import StrictSerializer
 from commands.models import Command
 from csms.pagination import PaginationSerializer
 
@@ -50,40 +51,44 @@ def connector(required: bool = True, min_value: int = 0, **kwargs) -> serializer
 # Bodies.
 
 
-class Empty(serializers.Serializer):
+class Empty(StrictSerializer):
     pass
 
 
-class ResetInput(serializers.Serializer):
-    type = serializers.ChoiceField(["Soft", "Hard"], help_text="Soft: graceful restart; Hard: full reboot.")
+class ResetInput(StrictSerializer):
+    type = serializers.ChoiceField(
+        ["Soft", "Hard", "OnIdle", "Immediate"],
+        help_text="Soft: graceful restart; Hard: full reboot. OCPP 2.0.1's OnIdle and Immediate are the same two "
+        "(sent to a 1.6 charger as Soft and Hard).",
+    )
 
 
-class UnlockInput(serializers.Serializer):
+class UnlockInput(StrictSerializer):
     connectorId = connector(min_value=1)
 
 
-class TriggerInput(serializers.Serializer):
+class TriggerInput(StrictSerializer):
     requestedMessage = serializers.ChoiceField(TRIGGERABLE)
     connectorId = connector(required=False, min_value=1)
 
 
-class AvailabilityInput(serializers.Serializer):
+class AvailabilityInput(StrictSerializer):
     connectorId = connector(help_text="0 for the whole charger.")
     type = serializers.ChoiceField(["Operative", "Inoperative"])
 
 
-class ConfigurationGetInput(serializers.Serializer):
+class ConfigurationGetInput(StrictSerializer):
     key = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, help_text="Keys to read; none: all keys."
     )
 
 
-class ConfigurationChangeInput(serializers.Serializer):
+class ConfigurationChangeInput(StrictSerializer):
     key = serializers.CharField(max_length=50)
     value = serializers.CharField(max_length=500, allow_blank=True)
 
 
-class FirmwareUpdateInput(serializers.Serializer):
+class FirmwareUpdateInput(StrictSerializer):
     location = serializers.URLField(help_text="Where the charger downloads the firmware (HTTP, HTTPS, FTP).")
     retrieveDate = Timestamp(help_text="When the charger may start the download.")
     retries = serializers.IntegerField(required=False, min_value=0)
@@ -97,7 +102,7 @@ class Location(serializers.URLField):
         return "csms" if data == "csms" else super().run_validation(data)
 
 
-class DiagnosticsInput(serializers.Serializer):
+class DiagnosticsInput(StrictSerializer):
     location = Location(
         required=False,
         help_text='Where the charger uploads its diagnostics; omitted or "csms": to the CSMS itself '
@@ -109,19 +114,19 @@ class DiagnosticsInput(serializers.Serializer):
     retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
 
 
-class DataTransferInput(serializers.Serializer):
+class DataTransferInput(StrictSerializer):
     vendorId = serializers.CharField(max_length=255)
     messageId = serializers.CharField(max_length=50, required=False)
     data = serializers.CharField(required=False, allow_blank=True, help_text="Free text, often JSON.")
 
 
-class SchedulePeriod(serializers.Serializer):
+class SchedulePeriod(StrictSerializer):
     startPeriod = serializers.IntegerField(min_value=0, help_text="Seconds from the start of the schedule.")
     limit = serializers.FloatField(min_value=0, help_text="In chargingRateUnit; one decimal at most.")
     numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3)
 
 
-class ChargingSchedule(serializers.Serializer):
+class ChargingSchedule(StrictSerializer):
     duration = serializers.IntegerField(required=False, min_value=0)
     startSchedule = Timestamp(required=False)
     chargingRateUnit = serializers.ChoiceField(["A", "W"])
@@ -129,7 +134,7 @@ class ChargingSchedule(serializers.Serializer):
     minChargingRate = serializers.FloatField(required=False, min_value=0)
 
 
-class ChargingProfile(serializers.Serializer):
+class ChargingProfile(StrictSerializer):
     """An OCPP 1.6 ChargingProfile."""
 
     chargingProfileId = serializers.IntegerField()
@@ -143,13 +148,99 @@ class ChargingProfile(serializers.Serializer):
     chargingSchedule = ChargingSchedule()
 
 
-class TransactionStartInput(serializers.Serializer):
-    idTag = serializers.CharField(max_length=20)
+# OCPP 2.0.1's own shapes, which a 2.0.1 charger is sent as they are (a 1.6 charger cannot take them).
+PROFILE_PURPOSES_201 = (
+    "ChargingStationMaxProfile",
+    "TxDefaultProfile",
+    "TxProfile",
+    "ChargingStationExternalConstraints",
+)
+PURPOSES_FROM_201 = {"ChargingStationMaxProfile": "ChargePointMaxProfile"}
+CUSTOM_DATA = {"required": False, "help_text": "OCPP 2.0.1 customData {vendorId, ...}, passed on."}
+
+
+class SchedulePeriod201(StrictSerializer):
+    startPeriod = serializers.IntegerField(min_value=0)
+    limit = serializers.FloatField(min_value=0)
+    numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    phaseToUse = serializers.IntegerField(required=False, min_value=1, max_value=3)
+    customData = serializers.JSONField(**CUSTOM_DATA)
+
+
+class ChargingSchedule201(StrictSerializer):
+    id = serializers.IntegerField()
+    startSchedule = Timestamp(required=False)
+    duration = serializers.IntegerField(required=False, min_value=0)
+    chargingRateUnit = serializers.ChoiceField(["A", "W"])
+    chargingSchedulePeriod = SchedulePeriod201(many=True, allow_empty=False, max_length=1024)
+    minChargingRate = serializers.FloatField(required=False, min_value=0)
+    salesTariff = serializers.JSONField(required=False, help_text="SalesTariffType, checked against OCPP 2.0.1.")
+    customData = serializers.JSONField(**CUSTOM_DATA)
+
+
+class ChargingProfile201(StrictSerializer):
+    """An OCPP 2.0.1 ChargingProfileType: `id`, and `chargingSchedule` as a list of up to three."""
+
+    id = serializers.IntegerField()
+    stackLevel = serializers.IntegerField(min_value=0)
+    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES_201)
+    chargingProfileKind = serializers.ChoiceField(["Absolute", "Recurring", "Relative"])
+    recurrencyKind = serializers.ChoiceField(["Daily", "Weekly"], required=False)
+    validFrom = Timestamp(required=False)
+    validTo = Timestamp(required=False)
+    transactionId = serializers.CharField(required=False, max_length=36)
+    chargingSchedule = ChargingSchedule201(many=True, allow_empty=False, max_length=3)
+    customData = serializers.JSONField(**CUSTOM_DATA)
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="AnyChargingProfile",
+        serializers=[ChargingProfile, ChargingProfile201],
+        resource_type_field_name=None,
+    )
+)
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="AnyChargingProfile",
+        serializers=[ChargingProfile, ChargingProfile201],
+        resource_type_field_name=None,
+    )
+)
+class AnyChargingProfile(ChargingProfile):
+    """OCPP 1.6's ChargingProfile (`chargingProfileId`), or for a 2.0.1 charger its own (`id`, a list of schedules).
+    The 1.6 fields are the ones the admin's form shows."""
+
+    def to_internal_value(self, data):
+        if not (isinstance(data, dict) and "id" in data):
+            return super().to_internal_value(data)
+        profile = ChargingProfile201(data=data)
+        profile.is_valid(raise_exception=True)
+        return dict(profile.validated_data)
+
+
+class IdToken(StrictSerializer):
+    idToken = serializers.CharField(max_length=36)
+    type = serializers.ChoiceField(["Central", "eMAID", "ISO14443", "ISO15693", "KeyCode", "Local", "MacAddress",
+                                    "NoAuthorization"])  # fmt: skip
+    additionalInfo = serializers.JSONField(required=False)
+
+
+class TransactionStartInput(StrictSerializer):
+    idTag = serializers.CharField(max_length=20, required=False, help_text="The id tag (OCPP 1.6's word).")
+    idToken = IdToken(required=False, help_text="OCPP 2.0.1: the token and its type; instead of idTag.")
     connectorId = connector(required=False, min_value=1)
-    chargingProfile = ChargingProfile(required=False, help_text="A TxProfile for the session.")
+    chargingProfile = AnyChargingProfile(required=False, help_text="A TxProfile for the session.")
+
+    def validate(self, attrs):
+        if ("idTag" in attrs) == ("idToken" in attrs):
+            raise serializers.ValidationError({"idTag": "give idTag or idToken (OCPP 2.0.1), one of them"})
+        if "idToken" in attrs:
+            attrs["idTag"] = attrs["idToken"]["idToken"]  # the session's tag, as sentences and records name it
+        return attrs
 
 
-class ReservationInput(serializers.Serializer):
+class ReservationInput(StrictSerializer):
     connectorId = connector(help_text="0 reserves any connector, when the charger allows it.")
     expiryDate = Timestamp()
     idTag = serializers.CharField(max_length=20)
@@ -158,39 +249,74 @@ class ReservationInput(serializers.Serializer):
         required=False, min_value=1, help_text="Chosen by the CSMS when absent, and returned."
     )
 
+    def validate_expiryDate(self, value: str) -> str:
+        # A charger would accept a reservation that has already run out and hold nothing.
+        if datetime.fromisoformat(value.replace("Z", "+00:00")) <= datetime.now(UTC):
+            raise serializers.ValidationError(f"{value} is in the past.")
+        return value
 
-class ChargingProfileInput(serializers.Serializer):
+
+class ChargingProfileInput(StrictSerializer):
     connectorId = connector(help_text="0 for a ChargePointMaxProfile or a TxDefaultProfile for all connectors.")
-    chargingProfile = ChargingProfile()
+    chargingProfile = AnyChargingProfile()
 
 
-class ChargingProfileClearInput(serializers.Serializer):
+class ClearCriteria201(StrictSerializer):
+    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES_201, required=False)
+    evseId = serializers.IntegerField(required=False, min_value=0)
+    stackLevel = serializers.IntegerField(required=False, min_value=0)
+
+
+class ChargingProfileClearInput(StrictSerializer):
     id = serializers.IntegerField(required=False, help_text="The chargingProfileId; when given the rest is ignored.")
     connectorId = connector(required=False)
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES, required=False)
     stackLevel = serializers.IntegerField(required=False, min_value=0)
+    chargingProfileId = serializers.IntegerField(required=False, help_text="OCPP 2.0.1's name for id.")
+    chargingProfileCriteria = ClearCriteria201(
+        required=False, help_text="OCPP 2.0.1's criteria, instead of connectorId, chargingProfilePurpose, stackLevel."
+    )
+
+    def validate(self, attrs):
+        """2.0.1's names, as the command's own: one way of saying each thing."""
+        if "chargingProfileId" in attrs:
+            if "id" in attrs:
+                raise serializers.ValidationError({"chargingProfileId": "give id or chargingProfileId, not both"})
+            attrs["id"] = attrs.pop("chargingProfileId")
+        criteria = attrs.pop("chargingProfileCriteria", None)
+        if criteria is None:
+            return attrs
+        if {"connectorId", "chargingProfilePurpose", "stackLevel"} & set(attrs):
+            raise serializers.ValidationError({"chargingProfileCriteria": "give the criteria in it or beside it"})
+        purpose = criteria.get("chargingProfilePurpose")
+        named = {"connectorId": criteria.get("evseId"), "stackLevel": criteria.get("stackLevel"),
+                 "chargingProfilePurpose": PURPOSES_FROM_201.get(purpose, purpose)}  # fmt: skip
+        return attrs | {name: value for name, value in named.items() if value is not None}
 
 
-class CompositeScheduleInput(serializers.Serializer):
+class CompositeScheduleInput(StrictSerializer):
     connectorId = connector(help_text="0: the whole charger's expected consumption.")
     duration = serializers.IntegerField(min_value=1, help_text="Seconds.")
     chargingRateUnit = serializers.ChoiceField(["A", "W"], required=False)
 
 
-class PowerLimit(serializers.Serializer):
+class PowerLimit(StrictSerializer):
     acMaxPowerA = serializers.FloatField(required=False, min_value=0, help_text="Amperes per phase.")
     acMaxPowerKw = serializers.FloatField(
         required=False, min_value=0, help_text="Kilowatts, sent as amperes per phase (numberPhases, voltage)."
+    )
+    acMaxPowerW = serializers.FloatField(
+        required=False, min_value=0, help_text="Watts, all phases together; sent as amperes per phase unless in W."
     )
     dcMaxPowerKw = serializers.FloatField(required=False, min_value=0, help_text="Kilowatts, sent in watts.")
 
     def validate(self, attrs):
         if len(attrs) != 1:
-            raise serializers.ValidationError("give exactly one of acMaxPowerA, acMaxPowerKw, dcMaxPowerKw")
+            raise serializers.ValidationError("give exactly one of " + ", ".join(self.fields))
         return attrs
 
 
-class PowerLimitScope(serializers.Serializer):
+class PowerLimitScope(StrictSerializer):
     connectorId = connector(required=False, help_text="A connector's default limit; none: the whole charger.")
     transactionId = TransactionId(required=False, help_text="A limit for this session only.")
     stackLevel = serializers.IntegerField(required=False, min_value=0)
@@ -201,20 +327,23 @@ class PowerLimitInput(PowerLimitScope):
     limit = PowerLimit()
     numberPhases = serializers.IntegerField(required=False, min_value=1, max_value=3, help_text="AC; default 3.")
     voltage = serializers.FloatField(required=False, min_value=1, help_text="AC phase voltage; default 230.")
+    chargingRateUnit = serializers.ChoiceField(
+        ["A", "W"], required=False, help_text="AC: the unit sent to the charger; default: the charger's own."
+    )
 
 
-class LocalListEntry(serializers.Serializer):
+class LocalListEntry(StrictSerializer):
     idTag = serializers.CharField(max_length=20)
     idTagInfo = serializers.JSONField(required=False, help_text="{status, expiryDate, parentIdTag}; none removes.")
 
 
-class LocalListInput(serializers.Serializer):
+class LocalListInput(StrictSerializer):
     listVersion = serializers.IntegerField()
     updateType = serializers.ChoiceField(["Differential", "Full"])
     localAuthorizationList = LocalListEntry(many=True, required=False)
 
 
-class LocalListSyncInput(serializers.Serializer):
+class LocalListSyncInput(StrictSerializer):
     updateType = serializers.ChoiceField(
         ["Differential", "Full"],
         required=False,
@@ -238,7 +367,7 @@ class LocalListSyncReply(serializers.Serializer):
     response = serializers.DictField(required=False)
 
 
-class GenericInput(serializers.Serializer):
+class GenericInput(StrictSerializer):
     action = serializers.CharField(help_text="Any CSMS-initiated action of the charger's OCPP version.")
     payload = serializers.DictField(help_text="The action's payload, as the OCPP schema has it.")
 
@@ -326,11 +455,13 @@ class DataTransferRow(serializers.Serializer):
 class DataTransferList(serializers.Serializer):
     chargeBoxId = serializers.CharField()
     dataTransfers = DataTransferRow(many=True)
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Transfers on this page.")
+    pagination = PaginationSerializer()
 
 
 class DataTransferListParams(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=100, default=20)
+    offset = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
 
 
 class Queued(serializers.Serializer):

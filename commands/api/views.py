@@ -119,6 +119,12 @@ class Endpoint:
         )
 
 
+def endpoint_params(charger: Charger, endpoint: Endpoint, data, **path) -> dict:
+    """The endpoint's validated body, with what the path says (transactionId, reservationId), prepared."""
+    params = {**validated(endpoint.body, data), **path}
+    return endpoint.prepare(charger, params) if endpoint.prepare else params
+
+
 class CommandView(APIView):
     endpoint: Endpoint
 
@@ -126,9 +132,7 @@ class CommandView(APIView):
         """Validate, add what the path says (transactionId, reservationId), prepare, send."""
         endpoint = endpoint or self.endpoint
         charger = charger_of(request, chargeBoxId)
-        params = {**validated(endpoint.body, data), **path}
-        if endpoint.prepare:
-            params = endpoint.prepare(charger, params)
+        params = endpoint_params(charger, endpoint, data, **path)
         if is_async(request):
             return queued(
                 services.command_enqueue(
@@ -147,18 +151,21 @@ def reply(name: str, action: str, **fields) -> type[drf.Serializer]:
     return serializer
 
 
+# One type for a session's id across this API, as the listings show it: text (1.6 ids are digits).
+TEXT_ID = "As the listings show it: text, whatever the charger's OCPP version."
 RESERVATION = {"reservationId": drf.IntegerField(help_text="Ours when the request had none.")}
 
 ENDPOINTS = [
     Endpoint(
         "reset", "reset", s.ResetInput,
-        reply("ResetReply", "Reset", status=s.status("Accepted", "Rejected")),
+        reply("ResetReply", "Reset", status=s.status("Accepted", "Rejected", "Scheduled")),
         "Reset the charger", {"type": "Soft"},
         {"message": "Soft reset accepted by charger", "status": "Accepted", "response": {"status": "Accepted"}},
     ),
     Endpoint(
         "unlock", "unlock", s.UnlockInput,
-        reply("UnlockReply", "UnlockConnector", status=s.status("Unlocked", "UnlockFailed", "NotSupported")),
+        reply("UnlockReply", "UnlockConnector", status=s.status("Unlocked", "UnlockFailed", "NotSupported",
+                                                       "OngoingAuthorizedTransaction", "UnknownConnector")),
         "Unlock a connector (a stuck cable)", {"connectorId": 1},
         {"message": "Connector 1 unlocked", "status": "Unlocked", "response": {"status": "Unlocked"}},
     ),
@@ -228,10 +235,10 @@ ENDPOINTS = [
     ),
     Endpoint(
         "transactions/<transaction_id:transactionId>/stop", "transaction_stop", s.Empty,
-        reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.IntegerField(),
+        reply("TransactionStopReply", "RemoteStopTransaction", transactionId=drf.CharField(help_text=TEXT_ID),
               status=s.status("Accepted", "Rejected")),
         "Stop a charging session remotely", {},
-        {"message": "Remote stop of transaction 10042 accepted by charger", "transactionId": 10042,
+        {"message": "Remote stop of transaction 10042 accepted by charger", "transactionId": "10042",
          "status": "Accepted", "response": {"status": "Accepted"}},
     ),
     Endpoint(
@@ -385,6 +392,7 @@ class DataTransferView(CommandView):
                         }
                     ],
                     "count": 1,
+                    "pagination": {"total": 1, "limit": 20, "offset": 0},
                 },
                 response_only=True,
             )
@@ -392,10 +400,11 @@ class DataTransferView(CommandView):
     )
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
-        limit = validated(s.DataTransferListParams, request.query_params)["limit"]
-        rows = DataTransfer.objects.filter(charger=charger)[:limit]
-        items = s.DataTransferRow(rows, many=True).data
-        return Response({"chargeBoxId": charger.charge_box_id, "dataTransfers": items, "count": len(items)})
+        page = validated(s.DataTransferListParams, request.query_params)
+        rows = DataTransfer.objects.filter(charger=charger)
+        items = s.DataTransferRow(rows[page["offset"] : page["offset"] + page["limit"]], many=True).data
+        return Response({"chargeBoxId": charger.charge_box_id, "dataTransfers": items, "count": len(items),
+                         "pagination": {"total": rows.count(), **page}})  # fmt: skip
 
 
 class PowerLimitView(CommandView):
@@ -423,7 +432,8 @@ class PowerLimitView(CommandView):
     )
     def delete(self, request, chargeBoxId: str) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
-        return self.run(request, chargeBoxId, {**body, **request.query_params.dict()}, endpoint=POWER_LIMIT_CLEAR)
+        scope = {name: value for name, value in request.query_params.items() if name != "async"}
+        return self.run(request, chargeBoxId, {**body, **scope}, endpoint=POWER_LIMIT_CLEAR)
 
 
 def endpoint_of(command: str) -> Endpoint:
@@ -500,6 +510,14 @@ class LocalListSyncView(APIView):
         return Response(answer)
 
 
+def payload_check(charger: Charger, action: str, payload: dict, *, names=("action", "payload")) -> None:
+    """A 400 naming the action or the payload (as `names` call them) when the charger's version cannot take it."""
+    error = payload_error(charger.ocpp_protocol, action, payload)
+    if error:
+        known = action in version_of(charger.ocpp_protocol).csms_actions
+        raise drf.ValidationError({names[1] if known else names[0]: error})
+
+
 class GenericCommandView(APIView):
     @extend_schema(
         operation_id="command_send",
@@ -530,10 +548,7 @@ class GenericCommandView(APIView):
     def post(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
         params = validated(s.GenericInput, request.data)
-        error = payload_error(charger.ocpp_protocol, params["action"], params["payload"])
-        if error:
-            known = params["action"] in version_of(charger.ocpp_protocol).csms_actions
-            raise drf.ValidationError({"payload" if known else "action": error})
+        payload_check(charger, params["action"], params["payload"])
         if is_async(request):
             return queued(
                 services.command_enqueue(

@@ -5,7 +5,8 @@ but where 1.6 words it its own way. OCPP 2.0.1 gets its own table beside its ada
 names (e.g. reset Soft -> Reset{type: OnIdle}); nothing outside the tables branches on version.
 """
 
-from commands.neutral import pick
+from commands.neutral import NotExpressible, pick
+from ocpp_ws import translations
 from ocpp_ws.power_limits import (
     power_limit_clear_reply,
     power_limit_profile_id,
@@ -14,6 +15,9 @@ from ocpp_ws.power_limits import (
     power_limit_set_reply,
 )
 from ocpp_ws.translations import CACHE_CLEAR, DATA_TRANSFER, RESERVATION_CANCEL, Call, answering, echoing, table
+
+# OCPP 2.0.1's reset types, as 1.6 says them.
+RESET_TYPES = {"OnIdle": "Soft", "Immediate": "Hard"}
 
 
 def power_limit_clear(params: dict) -> dict:
@@ -24,8 +28,19 @@ def power_limit_clear(params: dict) -> dict:
     } | pick(params, "stackLevel")
 
 
+def ocpp16_only(params: dict) -> dict:
+    """The parameters, unless they use OCPP 2.0.1's own shapes, which a 1.6 charger cannot be sent."""
+    if "idToken" in params:
+        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag")
+    if "id" in (params.get("chargingProfile") or {}):
+        raise NotExpressible(
+            "chargingProfile: the OCPP 2.0.1 shape (id, chargingSchedule as a list) needs an OCPP 2.0.1 charger"
+        )
+    return params
+
+
 CALLS = {
-    "reset": Call("Reset", lambda p: pick(p, "type")),
+    "reset": Call("Reset", lambda p: {"type": RESET_TYPES.get(p["type"], p["type"])}),
     "unlock": Call("UnlockConnector", lambda p: pick(p, "connectorId")),
     "cache_clear": CACHE_CLEAR,
     "trigger": Call("TriggerMessage", lambda p: pick(p, "requestedMessage", "connectorId")),
@@ -54,8 +69,12 @@ CALLS = {
         ),
     ),
     "data_transfer": DATA_TRANSFER,
-    "transaction_start": Call("RemoteStartTransaction", lambda p: pick(p, "connectorId", "idTag", "chargingProfile")),
-    "transaction_stop": Call("RemoteStopTransaction", lambda p: pick(p, "transactionId"), echoing("transactionId")),
+    "transaction_start": Call(
+        "RemoteStartTransaction", lambda p: pick(ocpp16_only(p), "connectorId", "idTag", "chargingProfile")
+    ),
+    "transaction_stop": Call(
+        "RemoteStopTransaction", lambda p: pick(p, "transactionId"), translations.transaction_stopped
+    ),
     "reservation_create": Call(
         "ReserveNow",
         lambda p: pick(p, "connectorId", "expiryDate", "idTag", "parentIdTag", "reservationId"),
@@ -64,11 +83,14 @@ CALLS = {
     "reservation_cancel": RESERVATION_CANCEL,
     "charging_profile_set": Call(
         "SetChargingProfile",
-        lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": p["chargingProfile"]},
+        lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": ocpp16_only(p)["chargingProfile"]},
         lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
+        params=lambda body: {"connectorId": body["connectorId"], "chargingProfile": body["csChargingProfiles"]},
     ),
     "charging_profile_clear": Call(
-        "ClearChargingProfile", lambda p: pick(p, "id", "connectorId", "chargingProfilePurpose", "stackLevel")
+        "ClearChargingProfile",
+        lambda p: pick(p, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
+        params=lambda body: pick(body, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
     ),
     "composite_schedule": Call(
         "GetCompositeSchedule",

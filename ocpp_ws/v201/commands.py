@@ -11,14 +11,15 @@ import secrets
 
 from chargers.services import device_model
 from commands.neutral import pick
-from ocpp_ws import power_limits
+from ocpp_ws import power_limits, translations
 from ocpp_ws.power_limits import power_limit_clear_reply, power_limit_profile_id
 from ocpp_ws.translations import CACHE_CLEAR, DATA_TRANSFER, RESERVATION_CANCEL, Call, answering, echoing, table
 
 # Profile purposes by their 1.6 names, which the API shares.
 PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
+PURPOSES_BACK = {ours: theirs for theirs, ours in PURPOSES.items()}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
-RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate"}
+RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate", "OnIdle": "OnIdle", "Immediate": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
 
 
@@ -149,6 +150,8 @@ ANSWERS = {"GetVariables": variables_read, "SetVariables": variables_set}
 
 
 def charging_profile(profile: dict) -> dict:
+    if "id" in profile:
+        return profile  # already in 2.0.1's shape
     schedule = profile["chargingSchedule"]
     converted = {
         "id": profile["chargingProfileId"],
@@ -164,6 +167,34 @@ def charging_profile(profile: dict) -> dict:
     if profile.get("transactionId") is not None:
         converted["transactionId"] = str(profile["transactionId"])
     return converted
+
+
+def charging_profile_params(payload: dict) -> dict:
+    """A 2.0.1 SetChargingProfile payload as the API's (1.6-shaped) parameters: its first schedule."""
+    profile = payload["chargingProfile"]
+    schedule = profile["chargingSchedule"][0]
+    return {
+        "connectorId": payload["evseId"],
+        "chargingProfile": {
+            "chargingProfileId": profile["id"],
+            "stackLevel": profile["stackLevel"],
+            "chargingProfilePurpose": PURPOSES_BACK.get(profile["chargingProfilePurpose"],
+                                                        profile["chargingProfilePurpose"]),
+            "chargingProfileKind": profile["chargingProfileKind"],
+            "chargingSchedule": {name: value for name, value in schedule.items() if name != "id"},
+        } | pick(profile, "recurrencyKind", "validFrom", "validTo", "transactionId"),
+    }  # fmt: skip
+
+
+def profiles_clear_params(payload: dict) -> dict:
+    if payload.get("chargingProfileId") is not None:
+        return {"id": payload["chargingProfileId"]}
+    criteria = payload.get("chargingProfileCriteria") or {}
+    params = {"connectorId": criteria["evseId"]} if criteria.get("evseId") is not None else {}
+    if criteria.get("chargingProfilePurpose"):
+        purpose = criteria["chargingProfilePurpose"]
+        params["chargingProfilePurpose"] = PURPOSES_BACK.get(purpose, purpose)
+    return params | pick(criteria, "stackLevel")
 
 
 def power_limit_set(params: dict) -> dict:
@@ -282,14 +313,14 @@ CALLS = {
     "transaction_start": Call(
         "RequestStartTransaction",
         lambda p: (
-            {"idToken": id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
+            {"idToken": p.get("idToken") or id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
             | evse(p)
             | ({"chargingProfile": charging_profile(p["chargingProfile"])} if p.get("chargingProfile") else {})
         ),
         lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
     ),
     "transaction_stop": Call(
-        "RequestStopTransaction", lambda p: {"transactionId": str(p["transactionId"])}, echoing("transactionId")
+        "RequestStopTransaction", lambda p: {"transactionId": str(p["transactionId"])}, translations.transaction_stopped
     ),
     "reservation_create": Call(
         "ReserveNow",
@@ -304,9 +335,10 @@ CALLS = {
     "charging_profile_set": Call(
         "SetChargingProfile",
         lambda p: {"evseId": p["connectorId"], "chargingProfile": charging_profile(p["chargingProfile"])},
-        lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
+        lambda p, r: {"chargingProfileId": charging_profile(p["chargingProfile"])["id"]} | pick(r, "status"),
+        params=charging_profile_params,
     ),
-    "charging_profile_clear": Call("ClearChargingProfile", profiles_clear),
+    "charging_profile_clear": Call("ClearChargingProfile", profiles_clear, params=profiles_clear_params),
     "composite_schedule": Call(
         "GetCompositeSchedule",
         lambda p: {"evseId": p["connectorId"], "duration": p["duration"]} | pick(p, "chargingRateUnit"),
