@@ -6,6 +6,7 @@ its payload, and how the charger's answer becomes reply fields and a sentence. A
 version cannot express is simply absent from its table.
 """
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,12 +39,26 @@ COMMANDS = (
     "monitoring_set",
     "monitoring_clear",
     "charging_profiles_get",
+    # Security (OCPP 1.6 Security Whitepaper, OCPP 2.0.1 security blocks).
+    "certificate_signed",
+    "certificate_renew",
+    "certificate_install",
+    "certificate_delete",
+    "certificate_ids_get",
+    "log_get",
+    "firmware_update_signed",
+    "extended_trigger",
 )
 
 
 def pick(params: dict, *names: str) -> dict:
     """The named parameters that were given, in OCPP's spelling (which the API shares)."""
     return {name: params[name] for name in names if params.get(name) is not None}
+
+
+def request_id(params: dict, name: str = "requestId") -> int:
+    """A request id for the charger to quote back; chosen once, so the reply can show it too."""
+    return params.setdefault(name, secrets.randbelow(2**31 - 2) + 1)
 
 
 def status_in(params: dict, fields: dict) -> str:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ocpp_ws",
     "console",
     "webhooks",
+    "pki",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,14 @@ CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
 # Webhook secrets are stored encrypted with this key (SECRET_KEY unless set; changing it loses them).
 CSMS_WEBHOOK_ENCRYPTION_KEY = os.environ.get("CSMS_WEBHOOK_ENCRYPTION_KEY") or SECRET_KEY
+# The charging-station CA (pki/): its directory (ca.key, 0600, and ca.pem; created on first use), the
+# name in its certificate, how long the certificates it signs are valid, how long before expiry a
+# charger is asked for a new CSR, and a dotted path to a function that signs CSRs instead (an external CA).
+CSMS_CA_DIR = Path(os.environ.get("CSMS_CA_DIR") or BASE_DIR / "var" / "ca")
+CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
+CSMS_CERTIFICATE_VALIDITY_DAYS = int(env_float("CSMS_CERTIFICATE_VALIDITY_DAYS", 365))
+CSMS_CERTIFICATE_RENEW_DAYS = int(env_float("CSMS_CERTIFICATE_RENEW_DAYS", 30))
+CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
 
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.
@@ -263,6 +272,7 @@ CELERY_BEAT_SCHEDULE = {
     "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "certificates-renew": {"task": "pki.tasks.certificates_renew", "schedule": CSMS_SWEEP_INTERVAL},
 }
 
 LOGGING = {

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-PRODUCT_APPS = {"accounts", "chargers", "commands", "ocpp_ws", "webhooks", "console"}
+PRODUCT_APPS = {"accounts", "chargers", "commands", "ocpp_ws", "webhooks", "console", "pki"}
 
 
 def index_columns(table: str) -> dict[str, tuple]:

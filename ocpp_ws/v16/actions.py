@@ -10,7 +10,9 @@ from django.utils import timezone
 from chargers.services import reports, transactions
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.metering import Sample
+from ocpp_ws import security_actions as security
 from ocpp_ws.session import Session, timestamp
+from ocpp_ws.v201.actions import log_status_notification
 
 
 def id_tag_info(decision: IdTagDecision) -> dict:
@@ -148,4 +150,9 @@ ACTIONS = {
     "DataTransfer": data_transfer,
     "FirmwareStatusNotification": firmware_status_notification,
     "DiagnosticsStatusNotification": diagnostics_status_notification,
+    # The Security Whitepaper's messages: the same fields as 2.0.1's, and the same jobs as their unsigned twins.
+    "SecurityEventNotification": security.security_event_notification,
+    "SignCertificate": security.sign_certificate_16,
+    "LogStatusNotification": log_status_notification,
+    "SignedFirmwareStatusNotification": firmware_status_notification,
 }

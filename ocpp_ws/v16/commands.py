@@ -7,6 +7,7 @@ names (e.g. reset Soft -> Reset{type: OnIdle}); nothing outside the tables branc
 from django.utils import timezone
 
 from commands.neutral import Translation, pick, status_in
+from ocpp_ws.v16 import security_commands
 
 # Profile ids the power-limit commands use unless told otherwise, so that setting a limit
 # again replaces it and clearing removes exactly it.
@@ -246,4 +247,5 @@ COMMANDS = {
         request=lambda p: {},
         message=lambda p, f: f"Local list version is {f.get('listVersion')}",
     ),
+    **security_commands.COMMANDS,
 }

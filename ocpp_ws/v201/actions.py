@@ -12,6 +12,7 @@ from django.utils import timezone
 from chargers.services import device_model, reports, transactions
 from chargers.services.authorization import IdTagDecision, id_tag_decide
 from chargers.services.metering import Sample
+from ocpp_ws import security_actions as security
 from ocpp_ws.session import Session, timestamp
 
 
@@ -209,17 +210,6 @@ def log_status_notification(session: Session, p: dict) -> dict:
     return {}
 
 
-def security_event_notification(session: Session, p: dict) -> dict:
-    reports.notification_record(
-        charger_id=session.charger_id,
-        action="SecurityEventNotification",
-        kind=p["type"],
-        timestamp=timestamp(p["timestamp"]),
-        payload=p,
-    )
-    return {}
-
-
 def data_transfer(session: Session, p: dict) -> dict:
     data = p.get("data", "")
     status, answer = reports.data_transfer_incoming(
@@ -264,7 +254,10 @@ ACTIONS = {
     "NotifyEvent": notify_event,
     "FirmwareStatusNotification": firmware_status_notification,
     "LogStatusNotification": log_status_notification,
-    "SecurityEventNotification": security_event_notification,
+    "SecurityEventNotification": security.security_event_notification,
+    "SignCertificate": security.sign_certificate_201,
+    "Get15118EVCertificate": security.get_15118_ev_certificate,
+    "GetCertificateStatus": security.get_certificate_status,
     "DataTransfer": data_transfer,
     "ReservationStatusUpdate": noted("ReservationStatusUpdate", "reservationUpdateStatus"),
     "NotifyChargingLimit": noted("NotifyChargingLimit", "chargingLimit.chargingLimitSource", "evseId"),

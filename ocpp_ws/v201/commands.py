@@ -8,22 +8,17 @@ configuration keys name a device-model variable as `Component.Variable` or
 
 import json
 import re
-import secrets
 
 from chargers.services import device_model
-from commands.neutral import Translation, pick, status_in
+from commands.neutral import Translation, pick, request_id, status_in
 from ocpp_ws.v16 import commands as v16
+from ocpp_ws.v201 import security_commands
 
 # Profile purposes by their 1.6 names, which the API shares.
 PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
 RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
-
-
-def request_id(params: dict, name: str = "requestId") -> int:
-    """A request id for the charger to quote back; chosen once, so the reply can show it too."""
-    return params.setdefault(name, secrets.randbelow(2**31 - 2) + 1)
 
 
 def id_token(id_tag: str) -> dict:
@@ -490,4 +485,5 @@ COMMANDS = {
         reply=requested,
         message=lambda p, f: f"Report of charging profiles {status_in(p, f)} by charger",
     ),
+    **security_commands.COMMANDS,
 }
