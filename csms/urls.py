@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("chargers.api.urls")),
     path("", include("commands.api.urls")),
     path("", include("webhooks.api.urls")),
+    path("", include("pki.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
