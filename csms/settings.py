@@ -259,6 +259,10 @@ CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
 CSMS_CERTIFICATE_VALIDITY_DAYS = int(env_float("CSMS_CERTIFICATE_VALIDITY_DAYS", 365))
 CSMS_CERTIFICATE_RENEW_DAYS = int(env_float("CSMS_CERTIFICATE_RENEW_DAYS", 30))
 CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
+# Security profiles 2 and 3 (TLS through a proxy): the proxies' addresses whose X-Forwarded-Proto and
+# client-certificate header are believed (comma-separated), and that header's name.
+CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())
+CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
 
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.

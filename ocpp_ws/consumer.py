@@ -26,6 +26,7 @@ from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import VERSIONS, negotiate, supported
 from ocpp_ws.write_behind import WriteBehind
+from pki.access import connection_gate
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,20 @@ def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) 
     return None
 
 
+def charger_admit(*, headers: list[tuple[bytes, bytes]], charge_box_id: str, remote_address: str, **admission):
+    """The charger's security profile first (TLS, client certificate), then its credentials: one database hop."""
+    gate = connection_gate(charge_box_id=charge_box_id, remote_address=remote_address, headers=headers)
+    if gate.refusal:
+        return presence.Admission(refusal=gate.refusal)
+    return presence.charger_admit(
+        charge_box_id=charge_box_id,
+        remote_address=remote_address,
+        password=None if gate.certificate_authenticated else basic_auth_password(headers, charge_box_id),
+        certificate_authenticated=gate.certificate_authenticated,
+        **admission,
+    )
+
+
 class ChargerConsumer(AsyncWebsocketConsumer):
     session: Session | None = None
 
@@ -99,9 +114,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         admission = await frames_db.run(
-            presence.charger_admit,
+            charger_admit,
+            headers=self.scope.get("headers", []),
             charge_box_id=self.charge_box_id,
-            password=basic_auth_password(self.scope.get("headers", []), self.charge_box_id),
             channel_name=self.channel_name,
             protocols=supported(self.scope.get("subprotocols") or []),
             remote_address=remote,

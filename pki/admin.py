@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.scoping import OrganisationScopedAdmin
-from pki.models import IssuedCertificate, SecurityEvent
+from pki.models import ChargerSecurity, IssuedCertificate, SecurityEvent
 
 
 @admin.register(SecurityEvent)
@@ -35,3 +35,15 @@ class IssuedCertificateAdmin(OrganisationScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ChargerSecurity)
+class ChargerSecurityAdmin(OrganisationScopedAdmin):
+    """Each charger's security profile, enforced at its next connection."""
+
+    organisation_lookup = "charger__organisation_id"
+    list_display = ["charger", "security_profile"]
+    list_filter = ["security_profile"]
+    search_fields = ["charger__charge_box_id"]
+    list_select_related = ["charger"]
+    autocomplete_fields = ["charger"]

@@ -59,3 +59,21 @@ class IssuedCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} #{self.serial}"
+
+
+class ChargerSecurity(models.Model):
+    """How a charger must connect (OCPP security profiles). A charger without a row is on profile 1."""
+
+    class Profile(models.IntegerChoices):
+        BASIC = 1, "1: HTTP Basic password, no TLS required"
+        TLS_BASIC = 2, "2: TLS through the proxy, and the password"
+        TLS_CLIENT_CERTIFICATE = 3, "3: TLS through the proxy with a client certificate whose CN is the chargeBoxId"
+
+    charger = models.OneToOneField(Charger, on_delete=models.CASCADE, related_name="security")
+    security_profile = models.PositiveSmallIntegerField(choices=Profile.choices, default=Profile.BASIC)
+
+    class Meta:
+        verbose_name = "charger security profile"
+
+    def __str__(self) -> str:
+        return f"{self.charger} on profile {self.security_profile}"

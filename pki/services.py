@@ -14,7 +14,7 @@ from django.db import transaction
 from chargers.models import Charger
 from csms.celery import enqueue
 from pki.csr import csr_refusal
-from pki.models import SecurityEvent
+from pki.models import ChargerSecurity, SecurityEvent
 from webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
@@ -95,3 +95,9 @@ def ev_certificate_request(*, charger_id: int, schema_version: str, action: str,
 def certificate_status_request(*, charger_id: int, ocsp_request: dict) -> Forwarded:
     """A 2.0.1 GetCertificateStatus: only an OCSP responder can answer it, and none is configured."""
     return Forwarded(False, "no OCSP responder is configured")
+
+
+def security_profile_set(*, charger: Charger, profile: int) -> int:
+    """The profile the charger must meet from its next connection on."""
+    ChargerSecurity.objects.update_or_create(charger=charger, defaults={"security_profile": profile})
+    return profile

@@ -35,17 +35,19 @@ def charger_admit(
     remote_address: str,
     protocol: str = "",
     protocols: list[str] = (),
+    certificate_authenticated: bool = False,
 ) -> Admission:
     """Check a connecting charger and, if it may connect, record it as connected here.
 
     `protocols`: the subprotocols it offers that we speak, preferred first; it gets the first,
     or the one an operator pinned (refused when it does not offer that one).
+    `certificate_authenticated`: a verified client certificate named the charger; no password is asked.
     """
     charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
     if charger is None:
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
         return Admission(refusal="unknown chargeBoxId")
-    if not charger.password_matches(password):
+    if not certificate_authenticated and not charger.password_matches(password):
         return Admission(refusal="missing or wrong credentials" if password is None else "wrong credentials")
     offered = list(protocols) or [protocol]
     if charger.ocpp_version_pinned:

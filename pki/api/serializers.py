@@ -109,3 +109,9 @@ class IssuedCertificateOutput(serializers.Serializer):
     delivery = serializers.CharField(help_text="Pending, Accepted, Rejected (by the charger) or Failed (not sent).")
     commandId = serializers.CharField(source="command_id", help_text="The CertificateSigned command.")
     createdAt = serializers.DateTimeField(source="created_at")
+
+
+class SecurityProfileInput(StrictSerializer):
+    securityProfile = serializers.ChoiceField(
+        [1, 2, 3], help_text="1: password; 2: TLS through the proxy + password; 3: TLS + client certificate."
+    )

@@ -8,4 +8,5 @@ urlpatterns = [
     *(path(CHARGER + route, view.as_view()) for route, view in views.VIEWS),
     path(CHARGER + "security-events", views.SecurityEventsView.as_view()),
     path(CHARGER + "certificates", views.IssuedCertificatesView.as_view()),
+    path(CHARGER + "security-profile", views.SecurityProfileView.as_view()),
 ]

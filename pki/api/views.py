@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commands.api import serializers as s
-from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply
+from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply, validated
+from pki import access, services
 from pki.api import serializers as ps
 from pki.models import IssuedCertificate, SecurityEvent
 
@@ -128,3 +129,24 @@ class IssuedCertificatesView(APIView):
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
         return Response(ps.IssuedCertificateOutput(IssuedCertificate.objects.filter(charger=charger), many=True).data)
+
+
+class SecurityProfileView(APIView):
+    @extend_schema(
+        operation_id="security_profile_get", summary="The charger's security profile", tags=["security"],
+        responses={200: ps.SecurityProfileInput, **READ_ERRORS},
+    )  # fmt: skip
+    def get(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        return Response({"securityProfile": access.security_profile_of(charge_box_id=charger.charge_box_id)})
+
+    @extend_schema(
+        operation_id="security_profile_set", summary="Set the security profile the charger must meet",
+        description="Enforced from the charger's next connection: 2 and 3 need TLS through a proxy listed in "
+        "CSMS_TRUSTED_PROXIES; 3 needs a client certificate whose CN is the chargeBoxId.",
+        tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileInput, **READ_ERRORS},
+    )  # fmt: skip
+    def put(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        profile = validated(ps.SecurityProfileInput, request.data)["securityProfile"]
+        return Response({"securityProfile": services.security_profile_set(charger=charger, profile=profile)})

@@ -113,7 +113,9 @@ let responders;
 let client;
 
 // `protocol` may be a list (offered in that order); the defaults follow the one the server picks.
-function open({ endpoint, identity, protocol, password }) {
+// `tls` (for wss://): {ca, cert, key} as PEM text: the CA the server's certificate must chain to, and
+// the charger's own certificate and key when it has one (security profile 3).
+function open({ endpoint, identity, protocol, password, tls }) {
   responders = new Map();
 
   client = new RPCClient({
@@ -124,6 +126,7 @@ function open({ endpoint, identity, protocol, password }) {
     password: password || null,
     reconnect: false,
     callTimeoutMs: 15000,
+    wsOpts: tls || {},
   });
 
   client.on('close', ({ code }) => { out({ event: 'close', code }); process.exit(0); });
