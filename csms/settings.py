@@ -263,6 +263,11 @@ CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
 # client-certificate header are believed (comma-separated), and that header's name.
 CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())
 CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
+# Brute force: this many failed charger passwords within the window (seconds), per chargeBoxId or per
+# source address, refuse it for the lockout (seconds) before any password is checked (pki/lockout.py).
+CSMS_AUTH_FAILURE_LIMIT = int(env_float("CSMS_AUTH_FAILURE_LIMIT", 10))
+CSMS_AUTH_FAILURE_WINDOW = int(env_float("CSMS_AUTH_FAILURE_WINDOW", 300))
+CSMS_AUTH_LOCKOUT_SECONDS = int(env_float("CSMS_AUTH_LOCKOUT_SECONDS", 300))
 
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from accounts.scoping import OrganisationScopedAdmin
-from pki.models import ChargerSecurity, IssuedCertificate, SecurityEvent
+from pki.models import AuthLockout, ChargerSecurity, IssuedCertificate, SecurityEvent
 
 
 @admin.register(SecurityEvent)
@@ -47,3 +47,24 @@ class ChargerSecurityAdmin(OrganisationScopedAdmin):
     search_fields = ["charger__charge_box_id"]
     list_select_related = ["charger"]
     autocomplete_fields = ["charger"]
+
+
+@admin.register(AuthLockout)
+class AuthLockoutAdmin(admin.ModelAdmin):
+    """Lockouts after failed charger passwords (a source address belongs to no organisation: superusers see all)."""
+
+    list_display = ["created_at", "kind", "value", "failures", "locked_until"]
+    list_filter = ["kind"]
+    search_fields = ["value"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -77,3 +77,27 @@ class ChargerSecurity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger} on profile {self.security_profile}"
+
+
+class AuthLockout(models.Model):
+    """A chargeBoxId or source address refused for a cool-down after too many failed passwords (pki/lockout.py).
+
+    The counting lives in the cache (shared by all nodes on Redis); a row is written when a lockout begins.
+    """
+
+    class Kind(models.TextChoices):
+        CHARGE_BOX_ID = "chargeBoxId"
+        ADDRESS = "address", "source address"
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    value = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField()
+    locked_until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "value"], name="pki_auth_lockout_value")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} until {self.locked_until:%Y-%m-%d %H:%M:%S}"

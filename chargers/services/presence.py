@@ -27,6 +27,14 @@ class Admission:
     refusal: str = ""
 
 
+# The refusals of a password that does not match, and of a chargeBoxId nobody registered (both counted
+# against brute force by the OCPP edge).
+WRONG_CREDENTIALS = "wrong credentials"
+MISSING_CREDENTIALS = "missing or wrong credentials"
+CREDENTIAL_REFUSALS = (WRONG_CREDENTIALS, MISSING_CREDENTIALS)
+UNKNOWN_CHARGER = "unknown chargeBoxId"
+
+
 def charger_admit(
     *,
     charge_box_id: str,
@@ -46,9 +54,9 @@ def charger_admit(
     charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
     if charger is None:
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
-        return Admission(refusal="unknown chargeBoxId")
+        return Admission(refusal=UNKNOWN_CHARGER)
     if not certificate_authenticated and not charger.password_matches(password):
-        return Admission(refusal="missing or wrong credentials" if password is None else "wrong credentials")
+        return Admission(refusal=MISSING_CREDENTIALS if password is None else WRONG_CREDENTIALS)
     offered = list(protocols) or [protocol]
     if charger.ocpp_version_pinned:
         if charger.ocpp_version_pinned not in offered:
