@@ -48,6 +48,7 @@ COMMANDS = (
     "log_get",
     "firmware_update_signed",
     "extended_trigger",
+    "password_set",
 )
 
 

@@ -53,7 +53,16 @@ def certificate_hashes(response: dict) -> dict:
     return {"status": response.get("status"), "certificates": list(response.get("certificateHashData") or [])}
 
 
+# The configuration key a charger's HTTP Basic password is set with (never kept or logged in clear).
+PASSWORD_KEY = "AuthorizationKey"
+
 COMMANDS = {
+    "password_set": Translation(
+        action="ChangeConfiguration",
+        request=lambda p: {"key": PASSWORD_KEY, "value": p["password"]},
+        reply=lambda p, r: {"status": r.get("status")},
+        message=lambda p, f: f"New password {status_in(p, f)} by charger",
+    ),
     "certificate_signed": Translation(
         action="CertificateSigned",
         request=lambda p: pick(p, "certificateChain"),

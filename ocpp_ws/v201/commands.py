@@ -126,8 +126,13 @@ def variables_read(*, charger_id: int, request: dict, response: dict) -> int:
 
 
 def variables_set(*, charger_id: int, request: dict, response: dict) -> int:
-    """Only what the charger accepted: a value it rejected, or takes only after a reboot, is not its value now."""
-    sent = {identity(data): str(data["attributeValue"]) for data in request.get("setVariableData", [])}
+    """Only what the charger accepted: a value it rejected, or takes only after a reboot, is not its value now.
+    A password (write-only in the station too) is never kept."""
+    sent = {
+        identity(data): str(data["attributeValue"])
+        for data in request.get("setVariableData", [])
+        if data["variable"]["name"] not in security_commands.SECRET_VARIABLES
+    }
     attributes = [
         attribute_of(result, sent[identity(result)])
         for result in response.get("setVariableResult", [])

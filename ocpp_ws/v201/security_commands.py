@@ -23,7 +23,17 @@ def certificate_hashes(response: dict) -> dict:
     }
 
 
+# The device-model variable a station's HTTP Basic password is set in (never kept or logged in clear).
+PASSWORD_VARIABLE = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
+SECRET_VARIABLES = frozenset({"BasicAuthPassword"})
+
 COMMANDS = {
+    "password_set": Translation(
+        action="SetVariables",
+        request=lambda p: {"setVariableData": [PASSWORD_VARIABLE | {"attributeValue": p["password"]}]},
+        reply=lambda p, r: {"status": next(iter(r.get("setVariableResult") or []), {}).get("attributeStatus")},
+        message=v16.COMMANDS["password_set"].message,
+    ),
     "certificate_signed": Translation(
         action="CertificateSigned",
         request=lambda p: pick(p, "certificateChain", "certificateType"),

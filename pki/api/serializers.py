@@ -115,3 +115,13 @@ class SecurityProfileInput(StrictSerializer):
     securityProfile = serializers.ChoiceField(
         [1, 2, 3], help_text="1: password; 2: TLS through the proxy + password; 3: TLS + client certificate."
     )
+
+
+class PasswordRotated(serializers.Serializer):
+    chargeBoxId = serializers.CharField()
+    commandId = serializers.CharField()
+    message = serializers.CharField()
+    status = serializers.CharField(help_text="The charger's answer; the password changes only when Accepted.")
+    password = serializers.CharField(
+        allow_null=True, help_text="The new password, shown this once (stored hashed); null unless Accepted."
+    )

@@ -6,8 +6,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from commands.api import serializers as s
-from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply, validated
-from pki import access, services
+from commands.api.views import (
+    ERRORS,
+    READ_ERRORS,
+    Endpoint,
+    charger_of,
+    command_view,
+    reply,
+    requester_of,
+    validated,
+)
+from pki import access, passwords, services
 from pki.api import serializers as ps
 from pki.models import IssuedCertificate, SecurityEvent
 
@@ -150,3 +159,18 @@ class SecurityProfileView(APIView):
         charger = charger_of(request, chargeBoxId)
         profile = validated(ps.SecurityProfileInput, request.data)["securityProfile"]
         return Response({"securityProfile": services.security_profile_set(charger=charger, profile=profile)})
+
+
+class PasswordRotateView(APIView):
+    @extend_schema(
+        operation_id="password_rotate", summary="Give the charger a new password", tags=["security"],
+        description="A random password goes to the charger (1.6: ChangeConfiguration AuthorizationKey; 2.0.1: "
+        "SetVariables SecurityCtrlr.BasicAuthPassword). Only when the charger accepts does it replace the old "
+        "one for its next connection; it is shown in this answer once and kept hashed. The command log and the "
+        "message log keep ******** instead.",
+        request=None, responses={200: ps.PasswordRotated, **ERRORS},
+    )  # fmt: skip
+    def post(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        answer = passwords.charger_password_rotate(charger=charger, requester=requester_of(request))
+        return Response(ps.PasswordRotated(answer).data)
