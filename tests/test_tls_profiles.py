@@ -8,7 +8,6 @@ import pytest
 import requests
 import websockets
 from cryptography import x509
-from django.test import override_settings
 
 from chargers.models import Charger
 from chargers.services.registry import charger_register
@@ -25,15 +24,14 @@ PASSWORD = "tls-charger-password"
 
 
 @pytest.fixture(scope="module")
-def tls(django_db_setup, tmp_path_factory):
-    """A server trusting only nginx's address, nginx in front of it, and the CAs of both sides."""
+def tls(django_db_setup, server_worker, tmp_path_factory):
+    """A server trusting only nginx's address, nginx in front of it, and the CAs of both sides. The product's
+    CA is the default one, which the server, its Celery worker (on Redis) and this process share."""
     tmp = tmp_path_factory.mktemp("tls")
-    with override_settings(CSMS_CA_DIR=tmp / "ca"):
-        ca = authority.ca_load()
+    ca = authority.ca_load()
     (tmp / "charger-ca.pem").write_text(ca.certificate_pem)
     server_files = certificates.server_certificate(tmp)
-    live = start_server(tmp, CSMS_CA_DIR=str(tmp / "ca"), CSMS_TRUSTED_PROXIES=PROXY_ADDRESS, CSMS_MESSAGE_LOG="off",
-                        CSMS_EMBEDDED_BEAT="false")  # fmt: skip
+    live = start_server(tmp, CSMS_TRUSTED_PROXIES=PROXY_ADDRESS, CSMS_MESSAGE_LOG="off", CSMS_EMBEDDED_BEAT="false")
     proxy = Nginx(tmp, csms_port=live.port, server_cert=server_files["cert"], server_key=server_files["key"],
                   charger_ca=tmp / "charger-ca.pem")  # fmt: skip
     yield {"server": live, "proxy": proxy, "ca": ca, "server_ca": server_files["ca"].read_text()}
