@@ -112,8 +112,11 @@ class IssuedCertificateOutput(serializers.Serializer):
 
 
 class SecurityProfileInput(StrictSerializer):
-    securityProfile = serializers.ChoiceField(
-        [1, 2, 3], help_text="1: password; 2: TLS through the proxy + password; 3: TLS + client certificate."
+    # A number from 1 to 3, not an enum: the same choices as a charger's phases would share its schema name.
+    securityProfile = serializers.IntegerField(
+        min_value=1,
+        max_value=3,
+        help_text="1: password; 2: TLS through the proxy + password; 3: TLS + client certificate.",
     )
 
 
