@@ -15,6 +15,7 @@ from chargers.models import Charger
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
 from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
+from pki.models import SecurityEvent
 from pki.passwords import charger_password_rotate
 
 SEND_PERMISSION = "chargers.change_charger"
@@ -79,7 +80,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         # Only what the charger's OCPP version can express (its table in ocpp_ws/<version>/commands.py).
         available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
         buttons = [(command, label) for command, label in LABELS.items() if command in available]
-        context = {**(extra_context or {}), "command_buttons": buttons}
+        events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
+        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events}
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:

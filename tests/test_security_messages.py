@@ -2,9 +2,11 @@
 charger: each answered schema-validly, kept, and followed by what it asks of the CSMS."""
 
 import queue
+import re
 
 import pytest
 from cryptography import x509
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from chargers.models import DiagnosticsJob, FirmwareJob
@@ -14,6 +16,7 @@ from pki.models import IssuedCertificate, SecurityEvent
 from tests import certificates
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
+from tests.test_admin_commands import PASSWORD, Browser
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.node
@@ -158,3 +161,21 @@ def test_2_0_1_ev_certificate_and_certificate_status_fail_with_a_reason_when_not
     assert ev["status"] == "Failed" and ev["statusInfo"]["reasonCode"] == "NotConfigured" and ev["exiResponse"] == ""
     reason = {"reasonCode": "NotConfigured", "additionalInfo": "no OCSP responder is configured"}
     assert status == {"status": "Failed", "statusInfo": reason}
+
+
+def test_the_charger_page_and_the_fleet_list_show_its_security_events(server, charger):
+    User.objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    admin = Browser(server, "boss")
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.call("SecurityEventNotification", {"type": "TamperDetectionActivated", "timestamp": T0, "techInfo": "lid"})
+        cp.call("SecurityEventNotification", {"type": "InvalidMessages", "timestamp": T0})
+    page = admin.get(f"/admin/chargers/charger/{charger.pk}/change/").text
+    section = page[page.index('id="security-events"') :][:3000]
+    assert (
+        "TamperDetectionActivated" in section
+        and "<strong>critical</strong>" in section
+        and "InvalidMessages" in section
+    )
+    fleet = admin.get("/admin/pki/securityevent/?critical__exact=1").text
+    rows = re.findall(r'<td class="field-type">([^<]+)</td>', fleet)
+    assert rows == ["TamperDetectionActivated"]
