@@ -7,7 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiKey, Organisation
-from chargers import statements
+from csms import statements
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not plain:
             return None
         prefix = ApiKey.prefix_of(plain)
-        # Every API request runs this: a prepared statement, not the ORM (chargers/statements.py).
+        # Every API request runs this: a prepared statement, not the ORM (csms/statements.py).
         key = statements.instance(ApiKey, where={"prefix": prefix}) if prefix else None
         if key is None or not key.matches(plain):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")

@@ -64,3 +64,21 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         if organisation_id is not None:
             initial.setdefault("organisation", organisation_id)
         return initial
+
+
+class HistoryAdmin(OrganisationScopedAdmin):
+    """What chargers reported, or what we sent them: append-only, so read-only here."""
+
+    organisation_lookup = "charger__organisation_id"
+    list_select_related = ["charger"]
+    show_full_result_count = False
+    search_fields = ["charger__charge_box_id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -534,8 +534,10 @@ def register(prefix: str, org: str, count: int) -> None:
     django_setup()
     from django.db import transaction
 
-    from chargers.models import Charger, IdTag
-    from chargers.services.registry import charger_register, organisation_get_or_create
+    from accounts.services import organisation_get_or_create
+    from chargers.models import Charger
+    from chargers.services.registry import charger_register
+    from charging.models import IdTag
 
     organisation = organisation_get_or_create(name=org)
     wanted = {charge_box_id(prefix, n): n for n in range(count)}
@@ -555,7 +557,7 @@ def register(prefix: str, org: str, count: int) -> None:
 def create_api_key(org: str) -> str:
     django_setup()
     from accounts.models import SCOPES, ApiKey
-    from chargers.services.registry import organisation_get_or_create
+    from accounts.services import organisation_get_or_create
 
     return ApiKey.generate(organisation=organisation_get_or_create(name=org), scopes=list(SCOPES), name="bench")[1]
 
@@ -567,7 +569,8 @@ def online_in_database(prefix: str) -> int:
 
 
 def persisted(prefix: str, since: datetime) -> dict:
-    from chargers.models import MeterValue, StatusNotification, Transaction
+    from chargers.models import StatusNotification
+    from charging.models import MeterValue, Transaction
 
     mine = {"charger__charge_box_id__startswith": f"{prefix}-"}
     return {

@@ -1,4 +1,6 @@
-"""The fleet in the admin: chargers with their live state, id tags, and the read-only history chargers report."""
+"""The fleet in the admin: chargers with their live state, and the read-only history chargers report.
+
+The console (console/admin.py) adds the command pages to the chargers' admin."""
 
 from datetime import UTC
 
@@ -6,41 +8,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Organisation
-from accounts.scoping import OrganisationScopedAdmin, operator_organisation_id, scope
+from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, operator_organisation_id, scope
 from chargers.models import (
     Charger,
-    ChargerLocalList,
     ChargerNotification,
     Connector,
     DataTransfer,
     DeviceVariable,
     DiagnosticsStatus,
     FirmwareStatus,
-    IdTag,
-    InstalledChargingProfile,
-    MeterValue,
-    Reservation,
-    Site,
     StatusNotification,
-    Transaction,
-    TransactionEvent,
     UnknownCharger,
-    UnmatchedStop,
 )
-from chargers.services import id_tags
-from chargers.services.load_balancing import site_allocation
+from chargers.services import reports
 from chargers.services.registry import ChargerExists, charger_register
-from chargers.services.sites import site_rebalance_after_commit
-from chargers.services.transactions import TransactionAlreadyStopped, transaction_close
-from console.charger_admin import ChargerCommandsAdmin
-from console.transaction_admin import TransactionConsoleAdmin
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -73,28 +61,17 @@ def status_pill(
     )
 
 
+def connector_pill(connector: Connector):
+    """The connector's status, kept live by the console's script."""
+    return status_pill(
+        connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id, evse_id=connector.evse
+    )
+
+
 def online_badge(charger: Charger):
     return format_html(
         '<span class="cs-badge cs-{}" data-live-charger="{}">{}</span>', charger.status, charger.pk, charger.status
     )
-
-
-class HistoryAdmin(OrganisationScopedAdmin):
-    """What chargers reported, or what we sent them: append-only, so read-only here."""
-
-    organisation_lookup = "charger__organisation_id"
-    list_select_related = ["charger"]
-    show_full_result_count = False
-    search_fields = ["charger__charge_box_id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OnlineFilter(admin.SimpleListFilter):
@@ -143,12 +120,7 @@ class ConnectorInline(admin.TabularInline):
 
     @admin.display(description="status")
     def live_status(self, connector):
-        return status_pill(
-            connector.status,
-            charger_id=connector.charger_id,
-            connector_id=connector.connector_id,
-            evse_id=connector.evse,
-        )
+        return connector_pill(connector)
 
 
 class ChargerForm(forms.ModelForm):
@@ -186,18 +158,7 @@ class ChargerForm(forms.ModelForm):
 
 
 SUPPLY_FIELDS = ["site", "phases", "voltage", "charging_rate_unit", "min_current", "max_current"]
-BOOT_FIELDS = [
-    "vendor",
-    "model",
-    "serial_number",
-    "charge_box_serial_number",
-    "firmware_version",
-    "iccid",
-    "imsi",
-    "meter_type",
-    "meter_serial_number",
-    "last_boot_at",
-]
+BOOT_FIELDS = [*reports.BOOT_FIELDS, "last_boot_at"]  # what the charger reported at boot, read-only
 CONNECTION_FIELDS = [
     "online",
     "connection_url",
@@ -211,7 +172,7 @@ CONNECTION_FIELDS = [
 
 
 @admin.register(Charger)
-class ChargerAdmin(ChargerCommandsAdmin, OrganisationScopedAdmin):
+class ChargerAdmin(OrganisationScopedAdmin):
     form = ChargerForm
     change_form_template = "admin/chargers/charger/change_form.html"
     list_display = [
@@ -405,12 +366,7 @@ class ConnectorAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def live_status(self, connector):
-        return status_pill(
-            connector.status,
-            charger_id=connector.charger_id,
-            connector_id=connector.connector_id,
-            evse_id=connector.evse,
-        )
+        return connector_pill(connector)
 
 
 @admin.register(StatusNotification)
@@ -421,26 +377,11 @@ class StatusNotificationAdmin(HistoryAdmin):
     date_hierarchy = "received_at"
 
 
-@admin.register(MeterValue)
-class MeterValueAdmin(HistoryAdmin):
-    list_display = ["timestamp", "charger", "connector_id", "transaction", "measurand", "value", "unit", "phase"]
-    list_filter = ["measurand", "context", "charger__organisation"]
-    search_fields = ["charger__charge_box_id", "reported_transaction_id"]
-    list_select_related = ["charger", "transaction"]
-
-
 @admin.register(DataTransfer)
 class DataTransferAdmin(HistoryAdmin):
     list_display = ["created_at", "charger", "direction", "vendor_id", "message_id", "response_status"]
     list_filter = ["direction", "response_status", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "vendor_id", "message_id", "data"]
-
-
-@admin.register(UnmatchedStop)
-class UnmatchedStopAdmin(HistoryAdmin):
-    list_display = ["received_at", "charger", "transaction_id", "id_tag", "meter_stop", "timestamp", "reason"]
-    list_filter = ["reason", "charger__organisation"]
-    search_fields = ["charger__charge_box_id", "transaction_id", "id_tag"]
 
 
 @admin.register(FirmwareStatus)
@@ -453,235 +394,6 @@ class FirmwareStatusAdmin(HistoryAdmin):
 class DiagnosticsStatusAdmin(HistoryAdmin):
     list_display = ["received_at", "charger", "status"]
     list_filter = ["status", "charger__organisation"]
-
-
-class OpenFilter(admin.SimpleListFilter):
-    title = "session"
-    parameter_name = "open"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "open"), ("no", "finished")]
-
-    def queryset(self, request, queryset):
-        if self.value() in {"yes", "no"}:
-            return queryset.filter(stop_time__isnull=self.value() == "yes")
-        return queryset
-
-
-class SuspectFilter(admin.SimpleListFilter):
-    title = "suspect"
-    parameter_name = "suspect"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "suspect (no message for long)"), ("manual", "closed by hand")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(suspect=True)
-        if self.value() == "manual":
-            return queryset.filter(closed_manually=True)
-        return queryset
-
-
-class CloseForm(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="Why the sessions are closed by hand; kept with them.")
-    meter_stop = forms.IntegerField(
-        required=False, min_value=0, label="meter stop (Wh)", help_text="Optional: the meter reading, when known."
-    )
-
-
-@admin.register(Transaction)
-class TransactionAdmin(TransactionConsoleAdmin, HistoryAdmin):
-    list_display = [
-        "ocpp_id",
-        "charger",
-        "connector_id",
-        "id_tag",
-        "start_time",
-        "stop_time",
-        "energy_kwh",
-        "duration",
-        "stop_reason",
-        "flags",
-    ]
-    list_filter = [OpenFilter, SuspectFilter, "stop_reason", "id_tag_status", "charger__organisation"]
-    search_fields = ["ocpp_id", "id_tag", "charger__charge_box_id"]
-    date_hierarchy = "start_time"
-    actions = ["close"]
-
-    @admin.display(description="energy (kWh)", ordering="energy_wh")
-    def energy_kwh(self, session):
-        return "–" if session.energy_wh is None else f"{session.energy_wh / 1000:.3f}"
-
-    @admin.display(description="duration")
-    def duration(self, session):
-        if session.stop_time is None:
-            return "open"
-        seconds = int((session.stop_time - session.start_time).total_seconds())
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-    @admin.display(description="flags")
-    def flags(self, session):
-        if session.closed_manually:
-            return format_html('<span title="{}">closed by {}</span>', session.close_reason, session.closed_by)
-        return "suspect" if session.suspect else ""
-
-    def has_close_permission(self, request):
-        return request.user.has_perm("chargers.change_transaction")
-
-    @admin.action(description="Close the selected open sessions by hand…", permissions=["close"])
-    def close(self, request, queryset):
-        """An intermediate page asks why; the close is recorded with the user and the reason."""
-        form = CloseForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            closed, skipped = [], []
-            for session in queryset.select_related("charger"):
-                try:
-                    transaction_close(
-                        session=session,
-                        reason=form.cleaned_data["reason"],
-                        meter_stop=form.cleaned_data["meter_stop"],
-                        closed_by=f"admin user {request.user.get_username()}",
-                    )
-                    closed.append(session)
-                except TransactionAlreadyStopped:
-                    skipped.append(session)
-            for session in closed:
-                self.log_change(request, session, f"Closed by hand: {form.cleaned_data['reason']}")
-            if closed:
-                self.message_user(request, f"Closed {len(closed)} session(s) by hand.", messages.SUCCESS)
-            if skipped:
-                names = ", ".join(str(s) for s in skipped)
-                self.message_user(request, f"Already stopped, left as they were: {names}.", messages.WARNING)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Close sessions by hand",
-            "sessions": queryset.select_related("charger"),
-            "form": form,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/chargers/transaction/close.html", context)
-
-
-class IdTagImportForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none())
-    file = forms.FileField(help_text="CSV with the header " + ",".join(id_tags.CSV_COLUMNS) + " (UTF-8).")
-
-    def __init__(self, *args, organisations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        if organisations.count() == 1:
-            self.fields["organisation"].initial = organisations.first()
-
-
-class IdTagForm(forms.ModelForm):
-    """The rules of chargers.services.id_tags: CiString20, and a parent of the same organisation."""
-
-    class Meta:
-        model = IdTag
-        fields = ["organisation", "id_tag", "status", "expiry_date", "parent", "max_active_transactions", "note"]
-        help_texts = {
-            "max_active_transactions": "Sessions at once; beyond it a start is answered ConcurrentTx. 0: no limit."
-        }
-
-    def clean_id_tag(self):
-        problem = id_tags.id_tag_problem(self.cleaned_data["id_tag"])
-        if problem:
-            raise forms.ValidationError(problem)
-        return self.cleaned_data["id_tag"]
-
-    def clean(self):
-        cleaned = super().clean()
-        parent, organisation = cleaned.get("parent"), cleaned.get("organisation")
-        if parent is not None and organisation is not None:
-            if parent.organisation_id != organisation.pk:
-                self.add_error("parent", "The parent must be an id tag of the same organisation.")
-            elif self.instance.pk and id_tags.id_tag_descends_from(parent, self.instance):
-                self.add_error("parent", "A tag cannot be its own parent or its child's child.")
-        return cleaned
-
-
-@admin.register(IdTag)
-class IdTagAdmin(OrganisationScopedAdmin):
-    form = IdTagForm
-    change_list_template = "admin/chargers/idtag/change_list.html"
-    list_display = [
-        "id_tag",
-        "organisation",
-        "status",
-        "expiry_date",
-        "parent",
-        "max_active_transactions",
-        "auto_created",
-        "note",
-    ]
-    list_filter = ["status", "auto_created", "organisation"]
-    search_fields = ["id_tag", "note", "parent__id_tag"]
-    list_select_related = ["organisation", "parent"]
-    raw_id_fields = ["parent"]
-    readonly_fields = ["created_at"]
-    actions = ["export_csv"]
-
-    def get_urls(self):
-        csv_import = self.admin_site.admin_view(self.import_view)
-        return [path("import/", csv_import, name="chargers_idtag_import"), *super().get_urls()]
-
-    def save_model(self, request, obj, form, change):
-        # An operator who saves an auto-created tag has reviewed it.
-        if change:
-            obj.auto_created = False
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="Export the selected id tags as CSV")
-    def export_csv(self, request, queryset):
-        response = HttpResponse(
-            id_tags.id_tags_csv(tags=queryset.select_related("parent").order_by("id_tag")),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="id-tags.csv"'
-        return response
-
-    def import_view(self, request):
-        if not (request.user.has_perm("chargers.add_idtag") and request.user.has_perm("chargers.change_idtag")):
-            raise PermissionDenied
-        organisations = scope(Organisation.objects.all(), request.user, "pk")
-        form = IdTagImportForm(request.POST or None, request.FILES or None, organisations=organisations)
-        results = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                text = form.cleaned_data["file"].read().decode("utf-8")
-            except UnicodeDecodeError:
-                form.add_error("file", "The file is not UTF-8 text.")
-            else:
-                results = id_tags.id_tags_import(organisation=form.cleaned_data["organisation"], text=text)
-                created = sum(1 for r in results if r.created and not r.error)
-                updated = sum(1 for r in results if not r.created and not r.error)
-                failed = sum(1 for r in results if r.error)
-                level = messages.WARNING if failed else messages.SUCCESS
-                self.message_user(request, f"Created {created}, updated {updated}, {failed} row(s) with errors.", level)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import id tags from CSV",
-            "form": form,
-            "results": results,
-            "errors": [r for r in results or [] if r.error],
-            "columns": ",".join(id_tags.CSV_COLUMNS),
-        }
-        return TemplateResponse(request, "admin/chargers/idtag/import.html", context)
-
-
-@admin.register(ChargerLocalList)
-class ChargerLocalListAdmin(HistoryAdmin):
-    """What each charger confirmed holding; changed only by syncing (API) or the charger's answers."""
-
-    list_display = ["charger", "version", "reported_version", "entry_count", "confirmed_at"]
-
-    @admin.display(description="entries")
-    def entry_count(self, held):
-        return len(held.entries or {})
 
 
 class RegisterForm(forms.Form):
@@ -780,57 +492,6 @@ class UnknownChargerAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/chargers/unknowncharger/register.html", context)
 
 
-@admin.register(Site)
-class SiteAdmin(OrganisationScopedAdmin):
-    list_display = ["name", "organisation", "capacity", "charger_count"]
-    readonly_fields = ["allocation"]
-    fields = ["organisation", "name", "capacity_limit", "capacity_unit", "allocation"]
-
-    @admin.display(description="capacity")
-    def capacity(self, site):
-        return f"{site.capacity_limit:g} {site.capacity_unit}"
-
-    @admin.display(description="chargers")
-    def charger_count(self, site):
-        return site.chargers.count()
-
-    @admin.display(description="current allocation")
-    def allocation(self, site):
-        if site.pk is None:
-            return "-"
-        shares = site_allocation(site=site)
-        if not shares:
-            return "No session in progress."
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g} {}</td><td>{:g} {}</td></tr>",
-            (
-                (s.charger.charge_box_id, s.transaction.connector_id, s.transaction.ocpp_id, s.limit, s.unit,
-                 s.rate, s.rate_unit)
-                for s in shares
-            ),
-        )  # fmt: skip
-        head = "<tr><th>charger</th><th>connector</th><th>transaction</th><th>share</th><th>sent</th></tr>"
-        return format_html("<table>{}{}</table>", format_html(head), rows)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"capacity_limit", "capacity_unit"} & set(form.changed_data):
-            site_rebalance_after_commit(site_id=obj.pk)
-
-
-@admin.register(Reservation)
-class ReservationAdmin(HistoryAdmin):
-    list_display = ["created_at", "charger", "reservation_id", "connector_id", "id_tag", "expiry_date", "status"]
-    list_filter = ["status"]
-
-
-@admin.register(InstalledChargingProfile)
-class InstalledChargingProfileAdmin(HistoryAdmin):
-    list_display = ["charger", "connector_id", "profile_id", "purpose", "stack_level", "kind", "installed_at"]
-    list_filter = ["purpose"]
-
-
 # OCPP 2.0.1: the device model, session events and other notifications, read-only like all history.
 
 
@@ -839,14 +500,6 @@ class DeviceVariableAdmin(HistoryAdmin):
     list_display = ["charger", "__str__", "evse_id", "connector_id", "attribute_type", "value", "mutability", "unit"]
     list_filter = ["attribute_type", "mutability", "component", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "component", "variable", "value"]
-
-
-@admin.register(TransactionEvent)
-class TransactionEventAdmin(HistoryAdmin):
-    list_display = ["timestamp", "charger", "transaction", "event_type", "seq_no", "trigger_reason", "offline"]
-    list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
-    search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
-    list_select_related = ["charger", "transaction"]
 
 
 @admin.register(ChargerNotification)

@@ -6,8 +6,9 @@ whoever listens (a dashboard socket in any process) forwards them. Publishing is
 best effort: it never raises into the OCPP path, and a full channel drops the event
 (the dashboard also refreshes its figures from the database).
 
-Each event is also offered to the organisation's webhooks (webhooks.services.event_emit): after
-the commit, enqueued, never delivered in the charger's frame.
+Each event is also offered to the subscribers that upper rooms register (`subscribe`: the
+webhooks, with `webhooks.services.event_emit`), which enqueue their work after the commit,
+never in the charger's frame.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
@@ -23,9 +25,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from chargers import statements
 from chargers.models import Charger
-from webhooks.services import event_emit
+from csms import statements
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ _identities: dict[int, tuple[float, int, str]] = {}
 # The event loop of the server process, for threads that do charger frames' database
 # work: they hand events to it and go on, instead of waiting for the send.
 _delivery = threading.local()
+_subscribers: list[Callable[..., None]] = []
 
 
 class _Outbox:
@@ -155,18 +157,25 @@ def _publish_on_commit(organisation_id: int, event: dict) -> None:
     transaction.on_commit(lambda: _publish(organisation_id, event))
 
 
-def _webhooks(organisation_id: int, event: str, data: dict) -> None:
-    try:
-        event_emit(organisation_id=organisation_id, event=event, data=data)
-    except Exception:
-        log.exception("could not emit webhook event %s", event)
+def subscribe(subscriber: Callable[..., None]) -> None:
+    """Offer every event to `subscriber(*, organisation_id, event, data)`, from an upper room's ready()."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+
+
+def _to_subscribers(organisation_id: int, event: str, data: dict) -> None:
+    for subscriber in _subscribers:
+        try:
+            subscriber(organisation_id=organisation_id, event=event, data=data)
+        except Exception:
+            log.exception("could not emit event %s", event)
 
 
 def _charger_event(charger_id: int, event: str, data: dict) -> None:
     """A webhook-only event about a charger: its chargeBoxId first, then what happened."""
     identity = _identity(charger_id)
     if identity is not None:
-        _webhooks(identity[0], event, {"chargeBoxId": identity[1], **data})
+        _to_subscribers(identity[0], event, {"chargeBoxId": identity[1], **data})
 
 
 def connector_status_changed(*, charger_id: int, connector_id: int, status: str, error_code: str, info: str = "",
@@ -190,7 +199,7 @@ def connector_status_changed(*, charger_id: int, connector_id: int, status: str,
             "at": (at or timezone.now()).isoformat(),
         },
     )
-    _webhooks(
+    _to_subscribers(
         organisation_id,
         "connector.status",
         {"chargeBoxId": charge_box_id, "evseId": evse_id, "connectorId": connector_id, "status": status,
@@ -218,7 +227,9 @@ def charger_presence_changed(
             "at": timezone.now().isoformat(),
         },
     )
-    _webhooks(identity[0], "charger.connected" if online else "charger.disconnected", {"chargeBoxId": identity[1]})
+    _to_subscribers(
+        identity[0], "charger.connected" if online else "charger.disconnected", {"chargeBoxId": identity[1]}
+    )
 
 
 def charger_booted(*, charger_id: int, vendor: str, model: str, firmware_version: str, registration_status: str):
@@ -281,6 +292,15 @@ def firmware_status_changed(*, charger_id: int, job_id: int | None, status: str,
 
 def diagnostics_status_changed(*, charger_id: int, job_id: int | None, status: str, **details) -> None:
     _charger_event(charger_id, "diagnostics.status", {"jobId": job_id, "status": status, **details})
+
+
+def security_event_raised(*, charger_id: int, type: str, timestamp: str, tech_info: str) -> None:
+    """A charger reported a critical security event (OCPP 1.6 Security Whitepaper, 2.0.1 appendix 1)."""
+    _charger_event(
+        charger_id,
+        "charger.security_event",
+        {"type": type, "timestamp": timestamp, "techInfo": tech_info, "critical": True},
+    )
 
 
 def reservation_status_changed(*, charger_id: int, reservation_id: int, status: str, **details) -> None:

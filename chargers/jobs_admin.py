@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from chargers.admin import HistoryAdmin
+from accounts.scoping import HistoryAdmin
 from chargers.models import DiagnosticsJob, FirmwareJob
 
 

@@ -1,36 +1,14 @@
-"""Celery tasks of the fleet: thin wrappers over chargers.services (scheduled by beat where configured)."""
+"""Celery tasks of the fleet's core: thin wrappers over chargers.services (scheduled by beat where configured).
+
+Task names are the contract with queued messages and beat schedules of running deployments: a task
+keeps its name when its code moves to another room (charging.tasks, commands.tasks).
+"""
 
 from celery import shared_task
 
-from chargers.services import history, presence, reservations, smart_charging, transactions
-
-
-@shared_task(name="chargers.tasks.reservations_expire")
-def reservations_expire() -> int:
-    return reservations.reservations_expire()
-
-
-@shared_task(name="chargers.tasks.site_rebalance")
-def site_rebalance(*, site_id: int) -> int:
-    """Returns how many sessions share the site."""
-    return len(smart_charging.site_rebalance(site_id=site_id))
-
-
-@shared_task(name="chargers.tasks.charging_profiles_restore")
-def charging_profiles_restore(*, charger_id: int) -> int:
-    return smart_charging.charging_profiles_restore(charger_id=charger_id)
-
-
-@shared_task(name="chargers.tasks.transactions_flag_suspect")
-def transactions_flag_suspect() -> int:
-    return transactions.transactions_flag_suspect()
+from chargers.services import presence
 
 
 @shared_task(name="chargers.tasks.chargers_offline_sweep")
 def chargers_offline_sweep() -> int:
     return presence.chargers_offline_sweep()
-
-
-@shared_task(name="chargers.tasks.history_prune")
-def history_prune() -> dict:
-    return history.history_prune()

@@ -19,14 +19,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from chargers import statements
 from chargers.models import Charger
 from commands.channel_layers import REDIS_DOWN
 from commands.models import Command, command_id_new
 from commands.outcomes import record_timeout, record_unreachable
-from ocpp_ws import framing
-from ocpp_ws.framing import CALL
-from ocpp_ws.versions import VERSIONS, Version
+from commands.protocols import version_of
+from csms import statements
+from csms.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 REPLY_GRACE = 1.0
 
 
-class CommandFailed(Exception):
+class CommandFailed(DomainError):
     """Base of the ways a command can fail before the charger answers."""
 
     code = "command_failed"
@@ -43,30 +42,36 @@ class CommandFailed(Exception):
 
 class CommandInvalid(CommandFailed):
     code = "validation_error"
+    http_status = 400
 
 
 class ChargerOffline(CommandFailed):
     code = "charge_point_offline"
+    http_status = 422
 
 
 class CommandTimeout(CommandFailed):
     code = "timeout"
+    http_status = 408
 
 
 class RateLimited(CommandFailed):
     code = "rate_limited"
+    http_status = 429
 
 
 class BusUnavailable(CommandFailed):
     """The channel layer (Redis) could not be reached: the request never left this process."""
 
     code = "bus_unavailable"
+    http_status = 503
 
 
 class ChargerError(CommandFailed):
     """The charger answered with a CALLERROR."""
 
     code = "charger_error"
+    http_status = 502
 
 
 @dataclass
@@ -91,11 +96,6 @@ class CommandResult:
     round_trip_ms: int = 0  # from the caller's send to the reply, across the channel layer
 
 
-def version_of(protocol: str) -> Version:
-    """The OCPP version a charger last spoke (1.6 for one that never connected)."""
-    return VERSIONS.get(protocol) or VERSIONS["ocpp1.6"]
-
-
 def payload_error(protocol: str, action: str, payload: dict) -> str | None:
     """Why `payload` is not a valid `action` request for the charger's OCPP version, or None."""
     version = version_of(protocol)
@@ -107,11 +107,10 @@ def payload_error(protocol: str, action: str, payload: dict) -> str | None:
     if unsendable:
         return unsendable
     try:
-        error = framing.schema_error(version.schema_version, CALL, action, payload, version.codes)
+        return version.request_error(action, payload)
     except decimal.InvalidOperation:
         # Checking multipleOf (e.g. a charging rate's 0.1 steps) on a number beyond the decimal precision.
         return f"{_number_path(payload, lambda number: abs(number) >= 1e25) or 'a number'} is too large"
-    return error.description if error else None
 
 
 def _unsendable_number(payload: dict) -> str | None:
@@ -159,7 +158,7 @@ def _rate_counted(key: str) -> int:
 
 def _command_create(charger: Charger, action: str, payload: dict, requester: Requester) -> tuple[str, str]:
     """The new Command row's id, and the channel of the consumer holding the charger's socket ("" if none)."""
-    # Every command runs this: prepared statements, not the ORM (chargers/statements.py).
+    # Every command runs this: prepared statements, not the ORM (csms/statements.py).
     found = statements.select_one(Charger, ["ocpp_protocol", "channel_name"], where={"id": charger.pk})
     if found is None:
         raise Charger.DoesNotExist(f"charger {charger.charge_box_id} is gone")
@@ -264,9 +263,3 @@ async def _command_deliver(
         latency_ms=reply.get("latency_ms", 0),
         round_trip_ms=round_trip_ms,
     )
-
-
-def charger_disconnect(*, channel_name: str, reason: str) -> None:
-    """Close a charger's socket, wherever it is held (e.g. when it is unregistered)."""
-    if channel_name:
-        async_to_sync(get_channel_layer().send)(channel_name, {"type": "ocpp.close", "reason": reason})

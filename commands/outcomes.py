@@ -13,8 +13,8 @@ from datetime import datetime
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from chargers import statements
 from commands.models import Command
+from csms import statements
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from chargers import events
-from chargers.models import Charger, DataTransfer, Transaction
-from chargers.services import charging_profiles, jobs, local_list, reservations
+from chargers.models import Charger, DataTransfer
+from chargers.services import jobs
+from charging.models import Transaction
+from charging.services import local_list, reservations
 from commands.bus import (
     ChargerError,
     ChargerOffline,
@@ -30,6 +32,7 @@ from commands.bus import (
 )
 from commands.models import command_id_reserved
 from commands.neutral import answered
+from smart_charging.services import charging_profiles
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
 QUEUED_TTL = 3600

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import events
-from chargers.services.history import history_cutoff
+from charging.services.history import history_cutoff
 from commands.models import Command
 from commands.outcomes import OPEN
 

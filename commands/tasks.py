@@ -7,7 +7,7 @@ from celery import shared_task
 
 from chargers.models import Charger
 from chargers.services import jobs
-from commands import fleet, services, sweeps
+from commands import fleet, services, site_limits, sweeps
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from csms.celery import enqueue
@@ -19,32 +19,27 @@ log = logging.getLogger(__name__)
 TRIGGERS = {"FirmwareJob": "FirmwareStatusNotification", "DiagnosticsJob": "DiagnosticsStatusNotification"}
 
 
-@shared_task(name="commands.tasks.command_run")
-def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
+def _run_async(run, charger_id: int, requester: dict, command_id: str, **what) -> None:
+    """An async command's run on a worker: its outcome is on the Command row, a failure only logged here."""
     try:
-        services.command_run(
+        run(
             charger=Charger.objects.get(pk=charger_id),
-            command=command,
-            params=params,
             requester=Requester(**requester),
             command_id=uuid.UUID(command_id),
+            **what,
         )
     except CommandFailed as failure:
         log.info("async command %s: %s", command_id, failure)
+
+
+@shared_task(name="commands.tasks.command_run")
+def command_run(charger_id: int, command: str, params: dict, requester: dict, command_id: str) -> None:
+    _run_async(services.command_run, charger_id, requester, command_id, command=command, params=params)
 
 
 @shared_task(name="commands.tasks.action_run")
 def action_run(charger_id: int, action: str, payload: dict, requester: dict, command_id: str) -> None:
-    try:
-        services.action_run(
-            charger=Charger.objects.get(pk=charger_id),
-            action=action,
-            payload=payload,
-            requester=Requester(**requester),
-            command_id=uuid.UUID(command_id),
-        )
-    except CommandFailed as failure:
-        log.info("async command %s: %s", command_id, failure)
+    _run_async(services.action_run, charger_id, requester, command_id, action=action, payload=payload)
 
 
 @shared_task(name="commands.tasks.fleet_job_advance")
@@ -87,3 +82,17 @@ def commands_abandoned_sweep() -> int:
 @shared_task(name="commands.tasks.commands_prune")
 def commands_prune() -> int:
     return sweeps.commands_prune()
+
+
+# Site limits: they keep the names they had in chargers.tasks (see there).
+
+
+@shared_task(name="chargers.tasks.site_rebalance")
+def site_rebalance(*, site_id: int) -> int:
+    """Returns how many sessions share the site."""
+    return len(site_limits.site_rebalance(site_id=site_id))
+
+
+@shared_task(name="chargers.tasks.charging_profiles_restore")
+def charging_profiles_restore(*, charger_id: int) -> int:
+    return site_limits.charging_profiles_restore(charger_id=charger_id)

@@ -4,8 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chargers.models import MeterValue, Transaction
-from chargers.services.metering import ENERGY_REGISTER, energy_register_wh
+from charging.models import MeterValue, Transaction
+from charging.services.metering import ENERGY_REGISTER, energy_register_wh
 
 POWER = "Power.Active.Import"
 # Watts per unit the charger may use for power.

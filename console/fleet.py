@@ -5,8 +5,9 @@ from datetime import datetime, time
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
-from chargers.models import Charger, Connector, MeterValue, StatusNotification, Transaction, TransactionEvent
-from chargers.services.metering import ENERGY_REGISTER, energy_register_wh
+from chargers.models import Charger, Connector, StatusNotification
+from charging.models import MeterValue, Transaction, TransactionEvent
+from charging.services.metering import ENERGY_REGISTER, energy_register_wh
 
 RECENT_FAULTS = 10
 

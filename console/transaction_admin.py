@@ -52,13 +52,13 @@ def csv_response(queryset) -> StreamingHttpResponse:
 class TransactionConsoleAdmin(admin.ModelAdmin):
     """CSV export of the selected or of all filtered transactions; a chart on each transaction's page."""
 
-    change_list_template = "admin/chargers/transaction/change_list.html"
-    change_form_template = "admin/chargers/transaction/change_form.html"
+    change_list_template = "admin/charging/transaction/change_list.html"
+    change_form_template = "admin/charging/transaction/change_form.html"
     actions = ["export_csv"]
 
     def get_urls(self):
         export = self.admin_site.admin_view(self.export_view)
-        return [path("export.csv", export, name="chargers_transaction_export"), *super().get_urls()]
+        return [path("export.csv", export, name="charging_transaction_export"), *super().get_urls()]
 
     @admin.action(description="Export selected transactions as CSV")
     def export_csv(self, request, queryset):

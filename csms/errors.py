@@ -9,17 +9,14 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from commands.bus import (
-    BusUnavailable,
-    ChargerError,
-    ChargerOffline,
-    CommandFailed,
-    CommandInvalid,
-    CommandTimeout,
-    RateLimited,
-)
-
 log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A failure a service reports to whoever called it; the API answers it with its code and status."""
+
+    code = "error"
+    http_status = status.HTTP_400_BAD_REQUEST
 
 
 class ApiError(exceptions.APIException):
@@ -33,15 +30,6 @@ class Conflict(ApiError):
     def __init__(self, message: str):
         super().__init__(status.HTTP_409_CONFLICT, "conflict", message)
 
-
-COMMAND_FAILURES = {
-    CommandInvalid: status.HTTP_400_BAD_REQUEST,
-    ChargerOffline: status.HTTP_422_UNPROCESSABLE_ENTITY,
-    CommandTimeout: status.HTTP_408_REQUEST_TIMEOUT,
-    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
-    ChargerError: status.HTTP_502_BAD_GATEWAY,
-    BusUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
-}
 
 CODES = [
     (exceptions.ValidationError, "validation_error"),
@@ -80,8 +68,8 @@ def first_message(detail, path: str = "") -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, CommandFailed):
-        return Response(error_body(exc.code, str(exc)), status=COMMAND_FAILURES.get(type(exc), 400))
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, str(exc)), status=exc.http_status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     response = drf_exception_handler(exc, context)

@@ -1,8 +1,8 @@
-"""OpenAPI parameters shared by list endpoints: pagination and django-filter FilterSets."""
+"""OpenAPI pieces shared by the endpoints: examples, pagination and django-filter FilterSets."""
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from csms.pagination import MAX_LIMIT
 
@@ -28,3 +28,13 @@ def filter_parameters(filterset_class: type[django_filters.FilterSet]) -> list[O
             )
         )
     return parameters
+
+
+def example(name: str, value, *, request: bool = False) -> OpenApiExample:
+    """A request example, or (the default) a response example."""
+    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
+
+
+def page_example(name: str, key: str, item: dict) -> OpenApiExample:
+    """A list endpoint's answer: a page holding the one example item."""
+    return example(name, {key: [item], "pagination": {"total": 1, "limit": 50, "offset": 0}})

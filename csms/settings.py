@@ -43,8 +43,11 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "chargers",
+    "charging",
+    "smart_charging",
     "commands",
     "ocpp_ws",
+    "simulator",
     "console",
     "webhooks",
     "pki",
@@ -180,7 +183,7 @@ SPECTACULAR_SETTINGS = {
     # Named enums, so that fields called "status" with different values do not collide.
     "ENUM_NAME_OVERRIDES": {
         "ChargerPresenceEnum": "chargers.api.serializers.PRESENCE",
-        "IdTagStatusEnum": "chargers.models.IdTag.Status",
+        "IdTagStatusEnum": "charging.models.IdTag.Status",
     },
 }
 
@@ -209,7 +212,7 @@ CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["EN
 # More requests at once still run, on threads that end with them.
 CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 64))
 # An open transaction with no message from its charger for this many seconds is flagged suspect
-# (chargers.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
+# (charging.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
 CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)
 CSMS_REQUIRE_SERVICES = env_bool("CSMS_REQUIRE_SERVICES", False)
 # After a BootNotification, send the charger the charging profiles it held before (see README).

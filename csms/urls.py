@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.defaults import page_not_found
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from chargers.uploads import diagnostics_upload
@@ -8,6 +9,8 @@ from csms.errors import api_not_found
 
 api_v1 = [
     path("", include("chargers.api.urls")),
+    path("", include("charging.api.urls")),
+    path("", include("smart_charging.api.urls")),
     path("", include("commands.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("pki.api.urls")),
@@ -15,7 +18,16 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+# Models that moved from `chargers` to the rooms of sessions and smart charging took their admin
+# pages with them: a bookmarked page of theirs leads to where it is now.
+MOVED_ADMIN_PAGES = r"^admin/chargers/(?P<page>(?:transaction|idtag|chargerlocallist|unmatchedstop|metervalue|transactionevent|reservation)/.*)$"  # noqa: E501
+
 urlpatterns = [
+    re_path(MOVED_ADMIN_PAGES, RedirectView.as_view(url="/admin/charging/%(page)s", query_string=True)),
+    re_path(
+        r"^admin/chargers/(?P<page>installedchargingprofile/.*)$",
+        RedirectView.as_view(url="/admin/smart_charging/%(page)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("dashboard/", include("console.urls")),
     path("api/v1/", include(api_v1)),

@@ -3,7 +3,7 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
-from chargers.admin import HistoryAdmin
+from accounts.scoping import HistoryAdmin
 from ocpp_ws.models import OcppMessage
 from ocpp_ws.versions import VERSIONS
 

@@ -2,7 +2,7 @@
 
 The consumer calls `received` and `sent` with the frame's text; they only queue it (no
 parsing, no database) for the frames' database workers, which parse and write a batch with
-multi-row INSERTs (chargers/statements.py) every FLUSH_INTERVAL seconds, or sooner once
+multi-row INSERTs (csms/statements.py) every FLUSH_INTERVAL seconds, or sooner once
 FLUSH_SIZE frames wait (ocpp_ws/write_behind.py). So the log costs no database round trip per
 frame; a process that dies loses at most the last FLUSH_INTERVAL seconds of it.
 
@@ -53,8 +53,8 @@ class MessageLog:
 
     def write(self, *, batch: list[tuple]) -> int:
         """Parse and store a batch (on a database worker); frames of chargers deleted meanwhile are dropped."""
-        from chargers import statements
         from chargers.models import Charger
+        from csms import statements
         from ocpp_ws.models import OcppMessage
 
         known = statements.existing(Charger, {row[0] for row in batch})

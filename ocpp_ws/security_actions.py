@@ -11,6 +11,22 @@ from pki import services as pki
 REFUSED = "CSRRefused"
 UNAVAILABLE = "NotConfigured"
 
+# A log upload's progress (GetLog), in both versions.
+LOG_JOB_STATUSES = {
+    "UploadFailure": "UploadFailed",
+    "BadMessage": "UploadFailed",
+    "PermissionDenied": "UploadFailed",
+    "NotSupportedOperation": "UploadFailed",
+}
+
+
+def log_status_notification(session: Session, p: dict) -> dict:
+    status = p["status"]
+    reports.diagnostics_status_record(
+        charger_id=session.charger_id, status=status, job_status=LOG_JOB_STATUSES.get(status)
+    )
+    return {}
+
 
 def security_event_notification(session: Session, p: dict) -> dict:
     at = timestamp(p["timestamp"])

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 
-from ocpp_ws.framing import ErrorCodes
+from ocpp_ws.framing import CALL, ErrorCodes, schema_error
 from ocpp_ws.v16 import actions as v16_actions
 from ocpp_ws.v16 import commands as v16_commands
 from ocpp_ws.v201 import actions as v201_actions
@@ -25,6 +25,32 @@ class Version:
     # beyond the Command row, however the CALL was sent (a named command or the generic endpoint).
     answers: dict = field(default_factory=dict)
 
+    def request_error(self, action: str, payload: dict) -> str | None:
+        error = schema_error(self.schema_version, CALL, action, payload, self.codes)
+        return error.description if error else None
+
+
+# What the CSMS may send: what every version has, and each version's own.
+# fmt: off
+CSMS_ACTIONS = frozenset({
+    "CancelReservation", "CertificateSigned", "ChangeAvailability", "ClearCache", "ClearChargingProfile",
+    "DataTransfer", "DeleteCertificate", "GetCompositeSchedule", "GetInstalledCertificateIds",
+    "GetLocalListVersion", "GetLog", "InstallCertificate", "ReserveNow", "Reset", "SendLocalList",
+    "SetChargingProfile", "TriggerMessage", "UnlockConnector", "UpdateFirmware",
+})
+CSMS_ACTIONS_201 = frozenset({
+    "ClearDisplayMessage", "ClearVariableMonitoring", "CostUpdated", "CustomerInformation", "GetBaseReport",
+    "GetChargingProfiles", "GetDisplayMessages", "GetMonitoringReport", "GetReport", "GetTransactionStatus",
+    "GetVariables", "PublishFirmware", "RequestStartTransaction", "RequestStopTransaction", "SetDisplayMessage",
+    "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile", "SetVariableMonitoring", "SetVariables",
+    "UnpublishFirmware",
+})
+CSMS_ACTIONS_16 = frozenset({
+    "ChangeConfiguration", "ExtendedTriggerMessage", "GetConfiguration", "GetDiagnostics",
+    "RemoteStartTransaction", "RemoteStopTransaction", "SignedUpdateFirmware",
+})
+# fmt: on
+
 
 VERSIONS = {
     "ocpp2.0.1": Version(
@@ -37,50 +63,7 @@ VERSIONS = {
         ),
         charger_actions=v201_actions.ACTIONS,
         all_actions=frozenset(a.value for a in Action201),
-        csms_actions=frozenset(
-            {
-                "CancelReservation",
-                "CertificateSigned",
-                "ChangeAvailability",
-                "ClearCache",
-                "ClearChargingProfile",
-                "ClearDisplayMessage",
-                "ClearVariableMonitoring",
-                "CostUpdated",
-                "CustomerInformation",
-                "DataTransfer",
-                "DeleteCertificate",
-                "GetBaseReport",
-                "GetChargingProfiles",
-                "GetCompositeSchedule",
-                "GetDisplayMessages",
-                "GetInstalledCertificateIds",
-                "GetLocalListVersion",
-                "GetLog",
-                "GetMonitoringReport",
-                "GetReport",
-                "GetTransactionStatus",
-                "GetVariables",
-                "InstallCertificate",
-                "PublishFirmware",
-                "RequestStartTransaction",
-                "RequestStopTransaction",
-                "ReserveNow",
-                "Reset",
-                "SendLocalList",
-                "SetChargingProfile",
-                "SetDisplayMessage",
-                "SetMonitoringBase",
-                "SetMonitoringLevel",
-                "SetNetworkProfile",
-                "SetVariableMonitoring",
-                "SetVariables",
-                "TriggerMessage",
-                "UnlockConnector",
-                "UnpublishFirmware",
-                "UpdateFirmware",
-            }
-        ),  # fmt: skip
+        csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201,
         commands=v201_commands.COMMANDS,
         answers=v201_commands.ANSWERS,
     ),
@@ -90,36 +73,7 @@ VERSIONS = {
         codes=ErrorCodes(formation="FormationViolation", occurrence="OccurenceConstraintViolation"),
         charger_actions=v16_actions.ACTIONS,
         all_actions=frozenset(a.value for a in Action16),
-        csms_actions=frozenset(
-            {
-                "CancelReservation",
-                "CertificateSigned",
-                "ChangeAvailability",
-                "ChangeConfiguration",
-                "ClearCache",
-                "ClearChargingProfile",
-                "DataTransfer",
-                "DeleteCertificate",
-                "ExtendedTriggerMessage",
-                "GetCompositeSchedule",
-                "GetConfiguration",
-                "GetDiagnostics",
-                "GetInstalledCertificateIds",
-                "GetLocalListVersion",
-                "GetLog",
-                "InstallCertificate",
-                "RemoteStartTransaction",
-                "RemoteStopTransaction",
-                "ReserveNow",
-                "Reset",
-                "SendLocalList",
-                "SetChargingProfile",
-                "SignedUpdateFirmware",
-                "TriggerMessage",
-                "UnlockConnector",
-                "UpdateFirmware",
-            }
-        ),  # fmt: skip
+        csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_16,
         commands=v16_commands.COMMANDS,
     ),
 }

@@ -11,11 +11,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from chargers import events
 from chargers.models import Charger
 from csms.celery import enqueue
 from pki.csr import csr_refusal
 from pki.models import ChargerSecurity, SecurityEvent
-from webhooks.services import event_emit
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +45,9 @@ def security_event_record(*, charger_id: int, type: str, timestamp: datetime, te
         critical=type in CRITICAL_EVENTS,
     )  # fmt: skip
     if event.critical:
-        organisation_id, charge_box_id = Charger.objects.values_list("organisation_id", "charge_box_id").get(
-            pk=charger_id
+        events.security_event_raised(
+            charger_id=charger_id, type=type, timestamp=timestamp.isoformat(), tech_info=tech_info
         )
-        event_emit(
-            organisation_id=organisation_id,
-            event="charger.security_event",
-            data={"chargeBoxId": charge_box_id, "type": type, "timestamp": timestamp.isoformat(),
-                  "techInfo": tech_info, "critical": True},
-        )  # fmt: skip
     return event
 
 

@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 
 from accounts.models import SCOPES, ApiKey
+from accounts.services import organisation_get_or_create
 from chargers.models import Charger
-from chargers.services.registry import charger_register, organisation_get_or_create
+from chargers.services.registry import charger_register
 from tests import services
 
 ROOT = Path(__file__).resolve().parent.parent

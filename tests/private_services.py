@@ -143,7 +143,8 @@ def manage(database_url: str, *args: str, **env: str) -> str:
 SEED = """
 import json
 from accounts.models import SCOPES, ApiKey
-from chargers.services.registry import charger_register, organisation_get_or_create
+from accounts.services import organisation_get_or_create
+from chargers.services.registry import charger_register
 org = organisation_get_or_create(name="Acme")
 for charge_box_id in {ids!r}:
     charger_register(organisation=org, charge_box_id=charge_box_id)

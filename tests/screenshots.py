@@ -24,9 +24,10 @@ django.setup()
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from chargers.models import IdTag  # noqa: E402
-from chargers.services.registry import charger_register, organisation_get_or_create, unknown_charger_seen  # noqa: E402
-from ocpp_ws.simulator.v16 import SimulatedCharger  # noqa: E402
+from accounts.services import organisation_get_or_create  # noqa: E402
+from chargers.services.registry import charger_register, unknown_charger_seen  # noqa: E402
+from charging.models import IdTag  # noqa: E402
+from simulator.v16 import SimulatedCharger  # noqa: E402
 from tests.conftest import start_server  # noqa: E402
 from tests.raw_charger import RawCharger  # noqa: E402
 from tests.test_console_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
@@ -180,7 +181,7 @@ async def photograph(server, docs: Path) -> None:
         await page.click("#command-form input[type=submit]")
         await page.wait_for_selector("#command-result")
         await page.screenshot(path=docs / "command-answer.png", full_page=True)
-        await page.goto(f"{server.http}/admin/chargers/transaction/?q={transaction_id}")
+        await page.goto(f"{server.http}/admin/charging/transaction/?q={transaction_id}")
         await page.get_by_role("link", name=str(transaction_id)).click()
         await page.wait_for_selector("#transaction-chart svg")
         await page.screenshot(path=docs / "transaction-chart.png", full_page=True)

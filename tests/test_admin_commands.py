@@ -20,7 +20,9 @@ def operator(acme):
     """Acme's operator: staff with the usual permissions, tied to Acme."""
     user = User.objects.create_user("olga", "olga@example.com", PASSWORD, is_staff=True)
     user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["accounts", "chargers", "commands"])
+        Permission.objects.filter(
+            content_type__app_label__in=["accounts", "chargers", "charging", "smart_charging", "commands"]
+        )
     )
     Operator.objects.create(user=user, organisation=acme)
     return user
@@ -137,7 +139,7 @@ def test_a_transaction_id_a_16_charger_cannot_take_is_refused_as_the_api_refuses
 
 
 def test_a_remote_stop_link_names_the_open_transaction(browser, charger):
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
     Transaction.objects.create(charger=charger, ocpp_id="4242", connector_id=1, id_tag="T", meter_start=0,
                                start_time="2026-03-01T10:00:00Z")  # fmt: skip
@@ -291,7 +293,7 @@ def charge(cp, *, stop: bool = True, power: bool = True) -> int:
 
 @pytest.fixture
 def driver(acme):
-    from chargers.models import IdTag
+    from charging.models import IdTag
 
     return IdTag.objects.create(organisation=acme, id_tag="DRIVER-7")
 
@@ -300,15 +302,15 @@ def driver(acme):
 def test_transactions_export_as_csv_with_energy_and_duration(server, browser, charger, driver, acme, globex):
     with strict_charger(server.ws, "CP-1") as cp:
         transaction_id = charge(cp)
-    response = browser.get("/admin/chargers/transaction/export.csv?open=no")
+    response = browser.get("/admin/charging/transaction/export.csv?open=no")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment;" in response.headers["Content-Disposition"]
     lines = response.text.strip().splitlines()
     assert lines[0].startswith("transaction id,charger,connector,id tag,start (UTC)")
     assert lines[1:] == [f"{transaction_id},CP-1,1,DRIVER-7,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,3600,"
                          f"1000,11000,10.000,EVDisconnected"]  # fmt: skip
-    assert browser.get("/admin/chargers/transaction/export.csv?open=yes").text.count("\n") == 1  # the header
-    listing = browser.get("/admin/chargers/transaction/").text
+    assert browser.get("/admin/charging/transaction/export.csv?open=yes").text.count("\n") == 1  # the header
+    listing = browser.get("/admin/charging/transaction/").text
     assert "10.000" in listing and "1:00:00" in listing and 'id="export-csv"' in listing
 
 
@@ -316,9 +318,9 @@ def test_transactions_export_as_csv_with_energy_and_duration(server, browser, ch
 def test_a_transaction_page_charts_its_power_and_energy(server, browser, charger, driver):
     with strict_charger(server.ws, "CP-1") as cp:
         charge(cp)
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
-    page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
+    page = browser.get(f"/admin/charging/transaction/{Transaction.objects.get().pk}/change/").text
     assert 'data-power-points="4"' in page and 'data-energy-points="5"' in page
     assert page.count('data-series="power"') == 4
     assert "12 kW" not in page  # values are in titles, with units
@@ -329,8 +331,8 @@ def test_a_transaction_page_charts_its_power_and_energy(server, browser, charger
 def test_without_power_readings_the_chart_derives_power_from_the_register(server, browser, charger, driver):
     with strict_charger(server.ws, "CP-1") as cp:
         charge(cp, power=False)
-    from chargers.models import Transaction
+    from charging.models import Transaction
 
-    page = browser.get(f"/admin/chargers/transaction/{Transaction.objects.get().pk}/change/").text
+    page = browser.get(f"/admin/charging/transaction/{Transaction.objects.get().pk}/change/").text
     assert "from the energy register" in page
     assert "10:15:00 · 8.00 kW" in page  # 2 kWh in a quarter hour

@@ -9,8 +9,8 @@ import requests
 from django.contrib.auth.models import Permission, User
 
 from accounts.models import Operator, Organisation
-from chargers.models import IdTag, Transaction
 from chargers.services.registry import charger_register
+from charging.models import IdTag, Transaction
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -43,14 +43,16 @@ def boss(server, transactional_db):
 def alice(server, acme):
     """Acme's operator: staff with the usual permissions, tied to Acme."""
     user = User.objects.create_user("alice", "alice@example.com", "alice-password", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=["accounts", "chargers"]))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["accounts", "chargers", "charging"])
+    )
     Operator.objects.create(user=user, organisation=acme)
     return AdminBrowser(server, "alice", "alice-password")
 
 
 def upload(browser, organisation, text: str) -> requests.Response:
     return browser.post(
-        "/admin/chargers/idtag/import/",
+        "/admin/charging/idtag/import/",
         {"organisation": organisation.pk},
         files={"file": ("tags.csv", text.encode(), "text/csv")},
     )
@@ -139,7 +141,7 @@ def test_the_export_action_writes_the_selected_tags_as_csv(alice, acme, globex):
     theirs = IdTag.objects.create(organisation=globex, id_tag="THEIRS")
 
     response = alice.post(
-        "/admin/chargers/idtag/", {"action": "export_csv", "_selected_action": [fleet.pk, card.pk, theirs.pk]}
+        "/admin/charging/idtag/", {"action": "export_csv", "_selected_action": [fleet.pk, card.pk, theirs.pk]}
     )
 
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -153,7 +155,7 @@ def test_the_export_action_writes_the_selected_tags_as_csv(alice, acme, globex):
 def test_an_exported_file_imports_back_unchanged(alice, acme, globex):
     fleet = IdTag.objects.create(organisation=acme, id_tag="FLEET", max_active_transactions=5)
     IdTag.objects.create(organisation=acme, id_tag="CARD-1", parent=fleet, status="Expired", note="x")
-    exported = alice.post("/admin/chargers/idtag/", {"action": "export_csv", "_selected_action": [fleet.pk]}).text
+    exported = alice.post("/admin/charging/idtag/", {"action": "export_csv", "_selected_action": [fleet.pk]}).text
     exported += "CARD-1,Expired,,FLEET,1,x\r\n"
 
     IdTag.objects.all().delete()
@@ -164,9 +166,9 @@ def test_an_exported_file_imports_back_unchanged(alice, acme, globex):
 
 def test_the_id_tag_list_shows_auto_created_tags_and_links_the_import(alice, acme):
     IdTag.objects.create(organisation=acme, id_tag="STRANGER", auto_created=True)
-    page = alice.get("/admin/chargers/idtag/", auto_created__exact="1").text
+    page = alice.get("/admin/charging/idtag/", auto_created__exact="1").text
     assert "STRANGER" in page
-    assert "/admin/chargers/idtag/import/" in page
+    assert "/admin/charging/idtag/import/" in page
 
 
 def test_the_unknown_tag_policy_is_edited_on_the_organisation(boss, acme):
@@ -189,12 +191,12 @@ def sessions(acme, globex):
 def test_an_operator_closes_sessions_by_hand_with_a_reason(alice, sessions):
     open_one, stopped, _ = sessions
     ids = [open_one.pk, stopped.pk]
-    form = alice.post("/admin/chargers/transaction/", {"action": "close", "_selected_action": ids})
+    form = alice.post("/admin/charging/transaction/", {"action": "close", "_selected_action": ids})
     assert "Close sessions by hand" in form.text and 'name="reason"' in form.text
     assert Transaction.objects.get(pk=open_one.pk).is_active  # nothing happens before the reason is given
 
     done = alice.post(
-        "/admin/chargers/transaction/",
+        "/admin/charging/transaction/",
         {
             "action": "close",
             "_selected_action": ids,
@@ -213,14 +215,14 @@ def test_an_operator_closes_sessions_by_hand_with_a_reason(alice, sessions):
     )
     assert (closed.stop_reason, closed.meter_stop, closed.energy_wh) == ("Other", 350, 250)
     assert Transaction.objects.get(pk=stopped.pk).closed_manually is False
-    history = alice.get(f"/admin/chargers/transaction/{closed.pk}/history/").text
+    history = alice.get(f"/admin/charging/transaction/{closed.pk}/history/").text
     assert "Closed by hand: Lost after power cut" in history
 
 
 def test_a_close_without_a_reason_changes_nothing(alice, sessions):
     open_one = sessions[0]
     page = alice.post(
-        "/admin/chargers/transaction/", {"action": "close", "_selected_action": [open_one.pk], "apply": "1"}
+        "/admin/charging/transaction/", {"action": "close", "_selected_action": [open_one.pk], "apply": "1"}
     )
     assert "This field is required" in page.text
     assert Transaction.objects.get(pk=open_one.pk).is_active
@@ -229,14 +231,14 @@ def test_a_close_without_a_reason_changes_nothing(alice, sessions):
 def test_an_operator_cannot_close_another_organisations_session(alice, sessions):
     theirs = sessions[2]
     alice.post(
-        "/admin/chargers/transaction/",
+        "/admin/charging/transaction/",
         {"action": "close", "_selected_action": [theirs.pk], "reason": "x", "apply": "1"},
     )
     assert Transaction.objects.get(pk=theirs.pk).is_active
 
 
 def test_the_local_lists_are_shown(boss, acme):
-    page = boss.get("/admin/chargers/chargerlocallist/")
+    page = boss.get("/admin/charging/chargerlocallist/")
     assert page.status_code == 200
 
 
@@ -249,7 +251,7 @@ def add_tag(browser, organisation, **fields) -> requests.Response:
         "parent": "",
         **fields,
     }
-    return browser.post("/admin/chargers/idtag/add/", form)
+    return browser.post("/admin/charging/idtag/add/", form)
 
 
 def test_the_add_form_creates_a_tag(alice, acme):

@@ -8,8 +8,9 @@ import pytest
 import requests
 
 from accounts.models import ApiKey
-from chargers.models import DataTransfer, Transaction
+from chargers.models import DataTransfer
 from chargers.services.registry import charger_register
+from charging.models import Transaction
 from commands.models import Command
 from tests.command_replies import post, sent_and_answered
 from tests.ocpp_rpc import RpcCharger

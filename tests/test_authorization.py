@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from chargers.models import IdTag, Transaction
 from chargers.services.registry import charger_register
+from charging.models import IdTag, Transaction
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from chargers.models import Transaction
+from charging.models import Transaction
 from tests.conftest import ROOT, database_url, start_server
 
 LOAD = "--register --verify --prefix WIND --chargers 20 --rate 40 --duration 4 --ramp 1 --settle 1 --call-timeout 10"

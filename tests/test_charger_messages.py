@@ -6,16 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 
-from chargers.models import (
-    Charger,
-    Connector,
-    DataTransfer,
-    DiagnosticsStatus,
-    FirmwareStatus,
-    MeterValue,
-    StatusNotification,
-    Transaction,
-)
+from chargers.models import Charger, Connector, DataTransfer, DiagnosticsStatus, FirmwareStatus, StatusNotification
+from charging.models import MeterValue, Transaction
 from tests.conftest import start_server
 from tests.ocpp_rpc import strict_charger
 

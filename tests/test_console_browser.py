@@ -190,7 +190,7 @@ def test_an_operator_edits_a_configuration_key(server, operator, charger):
 
 @pytest.mark.node
 def test_an_operator_opens_a_transactions_chart(server, operator, charger):
-    from chargers.models import IdTag
+    from charging.models import IdTag
     from tests.ocpp_rpc import strict_charger
     from tests.test_admin_commands import charge
 
@@ -199,7 +199,7 @@ def test_an_operator_opens_a_transactions_chart(server, operator, charger):
         transaction_id = charge(cp)
 
     async def scenario(page):
-        await log_in(page, server, "/admin/chargers/transaction/")
+        await log_in(page, server, "/admin/charging/transaction/")
         await page.get_by_role("link", name=str(transaction_id)).click()
         chart = page.locator("#transaction-chart svg")
         await chart.wait_for()

@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from accounts.models import Operator
-from chargers.models import MeterValue, Transaction
 from chargers.services.registry import charger_register
 from chargers.services.reports import status_record
+from charging.models import MeterValue, Transaction
 from tests.raw_charger import RawCharger
 
 

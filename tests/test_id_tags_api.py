@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers.models import IdTag
+from charging.models import IdTag
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chargers.models import ChargerLocalList, IdTag
 from chargers.services.registry import charger_register
+from charging.models import ChargerLocalList, IdTag
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

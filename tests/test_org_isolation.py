@@ -12,7 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import SCOPES, ApiKey
-from chargers.models import IdTag, Site, Transaction
+from chargers.models import Site
+from charging.models import IdTag, Transaction
 from commands.models import Command, FleetJob
 from webhooks.models import Webhook
 

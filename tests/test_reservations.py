@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chargers.models import Reservation
-from chargers.tasks import reservations_expire
+from charging.models import Reservation
+from charging.tasks import reservations_expire
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node
@@ -104,7 +104,7 @@ def test_the_list_filters_and_pages(api, cp, acme, server):
 
 def test_another_organisations_reservations_are_not_shown(api, globex, server):
     from chargers.services.registry import charger_register
-    from chargers.services.reservations import reservation_record
+    from charging.services.reservations import reservation_record
 
     theirs = charger_register(organisation=globex, charge_box_id="CP-G")
     reservation_record(charger=theirs, reservation_id=1, connector_id=1, id_tag="G", expiry_date=datetime.now(UTC))

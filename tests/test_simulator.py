@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ocpp.v16 import call
 
-from chargers.models import Charger, Connector, IdTag, MeterValue, StatusNotification, Transaction
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger
+from chargers.models import Charger, Connector, StatusNotification
+from charging.models import IdTag, MeterValue, Transaction
+from simulator import ConnectionRefused, SimulatedCharger
 from tests.central_system import central_system
 from tests.conftest import ROOT, database_url
 

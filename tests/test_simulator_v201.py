@@ -14,13 +14,10 @@ from chargers.models import (
     Connector,
     DiagnosticsStatus,
     FirmwareStatus,
-    IdTag,
-    MeterValue,
     StatusNotification,
-    Transaction,
-    TransactionEvent,
 )
-from ocpp_ws.simulator import ConnectionRefused, SimulatedCharger201
+from charging.models import IdTag, MeterValue, Transaction, TransactionEvent
+from simulator import ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
 from tests.test_simulator import simulate_charger
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chargers.models import Transaction
 from chargers.services.registry import charger_register
+from charging.models import Transaction
 from commands.models import Command
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
@@ -184,7 +184,7 @@ def test_bad_site_input_is_a_400_naming_the_field(api, site, charger, globex):
 
 
 def test_another_organisations_site_is_not_found(api, globex):
-    from chargers.services.sites import site_create
+    from smart_charging.services.sites import site_create
 
     theirs = site_create(organisation=globex, name="Theirs", capacity_limit=10, capacity_unit="A")
     assert api.get(f"{api.base}/sites/{theirs.pk}").status_code == 404

@@ -1,13 +1,13 @@
-"""The frames' statements (chargers/statements.py) store and find what the ORM would, on SQLite and PostgreSQL."""
+"""The frames' statements (csms/statements.py) store and find what the ORM would, on SQLite and PostgreSQL."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chargers import statements
-from chargers.models import IdTag, Transaction, UnmatchedStop
+from charging.models import IdTag, Transaction, UnmatchedStop
 from commands.models import Command
+from csms import statements
 
 pytestmark = pytest.mark.django_db
 

@@ -9,17 +9,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from chargers.models import (
-    Charger,
-    DataTransfer,
-    DiagnosticsJob,
-    MeterValue,
-    StatusNotification,
-    Transaction,
-)
-from chargers.services.history import history_prune
+from chargers.models import Charger, DataTransfer, DiagnosticsJob, StatusNotification
 from chargers.services.jobs import diagnostics_job_create, jobs_time_out
 from chargers.services.presence import chargers_offline_sweep
+from charging.models import MeterValue, Transaction
+from charging.services.history import history_prune
 from commands.models import Command
 from commands.sweeps import commands_abandoned_time_out, commands_prune
 from csms.celery import _run_task

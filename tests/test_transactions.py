@@ -5,8 +5,8 @@ from itertools import pairwise
 
 import pytest
 
-from chargers.models import IdTag, MeterValue, Transaction, UnmatchedStop
 from chargers.services.registry import charger_register
+from charging.models import IdTag, MeterValue, Transaction, UnmatchedStop
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

@@ -9,10 +9,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from chargers import tasks
-from chargers.models import IdTag, MeterValue, Transaction
 from chargers.services.registry import charger_register
-from chargers.services.transactions import transactions_flag_suspect
+from charging import tasks
+from charging.models import IdTag, MeterValue, Transaction
+from charging.services.transactions import transactions_flag_suspect
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node

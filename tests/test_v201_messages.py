@@ -13,13 +13,10 @@ from chargers.models import (
     DeviceVariable,
     DiagnosticsStatus,
     FirmwareStatus,
-    IdTag,
-    MeterValue,
     StatusNotification,
-    Transaction,
-    TransactionEvent,
 )
 from chargers.services.registry import charger_register, charger_update
+from charging.models import IdTag, MeterValue, Transaction, TransactionEvent
 from tests.ocpp_rpc import Refused, RpcCharger, strict_charger
 
 pytestmark = pytest.mark.node

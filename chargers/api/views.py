@@ -1,7 +1,7 @@
 """Charger endpoints: thin views over chargers.selectors (reads) and chargers.services.registry (writes)."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -9,13 +9,17 @@ from rest_framework.views import APIView
 
 from chargers import selectors
 from chargers.api import serializers as s
-from chargers.filters import ActiveTransactionFilter, ChargePointStatusFilter, ChargerFilter
-from chargers.models import Charger, Reservation, Site
-from chargers.services import sites
-from chargers.services.load_balancing import site_allocation
-from chargers.services.registry import ChargerExists, charger_delete, charger_register, charger_update
+from chargers.filters import ChargePointStatusFilter, ChargerFilter
+from chargers.models import Charger, Site
+from chargers.services.registry import (
+    ChargerExists,
+    charger_delete,
+    charger_register,
+    charger_supply_update,
+    charger_update,
+)
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, filter_parameters
+from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import paginated
 
 TAGS = ["Chargers"]
@@ -79,10 +83,6 @@ DETAIL_EXAMPLE = {
 }
 
 
-def example(name: str, value: dict, *, request: bool = False) -> OpenApiExample:
-    return OpenApiExample(name, value=value, request_only=request, response_only=not request)
-
-
 def organisation_charger(request, charge_box_id: str) -> Charger:
     """The caller's charger; another organisation's is as unknown as a missing one."""
     charger = selectors.charger_get(organisation=request.user.organisation, charge_box_id=charge_box_id)
@@ -99,12 +99,7 @@ class ChargerCollectionView(APIView):
         description="The organisation's chargers, ordered by chargeBoxId.",
         parameters=filter_parameters(ChargerFilter) + PAGE_PARAMETERS,
         responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            example(
-                "A page of chargers",
-                {"chargers": [SUMMARY_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
-            )
-        ],
+        examples=[page_example("A page of chargers", "chargers", SUMMARY_EXAMPLE)],
     )
     def get(self, request):
         chargers = selectors.charger_list(organisation=request.user.organisation, filters=request.query_params)
@@ -208,7 +203,7 @@ class ChargerDetailView(APIView):
             if supply["site"] is None:
                 raise ValidationError({"site": "no such site in the organisation"})
         charger_update(charger=charger, **fields)
-        sites.charger_supply_update(charger=charger, **supply)
+        charger_supply_update(charger=charger, **supply)
         return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
 
     @extend_schema(
@@ -295,49 +290,6 @@ def connector_evse(charger: Charger, connector_id: int, evse_id: int | None) -> 
     return evses[0] if evses else None
 
 
-class ActiveTransactionsView(APIView):
-    @extend_schema(
-        tags=TAGS,
-        operation_id="chargers_active_transactions",
-        summary="A charger's sessions in progress",
-        description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",
-        parameters=[CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
-        responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
-        examples=[
-            example(
-                "One session charging",
-                {
-                    "chargeBoxId": "CP-001",
-                    "activeTransactions": [
-                        {
-                            "transactionId": "1794512337",
-                            "evseId": None,
-                            "connectorId": 1,
-                            "idTag": "RFID-0042",
-                            "startTime": "2026-02-06T12:00:00Z",
-                            "meterStart": 1000,
-                            "currentMeterValue": 13500,
-                            "energyDeliveredWh": 12500,
-                            "durationSeconds": 2700,
-                        }
-                    ],
-                    "total": 1,
-                },
-            )
-        ],
-    )
-    def get(self, request, chargeBoxId: str):
-        charger = organisation_charger(request, chargeBoxId)
-        sessions = selectors.transactions_active(charger=charger, filters=request.query_params)
-        return Response(
-            {
-                "chargeBoxId": charger.charge_box_id,
-                "activeTransactions": s.ActiveTransactionSerializer(sessions, many=True).data,
-                "total": len(sessions),
-            }
-        )
-
-
 class ChargePointStatusView(APIView):
     @extend_schema(
         tags=["Status"],
@@ -347,19 +299,15 @@ class ChargePointStatusView(APIView):
         parameters=filter_parameters(ChargePointStatusFilter) + PAGE_PARAMETERS,
         responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
         examples=[
-            example(
+            page_example(
                 "Faulted connectors",
+                "chargePoints",
                 {
-                    "chargePoints": [
-                        {
-                            "chargeBoxId": "CP-001",
-                            "name": "Office car park",
-                            "online": True,
-                            "lastHeartbeatAt": "2026-02-06T12:45:00Z",
-                            "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
-                        }
-                    ],
-                    "pagination": {"total": 1, "limit": 50, "offset": 0},
+                    "chargeBoxId": "CP-001",
+                    "name": "Office car park",
+                    "online": True,
+                    "lastHeartbeatAt": "2026-02-06T12:45:00Z",
+                    "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
                 },
             )
         ],
@@ -375,193 +323,3 @@ class ChargePointStatusView(APIView):
 
 
 # Sites and reservations.
-
-SITE_EXAMPLE = {
-    "id": 3,
-    "name": "Depot",
-    "capacity": {"limit": 64, "unit": "A"},
-    "chargers": ["CP-001", "CP-002"],
-    "createdAt": T0,
-}
-SITE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The site's id.")
-
-
-def organisation_site(request, site_id: int) -> Site:
-    site = Site.objects.filter(organisation=request.user.organisation, pk=site_id).first()
-    if site is None:
-        raise NotFound(f"Site {site_id} not found.")
-    return site
-
-
-def site_fields(body: dict) -> dict:
-    capacity = body.get("capacity") or {}
-    fields = {"name": body.get("name"), "capacity_limit": capacity.get("limit"), "capacity_unit": capacity.get("unit")}
-    return {name: value for name, value in fields.items() if value is not None}
-
-
-class SiteCollectionView(APIView):
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_list",
-        summary="List sites",
-        parameters=PAGE_PARAMETERS,
-        responses={200: s.SitePageSerializer, **error_responses(400, 401, 403)},
-        examples=[example("Sites", {"sites": [SITE_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}})],
-    )
-    def get(self, request):
-        rows = Site.objects.filter(organisation=request.user.organisation).prefetch_related("chargers")
-        return paginated(request, rows, key="sites", serialize=lambda page: s.SiteSerializer(page, many=True).data)
-
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_create",
-        summary="Create a site: chargers sharing a capacity",
-        description="Chargers join with PATCH /chargers/{chargeBoxId} {site: id}. The capacity is shared among "
-        "the sessions on the site's chargers, each within its charger's minCurrent and maxCurrent.",
-        request=s.SiteInputSerializer,
-        responses={201: s.SiteSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            example("Create", {"name": "Depot", "capacity": {"limit": 64, "unit": "A"}}, request=True),
-            example("Created", {**SITE_EXAMPLE, "chargers": []}),
-        ],
-    )
-    def post(self, request):
-        body = s.SiteInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        site = sites.site_create(organisation=request.user.organisation, **site_fields(body.validated_data))
-        return Response(s.SiteSerializer(site).data, status=status.HTTP_201_CREATED)
-
-
-class SiteDetailView(APIView):
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_retrieve",
-        summary="A site",
-        parameters=[SITE_ID],
-        responses={200: s.SiteSerializer, **error_responses(401, 403, 404)},
-        examples=[example("A site", SITE_EXAMPLE)],
-    )
-    def get(self, request, id: int):
-        return Response(s.SiteSerializer(organisation_site(request, id)).data)
-
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_update",
-        summary="Rename a site or change its capacity",
-        description="A new capacity is shared again among the sessions at once.",
-        parameters=[SITE_ID],
-        request=s.SiteUpdateSerializer,
-        responses={200: s.SiteSerializer, **error_responses(400, 401, 403, 404)},
-        examples=[example("More capacity", {"capacity": {"limit": 80, "unit": "A"}}, request=True)],
-    )
-    def patch(self, request, id: int):
-        site = organisation_site(request, id)
-        body = s.SiteUpdateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        sites.site_update(site=site, **site_fields(body.validated_data))
-        return Response(s.SiteSerializer(organisation_site(request, id)).data)
-
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_delete",
-        summary="Delete a site",
-        description="Its chargers stay, on no site.",
-        parameters=[SITE_ID],
-        responses={204: None, **error_responses(401, 403, 404)},
-    )
-    def delete(self, request, id: int):
-        sites.site_delete(site=organisation_site(request, id))
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class SiteAllocationView(APIView):
-    @extend_schema(
-        tags=["Sites"],
-        operation_id="sites_allocation",
-        summary="How the site's capacity is shared among its sessions now",
-        description="Sessions that started first keep their minimum when not all fit; later ones get 0 (suspended).",
-        parameters=[SITE_ID],
-        responses={200: s.AllocationSerializer, **error_responses(401, 403, 404)},
-        examples=[
-            example(
-                "Two sessions",
-                {
-                    "siteId": 3,
-                    "capacity": {"limit": 64, "unit": "A"},
-                    "allocated": 64,
-                    "sessions": [
-                        {"chargeBoxId": "CP-001", "evseId": None, "connectorId": 1, "transactionId": "1794512337",
-                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
-                        {"chargeBoxId": "CP-002", "evseId": None, "connectorId": 1, "transactionId": "2039485761",
-                         "limit": 32, "unit": "A", "chargingRateUnit": "A", "chargingLimit": 32},
-                    ],
-                },
-            )
-        ],
-    )  # fmt: skip
-    def get(self, request, id: int):
-        site = organisation_site(request, id)
-        shares = site_allocation(site=site)
-        return Response(
-            {
-                "siteId": site.pk,
-                "capacity": {"limit": site.capacity_limit, "unit": site.capacity_unit},
-                "allocated": round(sum(share.limit for share in shares), 1),
-                "sessions": s.ShareSerializer(shares, many=True).data,
-            }
-        )
-
-
-RESERVATION_EXAMPLE = {
-    "reservationId": 1583347561,
-    "chargeBoxId": "CP-001",
-    "connectorId": 1,
-    "idTag": "RFID-4A2F",
-    "parentIdTag": "",
-    "expiryDate": "2026-03-10T17:00:00Z",
-    "status": "Active",
-    "transactionId": None,
-    "createdAt": T0,
-}
-RESERVATION_PARAMETERS = [
-    OpenApiParameter("status", str, enum=Reservation.Status.values, description="Only reservations in this state."),
-    OpenApiParameter("chargeBoxId", str, description="Only this charger's reservations."),
-    *PAGE_PARAMETERS,
-]
-
-
-def reservations_page(request, reservations):
-    wanted = request.query_params.get("status")
-    if wanted:
-        if wanted not in Reservation.Status.values:
-            raise ValidationError({"status": f"one of {', '.join(Reservation.Status.values)}"})
-        reservations = reservations.filter(status=wanted)
-    charge_box_id = request.query_params.get("chargeBoxId")
-    if charge_box_id:
-        reservations = reservations.filter(charger__charge_box_id=charge_box_id)
-    return paginated(
-        request,
-        reservations.select_related("charger", "transaction"),
-        key="reservations",
-        serialize=lambda page: s.ReservationSerializer(page, many=True).data,
-    )
-
-
-class ReservationCollectionView(APIView):
-    @extend_schema(
-        tags=["Reservations"],
-        operation_id="reservations_list",
-        summary="Reservations the chargers accepted, newest first",
-        description="Active until consumed by the session that names it, cancelled, or expired at expiryDate. "
-        "Reserve with POST /chargers/{chargeBoxId}/reservations.",
-        parameters=RESERVATION_PARAMETERS,
-        responses={200: s.ReservationPageSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            example(
-                "Reservations",
-                {"reservations": [RESERVATION_EXAMPLE], "pagination": {"total": 1, "limit": 50, "offset": 0}},
-            )
-        ],
-    )
-    def get(self, request):
-        return reservations_page(request, Reservation.objects.filter(charger__organisation=request.user.organisation))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from chargers.models import DeviceVariable
+from chargers.models import DEVICE_VARIABLE_KEY, DeviceVariable
 
 CHARACTERISTICS = ("minLimit", "maxLimit", "valuesList", "supportsMonitoring")
 
@@ -28,15 +28,7 @@ class Attribute:
     characteristics: dict = field(default_factory=dict)
 
 
-KEY_FIELDS = (
-    "component",
-    "component_instance",
-    "evse_id",
-    "connector_id",
-    "variable",
-    "variable_instance",
-    "attribute_type",
-)
+KEY_FIELDS = DEVICE_VARIABLE_KEY
 
 
 def device_variables_record(*, charger_id: int, attributes: list[Attribute], request_id: int | None = None) -> int:

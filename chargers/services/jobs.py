@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.secrets import secret_digest, secret_matches
-from chargers import events, statements
+from chargers import events
 from chargers.models import Charger, DiagnosticsJob, FirmwareJob
+from csms import statements
 
 FIRMWARE_STATUSES = {choice for choice in FirmwareJob.Status.values}
 DIAGNOSTICS_STATUSES = {choice for choice in DiagnosticsJob.Status.values}

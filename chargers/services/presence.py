@@ -8,9 +8,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chargers import events, statements
+from chargers import events
 from chargers.models import Charger
 from chargers.services.registry import unknown_charger_seen
+from csms import statements
 
 # Ids in one UPDATE's IN list: within every backend's limit of parameters.
 SEEN_PER_STATEMENT = 500

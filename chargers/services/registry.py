@@ -1,12 +1,14 @@
 import re
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organisation
-from chargers.models import Charger, UnknownCharger
-from commands.bus import charger_disconnect
+from chargers.models import Charger, Site, UnknownCharger
+from csms import hooks
 
 # OCPP's identifierString alphabet (2.0.1, also fine for 1.6): safe in the /ocpp/<id> path.
 CHARGE_BOX_ID = re.compile(r"[A-Za-z0-9*\-_=:+|@.]{1,64}")
@@ -28,11 +30,6 @@ def charge_box_id_problem(charge_box_id: str) -> str | None:
     if CHARGE_BOX_ID.fullmatch(charge_box_id):
         return None
     return f"must be {CHARGE_BOX_ID_RULE} (no '/' or spaces)."
-
-
-def organisation_get_or_create(*, name: str) -> Organisation:
-    organisation, _ = Organisation.objects.get_or_create(name=name)
-    return organisation
 
 
 def charger_register(
@@ -105,6 +102,12 @@ def charger_delete(*, charger: Charger) -> None:
         transaction.on_commit(lambda: charger_disconnect(channel_name=channel_name, reason="unregistered"))
 
 
+def charger_disconnect(*, channel_name: str, reason: str) -> None:
+    """Close a charger's socket, wherever it is held (e.g. when it is unregistered)."""
+    if channel_name:
+        async_to_sync(get_channel_layer().send)(channel_name, {"type": "ocpp.close", "reason": reason})
+
+
 def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:
     """Record a refused chargeBoxId so that an operator can register it later."""
     now = timezone.now()
@@ -116,3 +119,44 @@ def unknown_charger_seen(*, charge_box_id: str, remote_address: str) -> None:
             charge_box_id=charge_box_id,
             defaults={"remote_address": remote_address, "first_seen_at": now, "last_seen_at": now},
         )
+
+
+class SiteElsewhere(ValueError):
+    """The site belongs to another organisation than the charger."""
+
+
+def charger_supply_update(
+    *,
+    charger: Charger,
+    site: Site | None | object = _UNSET,
+    phases: int | None = None,
+    voltage: float | None = None,
+    charging_rate_unit: str | None = None,
+    min_current: float | None = None,
+    max_current: float | None = None,
+) -> Charger:
+    """Change how a charger is wired: its site, phases, voltage, rate unit and current range.
+    Each site it leaves or joins shares its capacity again (smart charging acts on SITE_SUPPLY_CHANGED)."""
+    changes = {
+        "phases": phases,
+        "voltage": voltage,
+        "charging_rate_unit": charging_rate_unit,
+        "min_current": min_current,
+        "max_current": max_current,
+    }
+    changes = {field: value for field, value in changes.items() if value is not None}
+    sites = {charger.site_id}
+    if site is not _UNSET:
+        if site is not None and site.organisation_id != charger.organisation_id:
+            raise SiteElsewhere(f"site {site.pk} is not one of the organisation's")
+        changes["site"] = site
+        sites.add(site.pk if site is not None else None)
+    if not changes:
+        return charger
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(charger, field, value)
+        charger.save(update_fields=list(changes))
+        for site_id in sites - {None}:
+            hooks.run(hooks.SITE_SUPPLY_CHANGED, site_id=site_id)
+    return charger

@@ -7,8 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from chargers import events, statements
-from chargers.background import task_after_commit
+from chargers import events
 from chargers.models import (
     Charger,
     ChargerNotification,
@@ -17,16 +16,9 @@ from chargers.models import (
     DiagnosticsStatus,
     FirmwareStatus,
     StatusNotification,
-    Transaction,
 )
 from chargers.services import jobs
-from chargers.services.charging_profiles import charging_profiles_after_boot
-from chargers.services.metering import Sample, samples_record
-
-# A session's last_message_at only has to be fresh to within far less than
-# CSMS_TRANSACTION_SUSPECT_AFTER (hours; at most a tenth of it): writing it on every meter value
-# would add a row update to the most frequent frame of a busy fleet.
-SESSION_SEEN_WRITE_INTERVAL = 60.0
+from csms import hooks, statements
 
 BOOT_FIELDS = (
     "vendor",
@@ -57,16 +49,9 @@ def boot_record(*, charger_id: int, **reported: str) -> str:
         firmware_version=fields["firmware_version"],
         registration_status=status,
     )
-    if status == Charger.RegistrationStatus.ACCEPTED and settings.CSMS_RESEND_PROFILES_AFTER_BOOT:
-        charging_profiles_after_boot_schedule(charger_id=charger_id)
+    if status == Charger.RegistrationStatus.ACCEPTED:
+        hooks.run(hooks.CHARGER_ACCEPTED_AT_BOOT, charger_id=charger_id)
     return status
-
-
-def charging_profiles_after_boot_schedule(*, charger_id: int) -> None:
-    """A boot is a restart: assume the charger lost the profiles it held (OCPP 1.6 does not require
-    it to keep them) and send them again; sending a profile it kept replaces it by itself."""
-    if charging_profiles_after_boot(charger_id=charger_id):
-        task_after_commit("chargers.tasks.charging_profiles_restore", charger_id=charger_id)
 
 
 def heartbeat_record(*, charger_id: int) -> datetime:
@@ -119,40 +104,6 @@ def status_record(
         charger_id=charger_id, evse_id=evse_id, connector_id=connector_id, status=status, error_code=error_code,
         info=info, at=now,
     )  # fmt: skip
-
-
-def meter_values_record(
-    *,
-    charger_id: int,
-    connector_id: int,
-    samples: list[Sample],
-    transaction_id: str | None = None,
-    evse_id: int | None = None,
-) -> int:
-    """Store every sampled value, linked to its session when the charger names one we know."""
-    session = None
-    if transaction_id is not None:
-        session = statements.instance(
-            Transaction,
-            where={"charger_id": charger_id, "ocpp_id": transaction_id},
-            only=("id", "last_message_at", "suspect"),
-        )
-        now = timezone.now()
-        interval = min(SESSION_SEEN_WRITE_INTERVAL, settings.CSMS_TRANSACTION_SUSPECT_AFTER / 10)
-        # abs(): a time written by a node whose clock is ahead is rewritten, not kept until this clock passes it.
-        if session is not None and (
-            session.suspect or abs((now - session.last_message_at).total_seconds()) >= interval
-        ):
-            # A message about the session means it is not lost after all.
-            statements.update(Transaction, {"last_message_at": now, "suspect": False}, where={"id": session.pk})
-    return samples_record(
-        charger_id=charger_id,
-        connector_id=connector_id,
-        evse_id=evse_id,
-        samples=samples,
-        transaction_id=session.pk if session is not None else None,
-        reported_transaction_id=transaction_id or "",
-    )
 
 
 def data_transfer_incoming(*, charger_id: int, vendor_id: str, message_id: str = "", data: str = "") -> tuple[str, str]:

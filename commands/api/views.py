@@ -10,16 +10,18 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers import statements
 from chargers.api import serializers as chargers_s
-from chargers.api.views import RESERVATION_EXAMPLE, RESERVATION_PARAMETERS, reservations_page
-from chargers.models import Charger, DataTransfer, InstalledChargingProfile, Reservation
+from chargers.models import Charger, DataTransfer
+from charging.api.reservations import RESERVATION_EXAMPLE, RESERVATION_PARAMETERS, reservations_page
+from charging.models import Reservation
 from commands import services
 from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
+from csms import statements
 from csms.errors import error_responses
 from csms.pagination import paginated
+from smart_charging.models import InstalledChargingProfile
 
 ERRORS = error_responses(400, 401, 403, 404, 408, 422, 429, 502)
 READ_ERRORS = error_responses(400, 401, 403, 404)

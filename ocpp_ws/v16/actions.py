@@ -4,15 +4,12 @@ Each function takes the session and the schema-valid payload and returns the
 CALLRESULT payload. They run in one database hop, off the event loop.
 """
 
-from django.conf import settings
-from django.utils import timezone
-
-from chargers.services import reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
-from chargers.services.metering import Sample
+from chargers.services import reports
+from charging.services import metering, transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
 from ocpp_ws import security_actions as security
+from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
-from ocpp_ws.v201.actions import log_status_notification
 
 
 def id_tag_info(decision: IdTagDecision) -> dict:
@@ -24,41 +21,27 @@ def id_tag_info(decision: IdTagDecision) -> dict:
     return info
 
 
-def samples(meter_values: list[dict]) -> list[Sample]:
-    return [
-        Sample(
-            timestamp=timestamp(reading["timestamp"]),
-            value=sampled["value"],
-            measurand=sampled.get("measurand", ""),
-            unit=sampled.get("unit", ""),
-            phase=sampled.get("phase", ""),
-            context=sampled.get("context", ""),
-            location=sampled.get("location", ""),
-            format=sampled.get("format", ""),
-        )
-        for reading in meter_values
-        for sampled in reading["sampledValue"]
-    ]
+def reading(sampled: dict) -> tuple[str, str, str]:
+    return sampled["value"], sampled.get("unit", ""), sampled.get("format", "")
+
+
+# What the charger says of itself in a BootNotification, by the name the registry keeps it under.
+BOOT_FIELDS = {
+    "vendor": "chargePointVendor",
+    "model": "chargePointModel",
+    "serial_number": "chargePointSerialNumber",
+    "charge_box_serial_number": "chargeBoxSerialNumber",
+    "firmware_version": "firmwareVersion",
+    "iccid": "iccid",
+    "imsi": "imsi",
+    "meter_type": "meterType",
+    "meter_serial_number": "meterSerialNumber",
+}
 
 
 def boot_notification(session: Session, p: dict) -> dict:
-    status = reports.boot_record(
-        charger_id=session.charger_id,
-        vendor=p["chargePointVendor"],
-        model=p["chargePointModel"],
-        serial_number=p.get("chargePointSerialNumber"),
-        charge_box_serial_number=p.get("chargeBoxSerialNumber"),
-        firmware_version=p.get("firmwareVersion"),
-        iccid=p.get("iccid"),
-        imsi=p.get("imsi"),
-        meter_type=p.get("meterType"),
-        meter_serial_number=p.get("meterSerialNumber"),
-    )
-    return {"status": status, "currentTime": timezone.now().isoformat(), "interval": settings.CSMS_HEARTBEAT_INTERVAL}
-
-
-def heartbeat(session: Session, p: dict) -> dict:
-    return {"currentTime": reports.heartbeat_record(charger_id=session.charger_id).isoformat()}
+    identity = {name: p.get(field) for name, field in BOOT_FIELDS.items()}
+    return boot_answer(reports.boot_record(charger_id=session.charger_id, **identity))
 
 
 def status_notification(session: Session, p: dict) -> dict:
@@ -102,7 +85,7 @@ def stop_transaction(session: Session, p: dict) -> dict:
         timestamp=timestamp(p["timestamp"]),
         reason=p.get("reason", ""),
         id_tag=p.get("idTag", ""),
-        samples=samples(p.get("transactionData", [])),
+        samples=samples(p.get("transactionData", []), reading),
         payload=p,
     )
     return {"idTagInfo": id_tag_info(decision)} if decision else {}
@@ -110,27 +93,12 @@ def stop_transaction(session: Session, p: dict) -> dict:
 
 def meter_values(session: Session, p: dict) -> dict:
     transaction_id = p.get("transactionId")
-    reports.meter_values_record(
+    metering.meter_values_record(
         charger_id=session.charger_id,
         connector_id=p["connectorId"],
-        samples=samples(p["meterValue"]),
+        samples=samples(p["meterValue"], reading),
         transaction_id=str(transaction_id) if transaction_id is not None else None,
     )
-    return {}
-
-
-def data_transfer(session: Session, p: dict) -> dict:
-    status, data = reports.data_transfer_incoming(
-        charger_id=session.charger_id,
-        vendor_id=p["vendorId"],
-        message_id=p.get("messageId", ""),
-        data=p.get("data", ""),
-    )
-    return {"status": status, "data": data} if data else {"status": status}
-
-
-def firmware_status_notification(session: Session, p: dict) -> dict:
-    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
     return {}
 
 
@@ -153,6 +121,6 @@ ACTIONS = {
     # The Security Whitepaper's messages: the same fields as 2.0.1's, and the same jobs as their unsigned twins.
     "SecurityEventNotification": security.security_event_notification,
     "SignCertificate": security.sign_certificate_16,
-    "LogStatusNotification": log_status_notification,
+    "LogStatusNotification": security.log_status_notification,
     "SignedFirmwareStatusNotification": firmware_status_notification,
 }

@@ -4,15 +4,11 @@ The same services as OCPP 1.6 (chargers/services/*); what differs is only the pa
 Each function takes the session and the schema-valid payload and returns the CALLRESULT payload.
 """
 
-import json
-
-from django.conf import settings
-from django.utils import timezone
-
-from chargers.services import device_model, reports, transactions
-from chargers.services.authorization import IdTagDecision, id_tag_decide
-from chargers.services.metering import Sample
+from chargers.services import device_model, reports
+from charging.services import metering, transactions
+from charging.services.authorization import IdTagDecision, id_tag_decide
 from ocpp_ws import security_actions as security
+from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
 
@@ -25,22 +21,11 @@ def id_token_info(decision: IdTagDecision) -> dict:
     return info
 
 
-def samples(meter_values: list[dict]) -> list[Sample]:
-    """Sampled values, scaled by their unit's multiplier (energy registers are in Wh by default)."""
-    return [
-        Sample(
-            timestamp=timestamp(reading["timestamp"]),
-            value=_scaled(sampled["value"], sampled.get("unitOfMeasure", {}).get("multiplier", 0)),
-            measurand=sampled.get("measurand", ""),
-            unit=sampled.get("unitOfMeasure", {}).get("unit", ""),
-            phase=sampled.get("phase", ""),
-            context=sampled.get("context", ""),
-            location=sampled.get("location", ""),
-            format="SignedData" if "signedMeterValue" in sampled else "",
-        )
-        for reading in meter_values
-        for sampled in reading["sampledValue"]
-    ]
+def reading(sampled: dict) -> tuple[str, str, str]:
+    """A sampled value scaled by its unit's multiplier (energy registers are in Wh by default)."""
+    unit = sampled.get("unitOfMeasure", {})
+    signed = "SignedData" if "signedMeterValue" in sampled else ""
+    return _scaled(sampled["value"], unit.get("multiplier", 0)), unit.get("unit", ""), signed
 
 
 def _scaled(value: float, multiplier: int) -> str:
@@ -66,20 +51,16 @@ def boot_notification(session: Session, p: dict) -> dict:
         imsi=modem.get("imsi"),
         boot_reason=p["reason"],
     )
-    return {"currentTime": timezone.now().isoformat(), "interval": settings.CSMS_HEARTBEAT_INTERVAL, "status": status}
-
-
-def heartbeat(session: Session, p: dict) -> dict:
-    return {"currentTime": reports.heartbeat_record(charger_id=session.charger_id).isoformat()}
+    return boot_answer(status)
 
 
 def status_notification(session: Session, p: dict) -> dict:
     reports.status_record(
         charger_id=session.charger_id,
+        error_code="",  # 2.0.1 reports errors as events (NotifyEvent)
         evse_id=p["evseId"],
         connector_id=p["connectorId"],
         status=p["connectorStatus"],
-        error_code="",  # 2.0.1 reports errors as events (NotifyEvent)
         timestamp=timestamp(p["timestamp"]),
     )
     return {}
@@ -119,15 +100,15 @@ def transaction_event(session: Session, p: dict) -> dict:
             stopped_reason=info.get("stoppedReason", ""),
             remote_start_id=info.get("remoteStartId"),
             reservation_id=p.get("reservationId"),
-            samples=tuple(samples(p.get("meterValue", []))),
+            samples=tuple(samples(p.get("meterValue", []), reading)),
         ),
     )
     return {"idTokenInfo": id_token_info(decision)} if decision else {}
 
 
 def meter_values(session: Session, p: dict) -> dict:
-    reports.meter_values_record(
-        charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"])
+    metering.meter_values_record(
+        charger_id=session.charger_id, evse_id=p["evseId"], connector_id=0, samples=samples(p["meterValue"], reading)
     )
     return {}
 
@@ -189,38 +170,6 @@ def notify_event(session: Session, p: dict) -> dict:
 
 # 2.0.1 statuses that end a log job under a name 1.6 does not have; the history keeps the charger's.
 # (Firmware jobs know 2.0.1's statuses themselves.)
-LOG_JOB_STATUSES = {
-    "UploadFailure": "UploadFailed",
-    "BadMessage": "UploadFailed",
-    "PermissionDenied": "UploadFailed",
-    "NotSupportedOperation": "UploadFailed",
-}
-
-
-def firmware_status_notification(session: Session, p: dict) -> dict:
-    reports.firmware_status_record(charger_id=session.charger_id, status=p["status"])
-    return {}
-
-
-def log_status_notification(session: Session, p: dict) -> dict:
-    status = p["status"]
-    reports.diagnostics_status_record(
-        charger_id=session.charger_id, status=status, job_status=LOG_JOB_STATUSES.get(status)
-    )
-    return {}
-
-
-def data_transfer(session: Session, p: dict) -> dict:
-    data = p.get("data", "")
-    status, answer = reports.data_transfer_incoming(
-        charger_id=session.charger_id,
-        vendor_id=p["vendorId"],
-        message_id=p.get("messageId", ""),
-        data=data if isinstance(data, str) else json.dumps(data),  # 2.0.1 data may be any JSON
-    )
-    return {"status": status, "data": answer} if answer else {"status": status}
-
-
 def noted(ocpp_action: str, kind_field: str | None = None, evse_field: str | None = None, answer: dict | None = None):
     """An action whose report changes no other state: kept as a notification, answered with `answer`.
 
@@ -253,7 +202,7 @@ ACTIONS = {
     "NotifyReport": notify_report,
     "NotifyEvent": notify_event,
     "FirmwareStatusNotification": firmware_status_notification,
-    "LogStatusNotification": log_status_notification,
+    "LogStatusNotification": security.log_status_notification,
     "SecurityEventNotification": security.security_event_notification,
     "SignCertificate": security.sign_certificate_201,
     "Get15118EVCertificate": security.get_15118_ev_certificate,

@@ -1,17 +1,18 @@
 """OCPP 2.0.1: how each version-neutral command (commands/neutral.py) becomes a CALL, and its answer a reply.
 
-The same names, parameters and reply fields as OCPP 1.6's table (ocpp_ws/v16/commands.py): the
-API's `connectorId` is the EVSE (for 1.6 the two are one), id tags travel as Central id tokens,
-configuration keys name a device-model variable as `Component.Variable` or
-`Component[instance].Variable[instance]`.
+The same names, parameters, reply fields and sentences (ocpp_ws/translations.py) as OCPP 1.6's
+table (ocpp_ws/v16/commands.py): the API's `connectorId` is the EVSE (for 1.6 the two are one), id
+tags travel as Central id tokens, configuration keys name a device-model variable as
+`Component.Variable` or `Component[instance].Variable[instance]`.
 """
 
-import json
 import re
 
 from chargers.services import device_model
-from commands.neutral import Translation, pick, request_id, status_in
-from ocpp_ws.v16 import commands as v16
+from commands.neutral import pick, request_id
+from ocpp_ws import power_limits
+from ocpp_ws.power_limits import power_limit_clear_reply, power_limit_profile_id
+from ocpp_ws.translations import CACHE_CLEAR, DATA_TRANSFER, RESERVATION_CANCEL, Call, answering, echoing, table
 from ocpp_ws.v201 import security_commands
 
 # Profile purposes by their 1.6 names, which the API shares.
@@ -30,9 +31,9 @@ def evse(params: dict) -> dict:
     return {"evseId": params["connectorId"]} if params.get("connectorId") else {}
 
 
-def where(params: dict) -> str:
-    connector = params.get("connectorId") or 0
-    return f"on EVSE {connector}" if connector else "on the whole charger"
+def evse_object(params: dict) -> dict:
+    """`evse: {id}` for the EVSE the API calls a connector, absent for the whole station."""
+    return {"evse": {"id": params["connectorId"]}} if params.get("connectorId") else {}
 
 
 # Device-model keys.
@@ -166,13 +167,13 @@ def charging_profile(profile: dict) -> dict:
 
 
 def power_limit_set(params: dict) -> dict:
-    request = v16.power_limit_set(params)
+    request = power_limits.power_limit_set(params)
     profile = charging_profile(request["csChargingProfiles"])
     return {"evseId": request["connectorId"], "chargingProfile": profile}
 
 
 def power_limit_set_reply(params: dict, response: dict) -> dict:
-    fields = v16.power_limit_set_reply(params, response)
+    fields = power_limits.power_limit_set_reply(params, response)
     return fields | {
         "chargingProfilePurpose": PURPOSES.get(fields["chargingProfilePurpose"], fields["chargingProfilePurpose"])
     }
@@ -212,20 +213,6 @@ def local_list_entry(entry: dict) -> dict:
     return converted
 
 
-def text(value) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-UNLOCK_MESSAGES = {
-    "Unlocked": "Connector {connectorId} unlocked",
-    "UnlockFailed": "Connector {connectorId} failed to unlock",
-    "OngoingAuthorizedTransaction": "Connector {connectorId} is in a session: not unlocked",
-    "UnknownConnector": "The charger knows no connector {connectorId}",
-}
-
-
 def monitor(entry: dict) -> dict:
     return (
         {"value": entry["value"], "type": entry["type"], "severity": entry["severity"]}
@@ -247,77 +234,39 @@ def monitoring_results(p: dict, r: dict) -> dict:
     }
 
 
-COMMANDS = {
-    "reset": Translation(
-        action="Reset",
-        request=lambda p: {"type": RESET_TYPES[p["type"]]},
-        message=lambda p, f: f"{p['type']} reset {status_in(p, f)} by charger",
+CALLS = {
+    "reset": Call("Reset", lambda p: {"type": RESET_TYPES[p["type"]]}),
+    # The API's connector is the EVSE; its first connector is the one with the cable.
+    "unlock": Call(
+        "UnlockConnector", lambda p: {"evseId": p["connectorId"], "connectorId": p.get("evseConnectorId") or 1}
     ),
-    "unlock": Translation(
-        action="UnlockConnector",
-        # The API's connector is the EVSE; its first connector is the one with the cable.
-        request=lambda p: {"evseId": p["connectorId"], "connectorId": p.get("evseConnectorId") or 1},
-        message=lambda p, f: UNLOCK_MESSAGES.get(f.get("status"), "Connector {connectorId}: {status}").format(
-            connectorId=p["connectorId"], status=f.get("status")
-        ),
+    "cache_clear": CACHE_CLEAR,
+    "trigger": Call(
+        "TriggerMessage",
+        lambda p: {"requestedMessage": TRIGGERS.get(p["requestedMessage"], p["requestedMessage"])} | evse_object(p),
     ),
-    "cache_clear": Translation(
-        action="ClearCache",
-        request=lambda p: {},
-        message=lambda p, f: f"Cache clear {status_in(p, f)} by charger",
-    ),
-    "trigger": Translation(
-        action="TriggerMessage",
-        request=lambda p: (
-            {"requestedMessage": TRIGGERS.get(p["requestedMessage"], p["requestedMessage"])}
-            | ({"evse": {"id": p["connectorId"]}} if p.get("connectorId") else {})
-        ),
-        message=lambda p, f: f"Trigger of {p['requestedMessage']} {status_in(p, f)} by charger",
-    ),
-    "availability": Translation(
-        action="ChangeAvailability",
-        request=lambda p: (
-            {"operationalStatus": p["type"]} | ({"evse": {"id": p["connectorId"]}} if p.get("connectorId") else {})
-        ),
-        message=lambda p, f: f"Change to {p['type']} {where(p)} {status_in(p, f)} by charger",
-    ),
-    "configuration_get": Translation(
-        action="GetVariables",
-        request=variables_get,
-        reply=variables_get_reply,
-        message=lambda p, f: (
-            f"{len(f['configurationKey'])} configuration keys read"
-            + (f", {len(f['unknownKey'])} unknown to the charger" if f["unknownKey"] else "")
-        ),
-    ),
-    "configuration_change": Translation(
-        action="SetVariables",
-        request=variable_set,
-        reply=variable_set_reply,
-        message=lambda p, f: f"Change of {p['key']} {status_in(p, f)} by charger",
-    ),
-    "firmware_update": Translation(
-        action="UpdateFirmware",
-        request=lambda p: (
+    "availability": Call("ChangeAvailability", lambda p: {"operationalStatus": p["type"]} | evse_object(p)),
+    "configuration_get": Call("GetVariables", variables_get, variables_get_reply),
+    "configuration_change": Call("SetVariables", variable_set, variable_set_reply),
+    "firmware_update": Call(
+        "UpdateFirmware",
+        lambda p: (
             {
                 "requestId": request_id(p),
                 "firmware": {"location": p["location"], "retrieveDateTime": p["retrieveDate"]},
             }
             | pick(p, "retries", "retryInterval")
         ),
-        reply=lambda p, r: {
+        lambda p, r: {
             "location": p["location"],
             "retrieveDate": p["retrieveDate"],
             "requestId": p["requestId"],
             "status": r.get("status"),
         },
-        message=lambda p, f: (
-            f"Firmware update from {p['location']} for {p['retrieveDate']} {status_in(p, f)} by charger"
-        ),
     ),
-    "diagnostics": Translation(
-        action="GetLog",
-        request=lambda p: (
+    "diagnostics": Call(
+        "GetLog",
+        lambda p: (
             {
                 "logType": "DiagnosticsLog",
                 "requestId": request_id(p),
@@ -327,90 +276,49 @@ COMMANDS = {
             }
             | pick(p, "retries", "retryInterval")
         ),
-        reply=lambda p, r: {"fileName": r.get("filename"), "requestId": p["requestId"], "status": r.get("status")},
-        message=lambda p, f: (
-            f"Charger will upload {f['fileName']} to {p['location']}"
-            if f["fileName"]
-            else f"Log upload to {p['location']} {status_in(p, f)} by charger"
-        ),
+        lambda p, r: {"fileName": r.get("filename"), "requestId": p["requestId"], "status": r.get("status")},
     ),
-    "data_transfer": Translation(
-        action="DataTransfer",
-        request=lambda p: pick(p, "vendorId", "messageId", "data"),
-        reply=lambda p, r: {
-            "vendorId": p["vendorId"],
-            "messageId": p.get("messageId"),
-            "status": r.get("status"),
-            "responseData": text(r.get("data")),
-        },
-        message=lambda p, f: f"DataTransfer {status_in(p, f)} by charger",
-    ),
-    "transaction_start": Translation(
-        action="RequestStartTransaction",
-        request=lambda p: (
+    "data_transfer": DATA_TRANSFER,
+    "transaction_start": Call(
+        "RequestStartTransaction",
+        lambda p: (
             {"idToken": id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
             | evse(p)
             | ({"chargingProfile": charging_profile(p["chargingProfile"])} if p.get("chargingProfile") else {})
         ),
-        reply=lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
-        message=lambda p, f: f"Remote start for {p['idTag']} {status_in(p, f)} by charger",
+        lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
     ),
-    "transaction_stop": Translation(
-        action="RequestStopTransaction",
-        request=lambda p: {"transactionId": str(p["transactionId"])},
-        reply=lambda p, r: {"transactionId": p["transactionId"], "status": r.get("status")},
-        message=lambda p, f: f"Remote stop of transaction {p['transactionId']} {status_in(p, f)} by charger",
+    "transaction_stop": Call(
+        "RequestStopTransaction", lambda p: {"transactionId": str(p["transactionId"])}, echoing("transactionId")
     ),
-    "reservation_create": Translation(
-        action="ReserveNow",
-        request=lambda p: (
+    "reservation_create": Call(
+        "ReserveNow",
+        lambda p: (
             {"id": p["reservationId"], "expiryDateTime": p["expiryDate"], "idToken": id_token(p["idTag"])}
             | evse(p)
             | ({"groupIdToken": id_token(p["parentIdTag"])} if p.get("parentIdTag") else {})
         ),
-        reply=lambda p, r: {"reservationId": p["reservationId"], "status": r.get("status")},
-        message=lambda p, f: f"Reservation {p['reservationId']} {where(p)} {status_in(p, f)} by charger",
+        echoing("reservationId"),
     ),
-    "reservation_cancel": Translation(
-        action="CancelReservation",
-        request=lambda p: pick(p, "reservationId"),
-        reply=lambda p, r: {"reservationId": p["reservationId"], "status": r.get("status")},
-        message=lambda p, f: f"Cancellation of reservation {p['reservationId']} {status_in(p, f)} by charger",
+    "reservation_cancel": RESERVATION_CANCEL,
+    "charging_profile_set": Call(
+        "SetChargingProfile",
+        lambda p: {"evseId": p["connectorId"], "chargingProfile": charging_profile(p["chargingProfile"])},
+        lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
     ),
-    "charging_profile_set": Translation(
-        action="SetChargingProfile",
-        request=lambda p: {"evseId": p["connectorId"], "chargingProfile": charging_profile(p["chargingProfile"])},
-        reply=lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
-        message=lambda p, f: f"Charging profile {f['chargingProfileId']} {where(p)} {status_in(p, f)} by charger",
+    "charging_profile_clear": Call("ClearChargingProfile", profiles_clear),
+    "composite_schedule": Call(
+        "GetCompositeSchedule",
+        lambda p: {"evseId": p["connectorId"], "duration": p["duration"]} | pick(p, "chargingRateUnit"),
+        composite_schedule_reply,
     ),
-    "charging_profile_clear": Translation(
-        action="ClearChargingProfile",
-        request=profiles_clear,
-        message=lambda p, f: f"Clearing of charging profiles {status_in(p, f)} by charger",
+    "power_limit_set": Call("SetChargingProfile", power_limit_set, power_limit_set_reply),
+    "power_limit_clear": Call(
+        "ClearChargingProfile", lambda p: {"chargingProfileId": power_limit_profile_id(p)}, power_limit_clear_reply
     ),
-    "composite_schedule": Translation(
-        action="GetCompositeSchedule",
-        request=lambda p: {"evseId": p["connectorId"], "duration": p["duration"]} | pick(p, "chargingRateUnit"),
-        reply=composite_schedule_reply,
-        message=lambda p, f: f"Composite schedule request {where(p)} {status_in(p, f)} by charger",
-    ),
-    "power_limit_set": Translation(
-        action="SetChargingProfile",
-        request=power_limit_set,
-        reply=power_limit_set_reply,
-        message=lambda p, f: (
-            f"Power limit of {f['limit']:g} {f['chargingRateUnit']} {where(p)} {status_in(p, f)} by charger"
-        ),
-    ),
-    "power_limit_clear": Translation(
-        action="ClearChargingProfile",
-        request=lambda p: {"chargingProfileId": v16.power_limit_profile_id(p)},
-        reply=v16.power_limit_clear_reply,
-        message=lambda p, f: f"Removal of the power limit {where(p)} {status_in(p, f)} by charger",
-    ),
-    "local_list_send": Translation(
-        action="SendLocalList",
-        request=lambda p: (
+    "local_list_send": Call(
+        "SendLocalList",
+        lambda p: (
             {"versionNumber": p["listVersion"], "updateType": p["updateType"]}
             | (
                 {"localAuthorizationList": [local_list_entry(e) for e in p["localAuthorizationList"]]}
@@ -418,63 +326,41 @@ COMMANDS = {
                 else {}
             )
         ),
-        reply=lambda p, r: {"listVersion": p["listVersion"], "status": r.get("status")},
-        message=lambda p, f: f"Local list version {p['listVersion']} {status_in(p, f)} by charger",
+        echoing("listVersion"),
     ),
-    "local_list_version": Translation(
-        action="GetLocalListVersion",
-        request=lambda p: {},
-        reply=lambda p, r: {"listVersion": r.get("versionNumber")},
-        message=lambda p, f: f"Local list version is {f.get('listVersion')}",
+    "local_list_version": Call(
+        "GetLocalListVersion", lambda p: {}, lambda p, r: {"listVersion": r.get("versionNumber")}
     ),
-    "report_base_get": Translation(
-        action="GetBaseReport",
-        request=lambda p: {"requestId": request_id(p), "reportBase": p["reportBase"]},
-        reply=requested,
-        message=lambda p, f: f"{p['reportBase']} report {status_in(p, f)} by charger",
+    "report_base_get": Call(
+        "GetBaseReport", lambda p: {"requestId": request_id(p), "reportBase": p["reportBase"]}, requested
     ),
-    "report_get": Translation(
-        action="GetReport",
-        request=lambda p: (
+    "report_get": Call(
+        "GetReport",
+        lambda p: (
             {"requestId": request_id(p)}
             | pick(p, "componentCriteria")
             | ({"componentVariable": [component_variable(k) for k in p["key"]]} if p.get("key") else {})
         ),
-        reply=requested,
-        message=lambda p, f: f"Report {status_in(p, f)} by charger",
+        requested,
     ),
-    "transaction_status": Translation(
-        action="GetTransactionStatus",
-        request=lambda p: {"transactionId": str(p["transactionId"])} if p.get("transactionId") else {},
-        reply=lambda p, r: {"messagesInQueue": r.get("messagesInQueue"), "ongoingIndicator": r.get("ongoingIndicator")},
-        message=lambda p, f: (
-            ("Messages queued" if f["messagesInQueue"] else "No messages queued")
-            + (
-                ""
-                if f["ongoingIndicator"] is None
-                else ("; session ongoing" if f["ongoingIndicator"] else "; session over")
-            )
-        ),
+    "transaction_status": Call(
+        "GetTransactionStatus",
+        lambda p: {"transactionId": str(p["transactionId"])} if p.get("transactionId") else {},
+        answering("messagesInQueue", "ongoingIndicator"),
     ),
-    "monitoring_set": Translation(
-        action="SetVariableMonitoring",
-        request=lambda p: {"setMonitoringData": [monitor(m) for m in p["monitors"]]},
-        reply=monitoring_results,
-        message=lambda p, f: (
-            f"{sum(r['status'] == 'Accepted' for r in f['results'])} of {len(f['results'])} monitors set"
-        ),
+    "monitoring_set": Call(
+        "SetVariableMonitoring",
+        lambda p: {"setMonitoringData": [monitor(m) for m in p["monitors"]]},
+        monitoring_results,
     ),
-    "monitoring_clear": Translation(
-        action="ClearVariableMonitoring",
-        request=lambda p: {"id": list(p["ids"])},
-        reply=lambda p, r: {"results": r.get("clearMonitoringResult", [])},
-        message=lambda p, f: (
-            f"{sum(r.get('status') == 'Accepted' for r in f['results'])} of {len(f['results'])} monitors cleared"
-        ),
+    "monitoring_clear": Call(
+        "ClearVariableMonitoring",
+        lambda p: {"id": list(p["ids"])},
+        lambda p, r: {"results": r.get("clearMonitoringResult", [])},
     ),
-    "charging_profiles_get": Translation(
-        action="GetChargingProfiles",
-        request=lambda p: (
+    "charging_profiles_get": Call(
+        "GetChargingProfiles",
+        lambda p: (
             {"requestId": request_id(p)}
             | evse(p)
             | {
@@ -487,8 +373,9 @@ COMMANDS = {
                 )
             }
         ),
-        reply=requested,
-        message=lambda p, f: f"Report of charging profiles {status_in(p, f)} by charger",
+        requested,
     ),
-    **security_commands.COMMANDS,
+    **security_commands.CALLS,
 }
+
+COMMANDS = table(CALLS, point="EVSE")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import SCOPES, ApiKey
-from chargers.services.registry import organisation_get_or_create
+from accounts.services import organisation_get_or_create
 
 
 class Command(BaseCommand):

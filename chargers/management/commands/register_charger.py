@@ -1,11 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from chargers.services.registry import (
-    ChargerExists,
-    InvalidChargeBoxId,
-    charger_register,
-    organisation_get_or_create,
-)
+from accounts.services import organisation_get_or_create
+from chargers.services.registry import ChargerExists, InvalidChargeBoxId, charger_register
 
 
 class Command(BaseCommand):

@@ -1,0 +1,112 @@
+import asyncio
+import logging
+import signal
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from ocpp.exceptions import OCPPError
+from websockets.exceptions import ConnectionClosed
+
+from simulator import SIMULATORS, ConnectionRefused
+from simulator.charger import Charger
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a simulated OCPP 1.6J or 2.0.1 charger against a CSMS: it connects to <url>/<ID>, boots, "
+        "reports its connectors (1.6: 0..N; 2.0.1: EVSEs 1..N), heartbeats and answers every command the "
+        "CSMS sends. Without --charge it runs until interrupted (Ctrl-C); with --charge it runs one session "
+        "and exits. The charger must be registered first (manage.py register_charger)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("charge_box_id", metavar="ID", help="the chargeBoxId to connect as")
+        parser.add_argument(
+            "--url",
+            default=settings.CSMS_PUBLIC_WS_URL,
+            help="the CSMS's OCPP WebSocket base; the charger connects to <url>/<ID> (default: %(default)s)",
+        )
+        parser.add_argument(
+            "--ocpp",
+            choices=list(SIMULATORS),
+            default="1.6",
+            help="the OCPP version it speaks: 1.6 (subprotocol ocpp1.6) or 2.0.1 (ocpp2.0.1, with a device "
+            "model, TransactionEvents and NotifyReport) (default: %(default)s)",
+        )
+        parser.add_argument("--password", help="HTTP Basic password (security profile 1), if the charger has one")
+        parser.add_argument(
+            "--connectors", type=int, default=1, metavar="N", help="number of connectors (2.0.1: EVSEs, one "
+            "connector each) (default 1)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--charge", metavar="TAG", help="run one session for this id tag, then exit: 1.6 sends Authorize, "
+            "StartTransaction, MeterValues, StopTransaction; 2.0.1 Authorize and TransactionEvent Started, "
+            "Updated (meter values), Ended",
+        )  # fmt: skip
+        parser.add_argument(
+            "--connector", type=int, help="the connector (2.0.1: EVSE) for --charge (default: the first free one)"
+        )
+        parser.add_argument(
+            "--duration", type=float, default=60, metavar="SECONDS", help="length of the --charge session (default 60)"
+        )
+        parser.add_argument(
+            "--meter-interval",
+            type=int,
+            default=10,
+            metavar="SECONDS",
+            help="seconds between meter values while charging: 1.6's MeterValueSampleInterval, 2.0.1's "
+            "SampledDataCtrlr.TxUpdatedInterval (default 10)",
+        )
+
+    def handle(self, *args, charge_box_id, url, ocpp, password, connectors, charge, connector, duration, **options):
+        if connectors < 1:
+            raise CommandError("--connectors must be at least 1")
+        if connector is not None and not 1 <= connector <= connectors:
+            raise CommandError(f"--connector must be between 1 and {connectors}")
+        self._log_to_stdout(verbosity=options["verbosity"])
+        charger = SIMULATORS[ocpp](
+            charge_box_id,
+            url=url,
+            password=password,
+            connectors=connectors,
+            meter_interval=options["meter_interval"],
+        )
+        try:
+            outcome = asyncio.run(self._run(charger, charge, connector, duration))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            return
+        except ConnectionRefused as error:
+            raise CommandError(str(error))
+        except (ConnectionClosed, ConnectionError, TimeoutError, OCPPError) as error:
+            raise CommandError(f"the exchange with the CSMS broke off: {error!r}")
+        if outcome is not None:
+            raise CommandError(outcome)
+
+    async def _run(self, charger: Charger, id_tag: str | None, connector: int | None, duration: float):
+        """None on success, else what went wrong."""
+        # Stopped by a service manager (SIGTERM) as by Ctrl-C: close the connection cleanly.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
+        try:
+            await charger.start()
+            if id_tag is None:
+                await charger.wait_closed()
+                return "the CSMS closed the connection"
+            session = await charger.charge(id_tag, connector_id=connector, duration=duration)
+            if session is None or session.id_tag_status != "Accepted":
+                return f"no session was charged for {id_tag}"
+            self.stdout.write(f"Charged {session.energy_wh} Wh in transaction {session.transaction_id}")
+            return None
+        finally:
+            await charger.stop()
+
+    def _log_to_stdout(self, verbosity: int) -> None:
+        """The simulator's story on stdout; the raw OCPP frames too with -v 2."""
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        simulator = logging.getLogger("simulator")
+        simulator.handlers = [handler]
+        simulator.propagate = False
+        simulator.setLevel(logging.WARNING if verbosity == 0 else logging.INFO)
+        frames = logging.getLogger("simulator.frames")
+        frames.setLevel(logging.INFO if verbosity >= 2 else logging.WARNING)
