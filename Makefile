@@ -24,6 +24,9 @@ $(STAMP): requirements.txt tests/js/package.json tests/js/package-lock.json
 	@# Browser tests drive Debian's Chromium (never a downloaded browser).
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "Chromium is not installed (apt-get install chromium): browser tests will be skipped"
+	@# TLS tests (security profiles 2 and 3) start Debian's nginx in front of the server.
+	@command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; } \
+		|| echo "nginx is not installed (apt-get install nginx-light): TLS tests will be skipped"
 	touch $(STAMP)
 
 run: install

@@ -299,6 +299,15 @@ def diagnostics_status_changed(*, charger_id: int, job_id: int | None, status: s
     _charger_event(charger_id, "diagnostics.status", {"jobId": job_id, "status": status, **details})
 
 
+def security_event_raised(*, charger_id: int, type: str, timestamp: str, tech_info: str) -> None:
+    """A charger reported a critical security event (OCPP 1.6 Security Whitepaper, 2.0.1 appendix 1)."""
+    _charger_event(
+        charger_id,
+        "charger.security_event",
+        {"type": type, "timestamp": timestamp, "techInfo": tech_info, "critical": True},
+    )
+
+
 def reservation_status_changed(*, charger_id: int, reservation_id: int, status: str, **details) -> None:
     """For the reservation services: a reservation was made, used, cancelled or expired."""
     _charger_event(charger_id, "reservation.status", {"reservationId": reservation_id, "status": status, **details})

@@ -7,6 +7,7 @@ version cannot express is simply absent from its table.
 """
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +40,16 @@ COMMANDS = (
     "monitoring_set",
     "monitoring_clear",
     "charging_profiles_get",
+    # Security (OCPP 1.6 Security Whitepaper, OCPP 2.0.1 security blocks).
+    "certificate_signed",
+    "certificate_renew",
+    "certificate_install",
+    "certificate_delete",
+    "certificate_ids_get",
+    "log_get",
+    "firmware_update_signed",
+    "extended_trigger",
+    "password_set",
 )
 
 
@@ -55,6 +66,11 @@ def spelled(status: str) -> str:
     """The charger's answer in a sentence: a plain word reads as English ("accepted"); OCPP's compound
     words keep OCPP's spelling ("UnknownVendorId"), which integrators search for."""
     return status if re.search(r"[a-z][A-Z]", status) else status.lower()
+
+
+def request_id(params: dict, name: str = "requestId") -> int:
+    """A request id for the charger to quote back; chosen once, so the reply can show it too."""
+    return params.setdefault(name, secrets.randbelow(2**31 - 2) + 1)
 
 
 def status_in(params: dict, fields: dict) -> str:

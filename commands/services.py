@@ -225,7 +225,7 @@ def _request(translation: Translation, params: dict) -> dict:
 
 def _job_start(charger: Charger, command: str, params: dict):
     """Firmware and diagnostics commands are tracked jobs; diagnostics may be uploaded to the CSMS itself."""
-    if command == "firmware_update":
+    if command in ("firmware_update", "firmware_update_signed"):
         job = jobs.firmware_job_create(
             charger=charger,
             location=params["location"],
@@ -234,7 +234,7 @@ def _job_start(charger: Charger, command: str, params: dict):
             retry_interval=params.get("retryInterval"),
         )
         return job, params
-    if command == "diagnostics":
+    if command in ("diagnostics", "log_get"):
         given = params.get("location")
         job, location = jobs.diagnostics_job_create(
             charger=charger, location=None if given in (None, "", "csms") else given

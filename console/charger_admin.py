@@ -5,14 +5,18 @@ A mixin for chargers.admin.ChargerAdmin, so that the fleet's admin stays about t
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from chargers.models import Charger
-from commands.bus import version_of
+from commands.bus import CommandFailed, Requester, version_of
+from commands.models import Command
 from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
+from pki.models import SecurityEvent
+from pki.passwords import charger_password_rotate
 
 SEND_PERMISSION = "chargers.change_charger"
 
@@ -27,8 +31,31 @@ def _bulk_action(command: str):
     return admin.action(description=f"Command: {LABELS[command]}…", permissions=["change"])(action)
 
 
+@admin.action(description="Rotate password…", permissions=["change"])
+def rotate_password(modeladmin, request, queryset):
+    """A new password for each charger; the page shows them this once (they are kept hashed)."""
+    requester = Requester(source=Command.Source.ADMIN, description=request.user.get_username(), user_id=request.user.pk)
+    rows = []
+    for charger in queryset:
+        try:
+            answer = charger_password_rotate(charger=charger, requester=requester)
+        except CommandFailed as failure:
+            answer = {"message": str(failure), "password": None}
+        rows.append((charger.charge_box_id, answer["message"], answer["password"] or "unchanged"))
+    table = format_html_join("", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>", rows)
+    return HttpResponse(
+        format_html(
+            "<h1>New charger passwords</h1><p>Shown this once: give them to whoever configures the chargers.</p>"
+            "<table><tr><th>chargeBoxId</th><th>answer</th><th>password</th></tr>{}</table>",
+            table,
+        )
+    )
+
+
 class ChargerCommandsAdmin(admin.ModelAdmin):
     """Every command of the API, one charger at a time (buttons) or many (actions), and its answer shown."""
+
+    actions = [rotate_password]
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -53,7 +80,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         # Only what the charger's OCPP version can express (its table in ocpp_ws/<version>/commands.py).
         available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
         buttons = [(command, label) for command, label in LABELS.items() if command in available]
-        context = {**(extra_context or {}), "command_buttons": buttons}
+        events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
+        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events}
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:

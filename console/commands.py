@@ -23,10 +23,11 @@ from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester
 from commands.models import Command
 from commands.services import command_run
+from pki.api import views as security_api
 
 ENDPOINTS: dict[str, api.Endpoint] = {
     endpoint.command: endpoint
-    for endpoint in (*api.ENDPOINTS, api.DATA_TRANSFER, api.POWER_LIMIT, api.POWER_LIMIT_CLEAR)
+    for endpoint in (*api.ENDPOINTS, api.DATA_TRANSFER, api.POWER_LIMIT, api.POWER_LIMIT_CLEAR, *security_api.ENDPOINTS)
 }
 # Shorter than the API's summaries, for buttons and the action menu.
 LABELS = {
@@ -51,6 +52,7 @@ LABELS = {
     "power_limit_clear": "Clear power limit",
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
+    **security_api.LABELS,
 }
 # Statuses by which a charger declines what it was asked (the reply is still an answer, not an error).
 REFUSALS = frozenset({

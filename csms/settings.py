@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "console",
     "webhooks",
     "compat",
+    "pki",
     "billing",
 ]
 
@@ -190,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "AvailabilityInputTypeEnum": ["Operative", "Inoperative"],
         "ChargingProfilePurposeEnum": "commands.api.serializers.PROFILE_PURPOSES",
         "ChargingProfilePurpose201Enum": "commands.api.serializers.PROFILE_PURPOSES_201",
+        "RequestedMessageEnum": "commands.api.serializers.TRIGGERABLE",
+        "ExtendedRequestedMessageEnum": "pki.api.serializers.EXTENDED_TRIGGERS",
     },
 }
 
@@ -266,6 +269,23 @@ CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
 # Webhook secrets are stored encrypted with this key (SECRET_KEY unless set; changing it loses them).
 CSMS_WEBHOOK_ENCRYPTION_KEY = os.environ.get("CSMS_WEBHOOK_ENCRYPTION_KEY") or SECRET_KEY
+# The charging-station CA (pki/): its directory (ca.key, 0600, and ca.pem; created on first use), the
+# name in its certificate, how long the certificates it signs are valid, how long before expiry a
+# charger is asked for a new CSR, and a dotted path to a function that signs CSRs instead (an external CA).
+CSMS_CA_DIR = Path(os.environ.get("CSMS_CA_DIR") or BASE_DIR / "var" / "ca")
+CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
+CSMS_CERTIFICATE_VALIDITY_DAYS = int(env_float("CSMS_CERTIFICATE_VALIDITY_DAYS", 365))
+CSMS_CERTIFICATE_RENEW_DAYS = int(env_float("CSMS_CERTIFICATE_RENEW_DAYS", 30))
+CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
+# Security profiles 2 and 3 (TLS through a proxy): the proxies' addresses whose X-Forwarded-Proto and
+# client-certificate header are believed (comma-separated), and that header's name.
+CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())
+CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
+# Brute force: this many failed charger passwords within the window (seconds), per chargeBoxId or per
+# source address, refuse it for the lockout (seconds) before any password is checked (pki/lockout.py).
+CSMS_AUTH_FAILURE_LIMIT = int(env_float("CSMS_AUTH_FAILURE_LIMIT", 10))
+CSMS_AUTH_FAILURE_WINDOW = int(env_float("CSMS_AUTH_FAILURE_WINDOW", 300))
+CSMS_AUTH_LOCKOUT_SECONDS = int(env_float("CSMS_AUTH_LOCKOUT_SECONDS", 300))
 
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.
@@ -281,6 +301,7 @@ CELERY_BEAT_SCHEDULE = {
     "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
+    "certificates-renew": {"task": "pki.tasks.certificates_renew", "schedule": CSMS_SWEEP_INTERVAL},
 }
 
 # Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,

@@ -29,6 +29,8 @@ from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
 from ocpp_ws.versions import VERSIONS, negotiate, supported
 from ocpp_ws.write_behind import WriteBehind
+from pki.access import connection_gate
+from pki.lockout import auth_failure_record, auth_success_record, lockout_refusal
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,32 @@ def basic_auth_password(headers: list[tuple[bytes, bytes]], charge_box_id: str) 
     return None
 
 
+def charger_admit(*, headers: list[tuple[bytes, bytes]], charge_box_id: str, remote_address: str, **admission):
+    """A lockout first (no password looked at), the charger's security profile (TLS, client certificate),
+    then its credentials: one database hop."""
+    locked = lockout_refusal(charge_box_id=charge_box_id, remote_address=remote_address)
+    if locked:
+        return presence.Admission(refusal=locked)
+    gate = connection_gate(charge_box_id=charge_box_id, remote_address=remote_address, headers=headers)
+    if gate.refusal:
+        return presence.Admission(refusal=gate.refusal)
+    password = None if gate.certificate_authenticated else basic_auth_password(headers, charge_box_id)
+    admitted = presence.charger_admit(
+        charge_box_id=charge_box_id,
+        remote_address=remote_address,
+        password=password,
+        certificate_authenticated=gate.certificate_authenticated,
+        **admission,
+    )
+    if admitted.refusal in presence.CREDENTIAL_REFUSALS:
+        auth_failure_record(charge_box_id=charge_box_id, remote_address=remote_address)
+    elif admitted.refusal == presence.UNKNOWN_CHARGER:  # guessing names: the address is counted
+        auth_failure_record(charge_box_id=None, remote_address=remote_address)
+    elif not admitted.refusal and password is not None:
+        auth_success_record(charge_box_id=charge_box_id)
+    return admitted
+
+
 class ChargerConsumer(AsyncWebsocketConsumer):
     session: Session | None = None
 
@@ -138,9 +166,9 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         admission = await frames_db.run(
-            presence.charger_admit,
+            charger_admit,
+            headers=self.scope.get("headers", []),
             charge_box_id=self.charge_box_id,
-            password=basic_auth_password(self.scope.get("headers", []), self.charge_box_id),
             channel_name=self.channel_name,
             protocols=supported(self.scope.get("subprotocols") or []),
             remote_address=remote,

@@ -27,6 +27,7 @@ FLUSH_INTERVAL = 0.5
 FLUSH_SIZE = 500
 # CALLs remembered to name the action of their answers (which carry only the message id).
 REMEMBERED_CALLS = 10_000
+HIDDEN = "********"
 
 
 def _mode() -> str:
@@ -78,7 +79,7 @@ class MessageLog:
                     "unique_id": unique_id[:64],
                     "action": action[:50],
                     "error_code": error_code[:50],
-                    "frame": text,
+                    "frame": password_hidden(text) if message_type == 2 else text,
                     "at": at,
                 }
             )
@@ -104,6 +105,21 @@ class MessageLog:
         action = self.actions.pop(key, "")
         error_code = frame[2] if message_type == 4 and len(frame) > 2 and isinstance(frame[2], str) else ""
         return message_type, unique_id, action, error_code
+
+
+def password_hidden(text: str) -> str:
+    """A CALL that sets a charger's password (1.6 AuthorizationKey, 2.0.1 BasicAuthPassword), with the password
+    replaced: the log keeps that it was set, never the password."""
+    if "AuthorizationKey" not in text and "BasicAuthPassword" not in text:
+        return text
+    frame = json.loads(text)
+    payload = frame[3] if len(frame) > 3 and isinstance(frame[3], dict) else {}
+    if payload.get("key") == "AuthorizationKey" and "value" in payload:
+        payload["value"] = HIDDEN
+    for data in payload.get("setVariableData") or []:
+        if isinstance(data, dict) and (data.get("variable") or {}).get("name") == "BasicAuthPassword":
+            data["attributeValue"] = HIDDEN
+    return json.dumps(frame, separators=(",", ":"))
 
 
 message_log = MessageLog()

@@ -118,6 +118,21 @@ def sentences(*, point: str) -> dict[str, Sentence]:
         "monitoring_set": lambda p, f: count(f["results"], "set"),
         "monitoring_clear": lambda p, f: count(f["results"], "cleared"),
         "charging_profiles_get": lambda p, f: f"Report of charging profiles {said(p, f)}",
+        # Security (OCPP 1.6 Security Whitepaper, OCPP 2.0.1 security blocks).
+        "password_set": lambda p, f: f"New password {said(p, f)}",
+        "certificate_signed": lambda p, f: f"Signed certificate {said(p, f)}",
+        "certificate_renew": lambda p, f: f"Request for a new certificate signing request {said(p, f)}",
+        "certificate_install": lambda p, f: f"Installation of a {p['certificateType']} {said(p, f)}",
+        "certificate_delete": lambda p, f: (
+            f"Deletion of certificate {p['certificateHashData']['serialNumber']}: {f.get('status')}"
+        ),
+        "certificate_ids_get": lambda p, f: f"{len(f['certificates'])} installed {p['certificateType']} certificates",
+        "log_get": lambda p, f: (
+            f"{p.get('logType') or 'DiagnosticsLog'} upload to {p['location']} {said(p, f)}"
+            + (f" as {f['fileName']}" if f.get("fileName") else "")
+        ),
+        "firmware_update_signed": lambda p, f: f"Signed firmware update from {p['location']} {said(p, f)}",
+        "extended_trigger": lambda p, f: f"Trigger of {p['requestedMessage']} {said(p, f)}",
     }
 
 

@@ -62,9 +62,13 @@ _spare = _WarmSpare()
 class RpcCharger:
     """A charger process. `call` sends a CALL to the server; `calls` queues the server's CALLs."""
 
-    def __init__(self, endpoint: str, identity: str, protocol: str = "ocpp1.6", password: str | None = None):
+    def __init__(
+        self, endpoint: str, identity: str, protocol: str = "ocpp1.6", password: str | None = None,
+        tls: dict | None = None,
+    ):  # fmt: skip
+        """`tls`: {ca, cert, key} as PEM text for a wss:// endpoint (cert and key for a client certificate)."""
         self.process = _spare.take()
-        where = {"endpoint": endpoint, "identity": identity, "protocol": protocol, "password": password}
+        where = {"endpoint": endpoint, "identity": identity, "protocol": protocol, "password": password, "tls": tls}
         self.process.stdin.write(json.dumps({"op": "connect", **where}) + "\n")
         self.process.stdin.flush()
         self.ids = itertools.count(1)

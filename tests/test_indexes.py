@@ -6,7 +6,17 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-PRODUCT_APPS = {"accounts", "chargers", "charging", "smart_charging", "commands", "ocpp_ws", "webhooks", "console"}
+PRODUCT_APPS = {
+    "accounts",
+    "chargers",
+    "charging",
+    "smart_charging",
+    "commands",
+    "ocpp_ws",
+    "webhooks",
+    "console",
+    "pki",
+}
 
 
 def index_columns(table: str) -> dict[str, tuple]:

@@ -19,6 +19,7 @@ EVENTS = (
     "firmware.status",
     "diagnostics.status",
     "reservation.status",
+    "charger.security_event",
     "cdr.created",
 )
 

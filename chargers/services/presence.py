@@ -28,6 +28,14 @@ class Admission:
     refusal: str = ""
 
 
+# The refusals of a password that does not match, and of a chargeBoxId nobody registered (both counted
+# against brute force by the OCPP edge).
+WRONG_CREDENTIALS = "wrong credentials"
+MISSING_CREDENTIALS = "missing or wrong credentials"
+CREDENTIAL_REFUSALS = (WRONG_CREDENTIALS, MISSING_CREDENTIALS)
+UNKNOWN_CHARGER = "unknown chargeBoxId"
+
+
 def charger_admit(
     *,
     charge_box_id: str,
@@ -36,18 +44,20 @@ def charger_admit(
     remote_address: str,
     protocol: str = "",
     protocols: list[str] = (),
+    certificate_authenticated: bool = False,
 ) -> Admission:
     """Check a connecting charger and, if it may connect, record it as connected here.
 
     `protocols`: the subprotocols it offers that we speak, preferred first; it gets the first,
     or the one an operator pinned (refused when it does not offer that one).
+    `certificate_authenticated`: a verified client certificate named the charger; no password is asked.
     """
     charger = statements.instance(Charger, where={"charge_box_id": charge_box_id})
     if charger is None or charger.deleted_at is not None:  # a deleted charger is as unknown as a stranger
         unknown_charger_seen(charge_box_id=charge_box_id, remote_address=remote_address)
-        return Admission(refusal="unknown chargeBoxId")
-    if not charger.password_matches(password):
-        return Admission(refusal="missing or wrong credentials" if password is None else "wrong credentials")
+        return Admission(refusal=UNKNOWN_CHARGER)
+    if not certificate_authenticated and not charger.password_matches(password):
+        return Admission(refusal=MISSING_CREDENTIALS if password is None else WRONG_CREDENTIALS)
     offered = list(protocols) or [protocol]
     if charger.ocpp_version_pinned:
         if charger.ocpp_version_pinned not in offered:

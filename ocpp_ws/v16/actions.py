@@ -7,6 +7,7 @@ CALLRESULT payload. They run in one database hop, off the event loop.
 from chargers.services import reports
 from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_decide
+from ocpp_ws import security_actions as security
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
@@ -117,4 +118,9 @@ ACTIONS = {
     "DataTransfer": data_transfer,
     "FirmwareStatusNotification": firmware_status_notification,
     "DiagnosticsStatusNotification": diagnostics_status_notification,
+    # The Security Whitepaper's messages: the same fields as 2.0.1's, and the same jobs as their unsigned twins.
+    "SecurityEventNotification": security.security_event_notification,
+    "SignCertificate": security.sign_certificate_16,
+    "LogStatusNotification": security.log_status_notification,
+    "SignedFirmwareStatusNotification": firmware_status_notification,
 }

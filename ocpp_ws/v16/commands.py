@@ -15,6 +15,7 @@ from ocpp_ws.power_limits import (
     power_limit_set_reply,
 )
 from ocpp_ws.translations import CACHE_CLEAR, DATA_TRANSFER, RESERVATION_CANCEL, Call, answering, echoing, table
+from ocpp_ws.v16 import security_commands
 
 # OCPP 2.0.1's reset types, as 1.6 says them.
 RESET_TYPES = {"OnIdle": "Soft", "Immediate": "Hard"}
@@ -105,6 +106,7 @@ CALLS = {
         echoing("listVersion"),
     ),
     "local_list_version": Call("GetLocalListVersion", lambda p: {}),
+    **security_commands.CALLS,
 }
 
 COMMANDS = table(CALLS, point="connector")

@@ -8,6 +8,7 @@ from chargers import costs
 from chargers.services import device_model, reports
 from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_decide
+from ocpp_ws import security_actions as security
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
 
@@ -184,33 +185,6 @@ def notify_event(session: Session, p: dict) -> dict:
 
 # 2.0.1 statuses that end a log job under a name 1.6 does not have; the history keeps the charger's.
 # (Firmware jobs know 2.0.1's statuses themselves.)
-LOG_JOB_STATUSES = {
-    "UploadFailure": "UploadFailed",
-    "BadMessage": "UploadFailed",
-    "PermissionDenied": "UploadFailed",
-    "NotSupportedOperation": "UploadFailed",
-}
-
-
-def log_status_notification(session: Session, p: dict) -> dict:
-    status = p["status"]
-    reports.diagnostics_status_record(
-        charger_id=session.charger_id, status=status, job_status=LOG_JOB_STATUSES.get(status)
-    )
-    return {}
-
-
-def security_event_notification(session: Session, p: dict) -> dict:
-    reports.notification_record(
-        charger_id=session.charger_id,
-        action="SecurityEventNotification",
-        kind=p["type"],
-        timestamp=timestamp(p["timestamp"]),
-        payload=p,
-    )
-    return {}
-
-
 def noted(ocpp_action: str, kind_field: str | None = None, evse_field: str | None = None, answer: dict | None = None):
     """An action whose report changes no other state: kept as a notification, answered with `answer`.
 
@@ -243,8 +217,11 @@ ACTIONS = {
     "NotifyReport": notify_report,
     "NotifyEvent": notify_event,
     "FirmwareStatusNotification": firmware_status_notification,
-    "LogStatusNotification": log_status_notification,
-    "SecurityEventNotification": security_event_notification,
+    "LogStatusNotification": security.log_status_notification,
+    "SecurityEventNotification": security.security_event_notification,
+    "SignCertificate": security.sign_certificate_201,
+    "Get15118EVCertificate": security.get_15118_ev_certificate,
+    "GetCertificateStatus": security.get_certificate_status,
     "DataTransfer": data_transfer,
     "ReservationStatusUpdate": noted("ReservationStatusUpdate", "reservationUpdateStatus"),
     "NotifyChargingLimit": noted("NotifyChargingLimit", "chargingLimit.chargingLimitSource", "evseId"),

@@ -7,13 +7,13 @@ tags travel as Central id tokens, configuration keys name a device-model variabl
 """
 
 import re
-import secrets
 
 from chargers.services import device_model
-from commands.neutral import pick
+from commands.neutral import pick, request_id
 from ocpp_ws import power_limits, translations
 from ocpp_ws.power_limits import power_limit_clear_reply, power_limit_profile_id
 from ocpp_ws.translations import CACHE_CLEAR, DATA_TRANSFER, RESERVATION_CANCEL, Call, answering, echoing, table
+from ocpp_ws.v201 import security_commands
 
 # Profile purposes by their 1.6 names, which the API shares.
 PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
@@ -21,11 +21,6 @@ PURPOSES_BACK = {ours: theirs for theirs, ours in PURPOSES.items()}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
 RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate", "OnIdle": "OnIdle", "Immediate": "Immediate"}
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
-
-
-def request_id(params: dict, name: str = "requestId") -> int:
-    """A request id for the charger to quote back; chosen once, so the reply can show it too."""
-    return params.setdefault(name, secrets.randbelow(2**31 - 2) + 1)
 
 
 def id_token(id_tag: str) -> dict:
@@ -133,8 +128,13 @@ def variables_read(*, charger_id: int, request: dict, response: dict) -> int:
 
 
 def variables_set(*, charger_id: int, request: dict, response: dict) -> int:
-    """Only what the charger accepted: a value it rejected, or takes only after a reboot, is not its value now."""
-    sent = {identity(data): str(data["attributeValue"]) for data in request.get("setVariableData", [])}
+    """Only what the charger accepted: a value it rejected, or takes only after a reboot, is not its value now.
+    A password (write-only in the station too) is never kept."""
+    sent = {
+        identity(data): str(data["attributeValue"])
+        for data in request.get("setVariableData", [])
+        if data["variable"]["name"] not in security_commands.SECRET_VARIABLES
+    }
     attributes = [
         attribute_of(result, sent[identity(result)])
         for result in response.get("setVariableResult", [])
@@ -407,6 +407,7 @@ CALLS = {
         ),
         requested,
     ),
+    **security_commands.CALLS,
 }
 
 COMMANDS = table(CALLS, point="EVSE")

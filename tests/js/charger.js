@@ -24,21 +24,28 @@ const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 const DEFAULTS = {
   'ocpp1.6': {
     CancelReservation: { status: 'Accepted' },
+    CertificateSigned: { status: 'Accepted' },
     ChangeAvailability: { status: 'Accepted' },
     ChangeConfiguration: { status: 'Accepted' },
     ClearCache: { status: 'Accepted' },
     ClearChargingProfile: { status: 'Accepted' },
     DataTransfer: { status: 'Accepted' },
+    DeleteCertificate: { status: 'Accepted' },
+    ExtendedTriggerMessage: { status: 'Accepted' },
     GetCompositeSchedule: { status: 'Rejected' },
     GetConfiguration: { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '300' }], unknownKey: [] },
     GetDiagnostics: { fileName: 'diagnostics.log' },
+    GetInstalledCertificateIds: { status: 'NotFound' },
     GetLocalListVersion: { listVersion: 0 },
+    GetLog: { status: 'Accepted', filename: 'security.log' },
+    InstallCertificate: { status: 'Accepted' },
     RemoteStartTransaction: { status: 'Accepted' },
     RemoteStopTransaction: { status: 'Accepted' },
     ReserveNow: { status: 'Accepted' },
     Reset: { status: 'Accepted' },
     SendLocalList: { status: 'Accepted' },
     SetChargingProfile: { status: 'Accepted' },
+    SignedUpdateFirmware: { status: 'Accepted' },
     TriggerMessage: { status: 'Accepted' },
     UnlockConnector: { status: 'Unlocked' },
     UpdateFirmware: {},
@@ -106,7 +113,9 @@ let responders;
 let client;
 
 // `protocol` may be a list (offered in that order); the defaults follow the one the server picks.
-function open({ endpoint, identity, protocol, password }) {
+// `tls` (for wss://): {ca, cert, key} as PEM text: the CA the server's certificate must chain to, and
+// the charger's own certificate and key when it has one (security profile 3).
+function open({ endpoint, identity, protocol, password, tls }) {
   responders = new Map();
 
   client = new RPCClient({
@@ -117,6 +126,7 @@ function open({ endpoint, identity, protocol, password }) {
     password: password || null,
     reconnect: false,
     callTimeoutMs: 15000,
+    wsOpts: tls || {},
   });
 
   client.on('close', ({ code }) => { out({ event: 'close', code }); process.exit(0); });
