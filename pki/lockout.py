@@ -1,8 +1,10 @@
 """Brute force: failed passwords counted per chargeBoxId and per source address, in the shared cache.
 
 After CSMS_AUTH_FAILURE_LIMIT failures within CSMS_AUTH_FAILURE_WINDOW seconds, the chargeBoxId (from
-any address) or the address (for any chargeBoxId) is refused for CSMS_AUTH_LOCKOUT_SECONDS, before any
-password is looked at: a locked-out attacker costs no hashing and no database. On Redis the counts
+any address) is refused for CSMS_AUTH_LOCKOUT_SECONDS, before any password is looked at. A locked-out
+address refuses the chargeBoxIds that failed from it: the names it guessed cost no hashing and no
+database, while a different charger behind the same address (a site's NAT, a TLS proxy) is never
+blocked by another's failures; a name nobody registered is refused as unknown anyway. On Redis the counts
 hold across nodes; a lockout is also written down (AuthLockout) for the admin.
 """
 
@@ -35,14 +37,16 @@ def _failures_key(kind: str, value: str) -> str:
 def lockout_refusal(*, charge_box_id: str, remote_address: str) -> str | None:
     """Why this attempt is refused unheard (a lockout in force), or None."""
     keys = {_locked_key(kind, value): (kind, value) for kind, value in _subjects(charge_box_id, remote_address)}
+    own_failures = _failures_key(AuthLockout.Kind.CHARGE_BOX_ID, charge_box_id)
     try:
-        locked = cache.get_many(list(keys))
+        found = cache.get_many([*keys, own_failures])
     except REDIS_DOWN as error:
         log.warning("lockouts not checked: %s", error)
         return None
-    for key in locked:
+    for key in keys:
         kind, value = keys[key]
-        return f"{kind} {value} locked out after {settings.CSMS_AUTH_FAILURE_LIMIT} failed passwords"
+        if key in found and (kind == AuthLockout.Kind.CHARGE_BOX_ID or own_failures in found):
+            return f"{kind} {value} locked out after {settings.CSMS_AUTH_FAILURE_LIMIT} failed passwords"
     return None
 
 
