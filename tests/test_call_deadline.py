@@ -7,6 +7,7 @@ import time
 from ocpp_ws import consumer as consumer_module
 from ocpp_ws.consumer import ChargerConsumer
 from ocpp_ws.framing import CALLRESULT, Frame
+from ocpp_ws.versions import VERSIONS
 
 TIMEOUT = 0.2
 
@@ -23,6 +24,7 @@ def test_an_answer_in_the_same_turn_as_the_deadline_is_kept(monkeypatch):
         loop = asyncio.get_running_loop()
         charger = ChargerConsumer.__new__(ChargerConsumer)
         charger.loop, charger.connected, charger.pending, charger.call_slot = loop, True, {}, asyncio.Lock()
+        charger.version = VERSIONS["ocpp1.6"]  # a connected charger's, which its frames are counted under
 
         async def send(text):
             # The answer comes just before the deadline, but the loop is busy (another charger's

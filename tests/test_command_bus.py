@@ -51,7 +51,7 @@ class Timed:
     def __init__(self, http, charge_box_id: str, path: str = "reset", body: dict | None = None):
         self.started = time.monotonic()
         self.future = asyncio.get_running_loop().run_in_executor(
-            self.pool, self._post, http, charge_box_id, path, body or {"type": "Soft"}
+            self.pool, self._post, http, charge_box_id, path, {"type": "Soft"} if body is None else body
         )
 
     def _post(self, http, charge_box_id, path, body):

@@ -5,6 +5,7 @@ takes a chargeBoxId or an object id is covered without editing this file.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 import requests
@@ -12,6 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import SCOPES, ApiKey
+from billing.models import SessionTariff
+from billing.services import cdr_issue, tariff_create
 from chargers.models import Site
 from charging.models import IdTag, Transaction
 from commands.models import Command, FleetJob
@@ -61,6 +64,9 @@ def fill(route: str, values: dict[str, str]) -> str:
     return "/" + PARAMETER.sub(value, route)
 
 
+TARIFF = {"id": "T-ACME", "currency": "EUR", "elements": [{"price_components": [{"type": "ENERGY", "price": 0.3}]}]}
+
+
 @pytest.fixture
 def acme_objects(charger, acme):
     """One of every object an endpoint names, Acme's: each route is filled with these."""
@@ -72,8 +78,17 @@ def acme_objects(charger, acme):
     session = Transaction.objects.create(
         charger=charger, ocpp_id="4711", connector_id=1, id_tag=tag.id_tag, meter_start=0, start_time=timezone.now()
     )
+    tariff = tariff_create(organisation=acme, document=TARIFF)
+    ended = Transaction.objects.create(
+        charger=charger, ocpp_id="4712", connector_id=1, id_tag=tag.id_tag, meter_start=0, meter_stop=1000,
+        start_time=timezone.now() - timedelta(hours=1), stop_time=timezone.now(),
+    )  # fmt: skip
+    SessionTariff.objects.create(transaction=ended, tariff=tariff, snapshot=tariff.document, assigned_by="charger")
     return {
         "chargeBoxId": charger.charge_box_id,
+        "charge_point_id": charger.charge_box_id,  # the OCPP 1.6 API's name for it
+        "tariffId": tariff.tariff_id,
+        "cdrId": cdr_issue(session=ended).cdr_id,
         "commandId": str(command.pk),
         "connectorId": "1",
         "jobId": str(job.pk),
