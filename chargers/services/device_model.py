@@ -28,14 +28,11 @@ class Attribute:
     characteristics: dict = field(default_factory=dict)
 
 
-KEY_FIELDS = DEVICE_VARIABLE_KEY
-
-
 def device_variables_record(*, charger_id: int, attributes: list[Attribute], request_id: int | None = None) -> int:
     """Store reported attributes (one part of a report, or values read); returns how many."""
     now = timezone.now()
     for a in attributes:
-        key = {name: getattr(a, name) for name in KEY_FIELDS}
+        key = {name: getattr(a, name) for name in DEVICE_VARIABLE_KEY}
         described = {
             name: getattr(a, name)
             for name in ("mutability", "persistent", "constant", "data_type", "unit", "characteristics")

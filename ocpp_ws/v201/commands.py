@@ -8,6 +8,7 @@ tags travel as Central id tokens, configuration keys name a device-model variabl
 
 import re
 
+from chargers.models import DEVICE_VARIABLE_KEY
 from chargers.services import device_model
 from commands.neutral import pick, request_id
 from ocpp_ws import power_limits, translations
@@ -115,7 +116,7 @@ def attribute_of(entry: dict, value: str | None) -> device_model.Attribute:
 
 def identity(entry: dict) -> tuple:
     a = attribute_of(entry, None)
-    return tuple(getattr(a, name) for name in device_model.KEY_FIELDS)
+    return tuple(getattr(a, name) for name in DEVICE_VARIABLE_KEY)
 
 
 def variables_read(*, charger_id: int, request: dict, response: dict) -> int:
