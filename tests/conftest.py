@@ -215,7 +215,8 @@ FAST = {
     "CSMS_WEBHOOK_TIMEOUT": "2",
     "CSMS_COST_UPDATE_INTERVAL": "1",
 }
-CELERY_REDIS_URL = "redis://127.0.0.1:6379/14"
+# The embedded pass's Celery broker; suites running side by side on one machine each name their own.
+CELERY_REDIS_URL = os.environ.get("CSMS_TEST_CELERY_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 @dataclass
