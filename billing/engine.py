@@ -9,15 +9,16 @@ operator's preview. The rules, as OCPI 2.2.1 states them:
 - FLAT is billed once per session, by the first period in which an element prices it;
 - the step size of the last element that billed a dimension rounds that dimension's whole volume up;
 - VAT per component; `min_price` and `max_price` bound the total.
-Money is `Decimal` at the edges; inside, volumes and costs are exact fractions, so nothing is rounded
-until the totals, which are rounded once, half up, to the currency's minor unit.
+`Decimal` throughout, in a context wide enough that sums and products are exact, and every division comes
+last: a share of a period is kept as part and whole (its volumes are multiplied before they are divided),
+and what a dimension costs is summed as volume x price and divided by its unit once. So a result that has a
+finite decimal form is computed exactly, and nothing is rounded until the totals, which are rounded once,
+half up, to the currency's minor unit.
 """
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
-from fractions import Fraction
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 ENERGY, TIME, PARKING_TIME, FLAT = "ENERGY", "TIME", "PARKING_TIME", "FLAT"
 VOLUME_DIMENSIONS = (ENERGY, TIME, PARKING_TIME)
@@ -28,13 +29,24 @@ DAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUN
 MINOR_UNITS = {"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
                "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
                "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0}  # fmt: skip
-VOLUME_PLACES = Decimal("0.000001")
+VOLUME_PLACES = 6
 MICROSECOND = timedelta(microseconds=1)
+# Sixty digits: products of meter readings, microseconds and prices stay exact in it.
+CONTEXT = Context(prec=60)
+ZERO = Decimal(0)
 
 
-def exact(value) -> Fraction:
-    """A JSON number or Decimal as an exact fraction (floats through their shortest decimal text)."""
-    return Fraction(Decimal(str(value)))
+def exact(value) -> Decimal:
+    """A JSON number or Decimal as a Decimal (floats through their shortest decimal text)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def microseconds(span: timedelta) -> Decimal:
+    return Decimal(span // MICROSECOND)
+
+
+def seconds(span: timedelta) -> Decimal:
+    return microseconds(span).scaleb(-6)
 
 
 @dataclass(frozen=True)
@@ -47,14 +59,14 @@ class Period:
 
     start: datetime
     end: datetime
-    energy_wh: Fraction = Fraction(0)
-    charging_s: Fraction = Fraction(0)
-    parking_s: Fraction = Fraction(0)
-    reservation_s: Fraction = Fraction(0)
-    current: Fraction | None = None
-    power: Fraction | None = None
+    energy_wh: Decimal = ZERO
+    charging_s: Decimal = ZERO
+    parking_s: Decimal = ZERO
+    reservation_s: Decimal = ZERO
+    current: Decimal | None = None
+    power: Decimal | None = None
 
-    def volume(self, dimension: str) -> Fraction:
+    def volume(self, dimension: str) -> Decimal:
         """The volume a component of `dimension` prices; in a reservation period TIME prices reserved time."""
         if dimension == ENERGY:
             return self.energy_wh
@@ -64,21 +76,47 @@ class Period:
 
 
 @dataclass(frozen=True)
+class _Share:
+    """How far into a period (0 to 1) a boundary lies, as part / whole, so that `of` multiplies first and
+    divides last: exact whenever the answer has a finite decimal form."""
+
+    part: Decimal
+    whole: Decimal
+
+    def of(self, volume: Decimal) -> Decimal:
+        return volume * self.part / self.whole
+
+    def __eq__(self, other) -> bool:
+        return self.part * other.whole == other.part * self.whole
+
+    def __hash__(self) -> int:
+        return hash(self.part / self.whole)
+
+
+NOTHING, ALL = _Share(ZERO, Decimal(1)), _Share(Decimal(1), Decimal(1))
+
+
+@dataclass(frozen=True)
 class _Piece:
     """A period cut at every restriction boundary, with what was drawn before it in the session."""
 
     period: Period
     start: datetime
     end: datetime
-    share: Fraction  # of the period's volumes
-    energy_before_wh: Fraction
+    low: _Share
+    high: _Share
+    energy_before_wh: Decimal
 
-    def volume(self, dimension: str) -> Fraction:
-        return self.period.volume(dimension) * self.share
+    def part_of(self, volume: Decimal) -> Decimal:
+        """This piece's part of one of its period's volumes."""
+        return self.high.of(volume) - self.low.of(volume)
+
+    def volume(self, dimension: str) -> Decimal:
+        return self.part_of(self.period.volume(dimension))
 
     @property
-    def energy_wh(self) -> Fraction:
-        return self.period.energy_wh * self.share
+    def energy_wh(self) -> Decimal:
+        return self.part_of(self.period.energy_wh)
 
 
 @dataclass(frozen=True)
@@ -127,10 +165,10 @@ class _Moment:
     every boundary, so its middle answers for all of it, and no boundary instant is ever rounded)."""
 
     local: datetime
-    energy_wh: Fraction
-    duration_s: Fraction
-    current: Fraction | None
-    power: Fraction | None
+    energy_wh: Decimal
+    duration_s: Decimal
+    current: Decimal | None
+    power: Decimal | None
     reservation: bool
 
 
@@ -163,8 +201,8 @@ RESTRICTION_CHECKS = {
     "max_current": lambda v, m: _below(m.current, v),
     "min_power": lambda v, m: _at_least(m.power, v),
     "max_power": lambda v, m: _below(m.power, v),
-    "min_duration": lambda v, m: m.duration_s >= v,
-    "max_duration": lambda v, m: m.duration_s < v,
+    "min_duration": lambda v, m: m.duration_s >= exact(v),
+    "max_duration": lambda v, m: m.duration_s < exact(v),
     "day_of_week": lambda v, m: DAYS[m.local.weekday()] in v,
 }
 
@@ -180,12 +218,8 @@ def _applies(element: dict, m: _Moment) -> bool:
 # --- splitting ----------------------------------------------------------------------------------
 
 
-def _fraction_of(part: timedelta, whole: timedelta) -> Fraction:
-    return Fraction(part // MICROSECOND, whole // MICROSECOND)
-
-
-def _cuts(period: Period, elements: list[dict], session_start: datetime, energy_before: Fraction, tz) -> list:
-    """Where in `period` (as fractions of it) some restriction's boundary lies."""
+def _cuts(period: Period, elements: list[dict], session_start: datetime, energy_before: Decimal, tz) -> list:
+    """Where in `period` some restriction's boundary lies, in order."""
     length = period.end - period.start
     if length <= timedelta(0):
         return []
@@ -200,29 +234,30 @@ def _cuts(period: Period, elements: list[dict], session_start: datetime, energy_
         instants += [datetime.combine(day, t, tzinfo=tz) for t in times]
     durations = {r[k] for r in restrictions for k in ("min_duration", "max_duration") if k in r}
     instants += [session_start + timedelta(seconds=d) for d in durations]
-    cuts = {_fraction_of(i - period.start, length) for i in instants if period.start < i < period.end}
+    cuts = {_Share(microseconds(i - period.start), microseconds(length)) for i in instants
+            if period.start < i < period.end}  # fmt: skip
     if period.energy_wh > 0:
         thresholds = {exact(r[k]) * 1000 for r in restrictions for k in ("min_kwh", "max_kwh") if k in r}
-        cuts |= {(t - energy_before) / period.energy_wh for t in thresholds
+        cuts |= {_Share(t - energy_before, period.energy_wh) for t in thresholds
                  if energy_before < t < energy_before + period.energy_wh}  # fmt: skip
-    return sorted(c for c in cuts if 0 < c < 1)
+    return sorted(cuts, key=lambda c: c.part / c.whole)
 
 
 def _pieces(periods: list[Period], elements: list[dict], session_start: datetime, tz) -> list[_Piece]:
-    pieces, energy_before = [], Fraction(0)
+    pieces, energy_before = [], ZERO
     for period in periods:
-        bounds = [Fraction(0), *_cuts(period, elements, session_start, energy_before, tz), Fraction(1)]
+        bounds = [NOTHING, *_cuts(period, elements, session_start, energy_before, tz), ALL]
         length = period.end - period.start
         for low, high in zip(bounds, bounds[1:], strict=False):
             piece = _Piece(period, _instant(period.start, length, low), _instant(period.start, length, high),
-                           high - low, energy_before)  # fmt: skip
+                           low, high, energy_before)  # fmt: skip
             pieces.append(piece)
             energy_before += piece.energy_wh
     return pieces
 
 
-def _instant(start: datetime, length: timedelta, share: Fraction) -> datetime:
-    return start + MICROSECOND * round(share * (length // MICROSECOND))
+def _instant(start: datetime, length: timedelta, share: _Share) -> datetime:
+    return start + MICROSECOND * int(share.of(microseconds(length)).to_integral_value())
 
 
 def _moment(piece: _Piece, session_start: datetime, tz) -> _Moment:
@@ -231,7 +266,7 @@ def _moment(piece: _Piece, session_start: datetime, tz) -> _Moment:
     return _Moment(
         local=middle.astimezone(tz),
         energy_wh=piece.energy_before_wh + piece.energy_wh / 2,
-        duration_s=Fraction((middle - session_start) // MICROSECOND, 1_000_000),
+        duration_s=seconds(middle - session_start),
         current=period.current,
         power=period.power,
         reservation=period.reservation_s > 0,
@@ -252,20 +287,23 @@ def _component(elements: list[dict], dimension: str, m: _Moment) -> tuple[int, d
     return None
 
 
-def _with_vat(amount: Fraction, component: dict) -> tuple[Fraction, Fraction]:
+def _with_vat(amount: Decimal, component: dict) -> tuple[Decimal, Decimal]:
     vat = component.get("vat")
-    return amount, amount * (1 + exact(vat) / 100) if vat is not None else amount
+    return amount, amount * (100 + exact(vat)) / 100 if vat is not None else amount
 
 
-def _rounded(value: Fraction, places: int) -> Decimal:
-    """Half up (away from zero), exactly: no intermediate decimal rounding can tip a half."""
-    scaled = value * 10**places
-    units = math.floor(abs(scaled) + Fraction(1, 2))
-    return Decimal(units if scaled >= 0 else -units).scaleb(-places)
+def _rounded(value: Decimal, places: int) -> Decimal:
+    """Half up (away from zero), once."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def price_periods(tariff: dict, *, start: datetime, end: datetime, periods: list[Period], tz: tzinfo) -> Costs:
     """Price a session from `start` to `end` whose `periods` follow one another."""
+    with localcontext(CONTEXT):
+        return _priced(tariff, start, end, periods, tz)
+
+
+def _priced(tariff: dict, start: datetime, end: datetime, periods: list[Period], tz: tzinfo) -> Costs:
     elements = tariff["elements"]
     pieces = _pieces(periods, elements, start, tz)
     moments = [_moment(p, start, tz) for p in pieces]
@@ -274,42 +312,42 @@ def price_periods(tariff: dict, *, start: datetime, end: datetime, periods: list
     volumes = [{d: p.volume(d) for d in VOLUME_DIMENSIONS} for p in pieces]
     for dimension in VOLUME_DIMENSIONS:
         _step(dimension, billed, volumes)
-    costs = {name: [Fraction(0), Fraction(0)] for name in (FLAT, ENERGY, TIME, PARKING_TIME, "RESERVATION")}
+    # Volume x price per dimension (per kWh of Wh, per hour of seconds), divided by the unit once at the end.
+    sums = {name: [ZERO, ZERO] for name in (ENERGY, TIME, PARKING_TIME, "RESERVATION")}
     flat = next((b[FLAT] for b in billed if b[FLAT] is not None), None)
-    if flat is not None:
-        _add(costs[FLAT], _with_vat(exact(flat[1]["price"]), flat[1]))
+    fixed = _with_vat(exact(flat[1]["price"]), flat[1]) if flat is not None else (ZERO, ZERO)
     for piece, bill, volume in zip(pieces, billed, volumes, strict=True):
         for dimension in VOLUME_DIMENSIONS:
             if bill[dimension] is None:
                 continue
             component = bill[dimension][1]
-            amount = volume[dimension] * exact(component["price"]) / UNIT[dimension]
             key = "RESERVATION" if piece.period.reservation_s > 0 and dimension == TIME else dimension
-            _add(costs[key], _with_vat(amount, component))
-    total = [sum(c[0] for c in costs.values()), sum(c[1] for c in costs.values())]
+            _add(sums[key], _with_vat(volume[dimension] * exact(component["price"]), component))
+    hourly = [sums[TIME][i] + sums[PARKING_TIME][i] + sums["RESERVATION"][i] for i in (0, 1)]
+    # One division by the hour for all that is priced by it: a total with a finite decimal form stays exact.
+    total = [fixed[i] + sums[ENERGY][i] / UNIT[ENERGY] + hourly[i] / UNIT[TIME] for i in (0, 1)]
     total = _bounded(total, tariff)
     places = MINOR_UNITS.get(tariff["currency"], 2)
 
-    def money(pair) -> Price:
-        return Price(_rounded(pair[0], places), _rounded(pair[1], places))
+    def money(pair, unit=1) -> Price:
+        return Price(_rounded(pair[0] / unit, places), _rounded(pair[1] / unit, places))
 
-    seconds = Fraction((end - start) // MICROSECOND, 1_000_000)
     return Costs(
         currency=tariff["currency"],
         total_cost=money(total),
-        total_fixed_cost=money(costs[FLAT]),
-        total_energy_cost=money(costs[ENERGY]),
-        total_time_cost=money(costs[TIME]),
-        total_parking_cost=money(costs[PARKING_TIME]),
-        total_reservation_cost=money(costs["RESERVATION"]),
-        total_energy=_volume(sum((p.energy_wh for p in pieces), Fraction(0)) / 1000),
-        total_time=_volume(seconds / 3600),
-        total_parking_time=_volume(sum((p.volume(PARKING_TIME) for p in pieces), Fraction(0)) / 3600),
+        total_fixed_cost=money(fixed),
+        total_energy_cost=money(sums[ENERGY], UNIT[ENERGY]),
+        total_time_cost=money(sums[TIME], UNIT[TIME]),
+        total_parking_cost=money(sums[PARKING_TIME], UNIT[PARKING_TIME]),
+        total_reservation_cost=money(sums["RESERVATION"], UNIT[TIME]),
+        total_energy=_volume(sum((p.energy_wh for p in pieces), ZERO) / 1000),
+        total_time=_volume(seconds(end - start) / 3600),
+        total_parking_time=_volume(sum((p.volume(PARKING_TIME) for p in pieces), ZERO) / 3600),
         charging_periods=_charging_periods(pieces, billed, tariff.get("id")),
     )
 
 
-def _add(pair: list, amounts: tuple[Fraction, Fraction]) -> None:
+def _add(pair: list, amounts: tuple[Decimal, Decimal]) -> None:
     pair[0] += amounts[0]
     pair[1] += amounts[1]
 
@@ -320,11 +358,12 @@ def _step(dimension: str, billed: list[dict], volumes: list[dict]) -> None:
     used = [i for i, b in enumerate(billed) if b[dimension] is not None and volumes[i][dimension] > 0]
     if not used:
         return
-    step = billed[used[-1]][dimension][1].get("step_size") or 0
+    step = exact(billed[used[-1]][dimension][1].get("step_size") or 0)
     if step <= 0:
         return
-    total = sum(volumes[i][dimension] for i in used)
-    volumes[used[-1]][dimension] += math.ceil(total / step) * step - total
+    over = sum(volumes[i][dimension] for i in used) % step
+    if over:
+        volumes[used[-1]][dimension] += step - over
 
 
 def _bounded(total: list, tariff: dict) -> list:
@@ -338,8 +377,8 @@ def _bounded(total: list, tariff: dict) -> list:
     return total
 
 
-def _volume(value: Fraction) -> Decimal:
-    return _rounded(value, 6).normalize() if value else Decimal(0)
+def _volume(value: Decimal) -> Decimal:
+    return _rounded(value, VOLUME_PLACES).normalize() if value else ZERO
 
 
 def _charging_periods(pieces: list[_Piece], billed: list[dict], tariff_id) -> list[dict]:
@@ -350,9 +389,9 @@ def _charging_periods(pieces: list[_Piece], billed: list[dict], tariff_id) -> li
                piece.period.reservation_s > 0)  # fmt: skip
         volumes = {
             "ENERGY": piece.energy_wh / 1000,
-            "TIME": piece.period.charging_s * piece.share / 3600,
-            "PARKING_TIME": piece.period.parking_s * piece.share / 3600,
-            "RESERVATION_TIME": piece.period.reservation_s * piece.share / 3600,
+            "TIME": piece.part_of(piece.period.charging_s) / 3600,
+            "PARKING_TIME": piece.part_of(piece.period.parking_s) / 3600,
+            "RESERVATION_TIME": piece.part_of(piece.period.reservation_s) / 3600,
         }
         if merged and merged[-1][0] == key:
             for name, value in volumes.items():
@@ -388,10 +427,10 @@ def periods_from_ocpi(charging_periods: list[dict], end: datetime) -> list[Perio
             Period(
                 start=period_start,
                 end=period_end,
-                energy_wh=dims.get("ENERGY", Fraction(0)) * 1000,
-                charging_s=dims.get("TIME", Fraction(0)) * 3600,
-                parking_s=dims.get("PARKING_TIME", Fraction(0)) * 3600,
-                reservation_s=dims.get("RESERVATION_TIME", Fraction(0)) * 3600,
+                energy_wh=dims.get("ENERGY", ZERO) * 1000,
+                charging_s=dims.get("TIME", ZERO) * 3600,
+                parking_s=dims.get("PARKING_TIME", ZERO) * 3600,
+                reservation_s=dims.get("RESERVATION_TIME", ZERO) * 3600,
                 current=dims.get("CURRENT", dims.get("MAX_CURRENT")),
                 power=dims.get("POWER", dims.get("MAX_POWER")),
             )

@@ -3,7 +3,6 @@ validated as the API validates one; and a price preview of an example session.""
 
 from datetime import timedelta
 from decimal import Decimal
-from fractions import Fraction
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -164,6 +163,6 @@ class TariffForm(forms.ModelForm):
         start = data["preview_start"]
         end = start + timedelta(minutes=data["preview_minutes"])
         energy_wh = engine.exact(data.get("preview_kwh") or Decimal(0)) * 1000
-        seconds = Fraction(data["preview_minutes"] * 60)
+        seconds = Decimal(data["preview_minutes"] * 60)
         period = engine.Period(start=start, end=end, energy_wh=energy_wh, charging_s=seconds)
         return engine.price_periods(self.document, start=start, end=end, periods=[period], tz=tariff_time_zone())

@@ -2,11 +2,11 @@
 
 import bisect
 from datetime import datetime
-from fractions import Fraction
+from decimal import Decimal, localcontext
 
 from django.db.models import Max
 
-from billing.engine import MICROSECOND, Period
+from billing.engine import CONTEXT, ZERO, Period, exact, microseconds, seconds
 from chargers.models import StatusNotification
 from charging.models import MeterValue, Transaction, TransactionEvent
 from charging.services.metering import ENERGY_REGISTER, POWER_ACTIVE_IMPORT, energy_register_wh, power_active_w
@@ -35,37 +35,37 @@ def _states(session: Transaction, end: datetime) -> list[tuple[datetime, bool]]:
     return [(at, state in CHARGING) for at, state in reported if session.start_time <= at <= end]
 
 
-def _registers(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+def _registers(session: Transaction, end: datetime) -> list[tuple[datetime, Decimal]]:
     rows = (
         MeterValue.objects.filter(transaction=session, measurand=ENERGY_REGISTER, phase="", numeric__isnull=False)
         .filter(timestamp__gte=session.start_time, timestamp__lte=end)
         .order_by("timestamp", "id")
         .values_list("timestamp", "numeric", "unit")
     )
-    return [(at, Fraction(str(energy_register_wh(value, unit)))) for at, value, unit in rows]
+    return [(at, exact(energy_register_wh(value, unit))) for at, value, unit in rows]
 
 
-def _readings(session: Transaction, end: datetime, measurand: str) -> list[tuple[datetime, Fraction]]:
+def _readings(session: Transaction, end: datetime, measurand: str) -> list[tuple[datetime, Decimal]]:
     """The session's readings of `measurand` (any phase), in A for currents and kW for power."""
     rows = (
         MeterValue.objects.filter(transaction=session, measurand=measurand, numeric__isnull=False)
         .filter(timestamp__gte=session.start_time, timestamp__lte=end)
         .values_list("timestamp", "numeric", "unit")
     )
-    return [(at, Fraction(str(power_active_w(value, unit) / 1000 if measurand == POWER_ACTIVE_IMPORT else value)))
+    return [(at, exact(power_active_w(value, unit)) / 1000 if measurand == POWER_ACTIVE_IMPORT else exact(value))
             for at, value, unit in rows]  # fmt: skip
 
 
-def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, Fraction]]:
+def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, Decimal]]:
     """The session's energy (Wh) from its start: meterStart, the register readings, meterStop, never falling."""
     readings = _registers(session, end)
     first = readings[0][1] if readings else None
-    start_value = Fraction(session.meter_start)
+    start_value = Decimal(session.meter_start)
     if first is not None and start_value > first:  # meterStart on another scale than the register
         start_value = first
     points = [(session.start_time, start_value), *readings]
     if session.meter_stop is not None and session.stop_time is not None and session.meter_stop >= points[-1][1]:
-        points.append((session.stop_time, Fraction(session.meter_stop)))
+        points.append((session.stop_time, Decimal(session.meter_stop)))
     curve, highest = [], start_value
     for at, value in points:
         highest = max(highest, value)
@@ -73,13 +73,13 @@ def _energy_curve(session: Transaction, end: datetime) -> list[tuple[datetime, F
     return curve
 
 
-def _energy_at(curve: list[tuple[datetime, Fraction]], times: list[datetime], at: datetime) -> Fraction:
+def _energy_at(curve: list[tuple[datetime, Decimal]], times: list[datetime], at: datetime) -> Decimal:
     """Linear between readings; flat after the last one. `times`: the curve's, for bisecting."""
     after = bisect.bisect_right(times, at)
     if after == len(curve):
         return curve[-1][1]
     (t0, e0), (t1, e1) = curve[after - 1], curve[after]
-    return e0 + (e1 - e0) * Fraction((at - t0) // MICROSECOND, (t1 - t0) // MICROSECOND)
+    return e0 + (e1 - e0) * microseconds(at - t0) / microseconds(t1 - t0)
 
 
 def session_reported_until(session: Transaction) -> datetime:
@@ -95,6 +95,11 @@ def session_reported_until(session: Transaction) -> datetime:
 
 def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
     """The engine's periods of `session` up to `end` (its stop, or now for a running one)."""
+    with localcontext(CONTEXT):
+        return _periods(session, end)
+
+
+def _periods(session: Transaction, end: datetime) -> list[Period]:
     curve = _energy_curve(session, end)
     times = [at for at, _ in curve]
     states = _states(session, end)
@@ -104,7 +109,7 @@ def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
     periods = []
     for low, high in zip(bounds, bounds[1:], strict=False):
         charging = next((c for at, c in reversed(states) if at <= low), True)
-        seconds = Fraction((high - low) // MICROSECOND, 1_000_000)
+        span = seconds(high - low)
         drawn = [value for at, value in currents if low < at <= high]
         power = [value for at, value in powers if low < at <= high]
         periods.append(
@@ -112,8 +117,8 @@ def session_periods(session: Transaction, *, end: datetime) -> list[Period]:
                 start=low,
                 end=high,
                 energy_wh=_energy_at(curve, times, high) - _energy_at(curve, times, low),
-                charging_s=seconds if charging else Fraction(0),
-                parking_s=Fraction(0) if charging else seconds,
+                charging_s=span if charging else ZERO,
+                parking_s=ZERO if charging else span,
                 current=max(drawn) if drawn else None,
                 power=max(power) if power else None,
             )

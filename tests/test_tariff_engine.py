@@ -330,11 +330,11 @@ def engine_periods(start: datetime, segments) -> list[engine.Period]:
     periods, at = [], start
     for minutes, charging, wh, current in segments:
         end = at + timedelta(minutes=minutes)
-        seconds = Fraction(minutes * 60)
+        seconds = Decimal(minutes * 60)
         periods.append(engine.Period(
-            start=at, end=end, energy_wh=Fraction(wh * minutes if charging else 0),
-            charging_s=seconds if charging else Fraction(0), parking_s=Fraction(0) if charging else seconds,
-            current=Fraction(current) if current is not None else None))  # fmt: skip
+            start=at, end=end, energy_wh=Decimal(wh * minutes if charging else 0),
+            charging_s=seconds if charging else Decimal(0), parking_s=Decimal(0) if charging else seconds,
+            current=Decimal(current) if current is not None else None))  # fmt: skip
         at = end
     return periods
 
