@@ -69,8 +69,8 @@ def user_price_send(*, session: Transaction, tariff: dict) -> None:
 
 
 def final_cost_send(*, session: Transaction, cdr: CDR) -> None:
-    """FinalCost when the session ends: its CDR's total with VAT."""
-    charger = _shown_on(session)
+    """FinalCost when a priced session ends: its CDR's total with VAT (a free session was shown no price)."""
+    charger = _shown_on(session) if cdr.document.get("tariffs") else None
     if charger is None:
         return
     text = _tariff_text(cdr.document["tariffs"][0])

@@ -142,10 +142,20 @@ def session_costs(
     priced = priced or SessionTariff.objects.filter(transaction=session).first()
     if priced is None:
         return None
+    return _session_priced(session, priced.snapshot, now)
+
+
+def _session_priced(session: Transaction, tariff: dict, now: datetime | None = None) -> engine.Costs:
     end = max(session.stop_time or now or session_reported_until(session), session.start_time)
     periods = session_periods(session, end=end)
-    return engine.price_periods(priced.snapshot, start=session.start_time, end=end, periods=periods,
+    return engine.price_periods(tariff, start=session.start_time, end=end, periods=periods,
                                 tz=tariff_time_zone())  # fmt: skip
+
+
+def _unpriced(currency: str) -> dict:
+    """What a session no tariff prices is measured with: a tariff of no elements, so its volumes and periods
+    are those of any CDR, and each of its costs is 0."""
+    return {"currency": currency, "elements": []}
 
 
 def session_cost_shown(session: Transaction) -> dict | None:
@@ -184,7 +194,9 @@ def _auth_method(session: Transaction) -> str:
     return "COMMAND" if session.remote_start_id is not None else "AUTH_REQUEST"
 
 
-def _cdr_document(session: Transaction, charger: Charger, snapshot: dict, costs: engine.Costs) -> dict:
+def _cdr_document(session: Transaction, charger: Charger, snapshot: dict | None, costs: engine.Costs) -> dict:
+    """OCPI's CDR of `session`; `snapshot`: the tariff that priced it, None for a free session (no `tariffs`,
+    no `tariff_id` on its periods: OCPI's "no tariff is relevant")."""
     evse = session.evse_id or session.connector_id
     document = {
         "id": uuid.uuid4().hex,
@@ -202,13 +214,13 @@ def _cdr_document(session: Transaction, charger: Charger, snapshot: dict, costs:
             "connector_id": str(session.connector_id),
         },
         "currency": costs.currency,
-        "tariffs": [snapshot],
+        **({"tariffs": [snapshot]} if snapshot is not None else {}),
         **costs.as_ocpi(),
         "credit": False,
         "last_updated": ocpi.as_json(timezone.now()),
     }
     for name in ("country_code", "party_id"):
-        if name in snapshot:
+        if name in (snapshot or {}):
             document[name] = snapshot[name]
     return document
 
@@ -235,16 +247,18 @@ def _cdr_record(*, organisation_id: int, session: Transaction | None, charge_box
 
 
 def cdr_issue(*, session: Transaction) -> CDR | None:
-    """Write the CDR of an ended session that has a tariff. A session that ends again (an operator closed it,
-    then the charger's own stop came) gets its first CDR credited and a new one."""
-    priced = SessionTariff.objects.filter(transaction=session).first()
-    if priced is None or session.stop_time is None:
+    """Write the CDR of an ended session. One no tariff prices is free: its CDR has the session's energy, times
+    and periods, every cost 0, in CSMS_FREE_SESSION_CURRENCY, and no `tariffs`. A session that ends again (an
+    operator closed it, then the charger's own stop came) gets its first CDR credited and a new one."""
+    if session.stop_time is None:
         return None
+    priced = SessionTariff.objects.filter(transaction=session).first()
+    snapshot = priced.snapshot if priced is not None else None
     charger = Charger.everything.get(pk=session.charger_id)
     for earlier in _uncredited(session):
         cdr_credit(cdr=earlier)
-    costs = session_costs(session=session, priced=priced)
-    document = _cdr_document(session, charger, priced.snapshot, costs)
+    costs = _session_priced(session, snapshot or _unpriced(settings.CSMS_FREE_SESSION_CURRENCY))
+    document = _cdr_document(session, charger, snapshot, costs)
     return _cdr_record(organisation_id=charger.organisation_id, session=session,
                        charge_box_id=charger.charge_box_id, document=document)  # fmt: skip
 

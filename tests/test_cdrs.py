@@ -12,7 +12,7 @@ from accounts.models import ApiKey
 from billing.models import CDR, SessionTariff
 from chargers.models import Charger, Site
 from chargers.services.registry import charger_register
-from charging.models import IdTag, Transaction
+from charging.models import IdTag
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
 from tests.test_tariffs_api import TARIFF
@@ -49,6 +49,16 @@ def cdrs(api, **params) -> list[dict]:
     answer = api.get(f"{api.base}/cdrs", params=params)
     assert answer.status_code == 200, answer.text
     return answer.json()["cdrs"]
+
+
+FREE = {"excl_vat": 0, "incl_vat": 0}
+
+
+def assert_free(cdr: dict) -> None:
+    """A CDR of a session no tariff priced: every cost 0, no tariffs, periods of no tariff."""
+    costs = [name for name in cdr if name.startswith("total_") and name.endswith("_cost")]
+    assert len(costs) == 6 and all(cdr[name] == FREE for name in costs)
+    assert "tariffs" not in cdr and all("tariff_id" not in p for p in cdr["charging_periods"])
 
 
 @pytest.fixture
@@ -106,7 +116,8 @@ def test_a_tariff_outside_its_validity_does_not_price_a_session(api, cp):
     put_tariff(api, "spring", 0.5, start_date_time="2026-04-01T00:00:00Z")
     assign(api, "spring", chargeBoxId="CP-1")
     session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
-    assert cdrs(api) == [] and not SessionTariff.objects.exists()
+    assert not SessionTariff.objects.exists()
+    assert_free(cdrs(api)[0])
 
 
 def test_a_later_edit_never_reprices_a_session(api, cp):
@@ -120,10 +131,42 @@ def test_a_later_edit_never_reprices_a_session(api, cp):
     assert cdrs(api)[0]["total_cost"]["excl_vat"] == 1.0
 
 
-def test_a_session_without_a_tariff_gets_no_cdr(api, cp):
-    session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:00:00Z", meter_start=0, meter_stop=1000)
-    assert Transaction.objects.get().stop_time is not None
-    assert cdrs(api) == []
+def test_a_1_6_session_without_a_tariff_gets_a_free_cdr_with_its_energy_and_time(api, cp):
+    tx = session(cp, start="2026-03-02T10:00:00Z", stop="2026-03-02T11:30:00Z", meter_start=500, meter_stop=3000,
+                 readings=[("2026-03-02T10:30:00Z", 1500)])  # fmt: skip
+    [cdr] = cdrs(api)
+    assert_free(cdr)
+    assert (cdr["total_energy"], cdr["total_time"], cdr["currency"], cdr["session_id"]) == (2.5, 1.5, "EUR", tx)
+    assert cdr["charging_periods"] == [{"start_date_time": "2026-03-02T10:00:00Z", "dimensions": [
+        {"type": "ENERGY", "volume": 2.5}, {"type": "TIME", "volume": 1.5}]}]  # fmt: skip
+    assert api.get(f"{api.base}/transactions/{tx}").json()["cost"] is None  # not priced; its CDR says free
+    # One an operator closes gets one too.
+    open_tx = session(cp, start="2026-03-03T10:00:00Z", stop="", meter_start=0, meter_stop=0)
+    closed = api.post(f"{api.base}/transactions/{open_tx}/close", json={"reason": "lost", "meterStop": 700})
+    assert closed.status_code == 200, closed.text
+    newest = cdrs(api)[0]
+    assert newest["session_id"] == open_tx and newest["total_energy"] == 0.7
+    assert_free(newest)
+
+
+def test_a_2_0_1_session_without_a_tariff_gets_a_free_cdr_and_no_total_cost(api, server, acme):
+    charger_register(organisation=acme, charge_box_id="CP-201")
+    events = [("Started", "2026-03-02T10:00:00Z", 1000), ("Updated", "2026-03-02T10:20:00Z", 2000),
+              ("Ended", "2026-03-02T10:45:00Z", 4000)]  # fmt: skip
+    with strict_charger(server.ws, "CP-201", protocol="ocpp2.0.1") as cp201:
+        answers = [cp201.call("TransactionEvent", {
+            "eventType": kind, "timestamp": at, "seqNo": seq_no, "triggerReason": "MeterValuePeriodic",
+            "transactionInfo": {"transactionId": "TX-free", "chargingState": "Charging"},
+            "idToken": {"idToken": "DRIVER-2", "type": "ISO14443"}, "evse": {"id": 1, "connectorId": 1},
+            "meterValue": [{"timestamp": at, "sampledValue": [
+                {"value": wh, "measurand": "Energy.Active.Import.Register"}]}]})
+            for seq_no, (kind, at, wh) in enumerate(events)]  # fmt: skip
+        assert not cp201.strict_failures
+    assert all("totalCost" not in answer for answer in answers)
+    [cdr] = cdrs(api, chargeBoxId="CP-201")
+    assert_free(cdr)
+    assert (cdr["total_energy"], cdr["total_time"], cdr["session_id"]) == (3, 0.75, "TX-free")
+    assert cdr["cdr_token"]["uid"] == "DRIVER-2" and cdr["cdr_location"]["evse_uid"] == "CP-201-1"
 
 
 def test_an_operator_close_then_the_chargers_own_stop_credits_the_first_cdr(api, cp):
@@ -224,7 +267,7 @@ def test_patch_charger_tariff_id_prices_its_sessions(api, cp, globex):
     assert cdrs(api)[0]["total_cost"]["excl_vat"] == 1.0
     assert api.patch(f"{api.base}/chargers/CP-1", json={"tariffId": None}).status_code == 200
     session(cp, start="2026-03-03T10:00:00Z", stop="2026-03-03T11:00:00Z", meter_start=0, meter_stop=2000)
-    assert len(cdrs(api)) == 1
+    assert cdrs(api)[0]["total_cost"] == FREE
 
 
 def test_parking_after_the_car_stops_drawing_and_the_current_drawn_are_in_the_cdr(api, cp):
