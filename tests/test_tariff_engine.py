@@ -169,6 +169,33 @@ def test_rounding_is_once_at_the_end_and_to_the_currencys_minor_unit():
     assert price(yen, cdr)["total_cost"]["excl_vat"] == 0  # 0.1365 yen
 
 
+def test_a_total_with_a_finite_decimal_form_is_computed_exactly_though_its_parts_have_none():
+    # 1 s charging and 17 s parked at 1.00/h: 1/3600 and 17/3600 have no finite decimal form, their sum 0.005
+    # has; summed before the division it rounds (half up) to 0.01, where rounded parts would give 0.00.
+    tariff = {
+        "currency": "EUR",
+        "elements": [{"price_components": [component("TIME", 1), component("PARKING_TIME", 1)]}],
+    }
+    start, second = datetime(2026, 3, 2, 10, tzinfo=UTC), timedelta(seconds=1)
+    periods = [engine.Period(start=start, end=start + second, charging_s=Decimal(1)),
+               engine.Period(start=start + second, end=start + 18 * second, parking_s=Decimal(17))]  # fmt: skip
+    costs = engine.price_periods(tariff, start=start, end=start + 18 * second, periods=periods, tz=UTC)
+    assert (costs.total_time_cost.excl_vat, costs.total_parking_cost.excl_vat) == (0, 0)
+    assert costs.total_cost.excl_vat == Decimal("0.01")
+
+
+def test_a_split_into_thirds_keeps_the_volumes_exact():
+    # 3 kWh over 21:40-22:10 split at 22:00: 2 kWh by day, 1 by night, exactly (2/3 of 3 multiplied first).
+    cdr = {"start_date_time": "2026-03-02T21:40:00Z", "end_date_time": "2026-03-02T22:10:00Z",
+           "charging_periods": [period("2026-03-02T21:40:00Z", ENERGY=3)]}  # fmt: skip
+    answer = price(NIGHT_AND_DAY, cdr)
+    assert [p["dimensions"] for p in answer["charging_periods"]] == [
+        [{"type": "ENERGY", "volume": 2.0}],
+        [{"type": "ENERGY", "volume": 1.0}],
+    ]
+    assert answer["total_energy_cost"] == {"excl_vat": 1.0, "incl_vat": 1.2}
+
+
 def test_a_reservation_element_prices_only_reservation_time():
     tariff = {"currency": "EUR", "elements": [
         {"price_components": [component("TIME", 6.0)], "restrictions": {"reservation": "RESERVATION"}},
