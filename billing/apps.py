@@ -11,6 +11,7 @@ class BillingConfig(AppConfig):
         from csms import hooks
 
         # Hooks, not events: the tariff's snapshot and the CDR are written with the session's start and end.
+        hooks.register(hooks.ID_TAG_AUTHORIZED, listeners.id_tag_authorized)
         hooks.register(hooks.SESSION_STARTED, listeners.session_started)
         hooks.register(hooks.SESSION_ENDED, listeners.session_ended)
         costs.pricer_register(

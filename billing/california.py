@@ -1,7 +1,8 @@
 """The Open Charge Alliance's California Pricing for OCPP 1.6: prices and costs shown on the charger.
 
-Sent as DataTransfer `org.openchargealliance.costmsg` (messageId SetUserPrice when a session starts,
-RunningCost from billing.running_costs, FinalCost when it ends), and only to a charger whose
+Sent as DataTransfer `org.openchargealliance.costmsg` (messageId SetUserPrice when the charger authorizes an
+id tag, with the text of the tariff that would price its session; RunningCost from billing.running_costs;
+FinalCost when it ends), and only to a charger whose
 configuration reports `CustomDisplayCostAndPrice` as true: the latest GetConfiguration answer that lists
 the key says so (ask the charger with `POST /api/v1/chargers/{id}/configuration/get` and it is known).
 """
@@ -35,9 +36,9 @@ def shows_cost(charger: Charger) -> bool:
     return False
 
 
-def _shown_on(session: Transaction) -> Charger | None:
-    """The session's charger, if it speaks 1.6 and shows costs."""
-    charger = Charger.everything.get(pk=session.charger_id)
+def shown_on(charger_id: int) -> Charger | None:
+    """The charger, if it speaks 1.6 and shows costs."""
+    charger = Charger.everything.get(pk=charger_id)
     return charger if charger.ocpp_protocol.startswith("ocpp1.6") and shows_cost(charger) else None
 
 
@@ -59,18 +60,16 @@ def _tariff_text(tariff: dict) -> str:
     return (tariff.get("tariff_alt_text") or [{}])[0].get("text", "")
 
 
-def user_price_send(*, session: Transaction, tariff: dict) -> None:
-    """SetUserPrice when a session starts: the driver's price, the tariff's text (the CSMS learns which tariff
-    prices the session when it starts, so not at Authorize)."""
+def user_price_send(*, charger: Charger, id_tag: str, tariff: dict) -> None:
+    """SetUserPrice to a charger that shows costs (shown_on): the driver's price, the tariff's text."""
     text = _tariff_text(tariff)
-    charger = _shown_on(session) if text else None
-    if charger is not None:
-        _send_after_commit(charger, "SetUserPrice", {"idToken": session.id_tag, "priceText": text})
+    if text:
+        _send_after_commit(charger, "SetUserPrice", {"idToken": id_tag, "priceText": text})
 
 
 def final_cost_send(*, session: Transaction, cdr: CDR) -> None:
     """FinalCost when a priced session ends: its CDR's total with VAT (a free session was shown no price)."""
-    charger = _shown_on(session) if cdr.document.get("tariffs") else None
+    charger = shown_on(session.charger_id) if cdr.document.get("tariffs") else None
     if charger is None:
         return
     text = _tariff_text(cdr.document["tariffs"][0])

@@ -101,12 +101,19 @@ def _valid_at(tariff: Tariff, at: datetime) -> bool:
 
 
 def tariff_for_session(*, session: Transaction, organisation_id: int) -> tuple[Tariff, str] | None:
-    """The tariff that prices `session`: its id tag's, its charger's, its site's, else the organisation's
-    default; each only while valid (start_date_time, end_date_time) at the session's start."""
-    site_id = Charger.everything.filter(pk=session.charger_id).values_list("site_id", flat=True).first()
-    found = Q(charger_id=session.charger_id)
-    if session.id_tag:
-        found |= Q(id_tag__organisation_id=organisation_id, id_tag__id_tag=session.id_tag)
+    """The tariff that prices `session` (tariff_for at its start)."""
+    return tariff_for(organisation_id=organisation_id, charger_id=session.charger_id, id_tag=session.id_tag,
+                      at=session.start_time)  # fmt: skip
+
+
+def tariff_for(*, organisation_id: int, charger_id: int, id_tag: str, at: datetime) -> tuple[Tariff, str] | None:
+    """The tariff, and who it is assigned to, that prices a session of `id_tag` on the charger starting `at`:
+    the id tag's, the charger's, its site's, else the organisation's default; each only while valid
+    (start_date_time, end_date_time) at `at`."""
+    site_id = Charger.everything.filter(pk=charger_id).values_list("site_id", flat=True).first()
+    found = Q(charger_id=charger_id)
+    if id_tag:
+        found |= Q(id_tag__organisation_id=organisation_id, id_tag__id_tag=id_tag)
     if site_id is not None:
         found |= Q(site_id=site_id)
     candidates = []
@@ -117,7 +124,7 @@ def tariff_for_session(*, session: Transaction, organisation_id: int) -> tuple[T
     if default is not None:
         candidates.append((len(ASSIGNMENT_ORDER), default, "default"))
     for _, tariff, kind in sorted(candidates, key=lambda c: c[0]):
-        if tariff.organisation_id == organisation_id and _valid_at(tariff, session.start_time):
+        if tariff.organisation_id == organisation_id and _valid_at(tariff, at):
             return tariff, kind
     return None
 

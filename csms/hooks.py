@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 SESSION_STARTED = "session_started"  # session: charging.models.Transaction
 SESSION_ENDED = "session_ended"  # session: charging.models.Transaction
+ID_TAG_AUTHORIZED = "id_tag_authorized"  # charger_id, organisation_id, id_tag: a charger's Authorize, accepted
 CHARGER_ACCEPTED_AT_BOOT = "charger_accepted_at_boot"  # charger_id
 SITE_SUPPLY_CHANGED = "site_supply_changed"  # site_id: a charger joined, left or was rewired
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from chargers.services.registry import charger_register
+from charging.models import IdTag
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node
@@ -36,6 +37,7 @@ HAND = {"excl_vat": 3.32, "incl_vat": 3.98}
 def priced(api, acme):
     charger_register(organisation=acme, charge_box_id="CP-16")
     charger_register(organisation=acme, charge_box_id="CP-201")
+    IdTag.objects.create(organisation=acme, id_tag="DRIVER-1")
     assert api.post(f"{api.base}/tariffs", json=TARIFF).status_code == 201
     for charge_box_id in ("CP-16", "CP-201"):
         answer = api.post(f"{api.base}/tariffs/assign", json={"tariffId": "ac-night", "chargeBoxId": charge_box_id})
@@ -61,6 +63,7 @@ def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(
         assert asked.status_code == 200, asked.text
         assert cp.next_call()["action"] == "GetConfiguration"
         cp.respond("DataTransfer", {"status": "Accepted"})
+        assert cp.call("Authorize", {"idTag": "DRIVER-1"})["idTagInfo"]["status"] == "Accepted"
         tx = cp.call("StartTransaction", {"connectorId": 1, "idTag": "DRIVER-1", "meterStart": 10000,
                                           "timestamp": "2026-03-02T21:30:00Z"})["transactionId"]  # fmt: skip
         cp.call("MeterValues", {"connectorId": 1, "transactionId": tx,
@@ -72,7 +75,7 @@ def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(
         sent = [cp.next_call()]
         while sent[-1]["payload"].get("messageId") != "FinalCost":  # RunningCost may come between (Celery beat)
             sent.append(cp.next_call())
-    # SetUserPrice (sent at the start) and the running costs (beat) are background work: either may come first.
+    # SetUserPrice (sent at Authorize) and the running costs (beat) are background work: either may come first.
     final_cost = sent[-1]
     user_price = next(c for c in sent if c["action"] == "DataTransfer" and c["payload"]["messageId"] == "SetUserPrice")
     cdr = the_cdr(api, "CP-16")
@@ -91,12 +94,43 @@ def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(
     assert data["transactionId"] == tx and data["cost"] == 3.98 and data["priceText"].startswith("3.98 EUR")
 
 
+def shows_costs(api, cp, charge_box_id: str, shown: str = "true") -> None:
+    """The charger answers GetConfiguration that it shows costs (or not)."""
+    cp.respond("GetConfiguration", {"configurationKey": [
+        {"key": "CustomDisplayCostAndPrice", "readonly": True, "value": shown}]})  # fmt: skip
+    asked = api.post(f"{api.base}/chargers/{charge_box_id}/configuration/get", json={})
+    assert asked.status_code == 200, asked.text
+    assert cp.next_call()["action"] == "GetConfiguration"
+
+
+def test_a_1_6_charger_that_shows_costs_is_sent_the_drivers_price_when_it_authorizes_them(api, acme, server, priced):
+    IdTag.objects.create(organisation=acme, id_tag="VIP")
+    vip = {"id": "vip", "currency": "EUR", "tariff_alt_text": [{"language": "en", "text": "0.10/kWh for you"}],
+           "elements": [{"price_components": [{"type": "ENERGY", "price": 0.1, "step_size": 1}]}]}  # fmt: skip
+    assert api.post(f"{api.base}/tariffs", json=vip).status_code == 201
+    assert api.post(f"{api.base}/tariffs/assign", json={"tariffId": "vip", "idTag": "VIP"}).status_code == 204
+    with strict_charger(server.ws, "CP-16") as cp:
+        shows_costs(api, cp, "CP-16")
+        prices = []
+        for id_tag in ("DRIVER-1", "VIP"):
+            cp.respond("DataTransfer", {"status": "Accepted"})
+            assert cp.call("Authorize", {"idTag": id_tag})["idTagInfo"]["status"] == "Accepted"
+            sent = cp.next_call()
+            assert (sent["action"], sent["payload"]["vendorId"]) == ("DataTransfer", "org.openchargealliance.costmsg")
+            assert sent["payload"]["messageId"] == "SetUserPrice"
+            prices.append(json.loads(sent["payload"]["data"]))
+        # An id tag refused is shown no price; no session was started for any of them.
+        assert cp.call("Authorize", {"idTag": "STRANGER"})["idTagInfo"]["status"] == "Invalid"
+        with pytest.raises(Exception):  # noqa: B017 (the queue's Empty: nothing was sent)
+            cp.next_call(timeout=2)
+    assert prices == [{"idToken": "DRIVER-1", "priceText": TARIFF["tariff_alt_text"][0]["text"]},
+                      {"idToken": "VIP", "priceText": "0.10/kWh for you"}]  # fmt: skip
+
+
 def test_a_1_6_charger_that_does_not_report_the_cost_keys_gets_no_final_cost(api, server, priced):
     with strict_charger(server.ws, "CP-16") as cp:
-        cp.respond("GetConfiguration", {"configurationKey": [
-            {"key": "CustomDisplayCostAndPrice", "readonly": True, "value": "false"}]})  # fmt: skip
-        assert api.post(f"{api.base}/chargers/CP-16/configuration/get", json={}).status_code == 200
-        assert cp.next_call()["action"] == "GetConfiguration"
+        shows_costs(api, cp, "CP-16", shown="false")
+        assert cp.call("Authorize", {"idTag": "DRIVER-1"})["idTagInfo"]["status"] == "Accepted"
         tx = cp.call("StartTransaction", {"connectorId": 1, "idTag": "DRIVER-1", "meterStart": 0,
                                           "timestamp": "2026-03-02T21:30:00Z"})["transactionId"]  # fmt: skip
         cp.call("StopTransaction", {"transactionId": tx, "meterStop": 1000, "timestamp": "2026-03-02T22:30:00Z"})

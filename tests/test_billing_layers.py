@@ -10,3 +10,4 @@ def test_billing_prices_sessions_through_the_hooks_and_the_costs_registry(transa
     assert costs._pricer is services.session_cost_shown
     assert listeners.session_started in hooks._handlers[hooks.SESSION_STARTED]
     assert listeners.session_ended in hooks._handlers[hooks.SESSION_ENDED]
+    assert listeners.id_tag_authorized in hooks._handlers[hooks.ID_TAG_AUTHORIZED]

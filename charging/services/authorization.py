@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from chargers.models import Charger
 from charging.models import IdTag, Transaction
-from csms import statements
+from csms import hooks, statements
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,15 @@ def id_tag_decide(*, organisation_id: int, id_tag: str, starting: bool = True) -
         if active >= tag.max_active_transactions:
             return IdTagDecision(status="ConcurrentTx", expiry_date=tag.expiry_date, parent_id_tag=parent)
     return IdTagDecision(status="Accepted", expiry_date=tag.expiry_date, parent_id_tag=parent)
+
+
+def id_tag_authorize(*, charger_id: int, organisation_id: int, id_tag: str) -> IdTagDecision:
+    """A charger's Authorize: the decision, and for an accepted tag the ID_TAG_AUTHORIZED moment (billing
+    shows the driver's price on chargers that can show it)."""
+    decision = id_tag_decide(organisation_id=organisation_id, id_tag=id_tag)
+    if decision.status == "Accepted":
+        hooks.run(hooks.ID_TAG_AUTHORIZED, charger_id=charger_id, organisation_id=organisation_id, id_tag=id_tag)
+    return decision
 
 
 def _accepts_unknown(organisation_id: int) -> bool:

@@ -6,7 +6,7 @@ CALLRESULT payload. They run in one database hop, off the event loop.
 
 from chargers.services import reports
 from charging.services import metering, transactions
-from charging.services.authorization import IdTagDecision, id_tag_decide
+from charging.services.authorization import IdTagDecision, id_tag_authorize
 from ocpp_ws import security_actions as security
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
@@ -59,7 +59,9 @@ def status_notification(session: Session, p: dict) -> dict:
 
 
 def authorize(session: Session, p: dict) -> dict:
-    decision = id_tag_decide(organisation_id=session.organisation_id, id_tag=p["idTag"])
+    decision = id_tag_authorize(
+        charger_id=session.charger_id, organisation_id=session.organisation_id, id_tag=p["idTag"]
+    )
     return {"idTagInfo": id_tag_info(decision)}
 
 

@@ -7,7 +7,7 @@ Each function takes the session and the schema-valid payload and returns the CAL
 from chargers import costs
 from chargers.services import device_model, reports
 from charging.services import metering, transactions
-from charging.services.authorization import IdTagDecision, id_tag_decide
+from charging.services.authorization import IdTagDecision, id_tag_authorize
 from ocpp_ws import security_actions as security
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
@@ -69,7 +69,9 @@ def status_notification(session: Session, p: dict) -> dict:
 
 def authorize(session: Session, p: dict) -> dict:
     token = p["idToken"]
-    decision = id_tag_decide(organisation_id=session.organisation_id, id_tag=token["idToken"])
+    decision = id_tag_authorize(
+        charger_id=session.charger_id, organisation_id=session.organisation_id, id_tag=token["idToken"]
+    )
     reports.notification_record(
         charger_id=session.charger_id,
         action="Authorize",
