@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from accounts.scoping import OrganisationScopedAdmin
 from billing import services
 from billing.forms import TariffForm
-from billing.models import CDR, Tariff
+from billing.models import CDR, LocalTimeZone, Tariff
 
 
 @admin.register(Tariff)
@@ -34,6 +34,16 @@ class TariffAdmin(OrganisationScopedAdmin):
                 f"flat {preview.total_fixed_cost.excl_vat}.",
                 messages.INFO,
             )
+
+
+@admin.register(LocalTimeZone)
+class LocalTimeZoneAdmin(OrganisationScopedAdmin):
+    """A site's or a charger's zone for tariff restrictions (the charger's own before its site's)."""
+
+    list_display = ["__str__", "organisation", "site", "charger", "time_zone"]
+    list_filter = ["organisation"]
+    search_fields = ["site__name", "charger__charge_box_id", "time_zone"]
+    fields = ["organisation", "site", "charger", "time_zone"]
 
 
 @admin.register(CDR)

@@ -1,5 +1,8 @@
 """Tariffs, the tariff each session was priced with, and charge detail records, kept in OCPI 2.2.1's shapes."""
 
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -57,6 +60,39 @@ class TariffAssignment(models.Model):
         return f"{self.tariff} for {self.id_tag or self.charger or self.site}"
 
 
+def time_zone_valid(name: str) -> None:
+    if name not in available_timezones():
+        raise ValidationError(f"{name!r} is not an IANA time zone (such as Europe/Berlin).")
+
+
+class LocalTimeZone(models.Model):
+    """Where a site's or a charger's sessions read their tariff's restrictions (times of day, dates, days of the
+    week): OCPI's Location.time_zone. A charger's own comes first, then its site's, then CSMS_TARIFF_TIME_ZONE."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    site = models.OneToOneField(Site, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    charger = models.OneToOneField(Charger, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    time_zone = models.CharField(max_length=64, validators=[time_zone_valid], help_text="IANA, e.g. Europe/Berlin.")
+
+    class Meta:
+        verbose_name = "local time zone"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(site__isnull=False, charger__isnull=True)
+                | models.Q(site__isnull=True, charger__isnull=False),
+                name="local_time_zone_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.charger or self.site}: {self.time_zone}"
+
+    def clean(self):
+        target = self.charger or self.site
+        if target is not None and target.organisation_id != self.organisation_id:
+            raise ValidationError("The site or charger belongs to another organisation.")
+
+
 class SessionTariff(models.Model):
     """The tariff a session is priced with, copied when it started: a later edit never reprices it."""
 
@@ -64,6 +100,10 @@ class SessionTariff(models.Model):
     tariff = models.ForeignKey(Tariff, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     snapshot = models.JSONField(help_text="The OCPI Tariff object as it was when the session started.")
     assigned_by = models.CharField(max_length=12, help_text="id tag, charger, site or default.")
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="Where its restrictions are read, as when it started; "
+        "blank (sessions priced before zones were kept): CSMS_TARIFF_TIME_ZONE."
+    )  # fmt: skip
     last_cost_sent_at = models.DateTimeField(null=True, blank=True, help_text="Live cost last sent to the charger.")
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from billing import engine, ocpi
-from billing.models import CDR, SessionTariff, Tariff, TariffAssignment
+from billing.models import CDR, LocalTimeZone, SessionTariff, Tariff, TariffAssignment
 from billing.sessions import session_periods, session_reported_until
 from chargers import events
 from chargers.models import Charger, Site
@@ -23,9 +23,29 @@ class TariffExists(Exception):
     pass
 
 
-def tariff_time_zone() -> ZoneInfo:
-    """Where restrictions' times of day and dates are read (CSMS_TARIFF_TIME_ZONE)."""
-    return ZoneInfo(settings.CSMS_TARIFF_TIME_ZONE)
+def tariff_time_zone(name: str = "") -> ZoneInfo:
+    """Where restrictions' times of day and dates are read: zone `name`, else CSMS_TARIFF_TIME_ZONE."""
+    return ZoneInfo(name or settings.CSMS_TARIFF_TIME_ZONE)
+
+
+def time_zone_for(*, charger_id: int) -> str:
+    """The zone of the charger's sessions' restrictions: its own, else its site's, else CSMS_TARIFF_TIME_ZONE."""
+    site_id = Charger.everything.filter(pk=charger_id).values_list("site_id", flat=True).first()
+    found = Q(charger_id=charger_id) | (Q(site_id=site_id) if site_id is not None else Q(pk__in=[]))
+    rows = LocalTimeZone.objects.filter(found).values_list("charger_id", "time_zone")
+    zones = {"charger" if charger else "site": zone for charger, zone in rows}
+    return zones.get("charger") or zones.get("site") or settings.CSMS_TARIFF_TIME_ZONE
+
+
+def time_zone_set(*, organisation: Organisation, target: Charger | Site, time_zone: str | None) -> None:
+    """Read the restrictions of `target`'s sessions in `time_zone` (an IANA name; None: as before, its site's or
+    CSMS_TARIFF_TIME_ZONE). Sessions already priced keep the zone they started with."""
+    field = "charger" if isinstance(target, Charger) else "site"
+    if time_zone is None:
+        LocalTimeZone.objects.filter(**{field: target}).delete()
+    else:
+        LocalTimeZone.objects.update_or_create(**{field: target}, defaults={"organisation": organisation,
+                                                                          "time_zone": time_zone})  # fmt: skip
 
 
 def _columns(document: dict) -> dict:
@@ -138,7 +158,8 @@ def session_price(*, session: Transaction, organisation_id: int) -> SessionTarif
     if found is None:
         return None
     tariff, kind = found
-    return SessionTariff.objects.create(transaction=session, tariff=tariff, snapshot=tariff.document, assigned_by=kind)
+    return SessionTariff.objects.create(transaction=session, tariff=tariff, snapshot=tariff.document, assigned_by=kind,
+                                        time_zone=time_zone_for(charger_id=session.charger_id))  # fmt: skip
 
 
 def session_costs(
@@ -149,14 +170,14 @@ def session_costs(
     priced = priced or SessionTariff.objects.filter(transaction=session).first()
     if priced is None:
         return None
-    return _session_priced(session, priced.snapshot, now)
+    return _session_priced(session, priced.snapshot, priced.time_zone, now)
 
 
-def _session_priced(session: Transaction, tariff: dict, now: datetime | None = None) -> engine.Costs:
+def _session_priced(session: Transaction, tariff: dict, time_zone: str, now: datetime | None = None) -> engine.Costs:
     end = max(session.stop_time or now or session_reported_until(session), session.start_time)
     periods = session_periods(session, end=end)
     return engine.price_periods(tariff, start=session.start_time, end=end, periods=periods,
-                                tz=tariff_time_zone())  # fmt: skip
+                                tz=tariff_time_zone(time_zone))  # fmt: skip
 
 
 def _unpriced(currency: str) -> dict:
@@ -191,10 +212,13 @@ def _cost_shown(priced: SessionTariff | None) -> dict | None:
     }
 
 
-def tariff_preview(*, document: dict, start: datetime, end: datetime, charging_periods: list[dict]) -> engine.Costs:
-    """Price OCPI charging periods (validated, ocpi.SessionPeriods) with a tariff object."""
+def tariff_preview(
+    *, document: dict, start: datetime, end: datetime, charging_periods: list[dict], time_zone: str = ""
+) -> engine.Costs:
+    """Price OCPI charging periods (validated, ocpi.SessionPeriods) with a tariff object, its restrictions read
+    in `time_zone` (else CSMS_TARIFF_TIME_ZONE)."""
     periods = engine.periods_from_ocpi(charging_periods, end)
-    return engine.price_periods(document, start=start, end=end, periods=periods, tz=tariff_time_zone())
+    return engine.price_periods(document, start=start, end=end, periods=periods, tz=tariff_time_zone(time_zone))
 
 
 def _auth_method(session: Transaction) -> str:
@@ -264,7 +288,10 @@ def cdr_issue(*, session: Transaction) -> CDR | None:
     charger = Charger.everything.get(pk=session.charger_id)
     for earlier in _uncredited(session):
         cdr_credit(cdr=earlier)
-    costs = _session_priced(session, snapshot or _unpriced(settings.CSMS_FREE_SESSION_CURRENCY))
+    if priced is not None:
+        costs = _session_priced(session, priced.snapshot, priced.time_zone)
+    else:
+        costs = _session_priced(session, _unpriced(settings.CSMS_FREE_SESSION_CURRENCY), "")
     document = _cdr_document(session, charger, snapshot, costs)
     return _cdr_record(organisation_id=charger.organisation_id, session=session,
                        charge_box_id=charger.charge_box_id, document=document)  # fmt: skip

@@ -84,6 +84,49 @@ def test_a_session_across_the_night_boundary_gets_a_cdr_priced_by_the_chargers_t
     assert api.get(f"{api.base}/cdrs/{cdr['id']}").json() == cdr
 
 
+def set_time_zone(api, time_zone: str | None, **target):
+    return api.post(f"{api.base}/tariffs/time-zone", json={"timeZone": time_zone, **target})
+
+
+def test_restrictions_are_read_in_the_chargers_own_time_zone_else_its_sites(api, acme, cp):
+    site = Site.objects.create(organisation=acme, name="Depot", capacity_limit=100)
+    Charger.objects.filter(charge_box_id="CP-1").update(site=site)
+    assert api.post(f"{api.base}/tariffs", json=TARIFF).status_code == 201
+    assign(api, "standard-ac", chargeBoxId="CP-1")
+    assert set_time_zone(api, "America/New_York", siteId=site.pk).status_code == 204
+    # 02:30-03:30 UTC is 21:30-22:30 in New York (UTC-5): by day 3 kWh, then by night 4 kWh, as at home in UTC.
+    session(cp, start="2026-03-03T02:30:00Z", stop="2026-03-03T03:30:00Z", meter_start=1000, meter_stop=8000,
+            readings=[("2026-03-03T03:00:00Z", 4000)])  # fmt: skip
+    cdr = cdrs(api)[0]
+    assert cdr["total_cost"] == {"excl_vat": 3.2, "incl_vat": 3.84}  # read in UTC, all night: 2.90
+    assert [p["start_date_time"] for p in cdr["charging_periods"]] == ["2026-03-03T02:30:00Z", "2026-03-03T03:00:00Z"]
+    # The charger's own zone before its site's: 12:30-13:30 UTC is 21:30-22:30 in Tokyo (UTC+9).
+    assert set_time_zone(api, "Asia/Tokyo", chargeBoxId="CP-1").status_code == 204
+    tx = session(cp, start="2026-03-04T12:30:00Z", stop="", meter_start=1000, meter_stop=0,
+                 readings=[("2026-03-04T13:00:00Z", 4000)])  # fmt: skip
+    # A session keeps the zone it started in.
+    assert set_time_zone(api, None, chargeBoxId="CP-1").status_code == 204
+    cp.call("StopTransaction", {"transactionId": int(tx), "meterStop": 8000, "timestamp": "2026-03-04T13:30:00Z"})
+    assert cdrs(api)[0]["total_cost"] == {"excl_vat": 3.2, "incl_vat": 3.84}
+    assert SessionTariff.objects.get(transaction__ocpp_id=tx).time_zone == "Asia/Tokyo"
+    # Removed, the charger reads its site's zone again.
+    session(cp, start="2026-03-05T02:30:00Z", stop="2026-03-05T03:30:00Z", meter_start=1000, meter_stop=8000,
+            readings=[("2026-03-05T03:00:00Z", 4000)])  # fmt: skip
+    assert cdrs(api)[0]["total_cost"]["excl_vat"] == 3.2
+
+
+def test_a_time_zone_is_an_iana_name_for_one_charger_or_site_of_the_organisation(api, globex, cp):
+    bad = set_time_zone(api, "Mars/Olympus_Mons", chargeBoxId="CP-1")
+    assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("timeZone:")
+    both = set_time_zone(api, "UTC", chargeBoxId="CP-1", siteId=1)
+    assert both.status_code == 400 and both.json()["error"]["message"].startswith("chargeBoxId:")
+    elsewhere = Site.objects.create(organisation=globex, name="Theirs", capacity_limit=10)
+    other = set_time_zone(api, "UTC", siteId=elsewhere.pk)
+    assert other.status_code == 400 and other.json()["error"]["message"].startswith("siteId:")
+    unknown = api.post(f"{api.base}/tariffs/time-zone", json={"timeZone": "UTC", "chargeBoxId": "CP-1", "x": 1})
+    assert unknown.status_code == 400 and unknown.json()["error"]["message"].startswith("x:")
+
+
 def test_the_most_specific_tariff_prices_a_session(api, acme, cp):
     site = Site.objects.create(organisation=acme, name="Depot", capacity_limit=100)
     Charger.objects.filter(charge_box_id="CP-1").update(site=site)

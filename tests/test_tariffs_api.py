@@ -120,6 +120,14 @@ def test_price_preview_splits_a_session_across_a_time_of_day_boundary(api):
     assert len(priced["charging_periods"]) == 2 and priced["currency"] == "EUR"
 
 
+def test_price_preview_reads_restrictions_in_the_time_zone_given(api):
+    # 21:00-23:00 UTC is 07:00-09:00 in Tokyo: all by day (0.30).
+    answer = api.post(f"{api.base}/tariffs/price", json={"tariff": TARIFF, "cdr": ACROSS_22, "timeZone": "Asia/Tokyo"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["total_energy_cost"] == {"excl_vat": 3.0, "incl_vat": 3.6}
+    assert len(answer.json()["charging_periods"]) == 1
+
+
 def test_price_preview_takes_a_stored_tariff_and_needs_only_the_read_scope(api, acme):
     create(api, TARIFF)
     reader = ApiKey.generate(organisation=acme, scopes=["read:charge_points"])[1]
@@ -142,6 +150,7 @@ def test_price_preview_takes_a_stored_tariff_and_needs_only_the_read_scope(api, 
             {"start_date_time": "2026-03-02T21:00:00Z", "dimensions": [{"type": "LITRES", "volume": 1}]}]}},
          "cdr.charging_periods.0.dimensions.0.type"),
         ({"tariff": TARIFF, "cdr": ACROSS_22, "discount": 5}, "discount"),
+        ({"tariff": TARIFF, "cdr": ACROSS_22, "timeZone": "Europe/Nowhere"}, "timeZone"),
     ],
 )  # fmt: skip
 def test_a_bad_price_request_is_a_400_naming_the_field(api, body, field):

@@ -3,13 +3,20 @@
 from rest_framework import serializers
 
 from billing import ocpi
+from billing.models import time_zone_valid
 from csms.pagination import PaginationSerializer
+
+
+def time_zone_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=64, validators=[time_zone_valid], **kwargs)
 
 
 class PriceRequest(ocpi.Strict):
     tariff = serializers.JSONField(required=False, help_text="An OCPI 2.2.1 Tariff object.")
     tariffId = serializers.CharField(required=False, max_length=36, help_text="Or one of the organisation's.")
     cdr = ocpi.SessionPeriods()
+    timeZone = time_zone_field(required=False, help_text="IANA zone in which restrictions are read (a site's or "
+                               "charger's); absent: CSMS_TARIFF_TIME_ZONE.")  # fmt: skip
 
     def validate(self, attrs):
         if ("tariff" in attrs) == ("tariffId" in attrs):
@@ -45,6 +52,17 @@ class AssignRequest(ocpi.Strict):
                                                         "organisationDefault."})  # fmt: skip
         if attrs.get("organisationDefault") is False:
             raise serializers.ValidationError({"organisationDefault": "must be true (tariffId null removes it)."})
+        return attrs
+
+
+class TimeZoneRequest(ocpi.Strict):
+    timeZone = time_zone_field(allow_null=True, help_text="IANA, e.g. Europe/Berlin; null: removes it.")
+    chargeBoxId = serializers.CharField(max_length=64, required=False)
+    siteId = serializers.IntegerField(required=False)
+
+    def validate(self, attrs):
+        if ("chargeBoxId" in attrs) == ("siteId" in attrs):
+            raise serializers.ValidationError({"chargeBoxId": "send exactly one of chargeBoxId, siteId."})
         return attrs
 
 

@@ -45,7 +45,7 @@ TARIFF_EXAMPLE = {
 
 
 # Tariff ids that would be read as the endpoints beside /tariffs/{tariffId}.
-RESERVED_IDS = {"price", "assign"}
+RESERVED_IDS = {"price", "assign", "time-zone"}
 
 
 def validated(serializer_class, data, **kwargs) -> dict:
@@ -165,7 +165,8 @@ class TariffPriceView(APIView):
         description="The cost engine that prices sessions, for a tariff (inline, or `tariffId`) and a CDR's "
         "`start_date_time`, `end_date_time` and `charging_periods` as OCPI gives them. Answers OCPI's CDR "
         "totals, rounded once to the currency's minor unit, and the periods as priced (split where a "
-        "restriction's boundary falls inside one). Restrictions' times are read in CSMS_TARIFF_TIME_ZONE.",
+        "restriction's boundary falls inside one). Restrictions' times are read in `timeZone`, else "
+        "CSMS_TARIFF_TIME_ZONE.",
         request=s.PriceRequest,
         responses={200: s.PriceAnswer, **error_responses(400, 401, 403, 404)},
         examples=[
@@ -196,7 +197,8 @@ class TariffPriceView(APIView):
             document = organisation_tariff(request, body["tariffId"]).document
         cdr = body["cdr"]
         costs = services.tariff_preview(document=document, start=cdr["start_date_time"], end=cdr["end_date_time"],
-                                        charging_periods=cdr["charging_periods"])  # fmt: skip
+                                        charging_periods=cdr["charging_periods"],
+                                        time_zone=body.get("timeZone", ""))  # fmt: skip
         return Response({"currency": costs.currency, **costs.as_ocpi()})
 
 
@@ -231,6 +233,30 @@ class TariffAssignView(APIView):
                 if target is None:
                     raise ValidationError({name: f"no {name} {body[name]} in the organisation."})
         services.tariff_assign(organisation=organisation, tariff=tariff, target=target)
+        return Response(status=204)
+
+
+class TariffTimeZoneView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="tariffs_time_zone",
+        summary="The time zone in which a charger's or a site's sessions read tariff restrictions",
+        description="Exactly one of `chargeBoxId` or `siteId`. OCPI reads restrictions' times of day, dates and "
+        "days of the week in the local time of the location: a session reads them in its charger's zone, else "
+        "its site's, else CSMS_TARIFF_TIME_ZONE. `timeZone: null` removes it. Sessions already priced keep the "
+        "zone they started with.",
+        request=s.TimeZoneRequest,
+        responses={204: None, **error_responses(400, 401, 403)},
+        examples=[OpenApiExample("A site", value={"timeZone": "Europe/Berlin", "siteId": 3})],
+    )
+    def post(self, request):
+        body = validated(s.TimeZoneRequest, request.data)
+        organisation = request.user.organisation
+        name = "chargeBoxId" if "chargeBoxId" in body else "siteId"
+        target = TARGETS[name](organisation, body[name])
+        if target is None:
+            raise ValidationError({name: f"no {name} {body[name]} in the organisation."})
+        services.time_zone_set(organisation=organisation, target=target, time_zone=body["timeZone"])
         return Response(status=204)
 
 
