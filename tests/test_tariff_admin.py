@@ -109,3 +109,23 @@ def test_a_chargers_page_and_a_sessions_page_show_its_cost(boss, acme):
                      timestamp=datetime(2026, 3, 2, 11, tzinfo=UTC))  # fmt: skip
     page = boss.get(f"/admin/chargers/transaction/{started.pk}/change/")
     assert page.status_code == 200 and "1.50 EUR (1.80 with VAT), final · 0.50/kWh" in page.text
+
+
+def test_an_operator_gives_a_site_its_time_zone_and_a_bad_one_is_named(boss, acme, globex):
+    from billing.models import LocalTimeZone
+    from billing.services import time_zone_for
+    from chargers.models import Site
+    from chargers.services.registry import charger_register
+
+    site = Site.objects.create(organisation=acme, name="Depot", capacity_limit=100)
+    charger = charger_register(organisation=acme, charge_box_id="CP-1")
+    charger.site = site
+    charger.save(update_fields=["site"])
+    form = {"organisation": str(acme.pk), "site": str(site.pk), "charger": "", "time_zone": "Mars/Olympus"}
+    refused = boss.post("/admin/billing/localtimezone/add/", form)
+    assert "is not an IANA time zone" in refused.text and not LocalTimeZone.objects.exists()
+    elsewhere = boss.post("/admin/billing/localtimezone/add/", {**form, "organisation": str(globex.pk),
+                                                                 "time_zone": "Europe/Berlin"})  # fmt: skip
+    assert "belongs to another organisation" in elsewhere.text and not LocalTimeZone.objects.exists()
+    boss.post("/admin/billing/localtimezone/add/", {**form, "time_zone": "Europe/Berlin"})
+    assert time_zone_for(charger_id=charger.pk) == "Europe/Berlin"
