@@ -263,8 +263,8 @@ CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1
 CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
 # The currency (ISO 4217) of the CDRs of sessions no tariff prices: they cost 0.
 CSMS_FREE_SESSION_CURRENCY = os.environ.get("CSMS_FREE_SESSION_CURRENCY") or "EUR"
-if not (len(CSMS_FREE_SESSION_CURRENCY) == 3 and CSMS_FREE_SESSION_CURRENCY.isascii()
-        and CSMS_FREE_SESSION_CURRENCY.isupper()):  # fmt: skip
+if not (CSMS_FREE_SESSION_CURRENCY.isascii() and CSMS_FREE_SESSION_CURRENCY.isalpha()
+        and CSMS_FREE_SESSION_CURRENCY.isupper() and len(CSMS_FREE_SESSION_CURRENCY) == 3):  # fmt: skip
     raise ImproperlyConfigured(f"CSMS_FREE_SESSION_CURRENCY must be ISO 4217 (EUR), not {CSMS_FREE_SESSION_CURRENCY!r}")
 # Seconds between running costs sent to chargers that show them (2.0.1 CostUpdated, 1.6 RunningCost); 0: none.
 CSMS_COST_UPDATE_INTERVAL = env_float("CSMS_COST_UPDATE_INTERVAL", 300.0)
