@@ -5,6 +5,7 @@ Every variable is documented in the README ("Configuration").
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -261,6 +262,10 @@ CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.
 CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024))
 # Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
 CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
+try:
+    ZoneInfo(CSMS_TARIFF_TIME_ZONE)
+except (ValueError, ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(f"CSMS_TARIFF_TIME_ZONE must be an IANA time zone, not {CSMS_TARIFF_TIME_ZONE!r}")
 # The currency (ISO 4217) of the CDRs of sessions no tariff prices: they cost 0.
 CSMS_FREE_SESSION_CURRENCY = os.environ.get("CSMS_FREE_SESSION_CURRENCY") or "EUR"
 if not (CSMS_FREE_SESSION_CURRENCY.isascii() and CSMS_FREE_SESSION_CURRENCY.isalpha()
