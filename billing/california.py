@@ -1,14 +1,17 @@
 """The Open Charge Alliance's California Pricing for OCPP 1.6: prices and costs shown on the charger.
 
 Sent as DataTransfer `org.openchargealliance.costmsg` (messageId SetUserPrice when the charger authorizes an
-id tag, with the text of the tariff that would price its session; RunningCost from billing.running_costs;
-FinalCost when it ends), and only to a charger whose
+id tag, with the text of the tariff that would price its session, or when a session starts that the charger
+did not authorize with us just before (its local list, a remote start); RunningCost from
+billing.running_costs; FinalCost when it ends), and only to a charger whose
 configuration reports `CustomDisplayCostAndPrice` as true: the latest GetConfiguration answer that lists
 the key says so (ask the charger with `POST /api/v1/chargers/{id}/configuration/get` and it is known).
 """
 
 import json
+from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 
 from billing.models import CDR
@@ -22,6 +25,8 @@ VENDOR_ID = "org.openchargealliance.costmsg"
 COST_KEY = "CustomDisplayCostAndPrice"
 # How many of a charger's latest GetConfiguration answers are searched for the key.
 ANSWERS_READ = 20
+# A session that starts this soon after its id tag was shown its price at Authorize is not shown it again.
+PRICE_SHOWN_FOR = timedelta(minutes=10)
 
 
 def shows_cost(charger: Charger) -> bool:
@@ -42,12 +47,14 @@ def shown_on(charger_id: int) -> Charger | None:
     return charger if charger.ocpp_protocol.startswith("ocpp1.6") and shows_cost(charger) else None
 
 
-def _send_after_commit(charger: Charger, message_id: str, data: dict) -> None:
-    """After the commit, DataTransfer `message_id` to the charger."""
+def _send_after_commit(charger: Charger, message_id: str, data: dict, then=None) -> None:
+    """After the commit, DataTransfer `message_id` to the charger (`then()` first)."""
     payload = {"vendorId": VENDOR_ID, "messageId": message_id, "data": json.dumps(data)}
     requester = Requester(source=Command.Source.TASK, description=f"California Pricing: {message_id}")
 
     def send():
+        if then is not None:
+            then()
         try:
             command_enqueue(charger=charger, requester=requester, action="DataTransfer", payload=payload)
         except CommandFailed:
@@ -64,7 +71,20 @@ def user_price_send(*, charger: Charger, id_tag: str, tariff: dict) -> None:
     """SetUserPrice to a charger that shows costs (shown_on): the driver's price, the tariff's text."""
     text = _tariff_text(tariff)
     if text:
-        _send_after_commit(charger, "SetUserPrice", {"idToken": id_tag, "priceText": text})
+
+        def remember():  # as the commit ends, before the charger is answered and may start the session
+            cache.set(_shown_key(charger, id_tag), True, PRICE_SHOWN_FOR.total_seconds())
+
+        _send_after_commit(charger, "SetUserPrice", {"idToken": id_tag, "priceText": text}, then=remember)
+
+
+def user_price_shown(*, charger: Charger, id_tag: str) -> bool:
+    """Whether the charger was sent `id_tag`'s price (SetUserPrice) within PRICE_SHOWN_FOR."""
+    return bool(cache.get(_shown_key(charger, id_tag)))
+
+
+def _shown_key(charger: Charger, id_tag: str) -> str:
+    return f"california-price-shown:{charger.pk}:{id_tag.lower()}"  # id tags are case-insensitive
 
 
 def final_cost_send(*, session: Transaction, cdr: CDR) -> None:

@@ -34,7 +34,12 @@ def id_tag_authorized(*, charger_id: int, organisation_id: int, id_tag: str) -> 
 def session_started(*, session: Transaction) -> None:
     try:
         organisation_id = Charger.everything.filter(pk=session.charger_id).values_list("organisation_id", flat=True)
-        services.session_price(session=session, organisation_id=organisation_id.get())
+        priced = services.session_price(session=session, organisation_id=organisation_id.get())
+        # A session the charger did not authorize with us just before (its local list, a remote start): its
+        # price now.
+        charger = california.shown_on(session.charger_id) if priced is not None else None
+        if charger is not None and not california.user_price_shown(charger=charger, id_tag=session.id_tag):
+            california.user_price_send(charger=charger, id_tag=session.id_tag, tariff=priced.snapshot)
     except Exception:
         log.exception("could not price session %s", session.pk)
 

@@ -77,7 +77,7 @@ def test_a_1_6_session_across_the_night_rate_costs_what_a_hand_calculation_says(
             sent.append(cp.next_call())
     # SetUserPrice (sent at Authorize) and the running costs (beat) are background work: either may come first.
     final_cost = sent[-1]
-    user_price = next(c for c in sent if c["action"] == "DataTransfer" and c["payload"]["messageId"] == "SetUserPrice")
+    [user_price] = [c for c in sent if c["action"] == "DataTransfer" and c["payload"]["messageId"] == "SetUserPrice"]
     cdr = the_cdr(api, "CP-16")
     assert cdr["total_cost"] == HAND
     assert cdr["total_energy_cost"] == {"excl_vat": 1.52, "incl_vat": 1.82}  # 1.824
@@ -125,6 +125,18 @@ def test_a_1_6_charger_that_shows_costs_is_sent_the_drivers_price_when_it_author
             cp.next_call(timeout=2)
     assert prices == [{"idToken": "DRIVER-1", "priceText": TARIFF["tariff_alt_text"][0]["text"]},
                       {"idToken": "VIP", "priceText": "0.10/kWh for you"}]  # fmt: skip
+
+
+def test_a_session_the_charger_did_not_authorize_with_us_is_shown_its_price_as_it_starts(api, server, priced):
+    with strict_charger(server.ws, "CP-16") as cp:
+        shows_costs(api, cp, "CP-16")
+        cp.respond("DataTransfer", {"status": "Accepted"})
+        # Authorized from its local list: no Authorize came before.
+        cp.call("StartTransaction", {"connectorId": 1, "idTag": "DRIVER-1", "meterStart": 0,
+                                     "timestamp": "2026-03-02T10:00:00Z"})  # fmt: skip
+        sent = cp.next_call()
+    assert sent["payload"]["messageId"] == "SetUserPrice"
+    assert json.loads(sent["payload"]["data"])["priceText"] == TARIFF["tariff_alt_text"][0]["text"]
 
 
 def test_a_1_6_charger_that_does_not_report_the_cost_keys_gets_no_final_cost(api, server, priced):
