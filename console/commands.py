@@ -12,16 +12,19 @@ import re
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.urls.converters import IntConverter
 from django.utils import timezone
 from rest_framework import serializers as drf
 
 from chargers.models import Charger
+from commands import fleet
+from commands.api import jobs
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester
-from commands.models import Command
+from commands.models import Command, FleetJob
 from commands.services import command_run
 from pki.api import views as security_api
 
@@ -61,6 +64,8 @@ REFUSALS = frozenset({
 })  # fmt: skip
 # Sent to several chargers at once at most this many at a time: 20 chargers, not 20 timeouts in a row.
 BULK_CONCURRENCY = 8
+# The commands a fleet job may run (commands/api/jobs.py), by their command name.
+FLEET_JOB_COMMANDS = {endpoint.command: endpoint for endpoint in jobs.FLEET_COMMANDS.values()}
 
 
 # The URL converters of the command endpoints' path parameters: the admin reads them as the API does.
@@ -314,6 +319,32 @@ def _failed_command_id(charger: Charger, user, asked_at) -> str:
     rows = Command.objects.filter(charger=charger, user_id=user.pk, created_at__gte=asked_at)
     row = rows.order_by("-created_at").values_list("pk", flat=True).first()
     return str(row) if row else ""
+
+
+def becomes_fleet_job(command: str, chargers: list[Charger]) -> bool:
+    """More chargers than CSMS_CONSOLE_FLEET_JOB_THRESHOLD: a fleet job in the background, not a wait."""
+    return command in FLEET_JOB_COMMANDS and len(chargers) > settings.CSMS_CONSOLE_FLEET_JOB_THRESHOLD
+
+
+def fleet_jobs_start(*, chargers: list[Charger], command: str, params: dict, user) -> list[FleetJob]:
+    """The command as a fleet job per organisation of the chosen chargers (a job belongs to one)."""
+    endpoint = FLEET_JOB_COMMANDS[command]
+    by_organisation: dict = {}
+    for charger in chargers:
+        by_organisation.setdefault(charger.organisation, []).append(charger.charge_box_id)
+    return [
+        fleet.fleet_job_create(
+            organisation=organisation,
+            command=endpoint.path,
+            neutral_command=endpoint.command,
+            params=params,
+            chargers=fleet.fleet_chargers(organisation=organisation, charge_box_ids=ids, filters=None),
+            selection={"chargeBoxIds": ids},
+            concurrency=BULK_CONCURRENCY,
+            requester=requester_of(user),
+        )
+        for organisation, ids in by_organisation.items()
+    ]
 
 
 def command_send_many(*, chargers: list[Charger], command: str, params: dict, user) -> list[Outcome]:
