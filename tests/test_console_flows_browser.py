@@ -1,5 +1,7 @@
 """What operators reach for next, in a real browser: fleet jobs from a bulk action, webhooks, keys, pages."""
 
+import asyncio
+
 import pytest
 
 from chargers.services.registry import charger_register
@@ -38,3 +40,60 @@ def test_a_bulk_reset_of_many_chargers_becomes_a_fleet_job_whose_progress_follow
 
         in_browser(scenario)
         assert one.next_call()["payload"] == {"type": "Soft"} and two.next_call()["action"] == "Reset"
+
+
+@pytest.mark.usefixtures("operator")
+def test_an_operator_adds_a_webhook_and_resends_a_failed_delivery(server, acme, charger):
+    from tests.raw_charger import RawCharger
+    from tests.webhook_receiver import Receiver
+
+    receiver = Receiver("", fail_first=1)  # its secret is known once the console shows it
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/webhooks/webhook/add/")
+        await page.select_option("#id_organisation", str(acme.pk))
+        await page.fill("#id_url", receiver.url)
+        await page.check('input[name=events][value="charger.connected"]')
+        await page.click("input[name=_save]")
+        receiver.secret = await page.input_value("#webhook-secret")
+        assert receiver.secret.startswith("whsec_")
+        await page.click("#copy-webhook-secret")
+        await page.wait_for_selector('#copy-webhook-secret[data-copied="true"]')
+        await page.click("#webhook-done")
+        assert receiver.secret not in await page.content()
+
+        # An event; the receiver fails it (HTTP 500), and the webhook's page lists the failed attempt.
+        async with await RawCharger.connect(server.ws, "CP-1"):
+            while not receiver.received:
+                await asyncio.sleep(0.1)
+        for _ in range(50):
+            await page.reload()
+            if await page.locator("#recent-deliveries tr").count():
+                break
+            await asyncio.sleep(0.2)
+        assert "HTTP 500" in await page.inner_text("#recent-deliveries")
+
+        await page.click("#all-deliveries")
+        row = page.locator("#result_list tbody tr", has_text="HTTP 500")
+        await row.locator("input.action-select").check()
+        await page.select_option("select[name=action]", "resend")
+        await page.click("button[name=index]")
+        assert "Resending 1 deliveries" in await page.inner_text("ul.messagelist")
+        for _ in range(50):
+            if len(receiver.received) == 2:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)  # the attempt is recorded once the receiver answered
+        await page.reload()
+        assert await page.locator("#result_list tbody tr").count() == 2
+        newest = page.locator("#result_list tbody tr").first
+        assert "charger.connected" in await newest.inner_text()
+        assert await newest.locator("img[alt=True]").count() == 1  # the resent attempt succeeded
+
+    try:
+        in_browser(scenario)
+    finally:
+        receiver.close()
+    first, again = receiver.received
+    assert again["valid"] and again["body"] == first["body"]
+    assert again["headers"]["X-CSMS-Delivery"] == first["headers"]["X-CSMS-Delivery"]

@@ -27,3 +27,72 @@ def test_create_api_key_refuses_an_empty_scope_list(acme):
     with pytest.raises(ValueError, match="at least one scope"):
         ApiKey.generate(organisation=acme, scopes=[])
     assert not ApiKey.objects.exists()
+
+
+def test_the_api_key_shown_once_has_a_copy_button(client, boss, acme):
+    client.force_login(boss)
+    page = client.post(
+        reverse("admin:accounts_apikey_add"), {"organisation": acme.pk, "name": "ci", "scopes": ["read:charge_points"]}
+    ).content.decode()
+    assert 'data-copy="#api-key"' in page and "console/copy.js" in page
+
+
+# Webhooks.
+
+
+@pytest.fixture
+def webhook(acme):
+    from webhooks.services import webhook_create
+
+    return webhook_create(organisation=acme, url="http://127.0.0.1:9/old", secret="s" * 16, events=["charger.boot"])
+
+
+def test_an_operator_changes_a_webhooks_url_and_events_and_its_secret_stays(client, boss, webhook):
+    from webhooks.secrets import secret_decrypt
+
+    client.force_login(boss)
+    url = reverse("admin:webhooks_webhook_change", args=[webhook.pk])
+    page = client.get(url).content.decode()
+    assert webhook.secret_encrypted not in page and "s" * 16 not in page
+    response = client.post(url, {"url": "https://billing.example.com/hook", "events": ["cdr.created", "charger.boot"],
+                                 "active": "on"})  # fmt: skip
+    assert response.status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.url == "https://billing.example.com/hook" and webhook.events == ["cdr.created", "charger.boot"]
+    assert secret_decrypt(webhook.secret_encrypted) == "s" * 16
+
+
+def test_a_webhook_needs_an_event(client, boss, acme):
+    client.force_login(boss)
+    response = client.post(reverse("admin:webhooks_webhook_add"), {"organisation": acme.pk, "url": "https://x.example"})
+    assert "Choose at least one event" in response.context["adminform"].form.errors["events"][0]
+
+
+def test_only_a_failed_delivery_of_an_active_webhook_is_resent(client, boss, webhook, monkeypatch):
+    from webhooks import services
+    from webhooks.models import Delivery
+
+    sent = []
+    monkeypatch.setattr(services, "enqueue", lambda task, *args, **kwargs: sent.append(args))
+    failed = Delivery.objects.create(webhook=webhook, event="charger.boot", attempt=2, body="{}", timestamp=1)
+    delivered = Delivery.objects.create(webhook=webhook, event="charger.boot", body="{}", timestamp=1, succeeded=True)
+    client.force_login(boss)
+    response = client.post(
+        reverse("admin:webhooks_delivery_changelist"),
+        {"action": "resend", "_selected_action": [failed.pk, delivered.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Resending 1 deliveries" in page and "1 not resent" in page
+    assert sent == [(webhook.pk, str(failed.event_id), "charger.boot", "{}", 3)]
+
+
+def test_a_retry_of_an_event_delivered_meanwhile_is_not_sent(webhook):
+    from webhooks.models import Delivery
+    from webhooks.services import delivery_attempt
+
+    resent = Delivery.objects.create(webhook=webhook, event="charger.boot", attempt=2, body="{}", timestamp=1,
+                                     succeeded=True)  # fmt: skip
+    assert delivery_attempt(webhook_id=webhook.pk, event_id=str(resent.event_id), event="charger.boot", body="{}",
+                            attempt=2) is None  # fmt: skip
+    assert webhook.deliveries.count() == 1
