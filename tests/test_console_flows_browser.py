@@ -97,3 +97,58 @@ def test_an_operator_adds_a_webhook_and_resends_a_failed_delivery(server, acme, 
     first, again = receiver.received
     assert again["valid"] and again["body"] == first["body"]
     assert again["headers"]["X-CSMS-Delivery"] == first["headers"]["X-CSMS-Delivery"]
+
+
+@pytest.mark.usefixtures("operator")
+def test_the_dashboard_tiles_show_the_session_and_filter_by_site(server, acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chargers.models import Site
+    from chargers.services.reports import status_record
+    from charging.models import MeterValue, Transaction
+
+    depot = Site.objects.create(organisation=acme, name="Depot", capacity_limit=64)
+    bay = charger_register(organisation=acme, charge_box_id="CP-1")
+    bay.site = depot
+    bay.save(update_fields=["site"])
+    street = charger_register(organisation=acme, charge_box_id="CP-2")
+    status_record(charger_id=bay.pk, connector_id=1, status="Charging", error_code="NoError")
+    status_record(charger_id=street.pk, connector_id=1, status="Faulted", error_code="GroundFailure",
+                  vendor_error_code="GF-42")  # fmt: skip
+    start = timezone.now() - timedelta(minutes=42)
+    session = Transaction.objects.create(charger=bay, ocpp_id="77", connector_id=1, id_tag="DRIVER-7",
+                                         start_time=start, meter_start=1000)  # fmt: skip
+    for measurand, value, unit in (("Energy.Active.Import.Register", 8.5, "kWh"), ("Power.Active.Import", 7200, "W")):
+        MeterValue.objects.create(charger=bay, connector_id=1, transaction=session, timestamp=timezone.now(),
+                                  measurand=measurand, value=str(value), numeric=value, unit=unit)  # fmt: skip
+    cell = '[data-connector="CP-1/1"]'
+
+    async def scenario(page):
+        await log_in(page, server, "/dashboard/")
+        await page.wait_for_selector(f"{cell} .cs-figures")
+        assert await page.inner_text(f"{cell} .cs-power") == "7.2 kW"
+        assert await page.inner_text(f"{cell} .cs-energy") == "7.50 kWh"
+        assert await page.inner_text(f"{cell} .cs-id-tag") == "DRIVER-7"
+        first = await page.inner_text(f"{cell} .cs-elapsed")
+        assert first.startswith("0:42:") or first.startswith("0:41:")
+        await page.wait_for_function(f"document.querySelector('{cell} .cs-elapsed').textContent !== '{first}'")
+        assert await page.inner_text("#fleet-power") == "7.2"
+        assert "GF-42" in await page.inner_text('[data-connector="CP-2/1"]')
+        assert "GroundFailure · GF-42" in await page.inner_text("#recent-faults")
+
+        await page.select_option("#site-filter", label="Depot")
+        assert await page.locator(".cs-charger").count() == 1
+        assert await page.inner_text("#count-faulted") == "0"
+        assert await page.get_attribute("#link-charging", "href") == (
+            f"/admin/chargers/charger/?connector_status=Charging&site__id__exact={depot.pk}"
+        )
+        await page.select_option("#site-filter", "")
+        await page.check("#group-by-site")
+        assert await page.locator(".cs-site h3").all_inner_texts() == ["Depot · 1", "No site · 1"]
+        await page.click("#link-faulted")
+        await page.wait_for_url("**/admin/chargers/charger/?connector_status=Faulted")
+        assert await page.locator("#result_list tbody tr").count() == 1
+
+    in_browser(scenario)
