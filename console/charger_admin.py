@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from chargers.models import Charger
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
+from console.charger_state import charger_state
 from console.commands import (
     LABELS,
     CommandForm,
@@ -90,7 +91,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
         buttons = [(command, label) for command, label in LABELS.items() if command in available]
         events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
-        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events}
+        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events,
+                   "live": charger_state(charger=charger) if charger is not None else None}  # fmt: skip
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:

@@ -96,3 +96,47 @@ def test_a_retry_of_an_event_delivered_meanwhile_is_not_sent(webhook):
     assert delivery_attempt(webhook_id=webhook.pk, event_id=str(resent.event_id), event="charger.boot", body="{}",
                             attempt=2) is None  # fmt: skip
     assert webhook.deliveries.count() == 1
+
+
+# The charger page starts with the charger's state now.
+
+
+def test_the_charger_page_starts_with_connectors_limits_reservations_and_site_share(client, boss, acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chargers.models import Site
+    from chargers.services.registry import charger_register
+    from chargers.services.reports import status_record
+    from charging.models import Reservation, Transaction
+    from smart_charging.services.charging_profiles import charging_profile_record
+
+    depot = Site.objects.create(organisation=acme, name="Depot", capacity_limit=64)
+    charger = charger_register(organisation=acme, charge_box_id="CP-1")
+    charger.site = depot
+    charger.save(update_fields=["site"])
+    for connector, status in ((1, "Charging"), (2, "Unavailable")):
+        status_record(charger_id=charger.pk, connector_id=connector, status=status, error_code="NoError")
+    Transaction.objects.create(charger=charger, ocpp_id="77", evse_id=1, connector_id=1, id_tag="DRIVER-7",
+                               start_time=timezone.now(), meter_start=0)  # fmt: skip
+    charging_profile_record(charger=charger, connector_id=0, profile_id=3000, stack_level=0,
+                            purpose="ChargePointMaxProfile", kind="Absolute",
+                            schedule={"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0,
+                                      "limit": 16}]})  # fmt: skip
+    Reservation.objects.create(charger=charger, reservation_id=5, connector_id=2, id_tag="GUEST",
+                               expiry_date=timezone.now() + timedelta(hours=1))  # fmt: skip
+    client.force_login(boss)
+    page = client.get(reverse("admin:chargers_charger_change", args=[charger.pk])).content.decode()
+    assert page.index('id="charger-now"') < page.index('id="commands"') < page.index('name="charge_box_id"')
+    now = page[page.index('id="charger-now"') : page.index('id="commands"')]
+    command = reverse("admin:chargers_charger_command", args=[charger.pk, "transaction_stop"])
+    assert f"{command}?transactionId=77" in now and "DRIVER-7" in now
+    unlock = reverse("admin:chargers_charger_command", args=[charger.pk, "unlock"])
+    assert f"{unlock}?connectorId=2" in now and "type=Operative" in now and "type=Inoperative" in now
+    assert "<strong>11.0 kW</strong> (16 A, ChargePointMaxProfile #3000)" in now  # 16 A x 230 V x 3 phases
+    assert "GUEST" in now and "?reservationId=5" in now
+    assert "Depot" in now and "64.0 A" in now  # the session's share of the site (64 A, its only session)
+    # A prefilled quick action: the form opens with the connector chosen.
+    form = client.get(f"{unlock}?connectorId=2").content.decode()
+    assert 'name="connectorId"' in form and 'value="2"' in form
