@@ -119,7 +119,11 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
             raise Http404("no such command")
         transactions = list(charger.transactions.filter(stop_time__isnull=True).order_by("-start_time"))
         form = CommandForm(
-            command, request.POST if request.method == "POST" else None, request.GET.dict(), transactions=transactions
+            command,
+            request.POST if request.method == "POST" else None,
+            request.GET.dict(),
+            transactions=transactions,
+            charger=charger,
         )
         outcome = None
         if request.method == "POST" and form.is_valid():

@@ -140,3 +140,75 @@ def test_the_charger_page_starts_with_connectors_limits_reservations_and_site_sh
     # A prefilled quick action: the form opens with the connector chosen.
     form = client.get(f"{unlock}?connectorId=2").content.decode()
     assert 'name="connectorId"' in form and 'value="2"' in form
+
+
+# Command forms in operator words.
+
+
+@pytest.fixture
+def station(acme):
+    """A 2.0.1 charging station on one phase at 240 V, with two EVSEs reported."""
+    from chargers.models import Charger
+    from chargers.services.registry import charger_register
+    from chargers.services.reports import status_record
+    from charging.models import IdTag
+
+    charger = charger_register(organisation=acme, charge_box_id="CS-201")
+    Charger.objects.filter(pk=charger.pk).update(ocpp_protocol="ocpp2.0.1", phases=1, voltage=240)
+    for evse, status in ((1, "Available"), (2, "Occupied")):
+        status_record(charger_id=charger.pk, evse_id=evse, connector_id=1, status=status, error_code="")
+    for tag in ("DRIVER-7", "FLEET-1"):
+        IdTag.objects.create(organisation=acme, id_tag=tag)
+    return Charger.objects.get(pk=charger.pk)
+
+
+def command_page(client, boss, charger, command: str) -> str:
+    client.force_login(boss)
+    return client.get(reverse("admin:chargers_charger_command", args=[charger.pk, command])).content.decode()
+
+
+def test_connectors_are_picked_by_name_and_status(client, boss, station):
+    page = command_page(client, boss, station, "availability")
+    assert '<option value="0">0 · the whole charger</option>' in page
+    assert '<option value="2">EVSE 2 · Occupied</option>' in page
+    assert '<option value="0">' not in command_page(client, boss, station, "unlock")  # unlock names a connector
+
+
+def test_id_tags_are_offered_and_a_schedule_is_typed_as_rows(client, boss, station):
+    page = command_page(client, boss, station, "transaction_start")
+    assert 'list="suggest-idTag"' in page and '<option value="DRIVER-7">' in page and '<option value="FLEET-1">' in page
+    assert 'name="chargingProfile.chargingSchedule.chargingSchedulePeriod.0.limit"' in page
+    assert 'textarea name="chargingProfile.chargingSchedule.chargingSchedulePeriod"' not in page
+
+
+def test_schedule_rows_become_the_apis_periods(station):
+    from console.commands import CommandForm
+
+    prefix = "chargingProfile.chargingSchedule.chargingSchedulePeriod"
+    post = {"connectorId": "0", "chargingProfile.chargingProfileId": "9", "chargingProfile.stackLevel": "0",
+            "chargingProfile.chargingProfilePurpose": "ChargePointMaxProfile",
+            "chargingProfile.chargingProfileKind": "Absolute", "chargingProfile.chargingSchedule.chargingRateUnit": "A",
+            f"{prefix}.0.startPeriod": "0", f"{prefix}.0.limit": "16", f"{prefix}.1.startPeriod": "3600",
+            f"{prefix}.1.limit": "8", f"{prefix}.1.numberPhases": "1", f"{prefix}.2.startPeriod": "",
+            f"{prefix}.2.limit": ""}  # fmt: skip
+    form = CommandForm("charging_profile_set", post, charger=station)
+    assert form.is_valid(), form.errors
+    periods = form.params["chargingProfile"]["chargingSchedule"]["chargingSchedulePeriod"]
+    assert [dict(p) for p in periods] == [{"startPeriod": 0, "limit": 16.0},
+                                          {"startPeriod": 3600, "limit": 8.0, "numberPhases": 1}]  # fmt: skip
+    # What was typed comes back in the rows (after an error, say), with empty rows to add more.
+    rows = next(f for f in form.fields if f.name == prefix).rows
+    assert rows[:2] == [["0", "16", ""], ["3600", "8", "1"]] and rows[2] == ["", "", ""]
+
+
+def test_phases_and_voltage_come_from_the_charger(client, boss, station):
+    page = command_page(client, boss, station, "power_limit_set")
+    assert 'name="numberPhases" id="id_numberPhases" value="1"' in page
+    assert 'name="voltage" id="id_voltage" value="240"' in page
+
+
+def test_a_2_0_1_station_is_offered_its_own_trigger_names(client, boss, station, charger):
+    page = command_page(client, boss, station, "trigger")
+    assert '<option value="DiagnosticsStatusNotification">LogStatusNotification</option>' in page
+    page = command_page(client, boss, charger, "trigger")  # 1.6
+    assert '<option value="DiagnosticsStatusNotification">DiagnosticsStatusNotification</option>' in page
