@@ -152,3 +152,47 @@ def test_the_dashboard_tiles_show_the_session_and_filter_by_site(server, acme):
         assert await page.locator("#result_list tbody tr").count() == 1
 
     in_browser(scenario)
+
+
+@pytest.mark.usefixtures("operator")
+def test_a_quick_action_on_the_charger_page_unlocks_the_connector_it_sits_by(server, charger):
+    from chargers.services.reports import status_record
+
+    for connector in (1, 2):
+        status_record(charger_id=charger.pk, connector_id=connector, status="Available", error_code="NoError")
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("UnlockConnector", {"status": "Unlocked"})
+
+        async def scenario(page):
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/change/")
+            first = await page.locator("#charger-now, #commands, fieldset.module.aligned").evaluate_all(
+                "nodes => nodes.map(n => n.id || 'edit form')"
+            )
+            assert first[:2] == ["charger-now", "commands"] and "edit form" in first
+            await page.click('#live-connectors tr[data-connector="2"] a[data-quick="unlock"]')
+            assert await page.eval_on_selector("#id_connectorId", "s => s.selectedOptions[0].textContent") == (
+                "2 · Available"
+            )
+            await page.click("#command-form input[type=submit]")
+            await page.wait_for_selector('#command-result [data-outcome="answered"]')
+
+        in_browser(scenario)
+        assert cp.next_call()["payload"] == {"connectorId": 2}
+
+
+@pytest.mark.usefixtures("operator")
+def test_an_api_key_is_created_with_a_scope_and_copied(server, acme):
+    async def scenario(page):
+        await log_in(page, server, "/admin/accounts/apikey/add/")
+        await page.select_option("#id_organisation", str(acme.pk))
+        await page.fill("#id_name", "billing")
+        await page.click("input[name=_save]")
+        assert "Choose at least one scope" in await page.inner_text(".errorlist")
+        await page.check('input[name=scopes][value="read:charge_points"]')
+        await page.click("input[name=_save]")
+        key = await page.input_value("#api-key")
+        await page.click("#copy-api-key")
+        await page.wait_for_selector('#copy-api-key[data-copied="true"]')
+        assert await page.evaluate("window.getSelection().toString() || document.activeElement.value") == key
+
+    in_browser(scenario)
