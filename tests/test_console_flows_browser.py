@@ -11,7 +11,7 @@ from tests.test_console_browser import in_browser, log_in, operator  # noqa: F40
 pytestmark = [pytest.mark.browser, pytest.mark.node]
 
 
-@pytest.mark.usefixtures("operator")
+@pytest.mark.usefixtures("operator", "server_worker")
 def test_a_bulk_reset_of_many_chargers_becomes_a_fleet_job_whose_progress_follows_live(server, acme):
     for n in range(1, 8):  # seven: more than CSMS_CONSOLE_FLEET_JOB_THRESHOLD (5)
         charger_register(organisation=acme, charge_box_id=f"CP-{n}")
@@ -42,7 +42,7 @@ def test_a_bulk_reset_of_many_chargers_becomes_a_fleet_job_whose_progress_follow
         assert one.next_call()["payload"] == {"type": "Soft"} and two.next_call()["action"] == "Reset"
 
 
-@pytest.mark.usefixtures("operator")
+@pytest.mark.usefixtures("operator", "server_worker")
 def test_an_operator_adds_a_webhook_and_resends_a_failed_delivery(server, acme, charger):
     from tests.raw_charger import RawCharger
     from tests.webhook_receiver import Receiver
