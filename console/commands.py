@@ -115,7 +115,7 @@ ID_TAG_SUGGESTIONS = 500
 
 
 def _connector_label(connector: Connector) -> str:
-    """ "2 · Available", or for a 2.0.1 charger "EVSE 2 · Occupied": what the API's connectorId names."""
+    """What the API's connectorId names, with its status: "2 · Available"; on a 2.0.1 charger "EVSE 2 · Occupied"."""
     name = f"EVSE {connector.evse}" if connector.evse is not None else str(connector.connector_id)
     return f"{name} · {connector.status or 'no status yet'}"
 

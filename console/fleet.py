@@ -51,10 +51,9 @@ def _open_session_rows(organisation_id: int | None) -> list[dict]:
     return rows
 
 
-def energy_today_by_charger(*, organisation_id: int | None, sessions: list[dict],
-                            now: datetime | None = None) -> dict[int, int]:  # fmt: skip
+def energy_today_by_charger(*, organisation_id: int | None, sessions: list[dict]) -> dict[int, int]:
     """Per charger, sessions that ended today (UTC) plus what the open `sessions` have delivered so far."""
-    now = now or timezone.now()
+    now = timezone.now()
     midnight = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
     finished = _scoped(Transaction.objects.filter(stop_time__gte=midnight), organisation_id, "charger__organisation_id")
     totals = Counter(
