@@ -212,3 +212,17 @@ def test_a_2_0_1_station_is_offered_its_own_trigger_names(client, boss, station,
     assert '<option value="DiagnosticsStatusNotification">LogStatusNotification</option>' in page
     page = command_page(client, boss, charger, "trigger")  # 1.6
     assert '<option value="DiagnosticsStatusNotification">DiagnosticsStatusNotification</option>' in page
+
+
+def test_a_webhooks_new_secret_is_shown_once_and_signs_from_then_on(client, boss, webhook):
+    from webhooks.secrets import secret_decrypt
+
+    client.force_login(boss)
+    response = client.post(
+        reverse("admin:webhooks_webhook_changelist"), {"action": "secret_renew", "_selected_action": [webhook.pk]}
+    )
+    assert "no-store" in response["Cache-Control"]
+    secret = response.content.decode().split('id="webhook-secret" type="text" readonly value="')[1].split('"')[0]
+    webhook.refresh_from_db()
+    assert secret.startswith("whsec_") and secret_decrypt(webhook.secret_encrypted) == secret
+    assert secret not in client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk])).content.decode()

@@ -26,11 +26,31 @@ class WebhookForm(forms.ModelForm):
         fields = ["organisation", "url", "events", "active"]
 
 
+def _secret_page(modeladmin, request, webhook: Webhook, secret: str, renewed: bool):
+    """The secret, this once (kept encrypted: it signs every delivery)."""
+    context = {**modeladmin.admin_site.each_context(request), "opts": modeladmin.opts, "webhook": webhook,
+               "secret": secret, "renewed": renewed}  # fmt: skip
+    response = TemplateResponse(request, "admin/webhooks/webhook/created.html", context)
+    response["Cache-Control"] = "no-store"  # the secret is in this page only
+    return response
+
+
+@admin.action(description="Generate a new secret…", permissions=["change"])
+def secret_renew(modeladmin, request, queryset):
+    if queryset.count() != 1:
+        modeladmin.message_user(request, "Choose one webhook: its new secret is shown once.", messages.WARNING)
+        return None
+    secret = secret_generate()
+    webhook = services.webhook_update(webhook=queryset.get(), secret=secret)
+    return _secret_page(modeladmin, request, webhook, secret, renewed=True)
+
+
 @admin.register(Webhook)
 class WebhookAdmin(OrganisationScopedAdmin):
     """Saved through webhooks.services as the API does; the secret is generated here, encrypted, shown once."""
 
     form = WebhookForm
+    actions = [secret_renew]
     list_display = ["url", "organisation", "event_list", "active", "created_at"]
     list_filter = ["active"]
     list_select_related = ["organisation"]
@@ -80,10 +100,7 @@ class WebhookAdmin(OrganisationScopedAdmin):
         secret = getattr(request, "_csms_webhook_secret", None)
         if secret is None:
             return super().response_add(request, obj, post_url_continue)
-        context = {**self.admin_site.each_context(request), "opts": self.opts, "webhook": obj, "secret": secret}
-        response = TemplateResponse(request, "admin/webhooks/webhook/created.html", context)
-        response["Cache-Control"] = "no-store"  # the secret is in this page only
-        return response
+        return _secret_page(self, request, obj, secret, renewed=False)
 
 
 @admin.action(description="Resend the selected failed deliveries", permissions=["resend"])
