@@ -226,3 +226,29 @@ def test_a_webhooks_new_secret_is_shown_once_and_signs_from_then_on(client, boss
     webhook.refresh_from_db()
     assert secret.startswith("whsec_") and secret_decrypt(webhook.secret_encrypted) == secret
     assert secret not in client.get(reverse("admin:webhooks_webhook_change", args=[webhook.pk])).content.decode()
+
+
+# Fleet jobs from a bulk action.
+
+
+def test_a_bulk_command_on_more_chargers_than_the_threshold_becomes_a_fleet_job(client, boss, acme, settings):
+    from chargers.models import Charger
+    from chargers.services.registry import charger_register
+    from commands.models import FleetJob
+
+    for n in range(1, 7):
+        charger_register(organisation=acme, charge_box_id=f"CP-{n}")
+    ids = ",".join(str(pk) for pk in Charger.objects.values_list("pk", flat=True))
+    url = reverse("admin:chargers_charger_bulk_command", args=["reset"]) + f"?ids={ids}"
+    client.force_login(boss)
+
+    settings.CSMS_CONSOLE_FLEET_JOB_THRESHOLD = 6  # six chargers: the page waits for their answers
+    page = client.post(url, {"type": "Soft"}).content.decode()
+    assert 'id="bulk-results"' in page and not FleetJob.objects.exists()
+
+    settings.CSMS_CONSOLE_FLEET_JOB_THRESHOLD = 5
+    response = client.post(url, {"type": "Soft"})
+    job = FleetJob.objects.get()
+    assert response["Location"] == reverse("admin:commands_fleetjob_change", args=[job.pk])
+    assert (job.command, job.params, job.total, job.requested_by) == ("reset", {"type": "Soft"}, 6, "boss")
+    assert job.selection == {"chargeBoxIds": [f"CP-{n}" for n in range(1, 7)]}
