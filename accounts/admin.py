@@ -36,8 +36,11 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
 
 class ApiKeyForm(forms.ModelForm):
+    # A key without a scope can do nothing: refused here, as by create_api_key.
     scopes = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SCOPES], widget=forms.CheckboxSelectMultiple, required=False
+        choices=[(s, s) for s in SCOPES],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one scope: a key without scope can do nothing."},
     )
 
     class Meta:

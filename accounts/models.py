@@ -51,6 +51,8 @@ class ApiKey(models.Model):
     @classmethod
     def generate(cls, *, organisation: Organisation, scopes: list[str], name: str = "") -> tuple["ApiKey", str]:
         """Create a key; returns the row and the plain key, which is never stored."""
+        if not scopes:
+            raise ValueError("an API key needs at least one scope: without one it can do nothing")
         while True:
             prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
             if not cls.objects.filter(prefix=prefix).exists():

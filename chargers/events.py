@@ -291,6 +291,13 @@ def command_completed(*, charger_id: int, data: dict) -> None:
     _charger_event(charger_id, "command.completed", data)
 
 
+def fleet_job_progressed(*, organisation_id: int, job_id: int, status: str, total: int, done: int,
+                         failed: int) -> None:  # fmt: skip
+    """A fleet job (commands.fleet) moved on: for the job's page, whose progress bar follows it live."""
+    _publish_on_commit(organisation_id, {"kind": "fleetJob", "jobId": job_id, "status": status, "total": total,
+                                         "done": done, "failed": failed, "at": timezone.now().isoformat()})  # fmt: skip
+
+
 def firmware_status_changed(*, charger_id: int, job_id: int | None, status: str, **details) -> None:
     _charger_event(charger_id, "firmware.status", {"jobId": job_id, "status": status, **details})
 

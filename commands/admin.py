@@ -91,6 +91,7 @@ class FleetJobAdmin(HistoryAdmin):
     """Fleet jobs with their progress; each charger's outcome below."""
 
     organisation_lookup = "organisation_id"
+    list_select_related = []  # a fleet job has no charger (HistoryAdmin's default names one)
     list_display = ["created_at", "command", "status", "progress_bar", "total", "done", "failed", "requested_by"]
     list_filter = ["status", "command"]
     search_fields = ["command", "requested_by"]
@@ -99,12 +100,15 @@ class FleetJobAdmin(HistoryAdmin):
     readonly_fields = fields
     inlines = [FleetJobTargetInline]
 
+    class Media:
+        js = ["console/live.js"]  # the progress bar follows the job (chargers.events.fleet_job_progressed)
+
     @admin.display(description="progress")
     def progress_bar(self, job):
-        percent = round(job.progress * 100)
         return format_html(
-            '<progress max="100" value="{}" title="{} done, {} failed of {}"></progress> {}%',
-            percent, job.done, job.failed, job.total, percent,
+            '<span class="cs-fleet-progress" data-live-fleet-job="{}" data-status="{}" data-settled="{}">'
+            '<progress max="{}" value="{}"></progress> <span class="cs-progress-text">{}</span></span>',
+            job.pk, job.status, job.done + job.failed, max(job.total, 1), job.done + job.failed, job.progress_text,
         )  # fmt: skip
 
 

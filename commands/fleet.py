@@ -15,6 +15,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import Organisation
+from chargers import events
 from chargers.models import Charger
 from commands import services
 from commands.bus import CommandFailed, Requester
@@ -84,6 +85,7 @@ def fleet_job_advance(*, job_id: int) -> list[int]:
             targets.filter(pk__in=claimed).update(status=FleetJobTarget.Status.RUNNING, started_at=timezone.now())
         elif not targets.filter(status__in=(FleetJobTarget.Status.QUEUED, FleetJobTarget.Status.RUNNING)).exists():
             FleetJob.objects.filter(pk=job.pk).update(status=FleetJob.Status.FINISHED, finished_at=timezone.now())
+            _progress_tell(job.pk)
     for target_id in claimed:
         tasks.enqueue(tasks.fleet_target_run, target_id)
     return claimed
@@ -119,6 +121,14 @@ def _target_finish(target: FleetJobTarget, job: FleetJob, *, status: str, **fiel
         ):
             counter = "done" if status == FleetJobTarget.Status.DONE else "failed"
             FleetJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1})
+            _progress_tell(job.pk)
+
+
+def _progress_tell(job_id: int) -> None:
+    """The job's counts as they stand in this transaction, to its live page once committed."""
+    row = FleetJob.objects.filter(pk=job_id).values("organisation_id", "status", "total", "done", "failed").first()
+    if row is not None:
+        events.fleet_job_progressed(job_id=job_id, **row)
 
 
 def fleet_jobs_resume(*, now=None) -> int:

@@ -106,8 +106,9 @@ class FleetJob(models.Model):
         return f"{self.command} on {self.total} chargers ({self.status})"
 
     @property
-    def progress(self) -> float:
-        return (self.done + self.failed) / self.total if self.total else 1.0
+    def progress_text(self) -> str:
+        """The words beside the progress bar; the console's live script writes the same ones."""
+        return f"{self.done + self.failed} of {self.total} ({self.done} answered, {self.failed} failed)"
 
 
 class FleetJobTarget(models.Model):

@@ -15,6 +15,7 @@ class OcppVersion(Protocol):
     csms_actions: frozenset
     commands: dict  # version-neutral command name -> commands.neutral.Translation
     answers: dict  # OCPP action -> f(*, charger_id, request, response)
+    trigger_names: dict  # the API's TriggerMessage names -> this version's, where they differ
 
     def request_error(self, action: str, payload: dict) -> str | None:
         """Why `payload` is no valid `action` CALL of this version, or None."""

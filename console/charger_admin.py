@@ -14,7 +14,17 @@ from django.utils.html import format_html, format_html_join
 from chargers.models import Charger
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
-from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
+from console.charger_state import charger_state
+from console.commands import (
+    LABELS,
+    CommandForm,
+    Outcome,
+    becomes_fleet_job,
+    bulk_commands,
+    command_send,
+    command_send_many,
+    fleet_jobs_start,
+)
 from pki.models import SecurityEvent
 from pki.passwords import charger_password_rotate
 
@@ -81,7 +91,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         available = version_of(charger.ocpp_protocol).commands if charger is not None else {}
         buttons = [(command, label) for command, label in LABELS.items() if command in available]
         events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
-        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events}
+        context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events,
+                   "live": charger_state(charger=charger) if charger is not None else None}  # fmt: skip
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:
@@ -108,7 +119,11 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
             raise Http404("no such command")
         transactions = list(charger.transactions.filter(stop_time__isnull=True).order_by("-start_time"))
         form = CommandForm(
-            command, request.POST if request.method == "POST" else None, request.GET.dict(), transactions=transactions
+            command,
+            request.POST if request.method == "POST" else None,
+            request.GET.dict(),
+            transactions=transactions,
+            charger=charger,
         )
         outcome = None
         if request.method == "POST" and form.is_valid():
@@ -122,17 +137,32 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         if not request.user.has_perm(SEND_PERMISSION) or command not in bulk_commands():
             raise PermissionDenied
         ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
-        chargers = list(self.get_queryset(request).filter(pk__in=ids).order_by("charge_box_id"))
+        chargers = list(
+            self.get_queryset(request).filter(pk__in=ids).select_related("organisation").order_by("charge_box_id")
+        )
         if not chargers:
             self.message_user(request, "Select chargers first.", messages.WARNING)
             return redirect("admin:chargers_charger_changelist")
         form = CommandForm(command, request.POST if request.method == "POST" else None, request.GET.dict())
         outcomes = None
+        as_job = becomes_fleet_job(command, chargers)
         if request.method == "POST" and form.is_valid():
+            if as_job:
+                return self._fleet_jobs_follow(
+                    request, fleet_jobs_start(chargers=chargers, command=command, params=form.params, user=request.user)
+                )
             outcomes = command_send_many(chargers=chargers, command=command, params=form.params, user=request.user)
         context = self._context(request, None, f"{form.label}: {len(chargers)} chargers", form=form,
-                                chargers=chargers, outcomes=outcomes)  # fmt: skip
+                                chargers=chargers, outcomes=outcomes, as_job=as_job)  # fmt: skip
         return TemplateResponse(request, "admin/chargers/charger/bulk_command.html", context)
+
+    def _fleet_jobs_follow(self, request, jobs):
+        """To the job's page, whose progress bar follows it live (or the list, for a job per organisation)."""
+        self.message_user(request, f"Started as {len(jobs)} fleet job(s): the chargers are asked in the background.")
+        if len(jobs) == 1:
+            return redirect("admin:commands_fleetjob_change", jobs[0].pk)
+        ids = ",".join(str(job.pk) for job in jobs)
+        return HttpResponseRedirect(f"{reverse('admin:commands_fleetjob_changelist')}?id__in={ids}")
 
     def configuration_view(self, request, object_id):
         """GetConfiguration as a table; a POST changes one key (ChangeConfiguration) and reads them again."""

@@ -12,16 +12,20 @@ import re
 from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.urls.converters import IntConverter
 from django.utils import timezone
 from rest_framework import serializers as drf
 
-from chargers.models import Charger
+from chargers.models import Charger, Connector
+from charging.models import IdTag
+from commands import fleet
+from commands.api import jobs
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
-from commands.bus import CommandFailed, Requester
-from commands.models import Command
+from commands.bus import CommandFailed, Requester, version_of
+from commands.models import Command, FleetJob
 from commands.services import command_run
 from pki.api import views as security_api
 
@@ -61,6 +65,8 @@ REFUSALS = frozenset({
 })  # fmt: skip
 # Sent to several chargers at once at most this many at a time: 20 chargers, not 20 timeouts in a row.
 BULK_CONCURRENCY = 8
+# The commands a fleet job may run (commands/api/jobs.py), by their command name.
+FLEET_JOB_COMMANDS = {endpoint.command: endpoint for endpoint in jobs.FLEET_COMMANDS.values()}
 
 
 # The URL converters of the command endpoints' path parameters: the admin reads them as the API does.
@@ -84,13 +90,41 @@ def bulk_commands() -> list[str]:
 class FormField:
     name: str  # dotted for nested objects: limit.acMaxPowerKw
     label: str
-    kind: str  # text | number | decimal | datetime | select | lines | json
+    kind: str  # text | number | decimal | datetime | select | lines | json | rows
     required: bool
     help: str = ""
-    choices: list[str] = field(default_factory=list)
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value, what the operator reads)
     value: str = ""
     errors: list[str] = field(default_factory=list)
     depth: int = 0
+    suggestions: list[str] = field(default_factory=list)  # offered, not imposed (id tags)
+    columns: list["FormField"] = field(default_factory=list)  # kind rows: one input per column and row
+    rows: list[list[str]] = field(default_factory=list)  # kind rows: the values typed, row by row
+
+    @property
+    def cells(self) -> list[list[tuple[str, "FormField", str]]]:
+        """kind rows: (input name, column, value) for each row and column."""
+        return [[(f"{self.name}.{i}.{c.name}", c, row[j]) for j, c in enumerate(self.columns)]
+                for i, row in enumerate(self.rows)]  # fmt: skip
+
+
+# Empty rows offered for a schedule's periods, beyond those typed.
+SPARE_ROWS = 3
+# Id tags offered in an id tag's input (it takes any other too).
+ID_TAG_SUGGESTIONS = 500
+
+
+def _connector_label(connector: Connector) -> str:
+    """What the API's connectorId names, with its status: "2 · Available"; on a 2.0.1 charger "EVSE 2 · Occupied"."""
+    name = f"EVSE {connector.evse}" if connector.evse is not None else str(connector.connector_id)
+    return f"{name} · {connector.status or 'no status yet'}"
+
+
+def _rows_of(serializer_field) -> bool:
+    """A list of small objects of plain values (a schedule's periods): typed as rows, not JSON."""
+    return isinstance(serializer_field, drf.ListSerializer) and all(
+        _kind(column) in ("number", "decimal", "text", "select") for column in serializer_field.child.fields.values()
+    )
 
 
 def _kind(serializer_field) -> str:
@@ -122,8 +156,13 @@ def form_fields(serializer: drf.Serializer, prefix: str = "", depth: int = 0) ->
             )
             fields.extend(form_fields(serializer_field, dotted + ".", depth + 1))
             continue
+        if _rows_of(serializer_field):
+            columns = form_fields(serializer_field.child)
+            fields.append(FormField(dotted, name, "rows", serializer_field.required,
+                                    str(serializer_field.help_text or ""), columns=columns, depth=depth))  # fmt: skip
+            continue
         kind = _kind(serializer_field)
-        choices = list(serializer_field.choices) if kind == "select" else []
+        choices = [(str(c), str(c)) for c in serializer_field.choices] if kind == "select" else []
         fields.append(
             FormField(
                 dotted,
@@ -149,6 +188,11 @@ def _data_from_post(serializer: drf.Serializer, post, prefix: str = "") -> tuple
             if nested or serializer_field.required:
                 data[name] = nested
             continue
+        if _rows_of(serializer_field):
+            rows = _rows_from_post(serializer_field.child, post, dotted)
+            if rows or serializer_field.required:
+                data[name] = rows
+            continue
         raw = post.get(dotted, "")
         if raw == "" and not (serializer_field.required and getattr(serializer_field, "allow_blank", False)):
             continue
@@ -163,6 +207,21 @@ def _data_from_post(serializer: drf.Serializer, post, prefix: str = "") -> tuple
         else:
             data[name] = raw
     return data, errors
+
+
+def _row_numbers(post, name: str) -> list[int]:
+    found = {int(m.group(1)) for key in post for m in [re.fullmatch(re.escape(name) + r"\.(\d+)\.\w+", key)] if m}
+    return sorted(found)
+
+
+def _rows_from_post(child: drf.Serializer, post, name: str) -> list[dict]:
+    """The rows typed (name.0.startPeriod, name.0.limit, ...); empty rows are left out."""
+    rows = []
+    for i in _row_numbers(post, name):
+        row = {column: post.get(f"{name}.{i}.{column}", "") for column in child.fields}
+        if any(row.values()):
+            rows.append({column: value for column, value in row.items() if value != ""})
+    return rows
 
 
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -196,6 +255,7 @@ class CommandForm:
     transactions: list = field(default_factory=list)  # open transactions, for a remote stop
     errors: dict[str, list[str]] = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    charger: Charger | None = None  # the one charger it goes to: its connectors and id tags are offered
 
     @property
     def endpoint(self) -> api.Endpoint:
@@ -213,16 +273,67 @@ class CommandForm:
                 name,
                 "select" if name == "transactionId" and self.transactions else "number",
                 True,
-                choices=[str(t.ocpp_id) for t in self.transactions],
+                choices=[
+                    (str(t.ocpp_id), f"{t.ocpp_id} · connector {t.connector_id} · {t.id_tag}")
+                    for t in self.transactions
+                ],
             )  # fmt: skip
             for name in path_params(self.endpoint)
         ]
         fields += form_fields(self.endpoint.body())
+        source = self.post if self.post is not None else {**self._charger_defaults(), **self.initial}
         for form_field in fields:
-            source = self.post if self.post is not None else self.initial
             form_field.value = source.get(form_field.name, "")
             form_field.errors = self.errors.get(form_field.name, [])
+            if form_field.kind == "rows":
+                typed = [[source.get(f"{form_field.name}.{i}.{c.name}", "") for c in form_field.columns]
+                         for i in _row_numbers(source, form_field.name)]  # fmt: skip
+                typed = [row for row in typed if any(row)]
+                form_field.rows = typed + [[""] * len(form_field.columns)] * SPARE_ROWS
+                form_field.errors = form_field.errors + self._row_errors(form_field.name)
+        if self.charger is not None:
+            self._in_operator_words(fields)
         return fields
+
+    def _row_errors(self, name: str) -> list[str]:
+        """The API names a bad period by its place in the list (name.0.limit): said as "row 1, limit"."""
+        found = []
+        for key, messages in self.errors.items():
+            cell = re.fullmatch(re.escape(name) + r"\.(\d+)\.(\w+)", key)
+            if cell:
+                found += [f"row {int(cell.group(1)) + 1}, {cell.group(2)}: {message}" for message in messages]
+        return found
+
+    def _charger_defaults(self) -> dict:
+        """What the charger's record already says: its phases and voltage, for power limits."""
+        if self.charger is None:
+            return {}
+        names = {f.name for f in form_fields(self.endpoint.body())}
+        known = {"numberPhases": str(self.charger.phases), "voltage": f"{self.charger.voltage:g}"}
+        return {name: value for name, value in known.items() if name in names}
+
+    def _in_operator_words(self, fields: list[FormField]) -> None:
+        """Pickers for the charger's connectors, its organisation's id tags, its version's trigger names."""
+        connectors = list(self.charger.connectors.filter(connector_id__gt=0).order_by("evse_id", "connector_id"))
+        id_tags = None
+        trigger_names = version_of(self.charger.ocpp_protocol).trigger_names
+        for form_field in fields:
+            last = form_field.name.rsplit(".", 1)[-1]
+            if last == "connectorId" and form_field.kind == "number" and connectors:
+                form_field.kind = "select"
+                form_field.choices = [("0", "0 · the whole charger")] if self._takes_zero(form_field) else []
+                form_field.choices += [(str(c.evse or c.connector_id), _connector_label(c)) for c in connectors]
+            elif last == "idTag" and form_field.kind == "text":
+                if id_tags is None:
+                    tags = IdTag.objects.filter(organisation_id=self.charger.organisation_id).order_by("id_tag")
+                    id_tags = list(tags.values_list("id_tag", flat=True)[:ID_TAG_SUGGESTIONS])
+                form_field.suggestions = id_tags
+            elif last == "requestedMessage":
+                form_field.choices = [(value, trigger_names.get(value, label)) for value, label in form_field.choices]
+
+    def _takes_zero(self, form_field: FormField) -> bool:
+        serializer_field = self.endpoint.body().fields.get(form_field.name)
+        return serializer_field is not None and (serializer_field.min_value or 0) == 0
 
     @property
     def form_errors(self) -> list[str]:
@@ -314,6 +425,32 @@ def _failed_command_id(charger: Charger, user, asked_at) -> str:
     rows = Command.objects.filter(charger=charger, user_id=user.pk, created_at__gte=asked_at)
     row = rows.order_by("-created_at").values_list("pk", flat=True).first()
     return str(row) if row else ""
+
+
+def becomes_fleet_job(command: str, chargers: list[Charger]) -> bool:
+    """More chargers than CSMS_CONSOLE_FLEET_JOB_THRESHOLD: a fleet job in the background, not a wait."""
+    return command in FLEET_JOB_COMMANDS and len(chargers) > settings.CSMS_CONSOLE_FLEET_JOB_THRESHOLD
+
+
+def fleet_jobs_start(*, chargers: list[Charger], command: str, params: dict, user) -> list[FleetJob]:
+    """The command as a fleet job per organisation of the chosen chargers (a job belongs to one)."""
+    endpoint = FLEET_JOB_COMMANDS[command]
+    by_organisation: dict = {}
+    for charger in chargers:
+        by_organisation.setdefault(charger.organisation, []).append(charger.charge_box_id)
+    return [
+        fleet.fleet_job_create(
+            organisation=organisation,
+            command=endpoint.path,
+            neutral_command=endpoint.command,
+            params=params,
+            chargers=fleet.fleet_chargers(organisation=organisation, charge_box_ids=ids, filters=None),
+            selection={"chargeBoxIds": ids},
+            concurrency=BULK_CONCURRENCY,
+            requester=requester_of(user),
+        )
+        for organisation, ids in by_organisation.items()
+    ]
 
 
 def command_send_many(*, chargers: list[Charger], command: str, params: dict, user) -> list[Outcome]:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.scoping import operator_organisation_id
 from console.fleet import fleet_snapshot
@@ -14,6 +15,9 @@ def dashboard(request):
         **admin.site.each_context(request),
         "title": "Dashboard",
         "snapshot": fleet_snapshot(organisation_id=organisation_id),
+        # The summary counts link to these lists, filtered the same way (and by the site chosen).
+        "chargers_url": reverse("admin:chargers_charger_changelist"),
+        "transactions_url": reverse("admin:charging_transaction_changelist"),
     }
     return render(request, "console/dashboard.html", context)
 

@@ -24,6 +24,8 @@ class Version:
     # OCPP action -> f(*, charger_id, request, response): what the product keeps of a charger's answer
     # beyond the Command row, however the CALL was sent (a named command or the generic endpoint).
     answers: dict = field(default_factory=dict)
+    # The API's TriggerMessage names (1.6's) -> this version's own, where it differs: for the console's forms.
+    trigger_names: dict = field(default_factory=dict)
 
     def request_error(self, action: str, payload: dict) -> str | None:
         error = schema_error(self.schema_version, CALL, action, payload, self.codes)
@@ -66,6 +68,7 @@ VERSIONS = {
         csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201,
         commands=v201_commands.COMMANDS,
         answers=v201_commands.ANSWERS,
+        trigger_names=v201_commands.TRIGGERS,
     ),
     "ocpp1.6": Version(
         subprotocol="ocpp1.6",

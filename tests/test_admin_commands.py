@@ -86,8 +86,9 @@ def test_it_shows_every_command_as_a_button_on_the_charger_page(browser, charger
                                   "chargingProfile.chargingProfilePurpose": "TxDefaultProfile",
                                   "chargingProfile.chargingProfileKind": "Absolute",
                                   "chargingProfile.chargingSchedule.chargingRateUnit": "W",
-                                  "chargingProfile.chargingSchedule.chargingSchedulePeriod": "[{oops"},
-         "chargingProfile.chargingSchedule.chargingSchedulePeriod", "not valid JSON"),
+                                  "chargingProfile.chargingSchedule.chargingSchedulePeriod.0.startPeriod": "0",
+                                  "chargingProfile.chargingSchedule.chargingSchedulePeriod.0.limit": "-5"},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod", "row 1, limit: Ensure this value is greater than"),
         ("composite_schedule", {"connectorId": "1", "duration": "0"}, "duration", "greater than or equal to 1"),
     ],
 )  # fmt: skip
@@ -147,7 +148,7 @@ def test_a_remote_stop_link_names_the_open_transaction(browser, charger):
     link = f"{command_url(charger, 'transaction_stop')}?transactionId=4242"
     assert link in page
     form = browser.get(link).text
-    assert '<option value="4242" selected>4242</option>' in form
+    assert '<option value="4242" selected>4242 · connector 1 · T</option>' in form
 
 
 def test_another_organisations_charger_is_not_found(browser, globex):

@@ -6,6 +6,7 @@ cannot be stored as a digest. Encrypting keeps it out of database dumps and back
 
 import base64
 import hashlib
+import secrets
 
 from cryptography.fernet import Fernet
 from django.conf import settings
@@ -22,3 +23,8 @@ def secret_encrypt(secret: str) -> str:
 
 def secret_decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
+
+
+def secret_generate() -> str:
+    """A new signing secret, for webhooks added in the console (shown to the operator once)."""
+    return "whsec_" + secrets.token_urlsafe(32)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -100,6 +100,8 @@ def delivery_attempt(*, webhook_id: int, event_id: str, event: str, body: str, a
     webhook = Webhook.objects.filter(pk=webhook_id, active=True).first()
     if webhook is None:
         return None
+    if attempt > 1 and webhook.deliveries.filter(event_id=event_id, succeeded=True).exists():
+        return None  # delivered meanwhile (an operator's resend): not again
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
@@ -132,6 +134,20 @@ def delivery_attempt(*, webhook_id: int, event_id: str, event: str, body: str, a
     if retry_in is not None:
         enqueue(tasks.webhook_deliver, webhook_id, event_id, event, body, attempt + 1, countdown=retry_in)
     return delivery
+
+
+def delivery_resend(*, delivery: Delivery) -> bool:
+    """One more attempt at a failed delivery's event, now, with the same body and event id.
+
+    False (nothing sent) for a delivery that succeeded or a webhook that is no longer active."""
+    from webhooks import tasks
+
+    webhook = delivery.webhook
+    if delivery.succeeded or not webhook.active:
+        return False
+    last = webhook.deliveries.filter(event_id=delivery.event_id).aggregate(last=models.Max("attempt"))["last"]
+    enqueue(tasks.webhook_deliver, webhook.pk, str(delivery.event_id), delivery.event, delivery.body, last + 1)
+    return True
 
 
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:

@@ -17,6 +17,10 @@ class Command(BaseCommand):
         unknown = sorted(set(wanted) - set(SCOPES))
         if unknown:
             raise CommandError(f"unknown scope(s) {', '.join(unknown)}; known: {', '.join(SCOPES)}")
+        if not wanted:
+            raise CommandError(
+                f"--scopes: name at least one of {', '.join(SCOPES)}; a key without scope can do nothing"
+            )
         organisation = organisation_get_or_create(name=org)
         key, plain = ApiKey.generate(organisation=organisation, scopes=wanted, name=name)
         self.stdout.write(f"API key {key.prefix} for {organisation} with scopes {','.join(wanted)} (shown once):")

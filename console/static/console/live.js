@@ -1,9 +1,10 @@
-// Admin pages: repaint connector pills and online badges as fleet events arrive on /ws/dashboard.
+// Admin pages: repaint connector pills, online badges and fleet jobs' progress as fleet events arrive on
+// /ws/dashboard.
 (function () {
   "use strict";
 
   function start() {
-    if (!document.querySelector("[data-live-connector], [data-live-charger]")) return;
+    if (!document.querySelector("[data-live-connector], [data-live-charger], [data-live-fleet-job]")) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     let backoff = 1000;
 
@@ -16,6 +17,19 @@
           pill.className = `cs-pill cs-status-${event.status || "Unknown"}`;
           pill.textContent = `${pill.dataset.label || ""}${event.status || "Unknown"}`;
           pill.title = event.status;
+        }
+      } else if (event.kind === "fleetJob") {
+        const settled = event.done + event.failed;
+        for (const bar of document.querySelectorAll(`[data-live-fleet-job="${event.jobId}"]`)) {
+          // Targets finish on several workers: an event may overtake a later one; counts only grow.
+          if (settled < Number(bar.dataset.settled) && event.status !== "finished") continue;
+          bar.dataset.settled = settled;
+          bar.dataset.status = event.status;
+          const progress = bar.querySelector("progress");
+          progress.max = Math.max(event.total, 1);
+          progress.value = settled;
+          bar.querySelector(".cs-progress-text").textContent =
+            `${settled} of ${event.total} (${event.done} answered, ${event.failed} failed)`;
         }
       } else if (event.kind === "presence") {
         const state = event.online ? "online" : "offline";
