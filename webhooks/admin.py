@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.scoping import OrganisationScopedAdmin
+from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
 from webhooks.models import Delivery, Webhook
 
 
@@ -16,14 +16,8 @@ class WebhookAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(OrganisationScopedAdmin):
+class DeliveryAdmin(WrittenBySystem, OrganisationScopedAdmin):
     organisation_lookup = "webhook__organisation_id"
     list_display = ["created_at", "event", "webhook", "attempt", "response_status", "error", "succeeded"]
     list_filter = ["succeeded", "event"]
     list_select_related = ["webhook"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
