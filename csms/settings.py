@@ -287,21 +287,37 @@ CSMS_AUTH_FAILURE_LIMIT = int(env_float("CSMS_AUTH_FAILURE_LIMIT", 10))
 CSMS_AUTH_FAILURE_WINDOW = int(env_float("CSMS_AUTH_FAILURE_WINDOW", 300))
 CSMS_AUTH_LOCKOUT_SECONDS = int(env_float("CSMS_AUTH_LOCKOUT_SECONDS", 300))
 
+
+def every(seconds: float, tasks: dict[str, str]) -> dict[str, dict]:
+    """Beat entries that run each of `tasks` (entry name: task name) every `seconds`."""
+    return {name: {"task": task, "schedule": seconds} for name, task in tasks.items()}
+
+
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.
 CELERY_BEAT_SCHEDULE = {
-    "chargers-offline": {"task": "chargers.tasks.chargers_offline_sweep", "schedule": CSMS_SWEEP_INTERVAL},
-    "commands-abandoned": {"task": "commands.tasks.commands_abandoned_sweep", "schedule": CSMS_SWEEP_INTERVAL},
-    "jobs-follow-up": {"task": "commands.tasks.jobs_follow_up", "schedule": CSMS_SWEEP_INTERVAL},
-    "fleet-jobs-resume": {"task": "commands.tasks.fleet_jobs_resume", "schedule": CSMS_SWEEP_INTERVAL},
-    "reservations-expire": {"task": "chargers.tasks.reservations_expire", "schedule": CSMS_SWEEP_INTERVAL},
-    "transactions-flag-suspect": {"task": "chargers.tasks.transactions_flag_suspect", "schedule": CSMS_SWEEP_INTERVAL},
-    "running-costs": {"task": "billing.tasks.running_costs_send", "schedule": CSMS_SWEEP_INTERVAL},
-    "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "certificates-renew": {"task": "pki.tasks.certificates_renew", "schedule": CSMS_SWEEP_INTERVAL},
+    **every(
+        CSMS_SWEEP_INTERVAL,
+        {
+            "chargers-offline": "chargers.tasks.chargers_offline_sweep",
+            "commands-abandoned": "commands.tasks.commands_abandoned_sweep",
+            "jobs-follow-up": "commands.tasks.jobs_follow_up",
+            "fleet-jobs-resume": "commands.tasks.fleet_jobs_resume",
+            "reservations-expire": "chargers.tasks.reservations_expire",
+            "transactions-flag-suspect": "chargers.tasks.transactions_flag_suspect",
+            "running-costs": "billing.tasks.running_costs_send",
+            "certificates-renew": "pki.tasks.certificates_renew",
+        },
+    ),
+    **every(
+        CSMS_PRUNE_INTERVAL,
+        {
+            "history-prune": "chargers.tasks.history_prune",
+            "commands-prune": "commands.tasks.commands_prune",
+            "webhook-deliveries-prune": "webhooks.tasks.deliveries_prune",
+            "messages-prune": "ocpp_ws.tasks.messages_prune",
+        },
+    ),
 }
 
 # Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,
