@@ -6,7 +6,6 @@ from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers.models import Charger
 from commands import fleet
 from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
@@ -71,12 +70,6 @@ class DiagnosticsJobOutput(drf.Serializer):
         return bool(job.file)
 
 
-def job_list(charger: Charger, related: str, serializer) -> list:
-    rows = getattr(charger, related).prefetch_related("history").order_by("-created_at", "-id")[:50]
-    return [{**serializer(job).data, "history": StatusRow(job.history.order_by("received_at", "id"), many=True).data}
-            for job in rows]  # fmt: skip
-
-
 class FirmwareJobList(drf.Serializer):
     chargeBoxId = drf.CharField()
     jobs = FirmwareJobOutput(many=True)
@@ -87,30 +80,32 @@ class DiagnosticsJobList(drf.Serializer):
     jobs = DiagnosticsJobOutput(many=True)
 
 
-class FirmwareJobsView(APIView):
+def jobs_get(related: str, what: str, output: type[drf.Serializer], answer: type[drf.Serializer]):
+    """A `get` answering the charger's latest 50 `related` jobs, newest first, each with its status history;
+    the operation is named by `related`, and its summary says `what` they are."""
+
     @extend_schema(
-        operation_id="firmware_jobs",
-        summary="The charger's firmware updates, newest first, each with its status history",
+        operation_id=related,
+        summary=f"The charger's {what}, newest first, each with its status history",
         tags=["commands"],
-        responses={200: FirmwareJobList, **READ_ERRORS},
+        responses={200: answer, **READ_ERRORS},
     )
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
-        return Response({"chargeBoxId": charger.charge_box_id,
-                         "jobs": job_list(charger, "firmware_jobs", FirmwareJobOutput)})  # fmt: skip
+        rows = getattr(charger, related).prefetch_related("history").order_by("-created_at", "-id")[:50]
+        jobs = [{**output(job).data, "history": StatusRow(job.history.order_by("received_at", "id"), many=True).data}
+                for job in rows]  # fmt: skip
+        return Response({"chargeBoxId": charger.charge_box_id, "jobs": jobs})
+
+    return get
+
+
+class FirmwareJobsView(APIView):
+    get = jobs_get("firmware_jobs", "firmware updates", FirmwareJobOutput, FirmwareJobList)
 
 
 class DiagnosticsView(views.command_view(DIAGNOSTICS)):
-    @extend_schema(
-        operation_id="diagnostics_jobs",
-        summary="The charger's diagnostics requests, newest first, each with its status history",
-        tags=["commands"],
-        responses={200: DiagnosticsJobList, **READ_ERRORS},
-    )
-    def get(self, request, chargeBoxId: str) -> Response:
-        charger = charger_of(request, chargeBoxId)
-        return Response({"chargeBoxId": charger.charge_box_id,
-                         "jobs": job_list(charger, "diagnostics_jobs", DiagnosticsJobOutput)})  # fmt: skip
+    get = jobs_get("diagnostics_jobs", "diagnostics requests", DiagnosticsJobOutput, DiagnosticsJobList)
 
 
 # Fleet jobs.

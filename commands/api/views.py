@@ -361,13 +361,7 @@ def command_view(endpoint: Endpoint) -> type[CommandView]:
     )
 
 
-class DataTransferView(CommandView):
-    endpoint = DATA_TRANSFER
-
-    @DATA_TRANSFER.schema()
-    def post(self, request, chargeBoxId: str) -> Response:
-        return self.run(request, chargeBoxId, request.data)
-
+class DataTransferView(command_view(DATA_TRANSFER)):
     @extend_schema(
         operation_id="data_transfer_list",
         summary="DataTransfer history, both directions, newest first",
@@ -407,13 +401,7 @@ class DataTransferView(CommandView):
                          "pagination": {"total": rows.count(), **page}})  # fmt: skip
 
 
-class PowerLimitView(CommandView):
-    endpoint = POWER_LIMIT
-
-    @POWER_LIMIT.schema()
-    def post(self, request, chargeBoxId: str) -> Response:
-        return self.run(request, chargeBoxId, request.data)
-
+class PowerLimitView(command_view(POWER_LIMIT)):
     @extend_schema(
         operation_id="power_limit_delete",
         summary=POWER_LIMIT_CLEAR.summary,
