@@ -10,6 +10,7 @@ from commands import fleet
 from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
 from commands.models import FleetJob
+from csms.errors import exactly_one_of
 from csms.pagination import PaginationSerializer, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
@@ -127,9 +128,7 @@ class FleetJobInput(drf.Serializer):
     concurrency = drf.IntegerField(min_value=1, max_value=100, default=5)
 
     def validate(self, attrs):
-        if ("chargeBoxIds" in attrs) == ("filter" in attrs):
-            raise drf.ValidationError({"chargeBoxIds": "give chargeBoxIds or filter (one of them)"})
-        return attrs
+        return exactly_one_of(attrs, "chargeBoxIds", "filter")
 
 
 class FleetJobOutput(drf.Serializer):
