@@ -189,18 +189,8 @@ class ChargerAdmin(OrganisationScopedAdmin):
         "ocpp_protocol",
         "registration_status",
     ]
-    search_fields = [
-        "charge_box_id",
-        "name",
-        "location",
-        "vendor",
-        "model",
-        "serial_number",
-        "charge_box_serial_number",
-        "firmware_version",
-        "iccid",
-        "remote_address",
-    ]
+    # Everything the charger reported at boot is searchable, besides its names and address.
+    search_fields = ["charge_box_id", "name", "location", *reports.BOOT_FIELDS, "remote_address"]
     list_select_related = ["organisation"]
     inlines = [ConnectorInline]
     list_per_page = 50
