@@ -201,13 +201,6 @@ class ChargingProfile201(StrictSerializer):
         resource_type_field_name=None,
     )
 )
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="AnyChargingProfile",
-        serializers=[ChargingProfile, ChargingProfile201],
-        resource_type_field_name=None,
-    )
-)
 class AnyChargingProfile(ChargingProfile):
     """OCPP 1.6's ChargingProfile (`chargingProfileId`), or for a 2.0.1 charger its own (`id`, a list of schedules).
     The 1.6 fields are the ones the admin's form shows."""
