@@ -1,7 +1,7 @@
 """Tracked jobs over the API: firmware and diagnostics jobs of a charger, and fleet jobs."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
 from commands.models import FleetJob
 from csms.errors import exactly_one_of
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import PaginationSerializer, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
@@ -168,7 +169,7 @@ class FleetJobCollectionView(APIView):
         operation_id="fleet_job_list",
         summary="Fleet jobs, newest first",
         tags=["fleet jobs"],
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        parameters=PAGE_PARAMETERS,
         responses={200: FleetJobPage, **READ_ERRORS},
     )
     def get(self, request) -> Response:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from chargers.models import DeviceVariable
 from commands.api import serializers as s
 from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import PaginationSerializer, paginated
 
 KEY_HELP = "Component.Variable or Component[instance].Variable[instance], or {component, variable} as OCPP has them."
@@ -169,8 +170,7 @@ class DeviceModelView(APIView):
             OpenApiParameter("component", str, description="Only this component, e.g. EVSE."),
             OpenApiParameter("variable", str, description="Only this variable, e.g. Power."),
             OpenApiParameter("evseId", int, description="Only this EVSE (0: the station)."),
-            OpenApiParameter("limit", int, description="At most 500; default 50."),
-            OpenApiParameter("offset", int, description="Default 0."),
+            *PAGE_PARAMETERS,
         ],
         responses={200: DeviceModelPage, **READ_ERRORS},
         examples=[

@@ -20,6 +20,7 @@ from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
 from csms import statements
 from csms.errors import error_responses
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import paginated
 from smart_charging.models import InstalledChargingProfile
 
@@ -574,8 +575,7 @@ class CommandListView(GenericAPIView):
             OpenApiParameter("chargeBoxId", str, description="Only this charger's commands."),
             OpenApiParameter("action", str, description="Only this OCPP action, e.g. Reset."),
             OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands in this status."),
-            OpenApiParameter("limit", int, description="At most 500; default 50."),
-            OpenApiParameter("offset", int, description="Default 0."),
+            *PAGE_PARAMETERS,
         ],
         responses={200: s.CommandLogPage, **READ_ERRORS},
         examples=[OpenApiExample("Page", value={"commands": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})],
