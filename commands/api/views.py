@@ -20,7 +20,7 @@ from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
 from csms import statements
 from csms.errors import error_responses
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import paginated
 from smart_charging.models import InstalledChargingProfile
 
@@ -552,8 +552,8 @@ class GenericCommandView(APIView):
 
 class CommandFilter(filters.FilterSet):
     chargeBoxId = filters.CharFilter(field_name="charger__charge_box_id", help_text="Only this charger's commands.")
-    action = filters.CharFilter(help_text="The OCPP action, e.g. Reset.")
-    status = filters.ChoiceFilter(choices=Command.Status.choices)
+    action = filters.CharFilter(help_text="Only this OCPP action, e.g. Reset.")
+    status = filters.ChoiceFilter(choices=Command.Status.choices, help_text="Only commands in this status.")
 
     class Meta:
         model = Command
@@ -571,12 +571,7 @@ class CommandListView(GenericAPIView):
         operation_id="command_list",
         summary="The command log, newest first",
         tags=["commands"],
-        parameters=[
-            OpenApiParameter("chargeBoxId", str, description="Only this charger's commands."),
-            OpenApiParameter("action", str, description="Only this OCPP action, e.g. Reset."),
-            OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands in this status."),
-            *PAGE_PARAMETERS,
-        ],
+        parameters=filter_parameters(CommandFilter) + PAGE_PARAMETERS,
         responses={200: s.CommandLogPage, **READ_ERRORS},
         examples=[OpenApiExample("Page", value={"commands": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})],
     )
