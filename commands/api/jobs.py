@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 
 from commands import fleet
 from commands.api import views
-from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
+from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
 from commands.models import FleetJob
-from csms.errors import exactly_one_of
+from csms.errors import exactly_one_of, validated
 from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import PaginationSerializer, paginated
 

@@ -19,7 +19,7 @@ from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
 from csms import statements
-from csms.errors import error_responses
+from csms.errors import error_responses, validated
 from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import paginated
 from smart_charging.models import InstalledChargingProfile
@@ -58,12 +58,6 @@ def is_async(request) -> bool:
 
 def queued(command_id: str) -> Response:
     return Response({"commandId": command_id}, status=202)
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # Steps some commands need before translation, whatever the charger's OCPP version.

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from csms.errors import error_responses
+from csms.errors import error_responses, validated
 from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import paginated
 from webhooks import services
@@ -18,12 +18,6 @@ EXAMPLE = {"url": "https://billing.example.com/csms-events", "events": ["transac
 
 def webhook_of(request, webhook_id: int) -> Webhook:
     return get_object_or_404(Webhook, pk=webhook_id, organisation=request.user.organisation)
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class WebhookCollectionView(APIView):
