@@ -66,19 +66,23 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         return initial
 
 
-class HistoryAdmin(OrganisationScopedAdmin):
-    """What chargers reported, or what we sent them: append-only, so read-only here."""
-
-    organisation_lookup = "charger__organisation_id"
-    list_select_related = ["charger"]
-    show_full_result_count = False
-    search_fields = ["charger__charge_box_id"]
+class WrittenBySystem:
+    """A ModelAdmin mixin for rows the system writes: staff look at them (and may delete), never add or edit."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class HistoryAdmin(WrittenBySystem, OrganisationScopedAdmin):
+    """What chargers reported, or what we sent them: append-only, so read-only here."""
+
+    organisation_lookup = "charger__organisation_id"
+    list_select_related = ["charger"]
+    show_full_result_count = False
+    search_fields = ["charger__charge_box_id"]
 
     def has_delete_permission(self, request, obj=None):
         return False

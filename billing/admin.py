@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from accounts.scoping import OrganisationScopedAdmin
+from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
 from billing import services
 from billing.forms import TariffForm
 from billing.models import CDR, LocalTimeZone, Tariff
@@ -47,19 +47,13 @@ class LocalTimeZoneAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(CDR)
-class CdrAdmin(OrganisationScopedAdmin):
+class CdrAdmin(WrittenBySystem, OrganisationScopedAdmin):
     list_display = ["cdr_id", "charge_box_id", "id_tag", "end_date_time", "currency", "total_cost_excl_vat",
                     "total_cost_incl_vat", "credit"]  # fmt: skip
     list_filter = ["credit", "currency", "organisation"]
     search_fields = ["cdr_id", "charge_box_id", "id_tag"]
     date_hierarchy = "end_date_time"
-    actions = ["credit"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # a CDR is never changed; credit it
+    actions = ["credit"]  # a CDR is never changed; credit it
 
     @admin.action(description="Credit the selected CDRs")
     def credit(self, request, queryset):

@@ -7,7 +7,7 @@ from datetime import UTC
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import Organisation
-from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, operator_organisation_id, scope
+from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, WrittenBySystem, operator_organisation_id, scope
 from chargers import costs
 from chargers.models import (
     Charger,
@@ -30,6 +30,7 @@ from chargers.models import (
 )
 from chargers.services import reports
 from chargers.services.registry import ChargerExists, charger_delete, charger_register, charger_supply_update
+from csms.list_filters import ChoiceFilter
 
 FLEET_CSS = {"all": ["console/fleet.css"]}
 
@@ -75,19 +76,10 @@ def online_badge(charger: Charger):
     )
 
 
-class OnlineFilter(admin.SimpleListFilter):
+class OnlineFilter(ChoiceFilter):
     title = "connection"
     parameter_name = "online"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "online"), ("no", "offline")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(channel_name="")
-        if self.value() == "no":
-            return queryset.filter(channel_name="")
-        return queryset
+    options = {"yes": ("online", ~Q(channel_name="")), "no": ("offline", Q(channel_name=""))}
 
 
 class ConnectorStatusFilter(admin.SimpleListFilter):
@@ -197,18 +189,8 @@ class ChargerAdmin(OrganisationScopedAdmin):
         "ocpp_protocol",
         "registration_status",
     ]
-    search_fields = [
-        "charge_box_id",
-        "name",
-        "location",
-        "vendor",
-        "model",
-        "serial_number",
-        "charge_box_serial_number",
-        "firmware_version",
-        "iccid",
-        "remote_address",
-    ]
+    # Everything the charger reported at boot is searchable, besides its names and address.
+    search_fields = ["charge_box_id", "name", "location", *reports.BOOT_FIELDS, "remote_address"]
     list_select_related = ["organisation"]
     inlines = [ConnectorInline]
     list_per_page = 50
@@ -439,18 +421,12 @@ class RegisterForm(forms.Form):
 
 
 @admin.register(UnknownCharger)
-class UnknownChargerAdmin(admin.ModelAdmin):
+class UnknownChargerAdmin(WrittenBySystem, admin.ModelAdmin):
     """chargeBoxIds refused at the handshake; an operator registers them in one step."""
 
     list_display = ["charge_box_id", "remote_address", "first_seen_at", "last_seen_at", "attempts", "register_link"]
     search_fields = ["charge_box_id", "remote_address"]
     actions = ["register"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         register = self.admin_site.admin_view(self.register_view)

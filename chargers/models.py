@@ -231,7 +231,29 @@ class DataTransfer(models.Model):
         return f"{self.direction} {self.vendor_id} {self.message_id}".strip()
 
 
-class FirmwareJob(models.Model):
+class ChargerJob(models.Model):
+    """A job a command started on a charger (firmware, diagnostics), followed through the charger's status
+    notifications: open until its status is one of FINAL."""
+
+    FINAL: tuple[str, ...] = ()
+
+    command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    location = models.CharField(max_length=512)
+    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
+    last_status_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.FINAL
+
+
+class FirmwareJob(ChargerJob):
     """One UpdateFirmware, followed through the charger's FirmwareStatusNotifications to the next boot."""
 
     class Status(models.TextChoices):
@@ -264,8 +286,6 @@ class FirmwareJob(models.Model):
     )  # fmt: skip
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="firmware_jobs")
-    command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    location = models.CharField(max_length=512)
     retrieve_date = models.DateTimeField()
     retries = models.PositiveIntegerField(null=True, blank=True)
     retry_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds.")
@@ -273,24 +293,15 @@ class FirmwareJob(models.Model):
     firmware_version_before = models.CharField(max_length=50, blank=True)
     firmware_version_after = models.CharField(max_length=50, blank=True)
     rebooted_at = models.DateTimeField(null=True, blank=True, help_text="Latest boot during the installation.")
-    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
-    last_status_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ChargerJob.Meta):
         indexes = [models.Index(fields=["status", "retrieve_date"])]
 
     def __str__(self) -> str:
         return f"{self.charger_id} firmware {self.location} ({self.status})"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status not in self.FINAL
 
-
-class DiagnosticsJob(models.Model):
+class DiagnosticsJob(ChargerJob):
     """One GetDiagnostics, followed through DiagnosticsStatusNotifications; the file when it is sent to us."""
 
     class Status(models.TextChoices):
@@ -306,28 +317,17 @@ class DiagnosticsJob(models.Model):
     FINAL = ("Uploaded", "UploadFailed", "TimedOut", "NoFile", "NotSent")
 
     charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="diagnostics_jobs")
-    command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    location = models.CharField(max_length=512)
     file_name = models.CharField(max_length=255, blank=True, help_text="As the charger announced it.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     upload_token_digest = models.CharField(max_length=128, blank=True, editable=False)
     file = models.FileField(upload_to="diagnostics/%Y/%m/", blank=True)
     uploaded_at = models.DateTimeField(null=True, blank=True)
-    triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
-    last_status_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(ChargerJob.Meta):
         verbose_name = "diagnostics job"
 
     def __str__(self) -> str:
         return f"{self.charger_id} diagnostics ({self.status})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in self.FINAL
 
 
 class JobStatus(models.Model):

@@ -4,6 +4,7 @@ local lists, reservations and meter values."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -23,6 +24,7 @@ from charging.models import (
 )
 from charging.services import id_tags
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
+from csms.list_filters import ChoiceFilter
 
 
 @admin.register(MeterValue)
@@ -40,32 +42,19 @@ class UnmatchedStopAdmin(HistoryAdmin):
     search_fields = ["charger__charge_box_id", "transaction_id", "id_tag"]
 
 
-class OpenFilter(admin.SimpleListFilter):
+class OpenFilter(ChoiceFilter):
     title = "session"
     parameter_name = "open"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "open"), ("no", "finished")]
-
-    def queryset(self, request, queryset):
-        if self.value() in {"yes", "no"}:
-            return queryset.filter(stop_time__isnull=self.value() == "yes")
-        return queryset
+    options = {"yes": ("open", Q(stop_time__isnull=True)), "no": ("finished", Q(stop_time__isnull=False))}
 
 
-class SuspectFilter(admin.SimpleListFilter):
+class SuspectFilter(ChoiceFilter):
     title = "suspect"
     parameter_name = "suspect"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "suspect (no message for long)"), ("manual", "closed by hand")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(suspect=True)
-        if self.value() == "manual":
-            return queryset.filter(closed_manually=True)
-        return queryset
+    options = {
+        "yes": ("suspect (no message for long)", Q(suspect=True)),
+        "manual": ("closed by hand", Q(closed_manually=True)),
+    }
 
 
 class CloseForm(forms.Form):

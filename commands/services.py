@@ -59,16 +59,7 @@ def command_run(
     params = PREPARE.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
     payload = _request(translation, params)
-    with command_id_reserved(command_id or uuid.uuid4()) as reserved:
-        try:
-            result = command_send(
-                charger=charger, action=translation.action, payload=payload, requester=requester, timeout=timeout
-            )
-        except CommandFailed as failure:
-            if job is not None:
-                jobs.job_sent(job=job, command_id=None, accepted=False)
-            _completed_failure(charger, reserved, translation.action, failure)
-            raise
+    result = _answer_awaited(charger, translation.action, payload, requester, timeout, command_id, job=job)
     fields = translation.reply(params, result.response) if result.answered else {}
     _follow_up(charger, command, params, result, job, fields)
     _answer_kept(charger, payload, result)
@@ -91,12 +82,7 @@ def action_run(
     command_id: uuid.UUID | None = None,
 ) -> dict:
     """Send an OCPP action with its payload unchanged (validated against the charger's version)."""
-    with command_id_reserved(command_id or uuid.uuid4()) as reserved:
-        try:
-            result = command_send(charger=charger, action=action, payload=payload, requester=requester, timeout=timeout)
-        except CommandFailed as failure:
-            _completed_failure(charger, reserved, action, failure)
-            raise
+    result = _answer_awaited(charger, action, payload, requester, timeout, command_id)
     _completed(charger, result)
     data_transfer = version_of(charger.ocpp_protocol).commands.get("data_transfer")
     if data_transfer is not None and data_transfer.action == action:
@@ -105,6 +91,27 @@ def action_run(
     _raise_charger_error(charger, result)
     _recorded_as_command(charger, action, payload, result)
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
+
+
+def _answer_awaited(
+    charger: Charger,
+    action: str,
+    payload: dict,
+    requester: Requester,
+    timeout: float | None,
+    command_id: uuid.UUID | None,
+    job=None,
+) -> CommandResult:
+    """Send under the command id (a new one unless reserved by the caller) and wait for the charger's answer;
+    a failure to get one ends the `job` the command started and completes the command as failed."""
+    with command_id_reserved(command_id or uuid.uuid4()) as reserved:
+        try:
+            return command_send(charger=charger, action=action, payload=payload, requester=requester, timeout=timeout)
+        except CommandFailed as failure:
+            if job is not None:
+                jobs.job_sent(job=job, command_id=None, accepted=False)
+            _completed_failure(charger, reserved, action, failure)
+            raise
 
 
 def reply(charger: Charger, result: CommandResult, fields: dict, message: str) -> dict:

@@ -52,6 +52,20 @@ CODES = [
 MISSING_KEY = "Send an API key in the X-API-Key header (or Authorization: Bearer <key>)."
 
 
+def validated(serializer_class: type[serializers.Serializer], data) -> dict:
+    """`data` as `serializer_class` validates it; a 400 naming the first bad field when it does not."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def exactly_one_of(attrs: dict, *names: str) -> dict:
+    """A serializer's `attrs` when exactly one of the fields `names` was sent; else a 400 naming the first."""
+    if sum(name in attrs for name in names) != 1:
+        raise serializers.ValidationError({names[0]: f"send exactly one of {', '.join(names)}."})
+    return attrs
+
+
 def error_body(code: str, message: str) -> dict:
     return {"error": {"code": code, "message": message}}
 

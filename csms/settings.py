@@ -25,10 +25,19 @@ def env_float(name: str, default: float) -> float:
     return float(value) if value else default
 
 
+def env_int(name: str, default: int) -> int:
+    return int(env_float(name, default))
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    """A comma-separated setting, each item stripped, empty ones dropped."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-development-key-set-SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
@@ -90,7 +99,7 @@ DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / '
 # PostgreSQL connections a server process shares among its threads (Django's pool): HTTP requests
 # borrow one for their database work and give it back when they end, and a command gives its own
 # back while it waits for the charger. The frame workers keep one each of their own besides.
-CSMS_DB_POOL_SIZE = int(env_float("CSMS_DB_POOL_SIZE", 16))
+CSMS_DB_POOL_SIZE = env_int("CSMS_DB_POOL_SIZE", 16)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {
         # Checked (conn_health_checks) when borrowed; a borrower waits up to `timeout` s for one.
@@ -201,11 +210,11 @@ SPECTACULAR_SETTINGS = {
 CSMS_PUBLIC_WS_URL = os.environ.get("CSMS_PUBLIC_WS_URL", "ws://127.0.0.1:8000/ocpp").rstrip("/")
 CSMS_COMMAND_TIMEOUT = env_float("CSMS_COMMAND_TIMEOUT", 10.0)
 CSMS_COMMAND_RATE_LIMIT = env_float("CSMS_COMMAND_RATE_LIMIT", 10.0)
-CSMS_HEARTBEAT_INTERVAL = int(env_float("CSMS_HEARTBEAT_INTERVAL", 300))
+CSMS_HEARTBEAT_INTERVAL = env_int("CSMS_HEARTBEAT_INTERVAL", 300)
 CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
 # A charger's last_seen_at is written at most this often while its frames come (ocpp_ws/consumer.py).
 CSMS_PRESENCE_WRITE_INTERVAL = env_float("CSMS_PRESENCE_WRITE_INTERVAL", 30.0)
-CSMS_MAX_FRAME_BYTES = int(env_float("CSMS_MAX_FRAME_BYTES", 65536))
+CSMS_MAX_FRAME_BYTES = env_int("CSMS_MAX_FRAME_BYTES", 65536)
 # Per connection: frames per second and burst before a charger is paced, and how long
 # it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).
 CSMS_FRAME_RATE = env_float("CSMS_FRAME_RATE", 50)
@@ -217,10 +226,10 @@ CSMS_FRAME_FLOOD_SECONDS = env_float("CSMS_FRAME_FLOOD_SECONDS", 20)
 # that serves the sockets (5,000 chargers at 1,000 msg/s, five runs: p99 60-122 ms with two, 107-113 ms with four).
 # Several nodes on one machine's cores do better with one each (deploy/run.sh sets it): two nodes, 5,000
 # chargers at 1,000 msg/s, p99 428-935 ms with one each (three runs) against 1,047-3,828 ms with two.
-CSMS_DB_WORKERS = int(env_float("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2))
+CSMS_DB_WORKERS = env_int("CSMS_DB_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2)
 # Threads kept per server process for HTTP requests (API, admin, console; csms/request_threads.py).
 # More requests at once still run, on threads that end with them.
-CSMS_HTTP_THREADS = int(env_float("CSMS_HTTP_THREADS", 64))
+CSMS_HTTP_THREADS = env_int("CSMS_HTTP_THREADS", 64)
 # An open transaction with no message from its charger for this many seconds is flagged suspect
 # (charging.tasks.transactions_flag_suspect) so that an operator can look at it and close it by hand.
 CSMS_TRANSACTION_SUSPECT_AFTER = env_float("CSMS_TRANSACTION_SUSPECT_AFTER", 6 * 3600)
@@ -233,7 +242,7 @@ CSMS_MESSAGE_LOG = os.environ.get("CSMS_MESSAGE_LOG", "all").strip().lower()
 # {"vendorId": "dotted.path.to.handler"}: DataTransfer from chargers for these vendors
 # is answered by the handler; every other vendor gets UnknownVendorId.
 CSMS_DATA_TRANSFER_HANDLERS = {}
-for pair in os.environ.get("CSMS_DATA_TRANSFER_HANDLERS", "").split(","):
+for pair in env_list("CSMS_DATA_TRANSFER_HANDLERS"):
     if "=" in pair:
         vendor, path = pair.split("=", 1)
         CSMS_DATA_TRANSFER_HANDLERS[vendor.strip()] = path.strip()
@@ -250,16 +259,16 @@ CSMS_PRESENCE_MARGIN = env_float("CSMS_PRESENCE_MARGIN", 120.0)
 CSMS_COMMAND_SWEEP_MARGIN = env_float("CSMS_COMMAND_SWEEP_MARGIN", 60.0)
 # Days of history kept (status notifications, meter values of closed sessions, commands,
 # data transfers, webhook deliveries); 0 keeps everything.
-CSMS_HISTORY_RETENTION_DAYS = int(env_float("CSMS_HISTORY_RETENTION_DAYS", 365))
+CSMS_HISTORY_RETENTION_DAYS = env_int("CSMS_HISTORY_RETENTION_DAYS", 365)
 # Days of OCPP message log kept (ocpp_ws/message_log.py); 0 keeps everything.
-CSMS_MESSAGE_LOG_RETENTION_DAYS = int(env_float("CSMS_MESSAGE_LOG_RETENTION_DAYS", 30))
+CSMS_MESSAGE_LOG_RETENTION_DAYS = env_int("CSMS_MESSAGE_LOG_RETENTION_DAYS", 30)
 # Firmware and diagnostics jobs: ask for a status (TriggerMessage) when none came this long after
 # the job's start, and give up (TimedOut) after the deadline.
 CSMS_FIRMWARE_STATUS_WAIT = env_float("CSMS_FIRMWARE_STATUS_WAIT", 900.0)
 CSMS_FIRMWARE_JOB_DEADLINE = env_float("CSMS_FIRMWARE_JOB_DEADLINE", 4 * 3600.0)
 CSMS_DIAGNOSTICS_STATUS_WAIT = env_float("CSMS_DIAGNOSTICS_STATUS_WAIT", 300.0)
 CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.0)
-CSMS_DIAGNOSTICS_MAX_BYTES = int(env_float("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024))
+CSMS_DIAGNOSTICS_MAX_BYTES = env_int("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024)
 # Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
 CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
 try:
@@ -277,7 +286,7 @@ CSMS_COST_UPDATE_INTERVAL = env_float("CSMS_COST_UPDATE_INTERVAL", 300.0)
 CSMS_CONSOLE_FLEET_JOB_THRESHOLD = int(env_float("CSMS_CONSOLE_FLEET_JOB_THRESHOLD", 5))
 # Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
 CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
-CSMS_WEBHOOK_MAX_ATTEMPTS = int(env_float("CSMS_WEBHOOK_MAX_ATTEMPTS", 6))
+CSMS_WEBHOOK_MAX_ATTEMPTS = env_int("CSMS_WEBHOOK_MAX_ATTEMPTS", 6)
 CSMS_WEBHOOK_RETRY_DELAY = env_float("CSMS_WEBHOOK_RETRY_DELAY", 10.0)
 # Webhook secrets are stored encrypted with this key (SECRET_KEY unless set; changing it loses them).
 CSMS_WEBHOOK_ENCRYPTION_KEY = os.environ.get("CSMS_WEBHOOK_ENCRYPTION_KEY") or SECRET_KEY
@@ -286,34 +295,50 @@ CSMS_WEBHOOK_ENCRYPTION_KEY = os.environ.get("CSMS_WEBHOOK_ENCRYPTION_KEY") or S
 # charger is asked for a new CSR, and a dotted path to a function that signs CSRs instead (an external CA).
 CSMS_CA_DIR = Path(os.environ.get("CSMS_CA_DIR") or BASE_DIR / "var" / "ca")
 CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
-CSMS_CERTIFICATE_VALIDITY_DAYS = int(env_float("CSMS_CERTIFICATE_VALIDITY_DAYS", 365))
-CSMS_CERTIFICATE_RENEW_DAYS = int(env_float("CSMS_CERTIFICATE_RENEW_DAYS", 30))
+CSMS_CERTIFICATE_VALIDITY_DAYS = env_int("CSMS_CERTIFICATE_VALIDITY_DAYS", 365)
+CSMS_CERTIFICATE_RENEW_DAYS = env_int("CSMS_CERTIFICATE_RENEW_DAYS", 30)
 CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
 # Security profiles 2 and 3 (TLS through a proxy): the proxies' addresses whose X-Forwarded-Proto and
 # client-certificate header are believed (comma-separated), and that header's name.
-CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())
+CSMS_TRUSTED_PROXIES = frozenset(env_list("CSMS_TRUSTED_PROXIES"))
 CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
 # Brute force: this many failed charger passwords within the window (seconds), per chargeBoxId or per
 # source address, refuse it for the lockout (seconds) before any password is checked (pki/lockout.py).
-CSMS_AUTH_FAILURE_LIMIT = int(env_float("CSMS_AUTH_FAILURE_LIMIT", 10))
-CSMS_AUTH_FAILURE_WINDOW = int(env_float("CSMS_AUTH_FAILURE_WINDOW", 300))
-CSMS_AUTH_LOCKOUT_SECONDS = int(env_float("CSMS_AUTH_LOCKOUT_SECONDS", 300))
+CSMS_AUTH_FAILURE_LIMIT = env_int("CSMS_AUTH_FAILURE_LIMIT", 10)
+CSMS_AUTH_FAILURE_WINDOW = env_int("CSMS_AUTH_FAILURE_WINDOW", 300)
+CSMS_AUTH_LOCKOUT_SECONDS = env_int("CSMS_AUTH_LOCKOUT_SECONDS", 300)
+
+
+def every(seconds: float, tasks: dict[str, str]) -> dict[str, dict]:
+    """Beat entries that run each of `tasks` (entry name: task name) every `seconds`."""
+    return {name: {"task": task, "schedule": seconds} for name, task in tasks.items()}
+
 
 # One table for the periodic sweeps: `celery -A csms beat` with REDIS_URL, each server process without.
 # Tasks named here may come from any app; a name no app registers is skipped, not an error.
 CELERY_BEAT_SCHEDULE = {
-    "chargers-offline": {"task": "chargers.tasks.chargers_offline_sweep", "schedule": CSMS_SWEEP_INTERVAL},
-    "commands-abandoned": {"task": "commands.tasks.commands_abandoned_sweep", "schedule": CSMS_SWEEP_INTERVAL},
-    "jobs-follow-up": {"task": "commands.tasks.jobs_follow_up", "schedule": CSMS_SWEEP_INTERVAL},
-    "fleet-jobs-resume": {"task": "commands.tasks.fleet_jobs_resume", "schedule": CSMS_SWEEP_INTERVAL},
-    "reservations-expire": {"task": "chargers.tasks.reservations_expire", "schedule": CSMS_SWEEP_INTERVAL},
-    "transactions-flag-suspect": {"task": "chargers.tasks.transactions_flag_suspect", "schedule": CSMS_SWEEP_INTERVAL},
-    "running-costs": {"task": "billing.tasks.running_costs_send", "schedule": CSMS_SWEEP_INTERVAL},
-    "history-prune": {"task": "chargers.tasks.history_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "commands-prune": {"task": "commands.tasks.commands_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
-    "certificates-renew": {"task": "pki.tasks.certificates_renew", "schedule": CSMS_SWEEP_INTERVAL},
+    **every(
+        CSMS_SWEEP_INTERVAL,
+        {
+            "chargers-offline": "chargers.tasks.chargers_offline_sweep",
+            "commands-abandoned": "commands.tasks.commands_abandoned_sweep",
+            "jobs-follow-up": "commands.tasks.jobs_follow_up",
+            "fleet-jobs-resume": "commands.tasks.fleet_jobs_resume",
+            "reservations-expire": "chargers.tasks.reservations_expire",
+            "transactions-flag-suspect": "chargers.tasks.transactions_flag_suspect",
+            "running-costs": "billing.tasks.running_costs_send",
+            "certificates-renew": "pki.tasks.certificates_renew",
+        },
+    ),
+    **every(
+        CSMS_PRUNE_INTERVAL,
+        {
+            "history-prune": "chargers.tasks.history_prune",
+            "commands-prune": "commands.tasks.commands_prune",
+            "webhook-deliveries-prune": "webhooks.tasks.deliveries_prune",
+            "messages-prune": "ocpp_ws.tasks.messages_prune",
+        },
+    ),
 }
 
 # Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,
@@ -321,7 +346,7 @@ CELERY_BEAT_SCHEDULE = {
 # spread over CSMS_SHUTDOWN_CLOSE_WINDOW seconds, so that a fleet does not reconnect as one wave.
 CSMS_SHUTDOWN_GRACE = env_float("CSMS_SHUTDOWN_GRACE", 25.0)
 CSMS_SHUTDOWN_CLOSE_WINDOW = env_float("CSMS_SHUTDOWN_CLOSE_WINDOW", 5.0)
-CSMS_SHUTDOWN_CLOSE_CODE = int(env_float("CSMS_SHUTDOWN_CLOSE_CODE", 1012))
+CSMS_SHUTDOWN_CLOSE_CODE = env_int("CSMS_SHUTDOWN_CLOSE_CODE", 1012)
 if CSMS_SHUTDOWN_CLOSE_CODE not in (1001, 1012):
     raise ImproperlyConfigured(f"CSMS_SHUTDOWN_CLOSE_CODE must be 1001 or 1012, not {CSMS_SHUTDOWN_CLOSE_CODE}")
 if not 0 <= CSMS_SHUTDOWN_CLOSE_WINDOW < CSMS_SHUTDOWN_GRACE:

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from accounts.scoping import OrganisationScopedAdmin
+from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
 from pki.models import AuthLockout, ChargerSecurity, IssuedCertificate, SecurityEvent
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(OrganisationScopedAdmin):
+class SecurityEventAdmin(WrittenBySystem, OrganisationScopedAdmin):
     """The fleet's security events; the critical ones first to look at (filter)."""
 
     organisation_lookup = "charger__organisation_id"
@@ -14,27 +14,15 @@ class SecurityEventAdmin(OrganisationScopedAdmin):
     search_fields = ["charger__charge_box_id", "type", "tech_info"]
     list_select_related = ["charger"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(IssuedCertificate)
-class IssuedCertificateAdmin(OrganisationScopedAdmin):
+class IssuedCertificateAdmin(WrittenBySystem, OrganisationScopedAdmin):
     organisation_lookup = "charger__organisation_id"
     list_display = ["charger", "certificate_type", "serial", "subject", "not_after", "delivery", "created_at"]
     list_filter = ["delivery", "certificate_type"]
     search_fields = ["charger__charge_box_id", "serial", "subject"]
     list_select_related = ["charger"]
     readonly_fields = ["renewal_requested_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ChargerSecurity)
@@ -50,7 +38,7 @@ class ChargerSecurityAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(AuthLockout)
-class AuthLockoutAdmin(admin.ModelAdmin):
+class AuthLockoutAdmin(WrittenBySystem, admin.ModelAdmin):
     """Lockouts after failed charger passwords (a source address belongs to no organisation: superusers see all)."""
 
     list_display = ["created_at", "kind", "value", "failures", "locked_until"]
@@ -62,9 +50,3 @@ class AuthLockoutAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -25,6 +25,8 @@ CERTIFICATE_FILE = "ca.pem"
 CA_VALIDITY = datetime.timedelta(days=3650)
 # A certificate is valid from a little before it is signed: a charger's clock may lag.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+KEY_USAGES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
+              "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,27 @@ def ca_create() -> bool:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def certificate_builder(
+    *, subject: x509.Name, issuer: x509.Name, public_key, validity: datetime.timedelta
+) -> x509.CertificateBuilder:
+    """A certificate for `public_key` with a fresh serial, valid from a little before now for `validity`."""
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - CLOCK_SKEW)
+        .not_valid_after(now + validity)
+    )
+
+
+def key_usage(*allowed: str) -> x509.KeyUsage:
+    """A KeyUsage extension allowing only the uses named (KeyUsage's argument names)."""
+    return x509.KeyUsage(**{use: use in allowed for use in KEY_USAGES})
+
+
 def ca_certificate_make(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     name = x509.Name(
         [
@@ -88,31 +111,11 @@ def ca_certificate_make(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "CSMS"),
         ]
     )
-    now = datetime.datetime.now(datetime.UTC)
     public = key.public_key()
     return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(now + CA_VALIDITY)
+        certificate_builder(subject=name, issuer=name, public_key=public, validity=CA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(key_usage("digital_signature", "key_cert_sign", "crl_sign"), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -120,30 +123,15 @@ def ca_certificate_make(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
 
 def certificate_sign(*, csr: x509.CertificateSigningRequest, authority: Authority) -> x509.Certificate:
     """A client certificate for the CSR's subject and key, valid CSMS_CERTIFICATE_VALIDITY_DAYS."""
-    now = datetime.datetime.now(datetime.UTC)
     return (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(authority.certificate.subject)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(now + datetime.timedelta(days=settings.CSMS_CERTIFICATE_VALIDITY_DAYS))
+        certificate_builder(
+            subject=csr.subject,
+            issuer=authority.certificate.subject,
+            public_key=csr.public_key(),
+            validity=datetime.timedelta(days=settings.CSMS_CERTIFICATE_VALIDITY_DAYS),
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=True,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )  # fmt: skip
+        .add_extension(key_usage("digital_signature", "key_encipherment", "key_agreement"), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.key.public_key()), critical=False)
         .sign(authority.key, hashes.SHA256())

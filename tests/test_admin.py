@@ -70,6 +70,43 @@ def test_the_charger_list_filters_and_searches(client, boss, fleets, query):
     assert client.get(reverse("admin:chargers_charger_changelist") + "?" + query).status_code == 200
 
 
+def test_the_yes_no_list_filters_keep_the_rows_they_name(client, boss, fleets):
+    acme_cp, _ = fleets
+    Charger.objects.filter(pk=acme_cp.pk).update(channel_name="specific.acme")
+    for ocpp_id, fields in [
+        ("TX-OPEN", {}),
+        ("TX-DONE", {"stop_time": "2026-01-01T11:00Z"}),
+        ("TX-QUIET", {"suspect": True}),
+        ("TX-BY-HAND", {"stop_time": "2026-01-01T11:00Z", "closed_manually": True}),
+    ]:
+        Transaction.objects.create(charger=acme_cp, ocpp_id=ocpp_id, connector_id=1, id_tag="TAG",
+                                   start_time="2026-01-01T10:00Z", meter_start=0, **fields)  # fmt: skip
+    client.force_login(boss)
+
+    def shown(model: str, query: str, names: tuple[str, ...]) -> set[str]:
+        page = client.get(reverse(f"admin:{model}_changelist") + "?" + query).content.decode()
+        return {name for name in names if f">{name}<" in page}
+
+    chargers = ("ACME-1", "GLOBEX-1")
+    assert shown("chargers_charger", "online=yes", chargers) == {"ACME-1"}
+    assert shown("chargers_charger", "online=no", chargers) == {"GLOBEX-1"}
+    sessions = ("TX-OPEN", "TX-DONE", "TX-QUIET", "TX-BY-HAND")
+    assert shown("charging_transaction", "open=yes", sessions) == {"TX-OPEN", "TX-QUIET"}
+    assert shown("charging_transaction", "open=no", sessions) == {"TX-DONE", "TX-BY-HAND"}
+    assert shown("charging_transaction", "suspect=yes", sessions) == {"TX-QUIET"}
+    assert shown("charging_transaction", "suspect=manual", sessions) == {"TX-BY-HAND"}
+    assert shown("charging_transaction", "", sessions) == set(sessions)
+
+
+def test_the_charger_list_searches_every_boot_field(client, boss, fleets):
+    acme_cp, _ = fleets
+    Charger.objects.filter(pk=acme_cp.pk).update(imsi="262019876543210", meter_serial_number="MTR-77")
+    client.force_login(boss)
+    for term in ("262019876543210", "MTR-77"):
+        page = client.get(reverse("admin:chargers_charger_changelist") + f"?q={term}").content.decode()
+        assert ">ACME-1<" in page and ">GLOBEX-1<" not in page
+
+
 def test_an_organisation_operator_sees_only_their_organisation(client, alice, fleets):
     acme_cp, globex_cp = fleets
     client.force_login(alice)

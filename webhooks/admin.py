@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.scoping import OrganisationScopedAdmin
+from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
 from webhooks import services
 from webhooks.models import EVENTS, Delivery, Webhook
 from webhooks.secrets import secret_generate
@@ -115,18 +115,12 @@ def resend(modeladmin, request, queryset):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(OrganisationScopedAdmin):
+class DeliveryAdmin(WrittenBySystem, OrganisationScopedAdmin):
     organisation_lookup = "webhook__organisation_id"
     list_display = ["created_at", "event", "webhook", "attempt", "response_status", "error", "succeeded"]
     list_filter = ["succeeded", "event"]
     list_select_related = ["webhook"]
     actions = [resend]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_resend_permission(self, request):
         """Resending is changing the webhook's traffic: whoever may change webhooks may resend."""

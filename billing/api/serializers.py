@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from billing import ocpi
 from billing.models import time_zone_valid
+from csms.errors import exactly_one_of
 from csms.pagination import PaginationSerializer
 
 
@@ -19,9 +20,7 @@ class PriceRequest(ocpi.Strict):
                                "charger's); absent: CSMS_TARIFF_TIME_ZONE.")  # fmt: skip
 
     def validate(self, attrs):
-        if ("tariff" in attrs) == ("tariffId" in attrs):
-            raise serializers.ValidationError({"tariff": "send either tariff or tariffId."})
-        return attrs
+        return exactly_one_of(attrs, "tariff", "tariffId")
 
 
 class PriceAnswer(serializers.Serializer):
@@ -46,10 +45,7 @@ class AssignRequest(ocpi.Strict):
     organisationDefault = serializers.BooleanField(required=False)
 
     def validate(self, attrs):
-        targets = [name for name in ("idTag", "chargeBoxId", "siteId", "organisationDefault") if name in attrs]
-        if len(targets) != 1:
-            raise serializers.ValidationError({"idTag": "send exactly one of idTag, chargeBoxId, siteId, "
-                                                        "organisationDefault."})  # fmt: skip
+        exactly_one_of(attrs, "idTag", "chargeBoxId", "siteId", "organisationDefault")
         if attrs.get("organisationDefault") is False:
             raise serializers.ValidationError({"organisationDefault": "must be true (tariffId null removes it)."})
         return attrs

@@ -16,7 +16,7 @@ from billing.api import serializers as s
 from billing.models import CDR, Tariff
 from chargers.models import Charger, Site
 from charging.models import IdTag
-from csms.errors import Conflict, error_responses
+from csms.errors import Conflict, error_responses, validated
 from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import paginated
 
@@ -46,12 +46,6 @@ TARIFF_EXAMPLE = {
 
 # Tariff ids that would be read as the endpoints beside /tariffs/{tariffId}.
 RESERVED_IDS = {"price", "assign", "time-zone"}
-
-
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def tariff_document(data) -> dict:

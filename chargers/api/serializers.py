@@ -38,6 +38,20 @@ def pinned_version_field() -> serializers.ChoiceField:
     )
 
 
+def password_field(**kwargs) -> serializers.CharField:
+    """A charger's Basic auth password, on registration and update alike: write-only, taken as typed (spaces
+    count), optional; "" or null for none."""
+    return serializers.CharField(
+        max_length=128,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        write_only=True,
+        trim_whitespace=False,
+        **kwargs,
+    )
+
+
 class ChargerRegistrationSerializer(StrictSerializer):
     chargeBoxId = serializers.CharField(
         source="charge_box_id",
@@ -47,15 +61,8 @@ class ChargerRegistrationSerializer(StrictSerializer):
     )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    password = serializers.CharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        default=None,
-        write_only=True,
-        trim_whitespace=False,
-        help_text="HTTP Basic auth password the charger must send (security profile 1/2). Stored hashed.",
+    password = password_field(
+        default=None, help_text="HTTP Basic auth password the charger must send (security profile 1/2). Stored hashed."
     )
     ocppVersionPinned = pinned_version_field()
 
@@ -72,15 +79,7 @@ class ChargerUpdateSerializer(StrictSerializer):
 
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    password = serializers.CharField(
-        max_length=128,
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        write_only=True,
-        trim_whitespace=False,
-        help_text='A new password, applied from the next connection; "" or null removes it.',
-    )
+    password = password_field(help_text='A new password, applied from the next connection; "" or null removes it.')
     ocppVersionPinned = pinned_version_field()
     site = serializers.IntegerField(required=False, allow_null=True, help_text="The id of its site; null: none.")
     phases = serializers.ChoiceField(choices=[1, 2, 3], required=False)

@@ -1,8 +1,6 @@
 """Charger endpoints: thin views over chargers.selectors (reads) and chargers.services.registry (writes)."""
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +19,7 @@ from chargers.services.registry import (
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import paginated
+from csms.responses import created
 
 TAGS = ["Chargers"]
 CHARGE_BOX_ID = OpenApiParameter(
@@ -171,11 +170,7 @@ class ChargerCollectionView(APIView):
             charger = charger_register(organisation=request.user.organisation, **body.validated_data)
         except ChargerExists:
             raise Conflict(f"A charger with chargeBoxId {body.validated_data['charge_box_id']} is already registered.")
-        return Response(
-            s.RegisteredChargerSerializer(charger).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": request.build_absolute_uri(reverse("charger", args=[charger.charge_box_id]))},
-        )
+        return created(request, s.RegisteredChargerSerializer(charger).data, "charger", charger.charge_box_id)
 
 
 class ChargerDetailView(APIView):

@@ -1,9 +1,8 @@
 """Id tag endpoints and the organisation's authorization policy: thin views over
 chargers.selectors (reads) and charging.services.id_tags (writes)."""
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from charging.services import id_tags
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
 from csms.pagination import PaginationSerializer, paginated
+from csms.responses import created
 
 TAGS = ["Id tags"]
 ID_TAG = OpenApiParameter("idTag", str, OpenApiParameter.PATH, description="The id tag, in any case.")
@@ -143,11 +143,7 @@ class IdTagCollectionView(APIView):
             tag = id_tags.id_tag_create(organisation=request.user.organisation, **body.validated_data)
         except id_tags.IdTagInvalid as error:
             raise invalid(error)
-        return Response(
-            IdTagOutput(tag).data,
-            status=status.HTTP_201_CREATED,
-            headers={"Location": request.build_absolute_uri(reverse("id-tag", args=[tag.id_tag]))},
-        )
+        return created(request, IdTagOutput(tag).data, "id-tag", tag.id_tag)
 
 
 class IdTagDetailView(APIView):

@@ -63,6 +63,15 @@ def _parent(organisation: Organisation, parent_id_tag: str | None, *, child: str
     return parent
 
 
+def _inserted(**fields) -> IdTag | None:
+    """The new tag, or None when a request racing this one created the same id (any case) first."""
+    try:
+        with transaction.atomic():
+            return IdTag.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
 def id_tag_create(
     *,
     organisation: Organisation,
@@ -79,20 +88,18 @@ def id_tag_create(
     existing = id_tag_find(organisation_id=organisation.pk, id_tag=id_tag)
     if existing is not None:
         raise IdTagExists("idTag", f"Id tag {existing.id_tag} exists already (id tags are case-insensitive).")
-    parent = _parent(organisation, parent_id_tag, child=id_tag)
-    try:
-        with transaction.atomic():
-            return IdTag.objects.create(
-                organisation=organisation,
-                id_tag=id_tag,
-                status=status,
-                expiry_date=expiry_date,
-                parent=parent,
-                max_active_transactions=max_active_transactions,
-                note=note,
-            )
-    except IntegrityError:
+    tag = _inserted(
+        organisation=organisation,
+        id_tag=id_tag,
+        status=status,
+        expiry_date=expiry_date,
+        parent=_parent(organisation, parent_id_tag, child=id_tag),
+        max_active_transactions=max_active_transactions,
+        note=note,
+    )
+    if tag is None:
         raise IdTagExists("idTag", f"Id tag {id_tag} exists already (id tags are case-insensitive).")
+    return tag
 
 
 def id_tag_update(
@@ -148,18 +155,15 @@ def id_tag_upsert(*, organisation: Organisation, id_tag: str, **fields) -> tuple
 
 def id_tag_record_unknown(*, organisation_id: int, id_tag: str) -> IdTag:
     """An unknown tag accepted under the free-vend policy: kept, marked auto-created, for an operator."""
-    try:
-        with transaction.atomic():
-            return IdTag.objects.create(
-                organisation_id=organisation_id,
-                id_tag=id_tag,
-                auto_created=True,
-                # Free vend: the tag must never be the reason a second session is refused.
-                max_active_transactions=0,
-                note="Recorded automatically: presented by a charger while unknown tags are accepted.",
-            )
-    except IntegrityError:
-        return id_tag_find(organisation_id=organisation_id, id_tag=id_tag)
+    tag = _inserted(
+        organisation_id=organisation_id,
+        id_tag=id_tag,
+        auto_created=True,
+        # Free vend: the tag must never be the reason a second session is refused.
+        max_active_transactions=0,
+        note="Recorded automatically: presented by a charger while unknown tags are accepted.",
+    )
+    return tag or id_tag_find(organisation_id=organisation_id, id_tag=id_tag)
 
 
 def organisation_policy_set(*, organisation: Organisation, unknown_id_tag_policy: str) -> Organisation:

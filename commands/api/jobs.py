@@ -1,16 +1,17 @@
 """Tracked jobs over the API: firmware and diagnostics jobs of a charger, and fleet jobs."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chargers.models import Charger
 from commands import fleet
 from commands.api import views
-from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of, validated
+from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
 from commands.models import FleetJob
+from csms.errors import exactly_one_of, validated
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import PaginationSerializer, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
@@ -71,12 +72,6 @@ class DiagnosticsJobOutput(drf.Serializer):
         return bool(job.file)
 
 
-def job_list(charger: Charger, related: str, serializer) -> list:
-    rows = getattr(charger, related).prefetch_related("history").order_by("-created_at", "-id")[:50]
-    return [{**serializer(job).data, "history": StatusRow(job.history.order_by("received_at", "id"), many=True).data}
-            for job in rows]  # fmt: skip
-
-
 class FirmwareJobList(drf.Serializer):
     chargeBoxId = drf.CharField()
     jobs = FirmwareJobOutput(many=True)
@@ -87,30 +82,32 @@ class DiagnosticsJobList(drf.Serializer):
     jobs = DiagnosticsJobOutput(many=True)
 
 
-class FirmwareJobsView(APIView):
+def jobs_get(related: str, what: str, output: type[drf.Serializer], answer: type[drf.Serializer]):
+    """A `get` answering the charger's latest 50 `related` jobs, newest first, each with its status history;
+    the operation is named by `related`, and its summary says `what` they are."""
+
     @extend_schema(
-        operation_id="firmware_jobs",
-        summary="The charger's firmware updates, newest first, each with its status history",
+        operation_id=related,
+        summary=f"The charger's {what}, newest first, each with its status history",
         tags=["commands"],
-        responses={200: FirmwareJobList, **READ_ERRORS},
+        responses={200: answer, **READ_ERRORS},
     )
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
-        return Response({"chargeBoxId": charger.charge_box_id,
-                         "jobs": job_list(charger, "firmware_jobs", FirmwareJobOutput)})  # fmt: skip
+        rows = getattr(charger, related).prefetch_related("history").order_by("-created_at", "-id")[:50]
+        jobs = [{**output(job).data, "history": StatusRow(job.history.order_by("received_at", "id"), many=True).data}
+                for job in rows]  # fmt: skip
+        return Response({"chargeBoxId": charger.charge_box_id, "jobs": jobs})
+
+    return get
+
+
+class FirmwareJobsView(APIView):
+    get = jobs_get("firmware_jobs", "firmware updates", FirmwareJobOutput, FirmwareJobList)
 
 
 class DiagnosticsView(views.command_view(DIAGNOSTICS)):
-    @extend_schema(
-        operation_id="diagnostics_jobs",
-        summary="The charger's diagnostics requests, newest first, each with its status history",
-        tags=["commands"],
-        responses={200: DiagnosticsJobList, **READ_ERRORS},
-    )
-    def get(self, request, chargeBoxId: str) -> Response:
-        charger = charger_of(request, chargeBoxId)
-        return Response({"chargeBoxId": charger.charge_box_id,
-                         "jobs": job_list(charger, "diagnostics_jobs", DiagnosticsJobOutput)})  # fmt: skip
+    get = jobs_get("diagnostics_jobs", "diagnostics requests", DiagnosticsJobOutput, DiagnosticsJobList)
 
 
 # Fleet jobs.
@@ -132,9 +129,7 @@ class FleetJobInput(drf.Serializer):
     concurrency = drf.IntegerField(min_value=1, max_value=100, default=5)
 
     def validate(self, attrs):
-        if ("chargeBoxIds" in attrs) == ("filter" in attrs):
-            raise drf.ValidationError({"chargeBoxIds": "give chargeBoxIds or filter (one of them)"})
-        return attrs
+        return exactly_one_of(attrs, "chargeBoxIds", "filter")
 
 
 class FleetJobOutput(drf.Serializer):
@@ -174,7 +169,7 @@ class FleetJobCollectionView(APIView):
         operation_id="fleet_job_list",
         summary="Fleet jobs, newest first",
         tags=["fleet jobs"],
-        parameters=[OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        parameters=PAGE_PARAMETERS,
         responses={200: FleetJobPage, **READ_ERRORS},
     )
     def get(self, request) -> Response:

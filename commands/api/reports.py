@@ -2,7 +2,7 @@
 transaction status and charging-profile reports. A 1.6 charger answers them with a 400
 (the command is absent from its version's table). Also the stored device model, for reading."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from chargers.models import DeviceVariable
 from commands.api import serializers as s
 from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import PaginationSerializer, paginated
 
 KEY_HELP = "Component.Variable or Component[instance].Variable[instance], or {component, variable} as OCPP has them."
@@ -155,9 +156,11 @@ class DeviceModelPage(drf.Serializer):
 
 
 class DeviceModelFilter(drf.Serializer):
-    component = drf.CharField(required=False)
-    variable = drf.CharField(required=False)
-    evseId = drf.IntegerField(required=False, min_value=0, source="evse_id")
+    component = drf.CharField(required=False, help_text="Only this component, e.g. EVSE.")
+    variable = drf.CharField(required=False, help_text="Only this variable, e.g. Power.")
+    evseId = drf.IntegerField(
+        required=False, min_value=0, source="evse_id", help_text="Only this EVSE (0: the station)."
+    )
 
 
 class DeviceModelView(APIView):
@@ -165,13 +168,7 @@ class DeviceModelView(APIView):
         operation_id="device_model_list",
         summary="OCPP 2.0.1: the charger's device model, as last reported",
         tags=["commands"],
-        parameters=[
-            OpenApiParameter("component", str, description="Only this component, e.g. EVSE."),
-            OpenApiParameter("variable", str, description="Only this variable, e.g. Power."),
-            OpenApiParameter("evseId", int, description="Only this EVSE (0: the station)."),
-            OpenApiParameter("limit", int, description="At most 500; default 50."),
-            OpenApiParameter("offset", int, description="Default 0."),
-        ],
+        parameters=[DeviceModelFilter, *PAGE_PARAMETERS],
         responses={200: DeviceModelPage, **READ_ERRORS},
         examples=[
             OpenApiExample("Page", value={"variables": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})

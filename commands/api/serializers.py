@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from chargers.api.serializers import StrictSerializer
 from commands.models import Command
+from csms.errors import exactly_one_of
 from csms.pagination import PaginationSerializer
 
 TRIGGERABLE = (
@@ -200,13 +201,6 @@ class ChargingProfile201(StrictSerializer):
         resource_type_field_name=None,
     )
 )
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="AnyChargingProfile",
-        serializers=[ChargingProfile, ChargingProfile201],
-        resource_type_field_name=None,
-    )
-)
 class AnyChargingProfile(ChargingProfile):
     """OCPP 1.6's ChargingProfile (`chargingProfileId`), or for a 2.0.1 charger its own (`id`, a list of schedules).
     The 1.6 fields are the ones the admin's form shows."""
@@ -233,8 +227,7 @@ class TransactionStartInput(StrictSerializer):
     chargingProfile = AnyChargingProfile(required=False, help_text="A TxProfile for the session.")
 
     def validate(self, attrs):
-        if ("idTag" in attrs) == ("idToken" in attrs):
-            raise serializers.ValidationError({"idTag": "give idTag or idToken (OCPP 2.0.1), one of them"})
+        exactly_one_of(attrs, "idTag", "idToken")
         if "idToken" in attrs:
             attrs["idTag"] = attrs["idToken"]["idToken"]  # the session's tag, as sentences and records name it
         return attrs

@@ -19,7 +19,8 @@ from commands.api import serializers as s
 from commands.bus import Requester, payload_error, version_of
 from commands.models import Command
 from csms import statements
-from csms.errors import error_responses
+from csms.errors import error_responses, validated
+from csms.openapi import PAGE_PARAMETERS, filter_parameters
 from csms.pagination import paginated
 from smart_charging.models import InstalledChargingProfile
 
@@ -57,12 +58,6 @@ def is_async(request) -> bool:
 
 def queued(command_id: str) -> Response:
     return Response({"commandId": command_id}, status=202)
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # Steps some commands need before translation, whatever the charger's OCPP version.
@@ -361,13 +356,7 @@ def command_view(endpoint: Endpoint) -> type[CommandView]:
     )
 
 
-class DataTransferView(CommandView):
-    endpoint = DATA_TRANSFER
-
-    @DATA_TRANSFER.schema()
-    def post(self, request, chargeBoxId: str) -> Response:
-        return self.run(request, chargeBoxId, request.data)
-
+class DataTransferView(command_view(DATA_TRANSFER)):
     @extend_schema(
         operation_id="data_transfer_list",
         summary="DataTransfer history, both directions, newest first",
@@ -407,13 +396,7 @@ class DataTransferView(CommandView):
                          "pagination": {"total": rows.count(), **page}})  # fmt: skip
 
 
-class PowerLimitView(CommandView):
-    endpoint = POWER_LIMIT
-
-    @POWER_LIMIT.schema()
-    def post(self, request, chargeBoxId: str) -> Response:
-        return self.run(request, chargeBoxId, request.data)
-
+class PowerLimitView(command_view(POWER_LIMIT)):
     @extend_schema(
         operation_id="power_limit_delete",
         summary=POWER_LIMIT_CLEAR.summary,
@@ -563,8 +546,8 @@ class GenericCommandView(APIView):
 
 class CommandFilter(filters.FilterSet):
     chargeBoxId = filters.CharFilter(field_name="charger__charge_box_id", help_text="Only this charger's commands.")
-    action = filters.CharFilter(help_text="The OCPP action, e.g. Reset.")
-    status = filters.ChoiceFilter(choices=Command.Status.choices)
+    action = filters.CharFilter(help_text="Only this OCPP action, e.g. Reset.")
+    status = filters.ChoiceFilter(choices=Command.Status.choices, help_text="Only commands in this status.")
 
     class Meta:
         model = Command
@@ -582,13 +565,7 @@ class CommandListView(GenericAPIView):
         operation_id="command_list",
         summary="The command log, newest first",
         tags=["commands"],
-        parameters=[
-            OpenApiParameter("chargeBoxId", str, description="Only this charger's commands."),
-            OpenApiParameter("action", str, description="Only this OCPP action, e.g. Reset."),
-            OpenApiParameter("status", str, enum=Command.Status.values, description="Only commands in this status."),
-            OpenApiParameter("limit", int, description="At most 500; default 50."),
-            OpenApiParameter("offset", int, description="Default 0."),
-        ],
+        parameters=filter_parameters(CommandFilter) + PAGE_PARAMETERS,
         responses={200: s.CommandLogPage, **READ_ERRORS},
         examples=[OpenApiExample("Page", value={"commands": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})],
     )

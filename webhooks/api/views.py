@@ -1,18 +1,18 @@
 """/api/v1/webhooks: thin views over webhooks.services."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from csms.errors import error_responses
+from csms.errors import error_responses, validated
+from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import paginated
 from webhooks import services
 from webhooks.api import serializers as s
 from webhooks.models import Webhook
 
 ERRORS = error_responses(400, 401, 403, 404)
-PAGE = [OpenApiParameter("limit", int, description="At most 500; default 50."), OpenApiParameter("offset", int)]
 EXAMPLE = {"url": "https://billing.example.com/csms-events", "events": ["transaction.started", "transaction.stopped"]}
 
 
@@ -20,18 +20,12 @@ def webhook_of(request, webhook_id: int) -> Webhook:
     return get_object_or_404(Webhook, pk=webhook_id, organisation=request.user.organisation)
 
 
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class WebhookCollectionView(APIView):
     @extend_schema(
         operation_id="webhook_list",
         summary="The organisation's webhooks",
         tags=["webhooks"],
-        parameters=PAGE,
+        parameters=PAGE_PARAMETERS,
         responses={200: s.WebhookList, **ERRORS},
     )
     def get(self, request) -> Response:
@@ -100,7 +94,7 @@ class DeliveryListView(APIView):
         operation_id="webhook_deliveries",
         summary="Every delivery attempt of a webhook, newest first",
         tags=["webhooks"],
-        parameters=PAGE,
+        parameters=PAGE_PARAMETERS,
         responses={200: s.DeliveryList, **ERRORS},
     )
     def get(self, request, webhookId: int) -> Response:

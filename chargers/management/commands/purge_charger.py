@@ -1,26 +1,24 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from chargers.management.charger_ids import ChargerIdsCommand
 from chargers.models import Charger
 from chargers.services.registry import charger_purge
 
 
-class Command(BaseCommand):
+class Command(ChargerIdsCommand):
     help = (
         "Remove deleted chargers for good, with all their history (sessions, meter values, commands, "
         "message log). Only chargers deleted before (API, admin or delete_charger) can be purged."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("charge_box_ids", metavar="ID", nargs="+")
+        super().add_arguments(parser)
         parser.add_argument(
             "--confirm", action="store_true", help="required: the history cannot be recovered once purged"
         )
 
     def handle(self, *args, charge_box_ids, confirm, **options):
-        chargers = {c.charge_box_id: c for c in Charger.everything.filter(charge_box_id__in=charge_box_ids)}
-        unknown = [charge_box_id for charge_box_id in charge_box_ids if charge_box_id not in chargers]
-        if unknown:
-            raise CommandError(f"no such charger: {', '.join(unknown)}")
+        chargers = self.chargers_named(charge_box_ids, among=Charger.everything, missing="no such charger")
         live = [charge_box_id for charge_box_id, charger in chargers.items() if charger.deleted_at is None]
         if live:
             raise CommandError(f"not deleted (delete it first: delete_charger): {', '.join(live)}")
