@@ -277,6 +277,13 @@ CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
 CSMS_CERTIFICATE_VALIDITY_DAYS = int(env_float("CSMS_CERTIFICATE_VALIDITY_DAYS", 365))
 CSMS_CERTIFICATE_RENEW_DAYS = int(env_float("CSMS_CERTIFICATE_RENEW_DAYS", 30))
 CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
+# 2.0.1 GetCertificateStatus and Get15118EVCertificate are forwarded (pki/forwarding.py): the OCSP
+# responder's URL, the contract-certificate service's URL and the Authorization header it is sent with,
+# and the seconds within which either must answer (past them the charger is answered Failed).
+CSMS_OCSP_RESPONDER_URL = os.environ.get("CSMS_OCSP_RESPONDER_URL", "")
+CSMS_EV_CERTIFICATE_URL = os.environ.get("CSMS_EV_CERTIFICATE_URL", "")
+CSMS_EV_CERTIFICATE_AUTHORIZATION = os.environ.get("CSMS_EV_CERTIFICATE_AUTHORIZATION", "")
+CSMS_PKI_FORWARD_TIMEOUT = env_float("CSMS_PKI_FORWARD_TIMEOUT", 10)
 # Security profiles 2 and 3 (TLS through a proxy): the proxies' addresses whose X-Forwarded-Proto and
 # client-certificate header are believed (comma-separated), and that header's name.
 CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import binascii
 import functools
+import inspect
 import logging
 import time
 import weakref
@@ -298,7 +299,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if invalid is not None:
             return framing.call_error(frame.unique_id, invalid.code, invalid.description)
         try:
-            response = await frames_db.run(run_action, handler=handler, session=self.session, payload=frame.payload)
+            if inspect.iscoroutinefunction(handler):  # it waits on another service, not on the database
+                response = await handler(self.session, frame.payload)
+            else:
+                response = await frames_db.run(run_action, handler=handler, session=self.session, payload=frame.payload)
         except PayloadValueError as error:
             return framing.call_error(frame.unique_id, "PropertyConstraintViolation", str(error))
         except Exception:
