@@ -231,6 +231,9 @@ class DataTransfer(models.Model):
         return f"{self.direction} {self.vendor_id} {self.message_id}".strip()
 
 
+REFUSAL_HELP = "Why the job ended NotSent: the charger's answer (InvalidCertificate, ...) or the command's failure."
+
+
 class FirmwareJob(models.Model):
     """One UpdateFirmware, followed through the charger's FirmwareStatusNotifications to the next boot."""
 
@@ -273,6 +276,7 @@ class FirmwareJob(models.Model):
     firmware_version_before = models.CharField(max_length=50, blank=True)
     firmware_version_after = models.CharField(max_length=50, blank=True)
     rebooted_at = models.DateTimeField(null=True, blank=True, help_text="Latest boot during the installation.")
+    refusal = models.CharField(max_length=255, blank=True, help_text=REFUSAL_HELP)
     triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
     last_status_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -313,6 +317,7 @@ class DiagnosticsJob(models.Model):
     upload_token_digest = models.CharField(max_length=128, blank=True, editable=False)
     file = models.FileField(upload_to="diagnostics/%Y/%m/", blank=True)
     uploaded_at = models.DateTimeField(null=True, blank=True)
+    refusal = models.CharField(max_length=255, blank=True, help_text=REFUSAL_HELP)
     triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
     last_status_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
