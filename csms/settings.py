@@ -288,6 +288,8 @@ CSMS_PKI_FORWARD_TIMEOUT = env_float("CSMS_PKI_FORWARD_TIMEOUT", 10)
 # client-certificate header are believed (comma-separated), and that header's name.
 CSMS_TRUSTED_PROXIES = frozenset(a.strip() for a in os.environ.get("CSMS_TRUSTED_PROXIES", "").split(",") if a.strip())
 CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
+# Seconds a charger moved to a higher security profile has to connect on it before it falls back (pki/profiles.py).
+CSMS_PROFILE_UPGRADE_WINDOW = env_float("CSMS_PROFILE_UPGRADE_WINDOW", 600)
 # Brute force: this many failed charger passwords within the window (seconds), per chargeBoxId or per
 # source address, refuse it for the lockout (seconds) before any password is checked (pki/lockout.py).
 CSMS_AUTH_FAILURE_LIMIT = int(env_float("CSMS_AUTH_FAILURE_LIMIT", 10))
@@ -309,6 +311,7 @@ CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-prune": {"task": "webhooks.tasks.deliveries_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "messages-prune": {"task": "ocpp_ws.tasks.messages_prune", "schedule": CSMS_PRUNE_INTERVAL},
     "certificates-renew": {"task": "pki.tasks.certificates_renew", "schedule": CSMS_SWEEP_INTERVAL},
+    "profile-upgrades-fall-back": {"task": "pki.tasks.profile_upgrades_fall_back", "schedule": CSMS_SWEEP_INTERVAL},
 }
 
 # Graceful shutdown on SIGTERM (csms/shutdown.py): the process exits within CSMS_SHUTDOWN_GRACE seconds,

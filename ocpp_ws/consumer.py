@@ -32,6 +32,7 @@ from ocpp_ws.versions import VERSIONS, negotiate, supported
 from ocpp_ws.write_behind import WriteBehind
 from pki.access import connection_gate
 from pki.lockout import auth_failure_record, auth_success_record, lockout_refusal
+from pki.profiles import upgrade_confirm
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ def charger_admit(*, headers: list[tuple[bytes, bytes]], charge_box_id: str, rem
         auth_failure_record(charge_box_id=None, remote_address=remote_address)
     elif not admitted.refusal and password is not None:
         auth_success_record(charge_box_id=charge_box_id)
+    if not admitted.refusal and gate.upgraded_to is not None:
+        upgrade_confirm(charge_box_id=charge_box_id, profile=gate.upgraded_to)
     return admitted
 
 

@@ -73,6 +73,8 @@ def certificate_signing_request(*, charger_id: int, csr_pem: str, certificate_ty
 
 
 def security_profile_set(*, charger: Charger, profile: int) -> int:
-    """The profile the charger must meet from its next connection on."""
-    ChargerSecurity.objects.update_or_create(charger=charger, defaults={"security_profile": profile})
+    """The profile the charger must meet from its next connection on (an upgrade under way is called off)."""
+    ChargerSecurity.objects.update_or_create(
+        charger=charger, defaults={"security_profile": profile, "upgrade_to": None, "upgrade_deadline": None}
+    )
     return profile
