@@ -14,7 +14,7 @@ from chargers.services.registry import charger_register
 from pki import authority
 from pki.models import ChargerSecurity, IssuedCertificate
 from tests import certificates
-from tests.conftest import eventually, start_server
+from tests.conftest import eventually, free_port, start_server
 from tests.nginx_proxy import PROXY_ADDRESS, Nginx
 from tests.ocpp_rpc import Refused, RpcCharger, strict_charger
 from tests.test_admin_commands import PASSWORD as ADMIN_PASSWORD
@@ -34,9 +34,11 @@ def upgrade(django_db_setup, tmp_path_factory):
     ca = authority.ca_load()
     (tmp / "charger-ca.pem").write_text(ca.certificate_pem)
     server_files = certificates.server_certificate(tmp)
+    port = free_port()  # named in the upload locations the CSMS gives chargers
     live = start_server(
-        tmp, REDIS_URL="", CSMS_TRUSTED_PROXIES=PROXY_ADDRESS, CSMS_MESSAGE_LOG="off", CSMS_SWEEP_INTERVAL="0.5",
-        CSMS_PROFILE_UPGRADE_WINDOW=str(WINDOW), CSMS_COMMAND_TIMEOUT="5", CSMS_PUBLIC_WS_URL=CSMS_URL,
+        tmp, port, CSMS_PUBLIC_HTTP_URL=f"http://127.0.0.1:{port}", REDIS_URL="", CSMS_TRUSTED_PROXIES=PROXY_ADDRESS,
+        CSMS_MESSAGE_LOG="off", CSMS_SWEEP_INTERVAL="0.5", CSMS_PROFILE_UPGRADE_WINDOW=str(WINDOW),
+        CSMS_COMMAND_TIMEOUT="5", CSMS_PUBLIC_WS_URL=CSMS_URL,
     )  # fmt: skip
     proxy = Nginx(tmp, csms_port=live.port, server_cert=server_files["cert"], server_key=server_files["key"],
                   charger_ca=tmp / "charger-ca.pem")  # fmt: skip
