@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from django.utils import timezone
 
+from chargers.services.jobs import firmware_job_create, jobs_to_ask
+from commands.models import Command
+from commands.tasks import follow_up_of
 from tests.conftest import FAST, start_server
 from tests.ocpp_rpc import strict_charger
 
@@ -70,3 +74,18 @@ def test_a_silent_jobs_charger_is_asked_with_its_versions_trigger(
         assert cp.next_call()["action"] == action
         follow_up = cp.next_call(timeout=15)
     assert (follow_up["action"], follow_up["payload"]) == (trigger, asked)
+
+
+def test_a_job_whose_command_is_not_answered_yet_is_not_asked_about(charger):
+    """Its answer may still come: a follow-up then would race it (and could not know which trigger the job needs)."""
+    retrieved = timezone.now() - timedelta(hours=1)
+    job = firmware_job_create(charger=charger, location="https://fw.example.com/7.bin", retrieve_date=retrieved,
+                              retries=None, retry_interval=None)  # fmt: skip
+    assert jobs_to_ask() == []
+    job.command = Command.objects.create(
+        organisation=charger.organisation, charger=charger, action="SignedUpdateFirmware", source="api"
+    )
+    job.save()
+    assert [(j.pk, follow_up_of(j)) for j in jobs_to_ask()] == [
+        (job.pk, ("extended_trigger", "FirmwareStatusNotification"))
+    ]

@@ -146,7 +146,8 @@ def jobs_to_ask(*, now: datetime | None = None) -> list[FirmwareJob | Diagnostic
         rows = (
             model.objects.exclude(status__in=model.FINAL)
             .exclude(status__in=("Installed", "NotSent"))
-            .filter(_since(model, wait, now), triggered_at__isnull=True)
+            # A job whose command the charger has not answered yet is not asked about: its answer may still come.
+            .filter(_since(model, wait, now), triggered_at__isnull=True, command__isnull=False)
             .select_related("charger", "command")
         )
         for job in rows:
