@@ -15,7 +15,8 @@ from pki.models import ChargerSecurity, IssuedCertificate, SecurityEvent
 from simulator import SIMULATORS
 from tests.conftest import eventually
 from tests.test_security_profile_upgrade import WINDOW, upgrade  # noqa: F401 (the server behind nginx)
-from tests.test_simulator_v201 import Running
+from tests.test_simulator import simulate_charger
+from tests.test_simulator_v201 import Running, tag  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.node
 
@@ -110,3 +111,18 @@ def test_a_simulator_that_cannot_reach_the_new_profile_falls_back_and_says_so(up
         )
         assert security.security_profile == 1 and security.upgrade_result.startswith("fell back to profile 1")
         assert Charger.objects.get(pk=charger.pk).is_online
+
+
+def test_the_command_line_simulator_sends_the_security_events_it_is_given(server, charger, tag):  # noqa: F811
+    done = simulate_charger(
+        "CP-1", "--url", server.ws, "--charge", "TAG-1", "--duration", "1", "--organisation", "Acme",
+        "--security-event", "TamperDetectionActivated", "--security-event", "InvalidMessages",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr + done.stdout
+    sent = SecurityEvent.objects.filter(charger=charger).order_by("id")
+    assert [(e.type, e.critical) for e in sent] == [("TamperDetectionActivated", True), ("InvalidMessages", False)]
+
+
+def test_the_command_line_refuses_a_tls_profile_without_the_proxys_url(server, charger):
+    done = simulate_charger("CP-1", "--url", server.ws, "--security-profile", "2")
+    assert done.returncode == 1 and "--security-profile 2 needs --tls-url" in done.stderr
