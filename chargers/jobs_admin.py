@@ -39,8 +39,7 @@ class DiagnosticsJobAdmin(HistoryAdmin):
     list_display = ["created_at", "charger", "status", "refusal", "file_name", "download"]
     list_filter = ["status"]
     fields = ["charger", "command", "shown_location", "file_name", "status", "refusal", "status_history",
-              "download",
-              "uploaded_at", "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
+              "download", "uploaded_at", "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="location")

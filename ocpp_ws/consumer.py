@@ -1,6 +1,7 @@
 """The charger's WebSocket: handshake, auth, framing, CALLERRORs and the outgoing CALL slot.
 
-Incoming CALLs are answered in order, each with one database hop. Commands from the
+Incoming CALLs are answered in order, each with one database hop (an action that waits on another
+service, such as an OCSP responder, is a coroutine awaited on the loop instead). Commands from the
 command bus arrive on this consumer's channel and run as tasks, so that frames keep
 being read while a CALL to the charger is outstanding.
 """

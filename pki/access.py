@@ -43,10 +43,6 @@ def subject_common_name(subject: str) -> str | None:
     return str(found[0].value) if found else None
 
 
-def security_profile_of(*, charge_box_id: str) -> int:
-    return profiles_of(charge_box_id=charge_box_id)[0]
-
-
 def profiles_of(*, charge_box_id: str) -> tuple[int, int | None]:
     """The charger's profile, and the one it is being moved to while the upgrade's window is open."""
     found = ChargerSecurity.objects.filter(charger__charge_box_id=charge_box_id).values_list(
