@@ -21,11 +21,11 @@ def history(job) -> str:
 
 @admin.register(FirmwareJob)
 class FirmwareJobAdmin(HistoryAdmin):
-    list_display = ["created_at", "charger", "status", "location", "retrieve_date", "firmware_version_before",
-                    "firmware_version_after"]  # fmt: skip
+    list_display = ["created_at", "charger", "status", "refusal", "location", "retrieve_date",
+                    "firmware_version_before", "firmware_version_after"]  # fmt: skip
     list_filter = ["status"]
     fields = ["charger", "command", "location", "retrieve_date", "retries", "retry_interval", "status",
-              "status_history", "firmware_version_before", "firmware_version_after", "rebooted_at",
+              "refusal", "status_history", "firmware_version_before", "firmware_version_after", "rebooted_at",
               "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
 
@@ -36,10 +36,10 @@ class FirmwareJobAdmin(HistoryAdmin):
 
 @admin.register(DiagnosticsJob)
 class DiagnosticsJobAdmin(HistoryAdmin):
-    list_display = ["created_at", "charger", "status", "file_name", "download"]
+    list_display = ["created_at", "charger", "status", "refusal", "file_name", "download"]
     list_filter = ["status"]
-    fields = ["charger", "command", "shown_location", "file_name", "status", "status_history", "download",
-              "uploaded_at", "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
+    fields = ["charger", "command", "shown_location", "file_name", "status", "refusal", "status_history",
+              "download", "uploaded_at", "triggered_at", "last_status_at", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="location")

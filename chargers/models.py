@@ -231,6 +231,9 @@ class DataTransfer(models.Model):
         return f"{self.direction} {self.vendor_id} {self.message_id}".strip()
 
 
+REFUSAL_HELP = "Why the job ended NotSent: the charger's answer (InvalidCertificate, ...) or the command's failure."
+
+
 class ChargerJob(models.Model):
     """A job a command started on a charger (firmware, diagnostics), followed through the charger's status
     notifications: open until its status is one of FINAL."""
@@ -239,6 +242,7 @@ class ChargerJob(models.Model):
 
     command = models.ForeignKey("commands.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     location = models.CharField(max_length=512)
+    refusal = models.CharField(max_length=255, blank=True, help_text=REFUSAL_HELP)
     triggered_at = models.DateTimeField(null=True, blank=True, help_text="When we asked for a status.")
     last_status_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -50,6 +50,7 @@ COMMANDS = (
     "firmware_update_signed",
     "extended_trigger",
     "password_set",
+    "security_profile_upgrade",
 )
 
 

@@ -109,7 +109,7 @@ def _answer_awaited(
             return command_send(charger=charger, action=action, payload=payload, requester=requester, timeout=timeout)
         except CommandFailed as failure:
             if job is not None:
-                jobs.job_sent(job=job, command_id=None, accepted=False)
+                jobs.job_sent(job=job, command_id=None, accepted=False, refusal=str(failure))
             _completed_failure(charger, reserved, action, failure)
             raise
 
@@ -286,7 +286,10 @@ def _follow_up(
     if job is not None:
         fields = fields or {}
         accepted = result.answered and fields.get("status", "Accepted") in JOB_ACCEPTED
-        jobs.job_sent(job=job, command_id=result.command_id, accepted=accepted, file_name=fields.get("fileName") or "")
+        jobs.job_sent(
+            job=job, command_id=result.command_id, accepted=accepted, file_name=fields.get("fileName") or "",
+            refusal="" if accepted else _refusal(result),
+        )  # fmt: skip
     if command == "data_transfer":
         DataTransfer.objects.create(
             charger=charger,
@@ -297,6 +300,15 @@ def _follow_up(
             response_status=result.response.get("status", "") if result.answered else result.error_code,
             response_data=_text(result.response.get("data")) if result.answered else result.error_description,
         )
+
+
+def _refusal(result: CommandResult) -> str:
+    """The charger's no, as an operator reads it: its status and (2.0.1) statusInfo, or its CALLERROR."""
+    if not result.answered:
+        return f"{result.error_code}: {result.error_description}".rstrip(": ")
+    info = result.response.get("statusInfo") or {}
+    said = " ".join(filter(None, [info.get("reasonCode"), info.get("additionalInfo")]))
+    return f"{result.response.get('status')} ({said})" if said else str(result.response.get("status"))
 
 
 def _recorded_as_command(charger: Charger, action: str, payload: dict, result: CommandResult) -> None:

@@ -18,6 +18,17 @@ __all__ = ["enqueue"]
 log = logging.getLogger(__name__)
 
 TRIGGERS = {"FirmwareJob": "FirmwareStatusNotification", "DiagnosticsJob": "DiagnosticsStatusNotification"}
+# A job the 1.6 Security Whitepaper's commands started is followed up with its ExtendedTriggerMessage: TriggerMessage
+# cannot ask for a LogStatusNotification or a SignedFirmwareStatusNotification (2.0.1 reads both as TriggerMessage).
+EXTENDED_TRIGGERS = {"GetLog": "LogStatusNotification", "SignedUpdateFirmware": "FirmwareStatusNotification"}
+
+
+def follow_up_of(job) -> tuple[str, str]:
+    """The command, and the message it asks for, that makes a silent job's charger report its status."""
+    started_by = job.command.action if job.command_id else ""
+    if started_by in EXTENDED_TRIGGERS:
+        return "extended_trigger", EXTENDED_TRIGGERS[started_by]
+    return "trigger", TRIGGERS[type(job).__name__]
 
 
 def _run_async(run, charger_id: int, requester: dict, command_id: str, **what) -> None:
@@ -62,11 +73,11 @@ def fleet_jobs_resume() -> int:
 def jobs_follow_up() -> int:
     """Ask chargers silent about a firmware/diagnostics job for its status; time out jobs past their deadline."""
     for job in jobs.jobs_to_ask():
-        requested = TRIGGERS[type(job).__name__]
+        command, requested = follow_up_of(job)
         try:
             services.command_run(
                 charger=job.charger,
-                command="trigger",
+                command=command,
                 params={"requestedMessage": requested},
                 requester=Requester(source=Command.Source.TASK, description=f"follow-up of {job}"),
             )

@@ -298,10 +298,19 @@ CSMS_CA_NAME = os.environ.get("CSMS_CA_NAME", "CSMS Charging Station CA")
 CSMS_CERTIFICATE_VALIDITY_DAYS = env_int("CSMS_CERTIFICATE_VALIDITY_DAYS", 365)
 CSMS_CERTIFICATE_RENEW_DAYS = env_int("CSMS_CERTIFICATE_RENEW_DAYS", 30)
 CSMS_CA_SIGNER = os.environ.get("CSMS_CA_SIGNER", "")
+# 2.0.1 GetCertificateStatus and Get15118EVCertificate are forwarded (pki/forwarding.py): the OCSP
+# responder's URL, the contract-certificate service's URL and the Authorization header it is sent with,
+# and the seconds within which either must answer (past them the charger is answered Failed).
+CSMS_OCSP_RESPONDER_URL = os.environ.get("CSMS_OCSP_RESPONDER_URL", "")
+CSMS_EV_CERTIFICATE_URL = os.environ.get("CSMS_EV_CERTIFICATE_URL", "")
+CSMS_EV_CERTIFICATE_AUTHORIZATION = os.environ.get("CSMS_EV_CERTIFICATE_AUTHORIZATION", "")
+CSMS_PKI_FORWARD_TIMEOUT = env_float("CSMS_PKI_FORWARD_TIMEOUT", 10)
 # Security profiles 2 and 3 (TLS through a proxy): the proxies' addresses whose X-Forwarded-Proto and
 # client-certificate header are believed (comma-separated), and that header's name.
 CSMS_TRUSTED_PROXIES = frozenset(env_list("CSMS_TRUSTED_PROXIES"))
 CSMS_CLIENT_CERT_HEADER = os.environ.get("CSMS_CLIENT_CERT_HEADER", "X-SSL-Client-Subject")
+# Seconds a charger moved to a higher security profile has to connect on it before it falls back (pki/profiles.py).
+CSMS_PROFILE_UPGRADE_WINDOW = env_float("CSMS_PROFILE_UPGRADE_WINDOW", 600)
 # Brute force: this many failed charger passwords within the window (seconds), per chargeBoxId or per
 # source address, refuse it for the lockout (seconds) before any password is checked (pki/lockout.py).
 CSMS_AUTH_FAILURE_LIMIT = env_int("CSMS_AUTH_FAILURE_LIMIT", 10)
@@ -328,6 +337,7 @@ CELERY_BEAT_SCHEDULE = {
             "transactions-flag-suspect": "chargers.tasks.transactions_flag_suspect",
             "running-costs": "billing.tasks.running_costs_send",
             "certificates-renew": "pki.tasks.certificates_renew",
+            "profile-upgrades-fall-back": "pki.tasks.profile_upgrades_fall_back",
         },
     ),
     **every(

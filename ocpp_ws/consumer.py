@@ -1,6 +1,7 @@
 """The charger's WebSocket: handshake, auth, framing, CALLERRORs and the outgoing CALL slot.
 
-Incoming CALLs are answered in order, each with one database hop. Commands from the
+Incoming CALLs are answered in order, each with one database hop (an action that waits on another
+service, such as an OCSP responder, is a coroutine awaited on the loop instead). Commands from the
 command bus arrive on this consumer's channel and run as tasks, so that frames keep
 being read while a CALL to the charger is outstanding.
 """
@@ -9,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import functools
+import inspect
 import logging
 import time
 import weakref
@@ -31,6 +33,7 @@ from ocpp_ws.versions import VERSIONS, negotiate, supported
 from ocpp_ws.write_behind import WriteBehind
 from pki.access import connection_gate
 from pki.lockout import auth_failure_record, auth_success_record, lockout_refusal
+from pki.profiles import upgrade_confirm
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +144,8 @@ def charger_admit(*, headers: list[tuple[bytes, bytes]], charge_box_id: str, rem
         auth_failure_record(charge_box_id=None, remote_address=remote_address)
     elif not admitted.refusal and password is not None:
         auth_success_record(charge_box_id=charge_box_id)
+    if not admitted.refusal and gate.upgraded_to is not None:
+        upgrade_confirm(charge_box_id=charge_box_id, profile=gate.upgraded_to)
     return admitted
 
 
@@ -298,7 +303,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         if invalid is not None:
             return framing.call_error(frame.unique_id, invalid.code, invalid.description)
         try:
-            response = await frames_db.run(run_action, handler=handler, session=self.session, payload=frame.payload)
+            if inspect.iscoroutinefunction(handler):  # it waits on another service, not on the database
+                response = await handler(self.session, frame.payload)
+            else:
+                response = await frames_db.run(run_action, handler=handler, session=self.session, payload=frame.payload)
         except PayloadValueError as error:
             return framing.call_error(frame.unique_id, "PropertyConstraintViolation", str(error))
         except Exception:

@@ -5,11 +5,11 @@ the rows it speaks; the rules live in pki.services.
 
 from chargers.services import reports
 from ocpp_ws.session import Session, timestamp
+from pki import forwarding
 from pki import services as pki
 
 # statusInfo.reasonCode is at most 20 characters.
 REFUSED = "CSRRefused"
-UNAVAILABLE = "NotConfigured"
 
 # A log upload's progress (GetLog), in both versions.
 LOG_JOB_STATUSES = {
@@ -57,17 +57,20 @@ def sign_certificate_201(session: Session, p: dict) -> dict:
     return {"status": "Rejected", "statusInfo": {"reasonCode": REFUSED, "additionalInfo": decision.reason[:512]}}
 
 
-def _forwarded(answer: pki.Forwarded, data_field: str | None) -> dict:
+def _forwarded(answer: forwarding.Forwarded, data_field: str | None) -> dict:
     if answer.accepted:
         return {"status": "Accepted"} | ({data_field: answer.data} if data_field else {})
-    failed = {"status": "Failed", "statusInfo": {"reasonCode": UNAVAILABLE, "additionalInfo": answer.reason[:512]}}
+    failed = {"status": "Failed", "statusInfo": {"reasonCode": answer.code, "additionalInfo": answer.reason[:512]}}
     # exiResponse is required even when it failed: an empty one.
     return failed | ({"exiResponse": ""} if data_field == "exiResponse" else {})
 
 
-def get_15118_ev_certificate(session: Session, p: dict) -> dict:
-    answer = pki.ev_certificate_request(
-        charger_id=session.charger_id,
+# Forwarded to an external service: coroutines, which the consumer awaits on its loop (no frame worker).
+
+
+async def get_15118_ev_certificate(session: Session, p: dict) -> dict:
+    answer = await forwarding.ev_certificate_forward(
+        charge_box_id=session.charge_box_id,
         schema_version=p["iso15118SchemaVersion"],
         action=p["action"],
         exi_request=p["exiRequest"],
@@ -75,6 +78,8 @@ def get_15118_ev_certificate(session: Session, p: dict) -> dict:
     return _forwarded(answer, "exiResponse")
 
 
-def get_certificate_status(session: Session, p: dict) -> dict:
-    answer = pki.certificate_status_request(charger_id=session.charger_id, ocsp_request=p["ocspRequestData"])
+async def get_certificate_status(session: Session, p: dict) -> dict:
+    answer = await forwarding.certificate_status_forward(
+        charge_box_id=session.charge_box_id, ocsp_request=p["ocspRequestData"]
+    )
     return _forwarded(answer, "ocspResult" if answer.accepted else None)

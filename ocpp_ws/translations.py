@@ -120,6 +120,7 @@ def sentences(*, point: str) -> dict[str, Sentence]:
         "charging_profiles_get": lambda p, f: f"Report of charging profiles {said(p, f)}",
         # Security (OCPP 1.6 Security Whitepaper, OCPP 2.0.1 security blocks).
         "password_set": lambda p, f: f"New password {said(p, f)}",
+        "security_profile_upgrade": lambda p, f: f"Security profile {p['securityProfile']} {said(p, f)}",
         "certificate_signed": lambda p, f: f"Signed certificate {said(p, f)}",
         "certificate_renew": lambda p, f: f"Request for a new certificate signing request {said(p, f)}",
         "certificate_install": lambda p, f: f"Installation of a {p['certificateType']} {said(p, f)}",

@@ -1,7 +1,29 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
+from commands.bus import CommandFailed, Requester
+from commands.models import Command
 from pki.models import AuthLockout, ChargerSecurity, IssuedCertificate, SecurityEvent
+from pki.profiles import security_profile_upgrade
+
+
+def _upgrade_action(profile: int):
+    def action(modeladmin, request, queryset):
+        """Each charger is told its new profile and reconnects on it, or stays on its old one (pki/profiles.py)."""
+        requester = Requester(source=Command.Source.ADMIN, description=request.user.get_username(),
+                              user_id=request.user.pk)  # fmt: skip
+        for security in queryset.select_related("charger"):
+            try:
+                answer = security_profile_upgrade(charger=security.charger, profile=profile, requester=requester)
+            except CommandFailed as failure:
+                modeladmin.message_user(request, f"{security.charger}: {failure}", messages.ERROR)
+                continue
+            level = messages.SUCCESS if answer["upgradeTo"] == profile else messages.WARNING
+            modeladmin.message_user(request, f"{security.charger}: {answer['message']}", level)
+
+    action.__name__ = f"upgrade_to_{profile}"
+    return admin.action(description=f"Upgrade to profile {profile} (the charger reconnects on it)",
+                        permissions=["change"])(action)  # fmt: skip
 
 
 @admin.register(SecurityEvent)
@@ -30,11 +52,16 @@ class ChargerSecurityAdmin(OrganisationScopedAdmin):
     """Each charger's security profile, enforced at its next connection."""
 
     organisation_lookup = "charger__organisation_id"
-    list_display = ["charger", "security_profile"]
+    list_display = ["charger", "security_profile", "upgrade_to", "upgrade_deadline", "upgrade_result"]
     list_filter = ["security_profile"]
+    readonly_fields = ["upgrade_to", "upgrade_deadline", "upgrade_result"]
     search_fields = ["charger__charge_box_id"]
     list_select_related = ["charger"]
     autocomplete_fields = ["charger"]
+    actions = [
+        _upgrade_action(ChargerSecurity.Profile.TLS_BASIC),
+        _upgrade_action(ChargerSecurity.Profile.TLS_CLIENT_CERTIFICATE),
+    ]
 
 
 @admin.register(AuthLockout)

@@ -71,6 +71,11 @@ class ChargerSecurity(models.Model):
 
     charger = models.OneToOneField(Charger, on_delete=models.CASCADE, related_name="security")
     security_profile = models.PositiveSmallIntegerField(choices=Profile.choices, default=Profile.BASIC)
+    # An upgrade under way (pki/profiles.py): the charger may connect on either profile until the deadline;
+    # its first connection on the new one makes it its profile, and without one it stays on the old.
+    upgrade_to = models.PositiveSmallIntegerField(choices=Profile.choices, null=True, blank=True)
+    upgrade_deadline = models.DateTimeField(null=True, blank=True)
+    upgrade_result = models.CharField(max_length=255, blank=True, help_text="How the latest upgrade ended.")
 
     class Meta:
         verbose_name = "charger security profile"

@@ -72,26 +72,9 @@ def certificate_signing_request(*, charger_id: int, csr_pem: str, certificate_ty
     return SigningDecision(True)
 
 
-@dataclass(frozen=True)
-class Forwarded:
-    """What an external PKI or OCSP responder answered for a charger, or why nothing could be asked."""
-
-    accepted: bool
-    reason: str = ""
-    data: str = ""
-
-
-def ev_certificate_request(*, charger_id: int, schema_version: str, action: str, exi_request: str) -> Forwarded:
-    """A 2.0.1 Get15118EVCertificate: only a contract-certificate service can answer it, and none is configured."""
-    return Forwarded(False, "no contract certificate service is configured")
-
-
-def certificate_status_request(*, charger_id: int, ocsp_request: dict) -> Forwarded:
-    """A 2.0.1 GetCertificateStatus: only an OCSP responder can answer it, and none is configured."""
-    return Forwarded(False, "no OCSP responder is configured")
-
-
 def security_profile_set(*, charger: Charger, profile: int) -> int:
-    """The profile the charger must meet from its next connection on."""
-    ChargerSecurity.objects.update_or_create(charger=charger, defaults={"security_profile": profile})
+    """The profile the charger must meet from its next connection on (an upgrade under way is called off)."""
+    ChargerSecurity.objects.update_or_create(
+        charger=charger, defaults={"security_profile": profile, "upgrade_to": None, "upgrade_deadline": None}
+    )
     return profile

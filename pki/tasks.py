@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 
 from chargers.models import Charger
-from pki import certificates
+from pki import certificates, profiles
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +24,9 @@ def certificates_renew() -> int:
     for certificate in certificates.certificates_to_renew():
         asked += certificates.certificate_renewal_request(certificate=certificate) is not None
     return asked
+
+
+@shared_task(name="pki.tasks.profile_upgrades_fall_back")
+def profile_upgrades_fall_back() -> int:
+    """Chargers that did not come back on their new security profile in time keep the old one."""
+    return profiles.upgrades_fall_back()

@@ -166,13 +166,23 @@ class Charger:
 
     async def connect(self) -> None:
         """Open the WebSocket (raises ConnectionRefused with an explanation) and start reading it."""
-        socket = await open_socket(self.url, self.id, subprotocol=self.subprotocol, password=self.password)
+        url = self.connection_url()
+        socket = await open_socket(url, self.id, subprotocol=self.subprotocol, password=self.password,
+                                   tls=self.tls_context(url))  # fmt: skip
         self._connection.socket = socket
         self._response_queue = asyncio.Queue()
         self._stopping = False
         self.closed.clear()
         self._reader = asyncio.create_task(self._read(socket), name=f"{self.id} reader")
-        self.log.info("connected to %s/%s (%s)", self.url.rstrip("/"), self.id, socket.subprotocol)
+        self.log.info("connected to %s/%s (%s)", url.rstrip("/"), self.id, socket.subprotocol)
+
+    def connection_url(self) -> str:
+        """Where the charger connects (its security profile may name another: `security.py`)."""
+        return self.url
+
+    def tls_context(self, url: str):
+        """The TLS context for a `wss://` url: None, the system's trusted CAs (`security.py` holds its own)."""
+        return None
 
     async def start(self) -> str:
         """Connect, boot until Accepted (retrying at the interval the CSMS asks) and report every connector."""

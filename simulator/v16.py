@@ -30,6 +30,7 @@ from simulator.reservations import Reservations
 from simulator.sessions import Sessions, remote_stop
 from simulator.smart_charging import SmartCharging
 from simulator.v16_configuration import Configuration, configuration_defaults
+from simulator.v16_security import Security16
 
 SUBPROTOCOL = "ocpp1.6"
 
@@ -52,7 +53,7 @@ class ChargingSession(Session):
 
 
 class SimulatedCharger(
-    Configuration, Authorization, Sessions, Reservations, SmartCharging, Firmware, Charger, ChargePoint
+    Security16, Configuration, Authorization, Sessions, Reservations, SmartCharging, Firmware, Charger, ChargePoint
 ):
     """A 1.6J charger: connectors 1..N (0 is the charger as a whole), a configuration table,
     sessions numbered by the CSMS."""

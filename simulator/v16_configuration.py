@@ -30,6 +30,7 @@ class Setting:
     value: str
     readonly: bool = False
     kind: str = "str"  # str | int | bool | measurands
+    writeonly: bool = False  # a secret (the whitepaper's AuthorizationKey): GetConfiguration names it only
 
     def accepts(self, value: str) -> bool:
         return ACCEPTS.get(self.kind, lambda _: True)(value)
@@ -42,6 +43,7 @@ def configuration_defaults(connectors: int, meter_interval: int) -> dict[str, Se
             row["key"]: Setting(
                 row["value"].format(connectors=connectors, meter_interval=meter_interval),
                 readonly=row["access"] == "ReadOnly",
+                writeonly=row["access"] == "WriteOnly",
                 kind=row["kind"],
             )
             for row in csv.DictReader(rows)
@@ -50,6 +52,10 @@ def configuration_defaults(connectors: int, meter_interval: int) -> dict[str, Se
 
 class Configuration:
     """GetConfiguration and ChangeConfiguration over `self.configuration`."""
+
+    def setting_refused(self, key: str, value: str) -> bool:
+        """Whether the charger refuses a value its key's kind allows (a security profile it cannot meet)."""
+        return False
 
     def setting_true(self, key: str) -> bool:
         return self.configuration[key].value.lower() == "true"
@@ -64,7 +70,8 @@ class Configuration:
     def on_get_configuration(self, key: list[str] | None = None, **_):
         wanted = key or list(self.configuration)
         known = [
-            {"key": k, "readonly": self.configuration[k].readonly, "value": self.configuration[k].value}
+            {"key": k, "readonly": self.configuration[k].readonly}
+            | ({} if self.configuration[k].writeonly else {"value": self.configuration[k].value})
             for k in wanted
             if k in self.configuration
         ]
@@ -76,7 +83,7 @@ class Configuration:
         setting = self.configuration.get(key)
         if setting is None:
             return call_result.ChangeConfiguration(status="NotSupported")
-        if setting.readonly or not setting.accepts(value):
+        if setting.readonly or not setting.accepts(value) or self.setting_refused(key, value):
             return call_result.ChangeConfiguration(status="Rejected")
         setting.value = value
         if key == "HeartbeatInterval":

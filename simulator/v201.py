@@ -34,6 +34,7 @@ from simulator.reservations import Reservations
 from simulator.sessions import Sessions, remote_stop
 from simulator.v201_firmware import Firmware201
 from simulator.v201_provisioning import Provisioning
+from simulator.v201_security import Security201
 from simulator.v201_smart_charging import SmartCharging201, as_installed
 
 SUBPROTOCOL = "ocpp2.0.1"
@@ -74,8 +75,9 @@ class ChargingSession(Session):
 
 
 class SimulatedCharger201(
-    Provisioning, SmartCharging201, Firmware201, Authorization, Sessions, Reservations, Charger, ChargePoint
-):
+    Security201, Provisioning, SmartCharging201, Firmware201, Authorization, Sessions, Reservations, Charger,
+    ChargePoint,
+):  # fmt: skip
     """A 2.0.1 charging station: EVSEs 1..N with one connector each, a device model, transactions
     numbered by the station."""
 

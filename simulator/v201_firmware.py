@@ -12,7 +12,7 @@ from ocpp.v201.enums import Action
 
 from simulator.charger import answers
 from simulator.clock import iso, now, parse_time, until
-from simulator.firmware import Firmware
+from simulator.firmware import Firmware, log_file_name, signature_readable, signer_trusted
 
 
 class Firmware201(Firmware):
@@ -30,6 +30,8 @@ class Firmware201(Firmware):
 
     @answers(Action.update_firmware)
     def on_update_firmware(self, request_id: int, firmware: dict, **_):
+        if not signer_trusted(firmware.get("signing_certificate")):
+            return call_result.UpdateFirmware(status="InvalidCertificate")
         replacing = self._firmware is not None and not self._firmware.done()
         return call_result.UpdateFirmware(status="AcceptedCanceled" if replacing else "Accepted")
 
@@ -38,10 +40,12 @@ class Firmware201(Firmware):
         self._cancel(self._firmware)
         retrieve_at = parse_time(firmware["retrieve_date_time"])
         install_at = parse_time(firmware.get("install_date_time"))
-        self._firmware = self._spawn(self._update_firmware(request_id, firmware["location"], retrieve_at, install_at))
+        self._firmware = self._spawn(
+            self._update_firmware(request_id, firmware["location"], retrieve_at, install_at, firmware.get("signature"))
+        )
 
     async def _update_firmware(
-        self, request_id: int, location: str, retrieve_at: datetime, install_at: datetime | None
+        self, request_id: int, location: str, retrieve_at: datetime, install_at: datetime | None, signature=None
     ) -> None:
         async def notify(status: str) -> None:
             await self.firmware_status_notification(status, request_id)
@@ -50,6 +54,12 @@ class Firmware201(Firmware):
             await notify("DownloadScheduled")
             await until(retrieve_at)
         await self._download(notify)
+        if signature is not None:
+            if not signature_readable(signature):
+                await notify("InvalidSignature")
+                self.firmware_status, self.firmware_request_id = "Idle", None
+                return
+            await notify("SignatureVerified")
         if install_at is not None and install_at > now():
             await notify("InstallScheduled")
             await until(install_at)
@@ -70,14 +80,16 @@ class Firmware201(Firmware):
         replacing = self._upload_task is not None and not self._upload_task.done()
         return call_result.GetLog(
             status="AcceptedCanceled" if replacing else "Accepted",
-            filename=f"{log_type}-{self.id}-{now():%Y%m%dT%H%M%SZ}.log"[:255],
+            filename=log_file_name(self.id, log_type, request_id),
         )
 
     @after(Action.get_log)
     def after_get_log(self, log: dict, log_type: str, request_id: int, **_):
         self._cancel(self._upload_task)
-        self._upload_task = self._spawn(self._upload_log(request_id))
+        file_name = log_file_name(self.id, log_type, request_id)
+        self._upload_task = self._spawn(self._upload_log(request_id, log["remote_location"], file_name))
 
-    async def _upload_log(self, request_id: int) -> None:
-        await self._upload(lambda status: self.log_status_notification(status, request_id))
+    async def _upload_log(self, request_id: int, location: str, file_name: str) -> None:
+        notify = lambda status: self.log_status_notification(status, request_id)  # noqa: E731
+        await self._upload(notify, location, file_name, failed="UploadFailure")
         self.log_status, self.log_request_id = "Idle", None

@@ -59,9 +59,9 @@ class Server:
             self.process.kill()
 
 
-def start_server(tmp: Path, **env: str) -> Server:
-    """`daphne csms.asgi:application` on a free port, against the test database."""
-    port = free_port()
+def start_server(tmp: Path, port: int | None = None, **env: str) -> Server:
+    """`daphne csms.asgi:application` on `port` (a free one by default), against the test database."""
+    port = port or free_port()
     log = tmp / f"daphne-{port}.log"
     # Every test's chargers connect from 127.0.0.1 and many are refused on purpose: the suite's servers
     # do not lock that address out (tests/test_auth_lockout.py starts its own with a low limit).

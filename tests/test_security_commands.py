@@ -148,18 +148,41 @@ def test_a_security_log_is_a_job_uploaded_to_the_csms_itself(server, api, charge
     assert [h["status"] for h in listed["history"]] == ["Uploading", "Uploaded"]
 
 
-@pytest.mark.parametrize(("protocol", "action"), [("ocpp1.6", "SignedUpdateFirmware"), ("ocpp2.0.1", "UpdateFirmware")])
-def test_a_signed_firmware_update_is_a_job_that_a_refused_certificate_ends(server, api, charger, protocol, action):
+REFUSED_FIRMWARE = [
+    ("ocpp1.6", "SignedUpdateFirmware", {"status": "InvalidCertificate"}, "InvalidCertificate"),
+    ("ocpp2.0.1", "UpdateFirmware",
+     {"status": "InvalidCertificate", "statusInfo": {"reasonCode": "UnknownSigner", "additionalInfo": "not our CA"}},
+     "InvalidCertificate (UnknownSigner not our CA)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", REFUSED_FIRMWARE)
+def test_a_refused_signed_firmware_ends_its_job_with_the_reason(server, api, browser, charger, case):  # noqa: F811
+    protocol, action, answer, refusal = case
     with strict_charger(server.ws, "CP-1", protocol=protocol) as cp:
-        cp.respond(action, {"status": "InvalidCertificate"})
+        cp.respond(action, answer)
         reply = api.post(f"{api.base}/chargers/CP-1/firmware/signed", json=SIGNED)
         assert reply.status_code == 200 and reply.json()["status"] == "InvalidCertificate", reply.text
         firmware = cp.next_call()["payload"]["firmware"]
     assert firmware == {"location": SIGNED["location"], "retrieveDateTime": SIGNED["retrieveDate"],
                         "signingCertificate": PEM, "signature": "MEUCIQ=="}  # fmt: skip
     job = FirmwareJob.objects.get()
-    assert job.status == "NotSent" and job.finished_at is not None
-    assert Command.objects.get(pk=job.command_id).response == {"status": "InvalidCertificate"}  # the job's reason
+    assert (job.status, job.refusal) == ("NotSent", refusal) and job.finished_at is not None
+    # Where an operator follows the job: its listing in the API and its admin page.
+    listed = api.get(f"{api.base}/chargers/CP-1/firmware").json()["jobs"][0]
+    assert (listed["status"], listed["refusal"]) == ("NotSent", refusal)
+    page = browser.get(f"/admin/chargers/firmwarejob/{job.pk}/change/").text
+    assert refusal in page.replace("&#x27;", "'")
+
+
+def test_a_job_whose_command_failed_keeps_the_failure_as_its_refusal(server, api, charger):
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("GetLog", error={"code": "InternalError", "message": "log store busy"})
+        reply = api.post(f"{api.base}/chargers/CP-1/log", json={"logType": "SecurityLog"})
+        assert reply.status_code != 200, reply.text
+    job = DiagnosticsJob.objects.get()
+    assert (job.status, job.refusal) == ("NotSent", "InternalError: log store busy")
+    assert api.get(f"{api.base}/chargers/CP-1/diagnostics").json()["jobs"][0]["refusal"] == job.refusal
 
 
 def test_the_admin_shows_the_security_commands_and_sends_one(server, browser, charger):  # noqa: F811

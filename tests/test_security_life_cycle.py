@@ -1,7 +1,7 @@
 """The whole security life cycle, for a strict 1.6J Security Whitepaper charger and a strict 2.0.1 charger,
 against a live server behind real nginx, with no CALLERROR: profile 1, SignCertificate and CertificateSigned,
-profile 3 with the signed certificate, a security event, certificate management, a log uploaded to the CSMS,
-a signed firmware update to Installed, and password rotation."""
+the upgrade to profile 3 and the reconnection with the signed certificate, a security event, certificate
+management, a log uploaded to the CSMS, a signed firmware update to Installed, and password rotation."""
 
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -30,6 +30,8 @@ VERSIONS = {
         "installed": ({"status": "Accepted", "certificateHashData": [HASH]}, [HASH]),
         "firmware": ("SignedUpdateFirmware", "SignedFirmwareStatusNotification"),
         "password": ("ChangeConfiguration", {"status": "Accepted"}, lambda p: p["value"]),
+        # The whitepaper's upgrade: one configuration key, then the charger reconnects on its own.
+        "upgrade": [("ChangeConfiguration", {"status": "Accepted"})],
     },
     "ocpp2.0.1": {
         "installed": (
@@ -53,6 +55,36 @@ VERSIONS = {
             },
             lambda p: p["setVariableData"][0]["attributeValue"],
         ),  # fmt: skip
+        # A05: a network profile in a new slot, that slot first in the priority, and a reset.
+        "upgrade": [
+            (
+                "GetVariables",
+                {
+                    "getVariableResult": [
+                        {
+                            "attributeStatus": "Accepted",
+                            "attributeValue": "1",
+                            "component": {"name": "OCPPCommCtrlr"},
+                            "variable": {"name": "NetworkConfigurationPriority"},
+                        }
+                    ]
+                },
+            ),
+            ("SetNetworkProfile", {"status": "Accepted"}),
+            (
+                "SetVariables",
+                {
+                    "setVariableResult": [
+                        {
+                            "attributeStatus": "Accepted",
+                            "component": {"name": "OCPPCommCtrlr"},
+                            "variable": {"name": "NetworkConfigurationPriority"},
+                        }
+                    ]
+                },
+            ),
+            ("Reset", {"status": "Accepted"}),
+        ],  # fmt: skip
     },
 }
 
@@ -80,23 +112,27 @@ def test_a_strict_charger_goes_through_the_whole_security_life_cycle(tls, acme, 
     api.base = f"{tls['server'].http}/api/v1"
     plain = f"ws://127.0.0.1:{tls['server'].port}/ocpp"
 
-    # Profile 1, then a certificate signed by our CA.
+    # Profile 1, then a certificate signed by our CA, then the move to profile 3.
     key = certificates.charger_key()
     with strict_charger(plain, "CP-1", protocol=protocol, password=PASSWORD) as cp:
         assert cp.call("SignCertificate", {"csr": certificates.csr_pem("CP-1", key=key)})["status"] == "Accepted"
         signed = cp.next_call(timeout=20)
         assert signed["action"] == "CertificateSigned"
         eventually(lambda: IssuedCertificate.objects.filter(charger=charger, delivery="Accepted").exists())
+        for action, answer in words["upgrade"]:
+            cp.respond(action, answer)
+        upgrade = command(api, "security-profile/upgrade", {"securityProfile": 3})
+        assert (upgrade["status"], upgrade["upgradeTo"]) == ("Accepted", 3)
     chain = signed["payload"]["certificateChain"]
     x509.load_pem_x509_certificates(chain.encode())[0].verify_directly_issued_by(tls["ca"].certificate)
 
-    # Profile 3 through nginx, with that certificate.
-    assert api.put(f"{api.base}/chargers/CP-1/security-profile", json={"securityProfile": 3}).ok
-    with pytest.raises(Refused):
-        RpcCharger(plain, "CP-1", protocol=protocol, password=PASSWORD)
+    # It reconnects on profile 3 through nginx, with that certificate, which makes profile 3 its own.
     held = {"ca": tls["server_ca"], "cert": chain, "key": certificates.key_pem(key).decode()}
     with strict_charger(tls["proxy"].wss, "CP-1", protocol=protocol, tls=held) as cp:
         assert cp.protocol == protocol
+        assert api.get(f"{api.base}/chargers/CP-1/security-profile").json()["securityProfile"] == 3
+        with pytest.raises(Refused):
+            RpcCharger(plain, "CP-1", protocol=protocol, password=PASSWORD)
 
         event = {"type": "TamperDetectionActivated", "timestamp": T0, "techInfo": "lid"}
         assert cp.call("SecurityEventNotification", event) == {}

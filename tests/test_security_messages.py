@@ -159,7 +159,10 @@ def test_2_0_1_ev_certificate_and_certificate_status_fail_with_a_reason_when_not
         )  # fmt: skip
         assert "currentTime" in cp.call("Heartbeat", {})
     assert ev["status"] == "Failed" and ev["statusInfo"]["reasonCode"] == "NotConfigured" and ev["exiResponse"] == ""
-    reason = {"reasonCode": "NotConfigured", "additionalInfo": "no OCSP responder is configured"}
+    reason = {
+        "reasonCode": "NotConfigured",
+        "additionalInfo": "no OCSP responder is configured (CSMS_OCSP_RESPONDER_URL)",
+    }
     assert status == {"status": "Failed", "statusInfo": reason}
 
 

@@ -48,11 +48,13 @@ def diagnostics_job_create(*, charger: Charger, location: str | None) -> tuple[D
     return job, job.location
 
 
-def job_sent(*, job: FirmwareJob | DiagnosticsJob, command_id: str | None, accepted: bool, file_name: str = "") -> None:
-    """What the charger answered to the command that starts the job."""
+def job_sent(
+    *, job: FirmwareJob | DiagnosticsJob, command_id: str | None, accepted: bool, file_name: str = "", refusal: str = ""
+) -> None:
+    """What the charger answered to the command that starts the job; `refusal`: why it did not start."""
     job.command_id = command_id
     if not accepted:
-        job.status, job.finished_at = job.Status.NOT_SENT, timezone.now()
+        job.status, job.finished_at, job.refusal = job.Status.NOT_SENT, timezone.now(), refusal[:255]
     elif isinstance(job, DiagnosticsJob):
         job.file_name = file_name or ""
         if not file_name:
@@ -144,8 +146,9 @@ def jobs_to_ask(*, now: datetime | None = None) -> list[FirmwareJob | Diagnostic
         rows = (
             model.objects.exclude(status__in=model.FINAL)
             .exclude(status__in=("Installed", "NotSent"))
-            .filter(_since(model, wait, now), triggered_at__isnull=True)
-            .select_related("charger")
+            # A job whose command the charger has not answered yet is not asked about: its answer may still come.
+            .filter(_since(model, wait, now), triggered_at__isnull=True, command__isnull=False)
+            .select_related("charger", "command")
         )
         for job in rows:
             if model.objects.filter(pk=job.pk, triggered_at__isnull=True).update(triggered_at=now):

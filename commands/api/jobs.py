@@ -24,6 +24,12 @@ FLEET_COMMANDS = {
 DIAGNOSTICS = next(endpoint for endpoint in views.ENDPOINTS if endpoint.path == "diagnostics")
 
 
+REFUSAL = (
+    'Why a NotSent job did not start, else "": the charger\'s answer with its 2.0.1 statusInfo '
+    '("InvalidCertificate (InvalidCert signer unknown)"), or the command\'s failure (offline, timeout, CALLERROR).'
+)
+
+
 class StatusRow(drf.Serializer):
     status = drf.CharField()
     receivedAt = drf.DateTimeField(source="received_at")
@@ -46,6 +52,7 @@ class FirmwareJobOutput(drf.Serializer):
     firmwareVersionAfter = drf.CharField(source="firmware_version_after",
                                          help_text="From the latest boot during the installation (a 1.6 charger boots "
                                          "after Installed, a 2.0.1 station before it).")  # fmt: skip
+    refusal = drf.CharField(help_text=REFUSAL)
     triggeredAt = drf.DateTimeField(source="triggered_at", allow_null=True)
     createdAt = drf.DateTimeField(source="created_at")
     finishedAt = drf.DateTimeField(source="finished_at", allow_null=True)
@@ -58,6 +65,7 @@ class DiagnosticsJobOutput(drf.Serializer):
     location = drf.SerializerMethodField()
     fileName = drf.CharField(source="file_name")
     status = drf.CharField(help_text="Requested, Uploading, Uploaded, UploadFailed, Idle, TimedOut, NoFile or NotSent.")
+    refusal = drf.CharField(help_text=REFUSAL)
     received = drf.SerializerMethodField(help_text="Whether the CSMS holds the uploaded file.")
     uploadedAt = drf.DateTimeField(source="uploaded_at", allow_null=True)
     createdAt = drf.DateTimeField(source="created_at")

@@ -13,9 +13,14 @@ CERTIFICATE_TYPES = {"CSMSRootCertificate": "CentralSystemRootCertificate"}
 
 # The configuration key a charger's HTTP Basic password is set with (never kept or logged in clear).
 PASSWORD_KEY = "AuthorizationKey"
+# The whitepaper's key that moves a charger to a higher profile: it reconnects on it, or falls back.
+PROFILE_KEY = "SecurityProfile"
 
 CALLS = {
     "password_set": Call("ChangeConfiguration", lambda p: {"key": PASSWORD_KEY, "value": p["password"]}, echoing()),
+    "security_profile_upgrade": Call(
+        "ChangeConfiguration", lambda p: {"key": PROFILE_KEY, "value": str(p["securityProfile"])}, echoing()
+    ),
     "certificate_signed": Call("CertificateSigned", lambda p: pick(p, "certificateChain")),
     "certificate_renew": Call("ExtendedTriggerMessage", lambda p: {"requestedMessage": "SignChargePointCertificate"}),
     "certificate_install": shared.certificate_install(CERTIFICATE_TYPES),

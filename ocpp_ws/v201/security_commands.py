@@ -6,7 +6,7 @@ installed ones come back as chains; what both versions share is in ocpp_ws/secur
 
 from commands.neutral import pick
 from ocpp_ws import security_commands as shared
-from ocpp_ws.translations import Call
+from ocpp_ws.translations import Call, echoing
 
 # Root certificate kinds by the 1.6 names the API also accepts.
 CERTIFICATE_TYPES = {"CentralSystemRootCertificate": "CSMSRootCertificate"}
@@ -28,7 +28,18 @@ def certificate_hashes(params: dict, response: dict) -> dict:
 PASSWORD_VARIABLE = {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}}
 SECRET_VARIABLES = frozenset({"BasicAuthPassword"})
 
+
+def network_profile(params: dict) -> dict:
+    """The connection a station moves to (A05): this CSMS on the higher profile, in a slot of its own."""
+    connection = {"ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": params["csmsUrl"],
+                  "messageTimeout": params["messageTimeout"], "securityProfile": params["securityProfile"],
+                  "ocppInterface": "Wired0"}  # fmt: skip
+    return {"configurationSlot": params["configurationSlot"], "connectionData": connection}
+
+
 CALLS = {
+    # Then the slot first in OCPPCommCtrlr.NetworkConfigurationPriority and a reset (pki/profiles.py).
+    "security_profile_upgrade": Call("SetNetworkProfile", network_profile, echoing("configurationSlot")),
     "password_set": Call(
         "SetVariables",
         lambda p: {"setVariableData": [PASSWORD_VARIABLE | {"attributeValue": p["password"]}]},

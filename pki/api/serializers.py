@@ -128,3 +128,19 @@ class PasswordRotated(serializers.Serializer):
     password = serializers.CharField(
         allow_null=True, help_text="The new password, shown this once (stored hashed); null unless Accepted."
     )
+
+
+class SecurityProfileOutput(SecurityProfileInput):
+    upgradeTo = serializers.IntegerField(
+        allow_null=True, help_text="The profile the charger is being moved to (security-profile/upgrade), or null."
+    )
+    upgradeDeadline = serializers.DateTimeField(
+        allow_null=True, help_text="Until when it may reconnect on upgradeTo; after it, it stays on securityProfile."
+    )
+    upgradeResult = serializers.CharField(help_text="How the latest upgrade ended (upgraded, fell back, refused).")
+
+
+class SecurityProfileUpgraded(SecurityProfileOutput):
+    commandId = serializers.CharField(help_text="The command that told the charger (2.0.1: SetNetworkProfile).")
+    message = serializers.CharField()
+    status = serializers.CharField(help_text="The charger's answer; the window opens only when Accepted.")

@@ -9,5 +9,6 @@ urlpatterns = [
     path(CHARGER + "security-events", views.SecurityEventsView.as_view()),
     path(CHARGER + "certificates", views.IssuedCertificatesView.as_view()),
     path(CHARGER + "security-profile", views.SecurityProfileView.as_view()),
+    path(CHARGER + "security-profile/upgrade", views.SecurityProfileUpgradeView.as_view()),
     path(CHARGER + "password/rotate", views.PasswordRotateView.as_view()),
 ]

@@ -16,7 +16,7 @@ from commands.api.views import (
     requester_of,
     validated,
 )
-from pki import access, passwords, services
+from pki import passwords, profiles, services
 from pki.api import serializers as ps
 from pki.models import IssuedCertificate, SecurityEvent
 
@@ -142,17 +142,18 @@ class IssuedCertificatesView(APIView):
 
 class SecurityProfileView(APIView):
     @extend_schema(
-        operation_id="security_profile_get", summary="The charger's security profile", tags=["security"],
-        responses={200: ps.SecurityProfileInput, **READ_ERRORS},
+        operation_id="security_profile_get", summary="The charger's security profile, and an upgrade under way",
+        tags=["security"], responses={200: ps.SecurityProfileOutput, **READ_ERRORS},
     )  # fmt: skip
     def get(self, request, chargeBoxId: str) -> Response:
         charger = charger_of(request, chargeBoxId)
-        return Response({"securityProfile": access.security_profile_of(charge_box_id=charger.charge_box_id)})
+        return Response(ps.SecurityProfileOutput(profiles.upgrade_state(charger=charger)).data)
 
     @extend_schema(
         operation_id="security_profile_set", summary="Set the security profile the charger must meet",
         description="Enforced from the charger's next connection: 2 and 3 need TLS through a proxy listed in "
-        "CSMS_TRUSTED_PROXIES; 3 needs a client certificate whose CN is the chargeBoxId.",
+        "CSMS_TRUSTED_PROXIES; 3 needs a client certificate whose CN is the chargeBoxId. The charger is not told "
+        "(security-profile/upgrade tells it); an upgrade under way is called off.",
         tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileInput, **READ_ERRORS},
     )  # fmt: skip
     def put(self, request, chargeBoxId: str) -> Response:
@@ -174,3 +175,21 @@ class PasswordRotateView(APIView):
         charger = charger_of(request, chargeBoxId)
         answer = passwords.charger_password_rotate(charger=charger, requester=requester_of(request))
         return Response(ps.PasswordRotated(answer).data)
+
+
+class SecurityProfileUpgradeView(APIView):
+    @extend_schema(
+        operation_id="security_profile_upgrade", summary="Move the charger to a higher security profile",
+        description="1.6: ChangeConfiguration SecurityProfile; 2.0.1: SetNetworkProfile (this CSMS at "
+        "CSMS_PUBLIC_WS_URL, in the slot after the station's), that slot first in "
+        "OCPPCommCtrlr.NetworkConfigurationPriority, and a Reset OnIdle. The charger reconnects on the new profile; "
+        "until CSMS_PROFILE_UPGRADE_WINDOW seconds have passed it may connect on either, and its first connection "
+        "on the new one makes it its profile. Without one, it stays on its old profile (upgradeResult says so). "
+        "Profile 3 needs a client certificate the charger accepted (SignCertificate).",
+        tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileUpgraded, **ERRORS},
+    )  # fmt: skip
+    def post(self, request, chargeBoxId: str) -> Response:
+        charger = charger_of(request, chargeBoxId)
+        profile = validated(ps.SecurityProfileInput, request.data)["securityProfile"]
+        answer = profiles.security_profile_upgrade(charger=charger, profile=profile, requester=requester_of(request))
+        return Response(ps.SecurityProfileUpgraded(answer).data)

@@ -2,6 +2,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -35,6 +36,32 @@ class Command(BaseCommand):
             "model, TransactionEvents and NotifyReport) (default: %(default)s)",
         )
         parser.add_argument("--password", help="HTTP Basic password (security profile 1), if the charger has one")
+        security = parser.add_argument_group(
+            "security (1.6 Security Whitepaper, 2.0.1)",
+            "The charger answers the CSMS's security commands: SignCertificate on ExtendedTriggerMessage/"
+            "TriggerMessage, CertificateSigned, Install/Delete/GetInstalledCertificateIds, GetLog (uploaded to the "
+            "location given), signed firmware updates, password rotation and moving to a higher security profile "
+            "(it reconnects on it through --tls-url, presenting its client certificate on profile 3, and falls back "
+            "to the profile before if that fails).",
+        )
+        security.add_argument(
+            "--security-profile", type=int, choices=[1, 2], default=1,
+            help="the profile it connects on (default 1); profile 3 is reached once the CSMS signed its certificate",
+        )  # fmt: skip
+        security.add_argument("--tls-url", help="wss:// URL of the CSMS's TLS proxy, for profiles 2 and 3")
+        security.add_argument(
+            "--server-ca", metavar="FILE", help="PEM of the CA that signed the TLS proxy's certificate (else the "
+            "system's CAs, or a CentralSystemRootCertificate / CSMSRootCertificate the CSMS installs)",
+        )  # fmt: skip
+        security.add_argument(
+            "--organisation", help="the O of its certificate signing requests: its organisation's name in the CSMS "
+            "(1.6 CpoName, 2.0.1 SecurityCtrlr.OrganizationName; the CSMS may set it too)",
+        )  # fmt: skip
+        security.add_argument(
+            "--security-event", action="append", default=[], metavar="TYPE",
+            help="send a SecurityEventNotification of this type once booted (e.g. TamperDetectionActivated); "
+            "may be repeated",
+        )  # fmt: skip
         parser.add_argument(
             "--connectors", type=int, default=1, metavar="N", help="number of connectors (2.0.1: EVSEs, one "
             "connector each) (default 1)",
@@ -62,6 +89,8 @@ class Command(BaseCommand):
     def handle(self, *args, charge_box_id, url, ocpp, password, connectors, charge, connector, duration, **options):
         if connectors < 1:
             raise CommandError("--connectors must be at least 1")
+        if options["security_profile"] >= 2 and not options["tls_url"]:
+            raise CommandError("--security-profile 2 needs --tls-url")
         if connector is not None and not 1 <= connector <= connectors:
             raise CommandError(f"--connector must be between 1 and {connectors}")
         self._log_to_stdout(verbosity=options["verbosity"])
@@ -72,8 +101,18 @@ class Command(BaseCommand):
             connectors=connectors,
             meter_interval=options["meter_interval"],
         )
+        server_ca = None
+        if options["server_ca"]:
+            try:
+                server_ca = Path(options["server_ca"]).read_text()
+            except OSError as error:
+                raise CommandError(f"--server-ca: {error}")
+        charger.security_configure(
+            profile=options["security_profile"], secure_url=options["tls_url"], organisation=options["organisation"],
+            server_ca=server_ca,
+        )  # fmt: skip
         try:
-            outcome = asyncio.run(self._run(charger, charge, connector, duration))
+            outcome = asyncio.run(self._run(charger, charge, connector, duration, options["security_event"]))
         except (KeyboardInterrupt, asyncio.CancelledError):
             return
         except ConnectionRefused as error:
@@ -83,12 +122,16 @@ class Command(BaseCommand):
         if outcome is not None:
             raise CommandError(outcome)
 
-    async def _run(self, charger: Charger, id_tag: str | None, connector: int | None, duration: float):
+    async def _run(
+        self, charger: Charger, id_tag: str | None, connector: int | None, duration: float, events: list[str]
+    ):
         """None on success, else what went wrong."""
         # Stopped by a service manager (SIGTERM) as by Ctrl-C: close the connection cleanly.
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
         try:
             await charger.start()
+            for event in events:
+                await charger.security_event(event)
             if id_tag is None:
                 await charger.wait_closed()
                 return "the CSMS closed the connection"

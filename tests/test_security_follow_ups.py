@@ -1,0 +1,91 @@
+"""A silent log or signed-firmware job of a 1.6 Security Whitepaper charger is followed up with
+ExtendedTriggerMessage, the whitepaper's trigger for LogStatusNotification and SignedFirmwareStatusNotification;
+a plain firmware job and any 2.0.1 job keep TriggerMessage."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from django.utils import timezone
+
+from chargers.services.jobs import firmware_job_create, jobs_to_ask
+from commands.models import Command
+from commands.tasks import follow_up_of
+from tests.conftest import FAST, start_server
+from tests.ocpp_rpc import strict_charger
+
+pytestmark = pytest.mark.node
+
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
+
+@pytest.fixture(scope="module")
+def follow_ups(django_db_setup, tmp_path_factory):
+    """Jobs asked about 2 s after they should have reported (FAST asks firmware jobs so; logs too here)."""
+    live = start_server(
+        tmp_path_factory.mktemp("follow-ups"), REDIS_URL="", **{**FAST, "CSMS_DIAGNOSTICS_STATUS_WAIT": "2"}
+    )
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def api(follow_ups, acme_key):
+    session = requests.Session()
+    session.headers["X-API-Key"] = acme_key
+    session.base = f"{follow_ups.http}/api/v1"
+    return session
+
+
+def signed_firmware() -> dict:
+    # Retrieved a while ago: the job is due for a follow-up at once.
+    retrieve = (datetime.now(UTC) - timedelta(seconds=10)).isoformat()
+    return {"location": "https://fw.example.com/7.bin", "retrieveDate": retrieve, "signingCertificate": PEM,
+            "signature": "MEUCIQ=="}  # fmt: skip
+
+
+def plain_firmware() -> dict:
+    return {"location": "https://fw.example.com/7.bin", "retrieveDate": signed_firmware()["retrieveDate"]}
+
+
+CASES = [
+    ("ocpp1.6", "firmware/signed", signed_firmware, "SignedUpdateFirmware", {"status": "Accepted"},
+     "ExtendedTriggerMessage", {"requestedMessage": "FirmwareStatusNotification"}),
+    ("ocpp1.6", "log", lambda: {"logType": "SecurityLog"}, "GetLog", {"status": "Accepted", "filename": "s.log"},
+     "ExtendedTriggerMessage", {"requestedMessage": "LogStatusNotification"}),
+    ("ocpp1.6", "firmware/update", plain_firmware, "UpdateFirmware", {},
+     "TriggerMessage", {"requestedMessage": "FirmwareStatusNotification"}),
+    ("ocpp2.0.1", "firmware/signed", signed_firmware, "UpdateFirmware", {"status": "Accepted"},
+     "TriggerMessage", {"requestedMessage": "FirmwareStatusNotification"}),
+    ("ocpp2.0.1", "log", lambda: {"logType": "SecurityLog"}, "GetLog", {"status": "Accepted", "filename": "s.log"},
+     "TriggerMessage", {"requestedMessage": "LogStatusNotification"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("protocol", "path", "body", "action", "answer", "trigger", "asked"), CASES)
+def test_a_silent_jobs_charger_is_asked_with_its_versions_trigger(
+    follow_ups, api, charger, protocol, path, body, action, answer, trigger, asked
+):
+    with strict_charger(follow_ups.ws, "CP-1", protocol=protocol) as cp:
+        cp.respond(action, answer)
+        cp.respond(trigger, {"status": "Accepted"})
+        reply = api.post(f"{api.base}/chargers/CP-1/{path}", json=body())
+        assert reply.status_code == 200, reply.text
+        assert cp.next_call()["action"] == action
+        follow_up = cp.next_call(timeout=15)
+    assert (follow_up["action"], follow_up["payload"]) == (trigger, asked)
+
+
+def test_a_job_whose_command_is_not_answered_yet_is_not_asked_about(charger):
+    """Its answer may still come: a follow-up then would race it (and could not know which trigger the job needs)."""
+    retrieved = timezone.now() - timedelta(hours=1)
+    job = firmware_job_create(charger=charger, location="https://fw.example.com/7.bin", retrieve_date=retrieved,
+                              retries=None, retry_interval=None)  # fmt: skip
+    assert jobs_to_ask() == []
+    job.command = Command.objects.create(
+        organisation=charger.organisation, charger=charger, action="SignedUpdateFirmware", source="api"
+    )
+    job.save()
+    assert [(j.pk, follow_up_of(j)) for j in jobs_to_ask()] == [
+        (job.pk, ("extended_trigger", "FirmwareStatusNotification"))
+    ]
