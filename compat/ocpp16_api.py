@@ -119,6 +119,7 @@ ROUTES = [
         ("connector_id", "type"), "Change availability",
         {"charge_point_id": "CP-SITE42-001", "connector_id": 2, "type": "Inoperative"},
         {"connector_id": 2, "type": "Inoperative"},
+        required=("connector_id", "type"),
     ),
     Route(
         "set_charging_profile", "charging_profile_set",

@@ -33,6 +33,7 @@ def charging_profile_record(
     recurrency_kind: str = "",
     valid_from: datetime | None = None,
     valid_to: datetime | None = None,
+    meta: dict | None = None,
 ) -> InstalledChargingProfile:
     """The charger accepted this profile: it replaces what it replaces on the charger."""
     session = None
@@ -54,6 +55,7 @@ def charging_profile_record(
             recurrency_kind=recurrency_kind or "",
             valid_from=valid_from,
             valid_to=valid_to,
+            meta=meta or {},
         )
 
 
