@@ -32,7 +32,7 @@ from commands.bus import (
     version_of,
 )
 from commands.models import command_id_reserved
-from commands.neutral import NotExpressible, Translation, answered, pick
+from commands.neutral import NotExpressible, Translation, answered, pick, request_id
 from smart_charging.services import charging_profiles
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
@@ -182,7 +182,8 @@ def command_enqueue(
         translation = version.commands.get(command)
         if translation is None:
             raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
-        WITHIN_REACH.get(command, _unchanged)(charger, PREPARE.get(command, _unchanged)(charger, params))
+        if command in WITHIN_REACH:
+            WITHIN_REACH[command](charger, PREPARE.get(command, _unchanged)(charger, params))
         action, checked = translation.action, _request(translation, params)
     else:
         checked = payload
@@ -407,15 +408,6 @@ def _within_reach(
                              f"{'A per phase' if per_phase else 'kW'}).")  # fmt: skip
 
 
-PREPARE = {"power_limit_set": _power_limit_prepare}
-# Limits checked before anything is sent, on the prepared parameters.
-WITHIN_REACH = {
-    "power_limit_set": _power_limit_within_reach,
-    "charging_profile_set": _profile_within_reach,
-    "transaction_start": _profile_within_reach,
-}
-
-
 # What the product keeps of an answered command, from its neutral parameters and reply fields.
 
 
@@ -442,21 +434,90 @@ def _reservation_cancelled(charger: Charger, params: dict, fields: dict) -> None
 
 def _charging_profile_set(charger: Charger, params: dict, fields: dict) -> None:
     if _accepted(fields):
-        profile = params["chargingProfile"]
-        charging_profiles.charging_profile_record(
-            charger=charger,
-            connector_id=params["connectorId"],
-            profile_id=profile["chargingProfileId"],
-            stack_level=profile["stackLevel"],
-            purpose=profile["chargingProfilePurpose"],
-            kind=profile["chargingProfileKind"],
-            schedule=_json(profile["chargingSchedule"]),
-            transaction_id=profile.get("transactionId"),
-            recurrency_kind=profile.get("recurrencyKind") or "",
-            valid_from=_when(profile.get("validFrom")),
-            valid_to=_when(profile.get("validTo")),
-            meta=_json(params.get("meta") or {}),
-        )
+        charging_profiles.charging_profile_record(charger=charger, **_installed(params), meta=_json(params.get("meta")))
+
+
+def _installed(params: dict) -> dict:
+    """A charging-profiles command's parameters as the list of installed profiles keeps them."""
+    profile = params["chargingProfile"]
+    return {
+        "connector_id": params["connectorId"],
+        "profile_id": profile["chargingProfileId"],
+        "stack_level": profile["stackLevel"],
+        "purpose": profile["chargingProfilePurpose"],
+        "kind": profile["chargingProfileKind"],
+        "schedule": _json(profile["chargingSchedule"]),
+        "transaction_id": profile.get("transactionId"),
+        "recurrency_kind": profile.get("recurrencyKind") or "",
+        "valid_from": _when(profile.get("validFrom")),
+        "valid_to": _when(profile.get("validTo")),
+    }
+
+
+# What a GetChargingProfiles asked, until the charger's last report of it (OCPP 2.0.1: in parts, tbc).
+PROFILES_ASKED_TTL = 600
+
+
+def _profiles_asked_key(charger_id: int, request_id: int) -> str:
+    return f"charging-profiles-asked:{charger_id}:{request_id}"
+
+
+def _charging_profiles_ask(charger: Charger, params: dict) -> dict:
+    """Remember what is asked before the CALL goes out: the charger's reports may come before its answer is read."""
+    params = dict(params)
+    asked = {
+        "criteria": pick(params, "connectorId", "chargingProfilePurpose", "stackLevel", "chargingProfileId",
+                         "chargingLimitSource"),
+        "askedAt": timezone.now().isoformat(),
+        "reported": [],
+    }  # fmt: skip
+    cache.set(_profiles_asked_key(charger.pk, request_id(params)), asked, PROFILES_ASKED_TTL)
+    return params
+
+
+def charging_profiles_reported(*, charger_id: int, request_id: int, profiles: list[dict], last: bool) -> None:
+    """Part of a charger's report of the profiles it holds (each as a charging-profiles command's parameters):
+    they are listed as it holds them. With the last part, the list follows the report: a listed profile
+    matching what was asked that no part named is gone."""
+    charger = Charger.objects.get(pk=charger_id)
+    for params in profiles:
+        charging_profiles.charging_profile_record(charger=charger, **_installed(params), reported=True)
+    key = _profiles_asked_key(charger_id, request_id)
+    asked = cache.get(key)
+    if asked is None:
+        return  # asked by a raw command, or long ago: recorded, nothing settled
+    asked["reported"] += [params["chargingProfile"]["chargingProfileId"] for params in profiles]
+    if last:
+        cache.delete(key)
+        _charging_profiles_settle(charger, asked)
+    else:
+        cache.set(key, asked, PROFILES_ASKED_TTL)
+
+
+def _charging_profiles_settle(charger: Charger, asked: dict) -> None:
+    criteria = asked["criteria"]
+    sources = criteria.get("chargingLimitSource")
+    if sources and "CSO" not in sources:
+        return  # only profiles others set were asked about; ours were not reported
+    charging_profiles.charging_profiles_settle(
+        charger=charger,
+        reported=asked["reported"],
+        asked_at=_when(asked["askedAt"]),
+        connector_id=criteria.get("connectorId"),
+        purpose=criteria.get("chargingProfilePurpose"),
+        stack_level=criteria.get("stackLevel"),
+        profile_ids=criteria.get("chargingProfileId"),
+    )
+
+
+def _charging_profiles_none(charger: Charger, params: dict, fields: dict) -> None:
+    """NoProfiles: the charger holds none of those asked about, and sends no report."""
+    if fields.get("status") == "NoProfiles":
+        key = _profiles_asked_key(charger.pk, params["requestId"])
+        asked = cache.get(key)
+        cache.delete(key)
+        if asked is not None:
+            _charging_profiles_settle(charger, asked)
 
 
 def _charging_profiles_cleared(charger: Charger, params: dict, fields: dict) -> None:
@@ -484,11 +545,21 @@ def _configuration_read(charger: Charger, params: dict, fields: dict) -> None:
             charger.reported_rate_units = str(key["value"])[:50]
 
 
+PREPARE = {"power_limit_set": _power_limit_prepare, "charging_profiles_get": _charging_profiles_ask}
+# Limits checked before anything is sent, on the prepared parameters.
+WITHIN_REACH = {
+    "power_limit_set": _power_limit_within_reach,
+    "charging_profile_set": _profile_within_reach,
+    "transaction_start": _profile_within_reach,
+}
+
+
 RECORDS = {
     "reservation_create": _reservation_created,
     "reservation_cancel": _reservation_cancelled,
     "charging_profile_set": _charging_profile_set,
     "charging_profile_clear": _charging_profiles_cleared,
+    "charging_profiles_get": _charging_profiles_none,
     "power_limit_set": _charging_profile_set,  # the profile sent, read back
     "power_limit_clear": _power_limit_cleared,
     "configuration_get": _configuration_read,

@@ -295,16 +295,25 @@ def meta_lifted(attrs: dict) -> dict:
     return attrs | ({"meta": meta} if meta else {})
 
 
+# OCPP 2.0.1's start of a session that no one authorizes, as a 2.0.1 charger is asked for one without a token.
+NO_ID_TOKEN = {"idToken": "", "type": "NoAuthorization"}
+
+
 class TransactionStartInput(StrictSerializer):
     idTag = serializers.CharField(max_length=20, required=False, help_text="The id tag (OCPP 1.6's word).")
-    idToken = IdToken(required=False, help_text="OCPP 2.0.1: the token and its type; instead of idTag.")
+    idToken = IdToken(
+        required=False,
+        help_text="OCPP 2.0.1: the token and its type; instead of idTag. Neither: a 2.0.1 charger is sent "
+        'idToken {idToken: "", type: NoAuthorization}; a 1.6 charger needs an idTag.',
+    )
     connectorId = connector(required=False, min_value=1)
     chargingProfile = AnyChargingProfile(required=False, help_text="A TxProfile for the session.")
 
     def validate(self, attrs):
-        if ("idTag" in attrs) == ("idToken" in attrs):
-            raise serializers.ValidationError({"idTag": "give idTag or idToken (OCPP 2.0.1), one of them"})
-        if "idToken" in attrs:
+        if "idTag" in attrs and "idToken" in attrs:
+            raise serializers.ValidationError({"idTag": "give idTag or idToken (OCPP 2.0.1), not both"})
+        if "idTag" not in attrs:
+            attrs.setdefault("idToken", NO_ID_TOKEN)
             attrs["idTag"] = attrs["idToken"]["idToken"]  # the session's tag, as sentences and records name it
         return meta_lifted(attrs)
 
@@ -326,7 +335,10 @@ class ReservationInput(StrictSerializer):
 
 
 class ChargingProfileInput(StrictSerializer):
-    connectorId = connector(help_text="0 for a ChargePointMaxProfile or a TxDefaultProfile for all connectors.")
+    connectorId = connector(
+        required=False, default=0,
+        help_text="0 (the default): a ChargePointMaxProfile, or a TxDefaultProfile for all connectors.",
+    )  # fmt: skip
     chargingProfile = AnyChargingProfile()
 
     def validate(self, attrs):
@@ -340,7 +352,7 @@ class ClearCriteria201(StrictSerializer):
 
 
 class ChargingProfileClearInput(StrictSerializer):
-    id = serializers.IntegerField(required=False, help_text="The chargingProfileId; when given the rest is ignored.")
+    id = serializers.IntegerField(required=False, help_text="The chargingProfileId; criteria given too are sent along.")
     connectorId = connector(required=False)
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES, required=False)
     stackLevel = serializers.IntegerField(required=False, min_value=0)

@@ -37,7 +37,8 @@ def profile_params(payload: dict) -> dict:
 def ocpp16_only(params: dict) -> dict:
     """The parameters, unless they use OCPP 2.0.1's own shapes, which a 1.6 charger cannot be sent."""
     if "idToken" in params:
-        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag")
+        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag" if params["idTag"] else
+                             "idTag: an OCPP 1.6 charger starts a session for an id tag: give one")  # fmt: skip
     if "evseConnectorId" in params:
         raise NotExpressible("evse: an OCPP 1.6 charger has connectors, not EVSEs: give connectorId")
     if "disableTextReason" in params:

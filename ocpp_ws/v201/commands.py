@@ -200,10 +200,10 @@ def charging_profile_params(payload: dict) -> dict:
 
 
 def profiles_clear_params(payload: dict) -> dict:
-    if payload.get("chargingProfileId") is not None:
-        return {"id": payload["chargingProfileId"]}
     criteria = payload.get("chargingProfileCriteria") or {}
     params = {"connectorId": criteria["evseId"]} if criteria.get("evseId") is not None else {}
+    if payload.get("chargingProfileId") is not None:
+        params["id"] = payload["chargingProfileId"]
     if criteria.get("chargingProfilePurpose"):
         purpose = criteria["chargingProfilePurpose"]
         params["chargingProfilePurpose"] = PURPOSES_BACK.get(purpose, purpose)
@@ -224,15 +224,15 @@ def power_limit_set_reply(params: dict, response: dict) -> dict:
 
 
 def profiles_clear(params: dict) -> dict:
-    if params.get("id") is not None:
-        return {"chargingProfileId": params["id"]}
+    """By id, by criteria, or both (OCPP 2.0.1 takes both)."""
+    by_id = {"chargingProfileId": params["id"]} if params.get("id") is not None else {}
     criteria = {"evseId": params["connectorId"]} if params.get("connectorId") is not None else {}
     if params.get("chargingProfilePurpose"):
         criteria["chargingProfilePurpose"] = PURPOSES.get(
             params["chargingProfilePurpose"], params["chargingProfilePurpose"]
         )
     criteria |= pick(params, "stackLevel")
-    return {"chargingProfileCriteria": criteria} if criteria else {}
+    return by_id | ({"chargingProfileCriteria": criteria} if criteria else {})
 
 
 def composite_schedule_reply(params: dict, response: dict) -> dict:
