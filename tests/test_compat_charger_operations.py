@@ -56,10 +56,11 @@ EXAMPLES = [
                                                              "chargingProfilePurpose": "TxDefaultProfile"}},
      {"status": "Accepted"}, {"response": "Accepted"}),
     ("post", "charging-profiles/clear", {"chargingProfileCriteria": {
-        "chargingProfilePurpose": "ChargingStationExternalConstraints", "evseId": 0, "stackLevel": 0},
-        "chargingProfileId": 12},
+        "chargingProfilePurpose": "ChargingStationExternalConstraints", "customData": {"vendorId": "com.example"},
+        "evseId": 0, "stackLevel": 0}, "chargingProfileId": 12},
      "ClearChargingProfile", {"chargingProfileId": 12, "chargingProfileCriteria": {
-         "evseId": 0, "chargingProfilePurpose": "ChargingStationExternalConstraints", "stackLevel": 0}},
+         "evseId": 0, "chargingProfilePurpose": "ChargingStationExternalConstraints", "stackLevel": 0,
+         "customData": {"vendorId": "com.example"}}},
      {"status": "Accepted"}, {"response": "Accepted"}),
     ("post", "availability", {"disableTextReason": "Cable replaced", "type": "Inoperative"}, "ChangeAvailability",
      {"operationalStatus": "Inoperative", "customData": {"vendorId": "csms", "disableTextReason": "Cable replaced"}},
@@ -203,6 +204,9 @@ def test_a_1_6_charger_is_not_sent_what_it_cannot_take(api, server, charger, bod
         assert (
             refused.json()["error"]["message"] == "idTag: an OCPP 1.6 charger starts a session for an id tag: give one"
         )
+        criteria = {"chargingProfileCriteria": {"evseId": 1, "customData": {"vendorId": "com.example"}}}
+        refused = post(api, "charging-profiles/clear", criteria)
+        assert refused.json()["error"]["message"] == "chargingProfileCriteria.customData: OCPP 1.6 has no customData"
 
 
 def test_an_async_command_stays_a_202_with_its_command_id(api, cp):

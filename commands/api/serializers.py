@@ -349,6 +349,7 @@ class ClearCriteria201(StrictSerializer):
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES_201, required=False)
     evseId = serializers.IntegerField(required=False, min_value=0)
     stackLevel = serializers.IntegerField(required=False, min_value=0)
+    customData = serializers.JSONField(**CUSTOM_DATA)
 
 
 class ChargingProfileClearInput(StrictSerializer):
@@ -374,7 +375,8 @@ class ChargingProfileClearInput(StrictSerializer):
             raise serializers.ValidationError({"chargingProfileCriteria": "give the criteria in it or beside it"})
         purpose = criteria.get("chargingProfilePurpose")
         named = {"connectorId": criteria.get("evseId"), "stackLevel": criteria.get("stackLevel"),
-                 "chargingProfilePurpose": PURPOSES_FROM_201.get(purpose, purpose)}  # fmt: skip
+                 "chargingProfilePurpose": PURPOSES_FROM_201.get(purpose, purpose),
+                 "criteriaCustomData": criteria.get("customData")}  # fmt: skip
         return attrs | {name: value for name, value in named.items() if value is not None}
 
 

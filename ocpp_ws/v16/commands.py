@@ -41,6 +41,8 @@ def ocpp16_only(params: dict) -> dict:
                              "idTag: an OCPP 1.6 charger starts a session for an id tag: give one")  # fmt: skip
     if "evseConnectorId" in params:
         raise NotExpressible("evse: an OCPP 1.6 charger has connectors, not EVSEs: give connectorId")
+    if "criteriaCustomData" in params:
+        raise NotExpressible("chargingProfileCriteria.customData: OCPP 1.6 has no customData")
     if "disableTextReason" in params:
         raise NotExpressible("disableTextReason: an OCPP 1.6 charger cannot be told why")
     if "id" in (params.get("chargingProfile") or {}):
@@ -100,7 +102,7 @@ CALLS = {
     ),
     "charging_profile_clear": Call(
         "ClearChargingProfile",
-        lambda p: pick(p, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
+        lambda p: pick(ocpp16_only(p), "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
         params=lambda body: pick(body, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
     ),
     "composite_schedule": Call(

@@ -231,7 +231,8 @@ def profiles_clear(params: dict) -> dict:
         criteria["chargingProfilePurpose"] = PURPOSES.get(
             params["chargingProfilePurpose"], params["chargingProfilePurpose"]
         )
-    criteria |= pick(params, "stackLevel")
+    criteria |= pick(params, "stackLevel") | ({"customData": params["criteriaCustomData"]}
+                                              if params.get("criteriaCustomData") else {})  # fmt: skip
     return by_id | ({"chargingProfileCriteria": criteria} if criteria else {})
 
 
