@@ -479,7 +479,9 @@ def charging_profiles_reported(*, charger_id: int, request_id: int, profiles: li
     """Part of a charger's report of the profiles it holds (each as a charging-profiles command's parameters):
     they are listed as it holds them. With the last part, the list follows the report: a listed profile
     matching what was asked that no part named is gone."""
-    charger = Charger.objects.get(pk=charger_id)
+    charger = Charger.objects.filter(pk=charger_id).first()
+    if charger is None:
+        return  # unregistered while it reported
     for params in profiles:
         charging_profiles.charging_profile_record(charger=charger, **_installed(params), reported=True)
     key = _profiles_asked_key(charger_id, request_id)
