@@ -32,7 +32,7 @@ from commands.bus import (
     version_of,
 )
 from commands.models import command_id_reserved
-from commands.neutral import NotExpressible, Translation, answered, pick
+from commands.neutral import NotExpressible, Translation, answered, pick, request_id
 from smart_charging.services import charging_profiles
 
 # How long GET /commands/{id} knows an async command that no process has picked up yet.
@@ -57,6 +57,7 @@ def command_run(
     if translation is None:
         raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
     params = PREPARE.get(command, _unchanged)(charger, params)
+    WITHIN_REACH.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
     payload = _request(translation, params)
     result = _answer_awaited(charger, translation.action, payload, requester, timeout, command_id, job=job)
@@ -68,7 +69,7 @@ def command_run(
     record = RECORDS.get(command)
     if record is not None:
         # Kept as sent: the payload read back, where the version's table can (its own shapes pass through).
-        record(charger, translation.params(payload) if translation.params else params, fields)
+        record(charger, translation.params(payload) | pick(params, "meta") if translation.params else params, fields)
     return reply(charger, result, fields, translation.message(params, fields))
 
 
@@ -188,6 +189,8 @@ def command_enqueue(
         translation = version.commands.get(command)
         if translation is None:
             raise CommandInvalid(f"{command} is not available in the OCPP version of {charger.charge_box_id}")
+        if command in WITHIN_REACH:
+            WITHIN_REACH[command](charger, PREPARE.get(command, _unchanged)(charger, params))
         action, checked = translation.action, _request(translation, params)
     else:
         checked = payload
@@ -348,10 +351,10 @@ def _power_limit_prepare(charger: Charger, params: dict) -> dict:
         "numberPhases": charger.phases,
         "voltage": charger.voltage,
         "chargingRateUnit": charger.rate_unit,
+        "maxCurrent": charger.max_current,
         "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         **{name: value for name, value in params.items() if value is not None},
     }
-    _power_limit_within_reach(charger, params)
     return params
 
 
@@ -360,23 +363,57 @@ LIMIT_WATTS = {"acMaxPowerKw": ("kW", 1000), "acMaxPowerW": ("W", 1), "dcMaxPowe
 
 
 def _power_limit_within_reach(charger: Charger, params: dict) -> None:
-    """A limit above what the charger (or its site) can physically deliver is a mistake, not a limit."""
     [(field, value)] = params["limit"].items()
-    name, site = f"limit.{field}", charger.site
-    if field == "dcMaxPowerKw":
-        if value * 1000 > MAX_CHARGING_POWER_W:
-            raise CommandInvalid(f"{name}: {value:g} kW is above the most any charger delivers "
-                                 f"({MAX_CHARGING_POWER_W / 1000:g} kW).")  # fmt: skip
-        if site is not None and site.capacity_unit == Site.Unit.KILOWATTS and value > site.capacity_limit:
-            raise CommandInvalid(f"{name}: {value:g} kW is above the capacity of site {site} "
-                                 f"({site.capacity_limit:g} kW).")  # fmt: skip
-        return
     phases, voltage = params["numberPhases"], params["voltage"]
-    if field == "acMaxPowerA":
-        amperes, asked = value, f"{value:g} A"
+    if field == "dcMaxPowerKw":
+        _within_reach(charger, f"limit.{field}", f"{value:g} kW", watts=value * 1000)
+    elif field == "acMaxPowerA":
+        _within_reach(charger, f"limit.{field}", f"{value:g} A", amperes=value, phases=phases, voltage=voltage)
     else:
         unit, factor = LIMIT_WATTS[field]
-        amperes, asked = value * factor / (phases * voltage), f"{value:g} {unit}"
+        amperes = value * factor / (phases * voltage)
+        _within_reach(charger, f"limit.{field}", f"{value:g} {unit}", amperes=amperes, phases=phases, voltage=voltage)
+
+
+def _profile_within_reach(charger: Charger, params: dict) -> None:
+    """Every period of the profile (OCPP 1.6's one schedule or 2.0.1's list): amperes per phase, and watts
+    with numberPhases, are AC; watts without may be DC."""
+    profile = params.get("chargingProfile")
+    if not profile:
+        return
+    schedules = profile["chargingSchedule"]
+    named = [(f"[{index}]", schedule) for index, schedule in enumerate(schedules)] if isinstance(
+        schedules, list) else [("", schedules)]  # fmt: skip
+    for index, schedule in named:
+        for number, period in enumerate(schedule["chargingSchedulePeriod"]):
+            name = f"chargingProfile.chargingSchedule{index}.chargingSchedulePeriod[{number}].limit"
+            limit, unit = period["limit"], schedule["chargingRateUnit"]
+            phases = period.get("numberPhases")
+            if unit == "A":
+                phases = phases or charger.phases
+                _within_reach(charger, name, f"{limit:g} A", amperes=limit, phases=phases, voltage=charger.voltage)
+            elif phases:
+                amperes = limit / (phases * charger.voltage)
+                _within_reach(charger, name, f"{limit:g} W", amperes=amperes, phases=phases, voltage=charger.voltage)
+            else:
+                _within_reach(charger, name, f"{limit:g} W", watts=limit)
+
+
+def _within_reach(
+    charger: Charger, name: str, asked: str, *, amperes: float | None = None, watts: float | None = None,
+    phases: int = 0, voltage: float = 0.0,
+) -> None:  # fmt: skip
+    """A limit above what the charger (or its site) can physically deliver is a mistake, not a limit: AC in
+    `amperes` per phase, against maxCurrent; else (DC, or AC of unknown phases) in `watts`."""
+    site = charger.site
+    if amperes is None:
+        if watts > MAX_CHARGING_POWER_W:
+            raise CommandInvalid(f"{name}: {asked} is above the most any charger delivers "
+                                 f"({MAX_CHARGING_POWER_W / 1000:g} kW).")  # fmt: skip
+        if site is not None and site.capacity_unit == Site.Unit.KILOWATTS and watts > site.capacity_limit * 1000:
+            raise CommandInvalid(f"{name}: {asked} is above the capacity of site {site} "
+                                 f"({site.capacity_limit:g} kW).")  # fmt: skip
+        return
     if amperes > charger.max_current:
         most = charger.max_current * phases * voltage / 1000
         raise CommandInvalid(f"{name}: {asked} is above {charger.charge_box_id}'s maximum of {charger.max_current:g} A "
@@ -388,9 +425,6 @@ def _power_limit_within_reach(charger: Charger, params: dict) -> None:
     if amperes > capacity:
         raise CommandInvalid(f"{name}: {asked} is above the capacity of site {site} ({site.capacity_limit:g} "
                              f"{'A per phase' if per_phase else 'kW'}).")  # fmt: skip
-
-
-PREPARE = {"power_limit_set": _power_limit_prepare}
 
 
 # What the product keeps of an answered command, from its neutral parameters and reply fields.
@@ -419,40 +453,92 @@ def _reservation_cancelled(charger: Charger, params: dict, fields: dict) -> None
 
 def _charging_profile_set(charger: Charger, params: dict, fields: dict) -> None:
     if _accepted(fields):
-        profile = params["chargingProfile"]
-        charging_profiles.charging_profile_record(
-            charger=charger,
-            connector_id=params["connectorId"],
-            profile_id=profile["chargingProfileId"],
-            stack_level=profile["stackLevel"],
-            purpose=profile["chargingProfilePurpose"],
-            kind=profile["chargingProfileKind"],
-            schedule=_json(profile["chargingSchedule"]),
-            transaction_id=profile.get("transactionId"),
-            recurrency_kind=profile.get("recurrencyKind") or "",
-            valid_from=_when(profile.get("validFrom")),
-            valid_to=_when(profile.get("validTo")),
-        )
+        charging_profiles.charging_profile_record(charger=charger, **_installed(params), meta=_json(params.get("meta")))
 
 
-def _power_limit_set(charger: Charger, params: dict, fields: dict) -> None:
-    if _accepted(fields):
-        ac = "dcMaxPowerKw" not in params["limit"]
-        period = {"startPeriod": 0, "limit": fields["limit"]} | ({"numberPhases": params["numberPhases"]} if ac else {})
-        charging_profiles.charging_profile_record(
-            charger=charger,
-            connector_id=fields["connectorId"],
-            profile_id=fields["chargingProfileId"],
-            stack_level=params.get("stackLevel") or 0,
-            purpose=fields["chargingProfilePurpose"],
-            kind="Absolute",
-            schedule={
-                "startSchedule": params["startSchedule"],
-                "chargingRateUnit": fields["chargingRateUnit"],
-                "chargingSchedulePeriod": [period],
-            },
-            transaction_id=params.get("transactionId"),
-        )
+def _installed(params: dict) -> dict:
+    """A charging-profiles command's parameters as the list of installed profiles keeps them."""
+    profile = params["chargingProfile"]
+    return {
+        "connector_id": params["connectorId"],
+        "profile_id": profile["chargingProfileId"],
+        "stack_level": profile["stackLevel"],
+        "purpose": profile["chargingProfilePurpose"],
+        "kind": profile["chargingProfileKind"],
+        "schedule": _json(profile["chargingSchedule"]),
+        "transaction_id": profile.get("transactionId"),
+        "recurrency_kind": profile.get("recurrencyKind") or "",
+        "valid_from": _when(profile.get("validFrom")),
+        "valid_to": _when(profile.get("validTo")),
+    }
+
+
+# What a GetChargingProfiles asked, until the charger's last report of it (OCPP 2.0.1: in parts, tbc).
+PROFILES_ASKED_TTL = 600
+
+
+def _profiles_asked_key(charger_id: int, request_id: int) -> str:
+    return f"charging-profiles-asked:{charger_id}:{request_id}"
+
+
+def _charging_profiles_ask(charger: Charger, params: dict) -> dict:
+    """Remember what is asked before the CALL goes out: the charger's reports may come before its answer is read."""
+    params = dict(params)
+    asked = {
+        "criteria": pick(params, "connectorId", "chargingProfilePurpose", "stackLevel", "chargingProfileId",
+                         "chargingLimitSource"),
+        "askedAt": timezone.now().isoformat(),
+        "reported": [],
+    }  # fmt: skip
+    cache.set(_profiles_asked_key(charger.pk, request_id(params)), asked, PROFILES_ASKED_TTL)
+    return params
+
+
+def charging_profiles_reported(*, charger_id: int, request_id: int, profiles: list[dict], last: bool) -> None:
+    """Part of a charger's report of the profiles it holds (each as a charging-profiles command's parameters):
+    they are listed as it holds them. With the last part, the list follows the report: a listed profile
+    matching what was asked that no part named is gone."""
+    charger = Charger.objects.filter(pk=charger_id).first()
+    if charger is None:
+        return  # unregistered while it reported
+    for params in profiles:
+        charging_profiles.charging_profile_record(charger=charger, **_installed(params), reported=True)
+    key = _profiles_asked_key(charger_id, request_id)
+    asked = cache.get(key)
+    if asked is None:
+        return  # asked by a raw command, or long ago: recorded, nothing settled
+    asked["reported"] += [params["chargingProfile"]["chargingProfileId"] for params in profiles]
+    if last:
+        cache.delete(key)
+        _charging_profiles_settle(charger, asked)
+    else:
+        cache.set(key, asked, PROFILES_ASKED_TTL)
+
+
+def _charging_profiles_settle(charger: Charger, asked: dict) -> None:
+    criteria = asked["criteria"]
+    sources = criteria.get("chargingLimitSource")
+    if sources and "CSO" not in sources:
+        return  # only profiles others set were asked about; ours were not reported
+    charging_profiles.charging_profiles_settle(
+        charger=charger,
+        reported=asked["reported"],
+        asked_at=_when(asked["askedAt"]),
+        connector_id=criteria.get("connectorId"),
+        purpose=criteria.get("chargingProfilePurpose"),
+        stack_level=criteria.get("stackLevel"),
+        profile_ids=criteria.get("chargingProfileId"),
+    )
+
+
+def _charging_profiles_none(charger: Charger, params: dict, fields: dict) -> None:
+    """NoProfiles: the charger holds none of those asked about, and sends no report."""
+    if fields.get("status") == "NoProfiles":
+        key = _profiles_asked_key(charger.pk, params["requestId"])
+        asked = cache.get(key)
+        cache.delete(key)
+        if asked is not None:
+            _charging_profiles_settle(charger, asked)
 
 
 def _charging_profiles_cleared(charger: Charger, params: dict, fields: dict) -> None:
@@ -480,12 +566,22 @@ def _configuration_read(charger: Charger, params: dict, fields: dict) -> None:
             charger.reported_rate_units = str(key["value"])[:50]
 
 
+PREPARE = {"power_limit_set": _power_limit_prepare, "charging_profiles_get": _charging_profiles_ask}
+# Limits checked before anything is sent, on the prepared parameters.
+WITHIN_REACH = {
+    "power_limit_set": _power_limit_within_reach,
+    "charging_profile_set": _profile_within_reach,
+    "transaction_start": _profile_within_reach,
+}
+
+
 RECORDS = {
     "reservation_create": _reservation_created,
     "reservation_cancel": _reservation_cancelled,
     "charging_profile_set": _charging_profile_set,
     "charging_profile_clear": _charging_profiles_cleared,
-    "power_limit_set": _power_limit_set,
+    "charging_profiles_get": _charging_profiles_none,
+    "power_limit_set": _charging_profile_set,  # the profile sent, read back
     "power_limit_clear": _power_limit_cleared,
     "configuration_get": _configuration_read,
 }

@@ -114,7 +114,11 @@ def charging_profiles_restore(*, charger_id: int) -> int:
             answer = commands.command_run(
                 charger=charger,
                 command="charging_profile_set",
-                params={"connectorId": profile.connector_id, "chargingProfile": profile_params(profile)},
+                params={
+                    "connectorId": profile.connector_id,
+                    "chargingProfile": profile_params(profile),
+                    **({"meta": profile.meta} if profile.meta else {}),
+                },  # fmt: skip
                 requester=requester,
             )
         except CommandFailed as failure:

@@ -39,8 +39,12 @@ class OcppRejected(ApiError):
 
 
 def clone(original: serializers.Field, **overrides) -> serializers.Field:
-    """A fresh copy of one of our fields (same type, same rules), e.g. under another name via `source`."""
-    return type(original)(*original._args, **{**original._kwargs, **overrides})
+    """A fresh copy of one of our fields (same type, same rules), e.g. under another name via `source`;
+    one required here has no default."""
+    kwargs = {**original._kwargs, **overrides}
+    if kwargs.get("required"):
+        kwargs.pop("default", None)
+    return type(original)(*original._args, **kwargs)
 
 
 def renamed(original: serializers.Field, name: str, camel: str, **overrides) -> serializers.Field:
@@ -119,6 +123,7 @@ ROUTES = [
         ("connector_id", "type"), "Change availability",
         {"charge_point_id": "CP-SITE42-001", "connector_id": 2, "type": "Inoperative"},
         {"connector_id": 2, "type": "Inoperative"},
+        required=("connector_id", "type"),
     ),
     Route(
         "set_charging_profile", "charging_profile_set",
@@ -129,6 +134,7 @@ ROUTES = [
             "chargingProfileKind": "Absolute", "chargingSchedule": {"chargingRateUnit": "W", "chargingSchedulePeriod": [
                 {"startPeriod": 0, "limit": 7400}, {"startPeriod": 3600, "limit": 11000}]}}},
         {"connector_id": 1, "charging_profile_id": 101},
+        required=("connector_id",),
         computed={"charging_profile_id": lambda params: params["chargingProfile"]["chargingProfileId"]},
     ),
     Route(

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("webhooks.api.urls")),
     path("", include("billing.api.urls")),
     path("ocpp16/", include(compat.ocpp16)),
+    path("charger-operations/", include(compat.charger_operations_api)),
     path("", include("pki.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -5,6 +5,8 @@ The profile is built in OCPP 1.6's shape, which the API shares; a later version 
 
 from django.utils import timezone
 
+from charging.services.metering import MAX_CHARGING_POWER_W
+
 # Profile ids the power-limit commands use unless told otherwise, so that setting a limit
 # again replaces it and clearing removes exactly it.
 POWER_LIMIT_PROFILE_IDS = {"ChargePointMaxProfile": 3000, "TxDefaultProfile": 3100, "TxProfile": 3200}
@@ -45,22 +47,38 @@ def power_limit_rate(params: dict) -> tuple[str, float, int | None]:
     return "A", round(amperes, 1), phases
 
 
+def power_limit_maximum(params: dict, unit: str, phases: int | None) -> float:
+    """The charger's maximum (`maxCurrent`, which the service passes) in the unit sent; DC: the most any
+    charger delivers."""
+    if phases is None:
+        return float(MAX_CHARGING_POWER_W)
+    amperes = params["maxCurrent"]
+    return amperes if unit == "A" else round(amperes * phases * (params.get("voltage") or VOLTAGE), 1)
+
+
 def power_limit_set(params: dict) -> dict:
-    """SetChargingProfile's payload in 1.6: {connectorId, csChargingProfiles}."""
+    """SetChargingProfile's payload in 1.6: {connectorId, csChargingProfiles}. With a relativeDelay, a Relative
+    profile (its time counts from the start of charging) at the charger's maximum until the delay is over."""
     purpose = power_limit_purpose(params)
     unit, limit, phases = power_limit_rate(params)
-    period = {"startPeriod": 0, "limit": limit} | ({"numberPhases": phases} if phases else {})
-    start = params.get("startSchedule") or timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    phased = {"numberPhases": phases} if phases else {}
+    schedule = {"chargingRateUnit": unit, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit} | phased]}
+    delay = params.get("relativeDelay")
+    if delay:
+        maximum = power_limit_maximum(params, unit, phases)
+        schedule["chargingSchedulePeriod"] = [
+            {"startPeriod": 0, "limit": maximum} | phased,
+            {"startPeriod": delay, "limit": limit} | phased,
+        ]
+    else:
+        now = timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        schedule = {"startSchedule": params.get("startSchedule") or now} | schedule
     profile = {
         "chargingProfileId": power_limit_profile_id(params),
         "stackLevel": params.get("stackLevel") or 0,
         "chargingProfilePurpose": purpose,
-        "chargingProfileKind": "Absolute",
-        "chargingSchedule": {
-            "startSchedule": start,
-            "chargingRateUnit": unit,
-            "chargingSchedulePeriod": [period],
-        },
+        "chargingProfileKind": "Relative" if delay else "Absolute",
+        "chargingSchedule": schedule,
     }
     if purpose == "TxProfile":
         profile["transactionId"] = params["transactionId"]

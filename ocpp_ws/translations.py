@@ -99,7 +99,7 @@ def sentences(*, point: str) -> dict[str, Sentence]:
             else f"Log upload to {p['location']} {said(p, f)}"
         ),
         "data_transfer": lambda p, f: f"DataTransfer {said(p, f)}",
-        "transaction_start": lambda p, f: f"Remote start for {p['idTag']} {said(p, f)}",
+        "transaction_start": lambda p, f: f"Remote start for {p['idTag'] or 'no id token'} {said(p, f)}",
         "transaction_stop": lambda p, f: f"Remote stop of transaction {p['transactionId']} {said(p, f)}",
         "reservation_create": lambda p, f: f"Reservation {p['reservationId']} {where(p)} {said(p, f)}",
         "reservation_cancel": lambda p, f: f"Cancellation of reservation {p['reservationId']} {said(p, f)}",

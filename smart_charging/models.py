@@ -25,6 +25,9 @@ class InstalledChargingProfile(models.Model):
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_to = models.DateTimeField(null=True, blank=True)
     schedule = models.JSONField(help_text="The charging schedule as sent (rate unit, periods, ...).")
+    meta = models.JSONField(
+        default=dict, blank=True, help_text="Notes given with it and never sent: comment, createdAt, createdBy."
+    )
     transaction = models.ForeignKey(
         Transaction, null=True, blank=True, on_delete=models.CASCADE, related_name="charging_profiles"
     )

@@ -153,3 +153,44 @@ def test_the_schema_lists_every_answer_chargers_give(server):
     listed = components["Transaction"]["properties"]["transactionId"] if "Transaction" in components else None
     assert stop["type"] == "string"
     assert listed is None or listed["type"] == "string"
+
+
+def profile_with(*periods: dict, unit: str = "A") -> dict:
+    return {**PROFILE, "chargingSchedule": {"chargingRateUnit": unit, "chargingSchedulePeriod": list(periods)}}
+
+
+@pytest.mark.parametrize(
+    "path, body, message",
+    [
+        ("charging-profiles", {"connectorId": 1, "chargingProfile": profile_with(
+            {"startPeriod": 0, "limit": 16}, {"startPeriod": 60, "limit": 40})},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod[1].limit: 40 A is above " + MAXIMUM),
+        ("charging-profiles", {"connectorId": 1, "chargingProfile": profile_with(
+            {"startPeriod": 0, "limit": 30000, "numberPhases": 3}, unit="W")},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit: 30000 W is above " + MAXIMUM),
+        ("charging-profiles", {"connectorId": 1, "chargingProfile": profile_with(
+            {"startPeriod": 0, "limit": 1e12}, unit="W")},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit: 1e+12 W is above the most any charger "
+         "delivers (400 kW)."),
+        ("transactions/start", {"idTag": "T1", "connectorId": 1, "chargingProfile": {
+            **profile_with({"startPeriod": 0, "limit": 1e12}), "chargingProfilePurpose": "TxProfile"}},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit: 1e+12 A is above " + MAXIMUM),
+        ("charging-profiles?async=true", {"connectorId": 1, "chargingProfile": profile_with(
+            {"startPeriod": 0, "limit": 33})},
+         "chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit: 33 A is above " + MAXIMUM),
+    ],
+)  # fmt: skip
+def test_a_charging_profile_above_the_chargers_maximum_is_refused_and_not_sent(api, cp, path, body, message):
+    refused(post(api, path, body), message)
+    with pytest.raises(queue.Empty):
+        cp.next_call(timeout=0.5)
+
+
+def test_a_charging_profile_above_the_sites_capacity_is_refused(api, cp, acme, charger):
+    charger.site = site_create(organisation=acme, name="Depot", capacity_limit=20, capacity_unit="A")
+    charger.save(update_fields=["site"])
+    over = {"connectorId": 1, "chargingProfile": profile_with({"startPeriod": 0, "limit": 25})}
+    refused(post(api, "charging-profiles", over), "chargingProfile.chargingSchedule.chargingSchedulePeriod[0].limit: "
+            "25 A is above the capacity of site Depot (20 A per phase).")  # fmt: skip
+    within = {"connectorId": 1, "chargingProfile": profile_with({"startPeriod": 0, "limit": 20})}
+    assert post(api, "charging-profiles", within).status_code == 200

@@ -1,6 +1,7 @@
 """The OCPP 1.6 command API another CSMS documents, at /api/v1/ocpp16/: its own example requests against the
 live server, with a strict ocpp-rpc charger; the documented replies and the exact OCPP the charger got."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -234,3 +235,15 @@ def test_statuses_filter_by_status_and_show_every_connector_of_a_match(bearer, c
         assert (second["total"], second["page"], second["per_page"]) == (2, 2, 1)
         too_many = bearer.get(f"{bearer.base}/charge_points/status?per_page=201")
         assert too_many.json()["error"]["message"] == "per_page: Ensure this value is less than or equal to 200."
+
+
+def test_the_error_table_timeout_and_rate_limit(bearer, cp):
+    url, body = f"{bearer.base}/reset", {"charge_point_id": CP, "type": "Soft"}
+    cp.respond("Reset", {"status": "Accepted"}, delay_ms=6000)  # the test server waits 5 s
+    late = bearer.post(url, json=body)
+    assert (late.status_code, late.json()["error"]["code"]) == (408, "timeout")
+    cp.respond("Reset", {"status": "Accepted"})
+    with ThreadPoolExecutor(max_workers=15) as pool:
+        responses = list(pool.map(lambda _: bearer.post(url, json=body), range(30)))
+    assert {response.status_code for response in responses} == {200, 429}
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 429} == {"rate_limited"}

@@ -96,12 +96,12 @@ COMMANDS = [
      {"connectorId": 0, "chargingProfile": {
          "chargingProfileId": 5, "stackLevel": 1, "chargingProfilePurpose": "ChargePointMaxProfile",
          "chargingProfileKind": "Relative", "chargingSchedule": {
-             "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 63}]}}},
+             "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32}]}}},
      "SetChargingProfile",
      {"evseId": 0, "chargingProfile": {
          "id": 5, "stackLevel": 1, "chargingProfilePurpose": "ChargingStationMaxProfile",
          "chargingProfileKind": "Relative", "chargingSchedule": [{
-             "id": 5, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 63}]}]}},
+             "id": 5, "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 32}]}]}},
      {"status": "Rejected"}, {"chargingProfileId": 5, "status": "Rejected"},
      "Charging profile 5 on the whole charger rejected by charger"),
     ("charging-profiles/clear", {"connectorId": 1, "chargingProfilePurpose": "TxDefaultProfile", "stackLevel": 0},

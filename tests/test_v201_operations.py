@@ -134,3 +134,54 @@ def test_a_2_0_1_charger_is_cleared_by_chargingProfileId_or_by_chargingProfileCr
     assert api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"] == []
     both = post(api, "charging-profiles/clear", {"chargingProfileCriteria": criteria, "stackLevel": 1})
     assert both.json()["error"]["message"] == "chargingProfileCriteria: give the criteria in it or beside it"
+
+
+def test_a_2_0_1_profile_above_the_chargers_maximum_is_refused(api, cp201):
+    schedule = {**PROFILE_201["chargingSchedule"][0], "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 33}]}
+    response = post(api, "charging-profiles", {"connectorId": 0, "chargingProfile": {
+        **PROFILE_201, "chargingSchedule": [schedule]}})  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "chargingProfile.chargingSchedule[0].chargingSchedulePeriod[0].limit: 33 A is above CP-1's maximum of 32 A "
+        "per phase (22.08 kW on 3 phases at 230 V; maxCurrent)."
+    )
+
+
+def installed(api) -> dict[int, int]:
+    profiles = api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"]
+    return {profile["chargingProfileId"]: profile["connectorId"] for profile in profiles}
+
+
+def report(cp201, request_id: int, evse_id: int, profiles: list[dict], tbc: bool = False) -> None:
+    cp201.call("ReportChargingProfiles", {"requestId": request_id, "chargingLimitSource": "CSO", "evseId": evse_id,
+                                          "chargingProfile": profiles, "tbc": tbc})  # fmt: skip
+
+
+def test_the_installed_profiles_follow_the_chargers_report(api, cp201):
+    for number, evse in ((12, 0), (13, 1), (14, 1)):
+        post(api, "charging-profiles", {"connectorId": evse, "chargingProfile": {
+            **PROFILE_201, "id": number, "stackLevel": number, "meta": {"comment": f"plan {number}"}}})  # fmt: skip
+        cp201.next_call()
+    assert installed(api) == {12: 0, 13: 1, 14: 1}
+    # The charger holds 12 still, lost 13 and 14, and holds 20, which an energy manager gave it.
+    held = {**PROFILE_201, "id": 20, "stackLevel": 5, "chargingProfilePurpose": "TxDefaultProfile"}
+    cp201.respond("GetChargingProfiles", {"status": "Accepted"})
+    assert post(api, "charging-profiles/report", {}).status_code == 200
+    request_id = cp201.next_call()["payload"]["requestId"]
+    report(cp201, request_id, 0, [{**PROFILE_201, "id": 12, "stackLevel": 12}], tbc=True)
+    assert installed(api) == {12: 0, 13: 1, 14: 1}  # more parts to come
+    report(cp201, request_id, 2, [held])
+    assert installed(api) == {12: 0, 20: 2}
+    [kept] = [p for p in api.get(f"{api.base}/chargers/CP-1/charging-profiles").json()["chargingProfiles"]
+              if p["chargingProfileId"] == 12]  # fmt: skip
+    assert kept["meta"] == {"comment": "plan 12"}
+
+
+def test_a_charger_holding_none_of_those_asked_about_clears_them_from_the_list(api, cp201):
+    for number, evse in ((12, 0), (13, 1)):
+        post(api, "charging-profiles", {"connectorId": evse, "chargingProfile": {**PROFILE_201, "id": number}})
+        cp201.next_call()
+    cp201.respond("GetChargingProfiles", {"status": "NoProfiles"})
+    assert post(api, "charging-profiles/report", {"connectorId": 1}).json()["status"] == "NoProfiles"
+    cp201.next_call()
+    assert installed(api) == {12: 0}

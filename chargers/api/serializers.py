@@ -357,6 +357,7 @@ class InstalledChargingProfileSerializer(serializers.Serializer):
     validTo = serializers.DateTimeField(source="valid_to", allow_null=True)
     chargingSchedule = serializers.JSONField(source="schedule")
     transactionId = serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+    meta = serializers.DictField(help_text="Notes sent with it, never to the charger: comment, createdAt, createdBy.")
     installedAt = serializers.DateTimeField(source="installed_at")
 
 

@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from chargers.api.serializers import StrictSerializer
 from commands.models import Command
-from csms.errors import exactly_one_of
 from csms.pagination import PaginationSerializer
 
 TRIGGERABLE = (
@@ -73,9 +72,43 @@ class TriggerInput(StrictSerializer):
     connectorId = connector(required=False, min_value=1)
 
 
+OPERATIONAL_STATUSES = ["Operative", "Inoperative"]
+
+
+class Evse(StrictSerializer):
+    id = serializers.IntegerField(min_value=1)
+    connectorId = serializers.IntegerField(required=False, min_value=1, help_text="One connector of the EVSE.")
+
+
 class AvailabilityInput(StrictSerializer):
-    connectorId = connector(help_text="0 for the whole charger.")
-    type = serializers.ChoiceField(["Operative", "Inoperative"])
+    connectorId = connector(required=False, help_text="0 (the default) for the whole charger.")
+    type = serializers.ChoiceField(OPERATIONAL_STATUSES, required=False)
+    operationalStatus = serializers.ChoiceField(
+        OPERATIONAL_STATUSES, required=False, help_text="OCPP 2.0.1's name for type."
+    )
+    evse = Evse(required=False, help_text="OCPP 2.0.1: the EVSE (and one of its connectors), instead of connectorId.")
+    disableTextReason = serializers.CharField(
+        required=False, max_length=255,
+        help_text="Why, in words. OCPP 2.0.1 only: sent in the ChangeAvailability's customData.",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        """2.0.1's names, as the command's own: `type`, `connectorId` (the EVSE) and `evseConnectorId`."""
+        if "operationalStatus" in attrs:
+            if "type" in attrs:
+                raise serializers.ValidationError({"operationalStatus": "give type or operationalStatus, not both"})
+            attrs["type"] = attrs.pop("operationalStatus")
+        elif "type" not in attrs:
+            raise serializers.ValidationError({"type": "This field is required (or operationalStatus)."})
+        evse = attrs.pop("evse", None)
+        if evse is None:
+            return {"connectorId": 0} | attrs
+        if "connectorId" in attrs:
+            raise serializers.ValidationError({"evse": "give connectorId or evse, not both"})
+        attrs["connectorId"] = evse["id"]
+        if "connectorId" in evse:
+            attrs["evseConnectorId"] = evse["connectorId"]
+        return attrs
 
 
 class ConfigurationGetInput(StrictSerializer):
@@ -179,8 +212,31 @@ class ChargingSchedule201(StrictSerializer):
     customData = serializers.JSONField(**CUSTOM_DATA)
 
 
+class ProfileMeta(StrictSerializer):
+    """Notes on a profile, kept with it in the list of installed profiles; never sent to the charger."""
+
+    comment = serializers.CharField(required=False, max_length=255, allow_blank=True)
+    createdAt = Timestamp(required=False)
+    createdBy = serializers.CharField(required=False, max_length=255, allow_blank=True)
+
+
+class ProfileCondition(StrictSerializer):
+    """When the profile applies. OCPP 2.0.1 applies a profile always; a condition it cannot say is a 400."""
+
+    whenNoCloudConnection = serializers.BooleanField(required=False)
+    whenSessionNotAuthorized = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        for name, value in attrs.items():
+            if value:
+                raise serializers.ValidationError({name: "OCPP 2.0.1 cannot make a profile depend on this; "
+                                                   "only false (the profile always applies) is taken"})  # fmt: skip
+        return attrs
+
+
 class ChargingProfile201(StrictSerializer):
-    """An OCPP 2.0.1 ChargingProfileType: `id`, and `chargingSchedule` as a list of up to three."""
+    """An OCPP 2.0.1 ChargingProfileType: `id`, and `chargingSchedule` as a list of up to three; `meta`
+    and `condition` are the product's, not sent (see ProfileMeta, ProfileCondition)."""
 
     id = serializers.IntegerField()
     stackLevel = serializers.IntegerField(min_value=0)
@@ -192,6 +248,12 @@ class ChargingProfile201(StrictSerializer):
     transactionId = serializers.CharField(required=False, max_length=36)
     chargingSchedule = ChargingSchedule201(many=True, allow_empty=False, max_length=3)
     customData = serializers.JSONField(**CUSTOM_DATA)
+    meta = ProfileMeta(required=False, help_text="Kept with the installed profile (GET charging-profiles).")
+    condition = ProfileCondition(required=False)
+
+    def validate(self, attrs):
+        attrs.pop("condition", None)  # every flag false: the profile applies always, as the charger does it
+        return attrs
 
 
 @extend_schema_field(
@@ -220,17 +282,33 @@ class IdToken(StrictSerializer):
     additionalInfo = serializers.JSONField(required=False)
 
 
+def meta_lifted(attrs: dict) -> dict:
+    """The profile's `meta`, beside it: the charger is sent the profile without it, the record keeps it."""
+    meta = (attrs.get("chargingProfile") or {}).pop("meta", None)
+    return attrs | ({"meta": meta} if meta else {})
+
+
+# OCPP 2.0.1's start of a session that no one authorizes, as a 2.0.1 charger is asked for one without a token.
+NO_ID_TOKEN = {"idToken": "", "type": "NoAuthorization"}
+
+
 class TransactionStartInput(StrictSerializer):
     idTag = serializers.CharField(max_length=20, required=False, help_text="The id tag (OCPP 1.6's word).")
-    idToken = IdToken(required=False, help_text="OCPP 2.0.1: the token and its type; instead of idTag.")
+    idToken = IdToken(
+        required=False,
+        help_text="OCPP 2.0.1: the token and its type; instead of idTag. Neither: a 2.0.1 charger is sent "
+        'idToken {idToken: "", type: NoAuthorization}; a 1.6 charger needs an idTag.',
+    )
     connectorId = connector(required=False, min_value=1)
     chargingProfile = AnyChargingProfile(required=False, help_text="A TxProfile for the session.")
 
     def validate(self, attrs):
-        exactly_one_of(attrs, "idTag", "idToken")
-        if "idToken" in attrs:
+        if "idTag" in attrs and "idToken" in attrs:
+            raise serializers.ValidationError({"idTag": "give idTag or idToken (OCPP 2.0.1), not both"})
+        if "idTag" not in attrs:
+            attrs.setdefault("idToken", NO_ID_TOKEN)
             attrs["idTag"] = attrs["idToken"]["idToken"]  # the session's tag, as sentences and records name it
-        return attrs
+        return meta_lifted(attrs)
 
 
 class ReservationInput(StrictSerializer):
@@ -250,18 +328,25 @@ class ReservationInput(StrictSerializer):
 
 
 class ChargingProfileInput(StrictSerializer):
-    connectorId = connector(help_text="0 for a ChargePointMaxProfile or a TxDefaultProfile for all connectors.")
+    connectorId = connector(
+        required=False, default=0,
+        help_text="0 (the default): a ChargePointMaxProfile, or a TxDefaultProfile for all connectors.",
+    )  # fmt: skip
     chargingProfile = AnyChargingProfile()
+
+    def validate(self, attrs):
+        return meta_lifted(attrs)
 
 
 class ClearCriteria201(StrictSerializer):
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES_201, required=False)
     evseId = serializers.IntegerField(required=False, min_value=0)
     stackLevel = serializers.IntegerField(required=False, min_value=0)
+    customData = serializers.JSONField(**CUSTOM_DATA)
 
 
 class ChargingProfileClearInput(StrictSerializer):
-    id = serializers.IntegerField(required=False, help_text="The chargingProfileId; when given the rest is ignored.")
+    id = serializers.IntegerField(required=False, help_text="The chargingProfileId; criteria given too are sent along.")
     connectorId = connector(required=False)
     chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES, required=False)
     stackLevel = serializers.IntegerField(required=False, min_value=0)
@@ -283,7 +368,8 @@ class ChargingProfileClearInput(StrictSerializer):
             raise serializers.ValidationError({"chargingProfileCriteria": "give the criteria in it or beside it"})
         purpose = criteria.get("chargingProfilePurpose")
         named = {"connectorId": criteria.get("evseId"), "stackLevel": criteria.get("stackLevel"),
-                 "chargingProfilePurpose": PURPOSES_FROM_201.get(purpose, purpose)}  # fmt: skip
+                 "chargingProfilePurpose": PURPOSES_FROM_201.get(purpose, purpose),
+                 "criteriaCustomData": criteria.get("customData")}  # fmt: skip
         return attrs | {name: value for name, value in named.items() if value is not None}
 
 
@@ -323,6 +409,27 @@ class PowerLimitInput(PowerLimitScope):
     chargingRateUnit = serializers.ChoiceField(
         ["A", "W"], required=False, help_text="AC: the unit sent to the charger; default: the charger's own."
     )
+    comment = serializers.CharField(
+        required=False, max_length=255, help_text="Kept with the installed profile (GET charging-profiles: meta)."
+    )
+    relativeDelay = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="Seconds after charging starts before the limit applies: a Relative profile, at the charger's "
+        "maximum until then. A connector's or a session's limit only.",
+    )  # fmt: skip
+    condition = serializers.CharField(
+        required=False, help_text="Refused (400): OCPP gives a charger no condition to check for a power limit."
+    )
+
+    def validate_condition(self, value):
+        raise serializers.ValidationError("OCPP gives a charger no condition to check for a power limit; leave it out")
+
+    def validate(self, attrs):
+        if attrs.get("relativeDelay") and not attrs.get("connectorId") and attrs.get("transactionId") is None:
+            raise serializers.ValidationError({"relativeDelay": "a limit on the whole charger waits for no session's "
+                                               "start: give connectorId or transactionId"})  # fmt: skip
+        comment = attrs.pop("comment", None)
+        return attrs | ({"meta": {"comment": comment}} if comment else {})
 
 
 class LocalListEntry(StrictSerializer):

@@ -414,9 +414,13 @@ class PowerLimitView(command_view(POWER_LIMIT)):
         ],
     )
     def delete(self, request, chargeBoxId: str) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        scope = {name: value for name, value in request.query_params.items() if name != "async"}
-        return self.run(request, chargeBoxId, {**body, **scope}, endpoint=POWER_LIMIT_CLEAR)
+        return self.run(request, chargeBoxId, power_limit_scope(request), endpoint=POWER_LIMIT_CLEAR)
+
+
+def power_limit_scope(request) -> dict:
+    """A power limit's scope, as DELETE gives it: query parameters (or a body)."""
+    body = request.data if isinstance(request.data, dict) else {}
+    return {**body, **{name: value for name, value in request.query_params.items() if name != "async"}}
 
 
 def endpoint_of(command: str) -> Endpoint:

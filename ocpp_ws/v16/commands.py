@@ -29,10 +29,22 @@ def power_limit_clear(params: dict) -> dict:
     } | pick(params, "stackLevel")
 
 
+def profile_params(payload: dict) -> dict:
+    """A SetChargingProfile payload as the API's parameters, as a charging-profiles command has them."""
+    return {"connectorId": payload["connectorId"], "chargingProfile": payload["csChargingProfiles"]}
+
+
 def ocpp16_only(params: dict) -> dict:
     """The parameters, unless they use OCPP 2.0.1's own shapes, which a 1.6 charger cannot be sent."""
     if "idToken" in params:
-        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag")
+        raise NotExpressible("idToken: an OCPP 1.6 charger takes an idTag" if params["idTag"] else
+                             "idTag: an OCPP 1.6 charger starts a session for an id tag: give one")  # fmt: skip
+    if "evseConnectorId" in params:
+        raise NotExpressible("evse: an OCPP 1.6 charger has connectors, not EVSEs: give connectorId")
+    if "criteriaCustomData" in params:
+        raise NotExpressible("chargingProfileCriteria.customData: OCPP 1.6 has no customData")
+    if "disableTextReason" in params:
+        raise NotExpressible("disableTextReason: an OCPP 1.6 charger cannot be told why")
     if "id" in (params.get("chargingProfile") or {}):
         raise NotExpressible(
             "chargingProfile: the OCPP 2.0.1 shape (id, chargingSchedule as a list) needs an OCPP 2.0.1 charger"
@@ -45,7 +57,7 @@ CALLS = {
     "unlock": Call("UnlockConnector", lambda p: pick(p, "connectorId")),
     "cache_clear": CACHE_CLEAR,
     "trigger": Call("TriggerMessage", lambda p: pick(p, "requestedMessage", "connectorId")),
-    "availability": Call("ChangeAvailability", lambda p: pick(p, "connectorId", "type")),
+    "availability": Call("ChangeAvailability", lambda p: pick(ocpp16_only(p), "connectorId", "type")),
     "configuration_get": Call(
         "GetConfiguration",
         lambda p: {"key": p["key"]} if p.get("key") else {},
@@ -86,11 +98,11 @@ CALLS = {
         "SetChargingProfile",
         lambda p: {"connectorId": p["connectorId"], "csChargingProfiles": ocpp16_only(p)["chargingProfile"]},
         lambda p, r: {"chargingProfileId": p["chargingProfile"]["chargingProfileId"], "status": r.get("status")},
-        params=lambda body: {"connectorId": body["connectorId"], "chargingProfile": body["csChargingProfiles"]},
+        params=profile_params,
     ),
     "charging_profile_clear": Call(
         "ClearChargingProfile",
-        lambda p: pick(p, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
+        lambda p: pick(ocpp16_only(p), "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
         params=lambda body: pick(body, "id", "connectorId", "chargingProfilePurpose", "stackLevel"),
     ),
     "composite_schedule": Call(
@@ -98,7 +110,7 @@ CALLS = {
         lambda p: pick(p, "connectorId", "duration", "chargingRateUnit"),
         answering("status", "connectorId", "scheduleStart", "chargingSchedule"),
     ),
-    "power_limit_set": Call("SetChargingProfile", power_limit_set, power_limit_set_reply),
+    "power_limit_set": Call("SetChargingProfile", power_limit_set, power_limit_set_reply, params=profile_params),
     "power_limit_clear": Call("ClearChargingProfile", power_limit_clear, power_limit_clear_reply),
     "local_list_send": Call(
         "SendLocalList",

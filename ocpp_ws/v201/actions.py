@@ -8,9 +8,11 @@ from chargers import costs
 from chargers.services import device_model, reports
 from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_authorize
+from commands import services as commands
 from ocpp_ws import security_actions as security
 from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
 from ocpp_ws.session import Session, timestamp
+from ocpp_ws.v201.commands import charging_profile_params
 
 
 def id_token_info(decision: IdTagDecision) -> dict:
@@ -209,6 +211,18 @@ def noted(ocpp_action: str, kind_field: str | None = None, evse_field: str | Non
     return action
 
 
+def report_charging_profiles(session: Session, p: dict) -> dict:
+    """Kept as a notification; the installed profiles follow the charger's report."""
+    noted("ReportChargingProfiles", "chargingLimitSource", "evseId")(session, p)
+    commands.charging_profiles_reported(
+        charger_id=session.charger_id,
+        request_id=p["requestId"],
+        profiles=[charging_profile_params({"evseId": p["evseId"], "chargingProfile": c}) for c in p["chargingProfile"]],
+        last=not p.get("tbc"),
+    )
+    return {}
+
+
 ACTIONS = {
     "BootNotification": boot_notification,
     "Heartbeat": heartbeat,
@@ -234,7 +248,7 @@ ACTIONS = {
     ),
     "NotifyEVChargingSchedule": noted("NotifyEVChargingSchedule", None, "evseId", {"status": "Accepted"}),
     "NotifyMonitoringReport": noted("NotifyMonitoringReport", "requestId"),
-    "ReportChargingProfiles": noted("ReportChargingProfiles", "chargingLimitSource", "evseId"),
+    "ReportChargingProfiles": report_charging_profiles,
     "NotifyCustomerInformation": noted("NotifyCustomerInformation", "requestId"),
     "NotifyDisplayMessages": noted("NotifyDisplayMessages", "requestId"),
     "PublishFirmwareStatusNotification": noted("PublishFirmwareStatusNotification", "status"),

@@ -21,6 +21,8 @@ PURPOSES = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 PURPOSES_BACK = {ours: theirs for theirs, ours in PURPOSES.items()}
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
 RESET_TYPES = {"Soft": "OnIdle", "Hard": "Immediate", "OnIdle": "OnIdle", "Immediate": "Immediate"}
+# The vendorId of what the API passes on in a message's customData (OCPP 2.0.1's extension point).
+CUSTOM_DATA_VENDOR = "csms"
 _KEY = re.compile(r"^([^.\[\]]+)(?:\[([^\]]*)\])?\.([^.\[\]]+)(?:\[([^\]]*)\])?$")
 
 
@@ -36,6 +38,16 @@ def evse(params: dict) -> dict:
 def evse_object(params: dict) -> dict:
     """`evse: {id}` for the EVSE the API calls a connector, absent for the whole station."""
     return {"evse": {"id": params["connectorId"]}} if params.get("connectorId") else {}
+
+
+def availability(params: dict) -> dict:
+    """ChangeAvailability: the EVSE (and a connector of it) or the whole station; the reason in customData."""
+    request = {"operationalStatus": params["type"]} | evse_object(params)
+    if params.get("evseConnectorId"):
+        request["evse"]["connectorId"] = params["evseConnectorId"]
+    if params.get("disableTextReason"):
+        request["customData"] = {"vendorId": CUSTOM_DATA_VENDOR, "disableTextReason": params["disableTextReason"]}
+    return request
 
 
 # Device-model keys.
@@ -188,10 +200,10 @@ def charging_profile_params(payload: dict) -> dict:
 
 
 def profiles_clear_params(payload: dict) -> dict:
-    if payload.get("chargingProfileId") is not None:
-        return {"id": payload["chargingProfileId"]}
     criteria = payload.get("chargingProfileCriteria") or {}
     params = {"connectorId": criteria["evseId"]} if criteria.get("evseId") is not None else {}
+    if payload.get("chargingProfileId") is not None:
+        params["id"] = payload["chargingProfileId"]
     if criteria.get("chargingProfilePurpose"):
         purpose = criteria["chargingProfilePurpose"]
         params["chargingProfilePurpose"] = PURPOSES_BACK.get(purpose, purpose)
@@ -212,15 +224,16 @@ def power_limit_set_reply(params: dict, response: dict) -> dict:
 
 
 def profiles_clear(params: dict) -> dict:
-    if params.get("id") is not None:
-        return {"chargingProfileId": params["id"]}
+    """By id, by criteria, or both (OCPP 2.0.1 takes both)."""
+    by_id = {"chargingProfileId": params["id"]} if params.get("id") is not None else {}
     criteria = {"evseId": params["connectorId"]} if params.get("connectorId") is not None else {}
     if params.get("chargingProfilePurpose"):
         criteria["chargingProfilePurpose"] = PURPOSES.get(
             params["chargingProfilePurpose"], params["chargingProfilePurpose"]
         )
-    criteria |= pick(params, "stackLevel")
-    return {"chargingProfileCriteria": criteria} if criteria else {}
+    criteria |= pick(params, "stackLevel") | ({"customData": params["criteriaCustomData"]}
+                                              if params.get("criteriaCustomData") else {})  # fmt: skip
+    return by_id | ({"chargingProfileCriteria": criteria} if criteria else {})
 
 
 def composite_schedule_reply(params: dict, response: dict) -> dict:
@@ -277,7 +290,7 @@ CALLS = {
         "TriggerMessage",
         lambda p: {"requestedMessage": TRIGGERS.get(p["requestedMessage"], p["requestedMessage"])} | evse_object(p),
     ),
-    "availability": Call("ChangeAvailability", lambda p: {"operationalStatus": p["type"]} | evse_object(p)),
+    "availability": Call("ChangeAvailability", availability),
     "configuration_get": Call("GetVariables", variables_get, variables_get_reply),
     "configuration_change": Call("SetVariables", variable_set, variable_set_reply),
     "firmware_update": Call(
@@ -345,7 +358,9 @@ CALLS = {
         lambda p: {"evseId": p["connectorId"], "duration": p["duration"]} | pick(p, "chargingRateUnit"),
         composite_schedule_reply,
     ),
-    "power_limit_set": Call("SetChargingProfile", power_limit_set, power_limit_set_reply),
+    "power_limit_set": Call(
+        "SetChargingProfile", power_limit_set, power_limit_set_reply, params=charging_profile_params
+    ),
     "power_limit_clear": Call(
         "ClearChargingProfile", lambda p: {"chargingProfileId": power_limit_profile_id(p)}, power_limit_clear_reply
     ),

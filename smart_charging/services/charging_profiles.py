@@ -10,6 +10,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from chargers.background import task_after_commit
 from chargers.models import Charger
@@ -33,16 +34,25 @@ def charging_profile_record(
     recurrency_kind: str = "",
     valid_from: datetime | None = None,
     valid_to: datetime | None = None,
+    meta: dict | None = None,
+    reported: bool = False,
 ) -> InstalledChargingProfile:
-    """The charger accepted this profile: it replaces what it replaces on the charger."""
+    """The charger accepted this profile: it replaces what it replaces on the charger. `reported`: the
+    charger reported it (ReportChargingProfiles), so a listed profile of that id keeps its notes (`meta`)
+    and the time it was installed."""
     session = None
     if transaction_id is not None:
         session = Transaction.objects.filter(charger=charger, ocpp_id=str(transaction_id)).first()
     with transaction.atomic():
+        kept = {"meta": meta or {}, "installed_at": timezone.now()}
+        if reported:
+            listed = InstalledChargingProfile.objects.filter(charger=charger, profile_id=profile_id)
+            kept = listed.values("meta", "installed_at").first() or kept
         InstalledChargingProfile.objects.filter(charger=charger).filter(
             Q(profile_id=profile_id) | Q(connector_id=connector_id, purpose=purpose, stack_level=stack_level)
         ).delete()
         return InstalledChargingProfile.objects.create(
+            **kept,
             charger=charger,
             connector_id=connector_id,
             profile_id=profile_id,
@@ -55,6 +65,27 @@ def charging_profile_record(
             valid_from=valid_from,
             valid_to=valid_to,
         )
+
+
+def charging_profiles_settle(
+    *,
+    charger: Charger,
+    reported: list[int],
+    asked_at: datetime,
+    connector_id: int | None = None,
+    purpose: str | None = None,
+    stack_level: int | None = None,
+    profile_ids: list[int] | None = None,
+) -> int:
+    """The charger reported every profile it holds that matches the criteria: a listed one it did not
+    report, and that was recorded before it was asked, it no longer holds. Returns how many were dropped."""
+    profiles = InstalledChargingProfile.objects.filter(charger=charger, installed_at__lt=asked_at)
+    criteria = {"connector_id": connector_id, "purpose": purpose, "stack_level": stack_level}
+    profiles = profiles.filter(**{name: value for name, value in criteria.items() if value is not None})
+    if profile_ids:
+        profiles = profiles.filter(profile_id__in=profile_ids)
+    deleted, _ = profiles.exclude(profile_id__in=reported).delete()
+    return deleted
 
 
 def charging_profiles_clear(
