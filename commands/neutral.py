@@ -50,6 +50,17 @@ COMMANDS = (
     "firmware_update_signed",
     "extended_trigger",
     "password_set",
+    # OCPP 2.1 operations: absent from 1.6's and 2.0.1's tables.
+    "tariff_default_set",
+    "tariffs_get",
+    "tariffs_clear",
+    "transaction_tariff_change",
+    "priority_charging",
+    "dynamic_schedule_update",
+    "battery_swap_request",
+    "der_control_set",
+    "der_control_get",
+    "der_control_clear",
 )
 
 
