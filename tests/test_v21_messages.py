@@ -5,6 +5,7 @@ What 2.1 shares with 2.0.1 is tested on both versions in the 2.0.1 modules (the 
 """
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -201,3 +202,31 @@ def test_every_2_1_action_is_answered_or_sent_by_us(cp):
     assert set(version.charger_actions) | version.csms_actions == version.all_actions
     cp.raw('[2,"x1","SetDefaultTariff",{"evseId":0,"tariff":{"tariffId":"T","currency":"EUR"}}]')
     assert cp.raw_answer("x1")[2] == "NotSupported"  # ours to send, not the charger's
+
+
+def test_what_2_1_chargers_report_is_shown_in_the_admin(client, charger):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    from chargers.services import event_streams
+    from charging.services import notices
+    from smart_charging.services import der
+
+    at = datetime(2026, 2, 10, 14, tzinfo=UTC)
+    event_streams.event_stream_open(charger_id=charger.pk, stream_id=4, variable_monitoring_id=2, params={})
+    event_streams.event_stream_values_record(charger_id=charger.pk, stream_id=4, basetime=at, values=[(0, "231.4")])
+    notices.transaction_notice_record(
+        charger_id=charger.pk, action="NotifySettlement", payload={}, status="Settled", reference="PSP-42"
+    )
+    der.der_event_record(charger_id=charger.pk, action="NotifyDERAlarm", payload={}, control="LVMustTrip",
+                         state="raised", timestamp=at)  # fmt: skip
+    client.force_login(User.objects.create_superuser("boss", "boss@example.com", "boss-password"))
+    stream = PeriodicEventStream.objects.get()
+    pages = {
+        "admin:chargers_periodiceventstream_change": ("231.4", [stream.pk]),
+        "admin:charging_transactionnotice_changelist": ("PSP-42", []),
+        "admin:smart_charging_derevent_changelist": ("LVMustTrip", []),
+    }
+    for name, (shown, args) in pages.items():
+        page = client.get(reverse(name, args=args))
+        assert page.status_code == 200 and shown in page.content.decode(), name
