@@ -52,8 +52,8 @@ COMMANDS = (
     "password_set",
     # OCPP 2.1 operations: absent from 1.6's and 2.0.1's tables.
     "tariff_default_set",
-    "tariffs_get",
-    "tariffs_clear",
+    "charger_tariffs_get",
+    "charger_tariffs_clear",
     "transaction_tariff_change",
     "priority_charging",
     "dynamic_schedule_update",

@@ -11,10 +11,6 @@ from ocpp_ws.translations import Call, answering, table
 from ocpp_ws.v201 import commands as v201
 from ocpp_ws.v201.commands import id_token
 
-DER_SETTINGS = (
-    "curve", "enterService", "fixedPFAbsorb", "fixedPFInject", "fixedVar", "freqDroop", "gradient", "limitMaxDischarge",
-)  # fmt: skip
-
 
 def evse_id(params: dict) -> dict:
     """2.1 tariffs name the EVSE always: 0 for the whole station."""
@@ -45,13 +41,13 @@ CALLS = v201.CALLS | {
         lambda p, r: {"tariffId": p["tariff"]["tariffId"]} | answering("status")(p, r),
         lambda p, f: f"Default tariff {f['tariffId']} {on(p)} {said(p, f)}",
     ),
-    "tariffs_get": Call(
+    "charger_tariffs_get": Call(
         "GetTariffs",
         evse_id,
         lambda p, r: {"status": r.get("status"), "tariffAssignments": r.get("tariffAssignments", [])},
         lambda p, f: f"{len(f['tariffAssignments'])} tariffs {on(p)}",
     ),
-    "tariffs_clear": Call(
+    "charger_tariffs_clear": Call(
         "ClearTariffs",
         lambda p: pick(p, "tariffIds") | ({"evseId": p["connectorId"]} if p.get("connectorId") is not None else {}),
         lambda p, r: {"results": r.get("clearTariffsResult", [])},
@@ -89,10 +85,7 @@ CALLS = v201.CALLS | {
     ),
     "der_control_set": Call(
         "SetDERControl",
-        lambda p: (
-            {"isDefault": p["isDefault"], "controlId": p["controlId"], "controlType": p["controlType"]}
-            | pick(p, *DER_SETTINGS)
-        ),
+        dict,  # the parameters are 2.1's own fields: the control and its settings
         lambda p, r: {
             "controlId": p["controlId"],
             "status": r.get("status"),
