@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework import serializers as drf
 
 from chargers.models import Charger
+from commands.api import ocpp21
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester
@@ -27,7 +28,14 @@ from pki.api import views as security_api
 
 ENDPOINTS: dict[str, api.Endpoint] = {
     endpoint.command: endpoint
-    for endpoint in (*api.ENDPOINTS, api.DATA_TRANSFER, api.POWER_LIMIT, api.POWER_LIMIT_CLEAR, *security_api.ENDPOINTS)
+    for endpoint in (
+        *api.ENDPOINTS,
+        api.DATA_TRANSFER,
+        api.POWER_LIMIT,
+        api.POWER_LIMIT_CLEAR,
+        *security_api.ENDPOINTS,
+        *ocpp21.ENDPOINTS,
+    )  # fmt: skip
 }
 # Shorter than the API's summaries, for buttons and the action menu.
 LABELS = {
@@ -53,6 +61,7 @@ LABELS = {
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
     **security_api.LABELS,
+    **ocpp21.LABELS,
 }
 # Statuses by which a charger declines what it was asked (the reply is still an answer, not an error).
 REFUSALS = frozenset({

@@ -2,12 +2,15 @@
 2.1's schemas) receives, tariffs are the organisation's own in 2.1's shape, and the generic endpoint sends
 every 2.1 action checked against its schema."""
 
+import json
+
 import pytest
 
 from chargers.models import PeriodicEventStream
 from chargers.services import event_streams
 from tests.command_replies import post, sent_and_answered
 from tests.ocpp_rpc import strict_charger
+from tests.test_admin_commands import browser, command_url, operator  # noqa: F401  (fixtures)
 from tests.test_tariffs_api import TARIFF
 
 pytestmark = pytest.mark.node
@@ -154,3 +157,13 @@ def test_a_periodic_event_stream_keeps_the_parameters_the_charger_accepted(api, 
         )
         assert response.status_code == 200, response.text
         assert PeriodicEventStream.objects.get(charger=charger, stream_id=7).params == kept
+
+
+def test_the_admin_sends_a_2_1_command_as_the_api_does(server, cp, charger, browser):  # noqa: F811
+    fields = {"isDefault": "true", "controlId": "PF-1", "controlType": "FixedPFAbsorb", "fixedPFAbsorb": json.dumps(PF)}
+    page = browser.post(command_url(charger, "der_control_set"), fields).text
+    call = cp.next_call()
+    assert (call["action"], call["payload"]) == ("SetDERControl", {"isDefault": True, "controlId": "PF-1",
+                                                                   "controlType": "FixedPFAbsorb",
+                                                                   "fixedPFAbsorb": PF})  # fmt: skip
+    assert "FixedPFAbsorb control PF-1 accepted by charger" in page

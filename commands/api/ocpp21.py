@@ -204,4 +204,17 @@ ENDPOINTS = [
     ),
 ]  # fmt: skip
 
+# Shorter than the summaries, for the admin's buttons and action menu.
+LABELS = {
+    "tariff_default_set": "Set default tariff (2.1)",
+    "charger_tariffs_get": "Installed tariffs (2.1)",
+    "charger_tariffs_clear": "Clear tariffs (2.1)",
+    "transaction_tariff_change": "Change session tariff (2.1)",
+    "priority_charging": "Priority charging (2.1)",
+    "dynamic_schedule_update": "Update dynamic schedule (2.1)",
+    "battery_swap_request": "Request battery swap (2.1)",
+    "der_control_set": "Set DER control (2.1)",
+    "der_control_get": "DER controls report (2.1)",
+    "der_control_clear": "Clear DER controls (2.1)",
+}
 VIEWS = [(endpoint.path, command_view(endpoint)) for endpoint in ENDPOINTS]
