@@ -230,3 +230,21 @@ def test_what_2_1_chargers_report_is_shown_in_the_admin(client, charger):
     for name, (shown, args) in pages.items():
         page = client.get(reverse(name, args=args))
         assert page.status_code == 200 and shown in page.content.decode(), name
+
+
+def test_2_1_frames_that_are_never_answered_are_not(cp, charger):
+    """A SEND is never answered, not even when it is wrong; a CALLRESULTERROR (our answer was wrong, the
+    charger says) neither. A 2.0.1 charger knows neither kind."""
+    cp.raw('[6,"s1","NotifyPeriodicEventStream",{"id":1}]')  # no data, no basetime: dropped
+    cp.raw('[6,"s2","Heartbeat",{}]')  # not a SEND message
+    cp.raw('[5,"r1","FormatViolation","your answer was wrong",{}]')
+    cp.raw('[2,"h1","Heartbeat",{}]')
+    assert cp.raw_answer("h1")[0] == 3  # answered after the three above, which were not
+    assert not [e for e in cp.events if e["event"] == "rawIn" and json.loads(e["message"])[1] in ("s1", "s2", "r1")]
+    assert not PeriodicEventStream.objects.filter(charger=charger).exists()
+
+
+def test_a_2_0_1_charger_knows_no_send_frame(server, charger):
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as rpc:
+        rpc.raw('[6,"s1","NotifyPeriodicEventStream",{"id":1,"basetime":"2026-02-10T14:00:00Z","data":[]}]')
+        assert rpc.raw_answer("s1")[2] == "MessageTypeNotSupported"
