@@ -431,10 +431,10 @@ T1 = "2026-02-10T14:05:00Z"
 
 
 @pytest.mark.node
-def test_a_2_0_1_chargers_connectors_show_their_evse_and_are_asked_for_by_it(api, server, charger, acme):
+def test_a_2_0_1_chargers_connectors_show_their_evse_and_are_asked_for_by_it(api, server, charger, acme, ocpp2):
     from tests.ocpp_rpc import strict_charger
 
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1})
         cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 2, "connectorId": 1})
         cp.call("StatusNotification", {"timestamp": T1, "connectorStatus": "Occupied", "evseId": 2, "connectorId": 1})
