@@ -167,3 +167,11 @@ def test_the_admin_sends_a_2_1_command_as_the_api_does(server, cp, charger, brow
                                                                    "controlType": "FixedPFAbsorb",
                                                                    "fixedPFAbsorb": PF})  # fmt: skip
     assert "FixedPFAbsorb control PF-1 accepted by charger" in page
+
+
+def test_the_charger_page_shows_the_2_1_commands_only_to_a_2_1_charger(server, charger, browser):  # noqa: F811
+    for protocol, shown in (("ocpp2.0.1", False), (V21, True)):
+        with strict_charger(server.ws, "CP-1", protocol=protocol):
+            page = browser.get(f"/admin/chargers/charger/{charger.pk}/change/").text
+        for command in ("tariff_default_set", "der_control_set", "battery_swap_request"):
+            assert (f'href="{command_url(charger, command)}"' in page) is shown, (protocol, command)
