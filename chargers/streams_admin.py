@@ -25,6 +25,8 @@ class PeriodicEventStreamAdmin(HistoryAdmin):
 
 @admin.register(PeriodicEventStreamValue)
 class PeriodicEventStreamValueAdmin(HistoryAdmin):
+    organisation_lookup = "stream__charger__organisation_id"
+    list_select_related = ["stream__charger"]
     list_display = ["stream", "timestamp", "value"]
     search_fields = ["stream__charger__charge_box_id"]
     date_hierarchy = "timestamp"

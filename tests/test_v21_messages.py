@@ -248,3 +248,28 @@ def test_a_2_0_1_charger_knows_no_send_frame(server, charger):
     with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as rpc:
         rpc.raw('[6,"s1","NotifyPeriodicEventStream",{"id":1,"basetime":"2026-02-10T14:00:00Z","data":[]}]')
         assert rpc.raw_answer("s1")[2] == "MessageTypeNotSupported"
+
+
+def test_another_organisations_operator_sees_none_of_it_in_the_admin(client, charger, globex):
+    from django.contrib.auth.models import Permission, User
+    from django.urls import reverse
+
+    from accounts.models import Operator
+    from chargers.services import event_streams
+    from charging.services import notices
+    from smart_charging.services import der
+
+    at = datetime(2026, 2, 10, 14, tzinfo=UTC)
+    event_streams.event_stream_values_record(charger_id=charger.pk, stream_id=4, basetime=at, values=[(0, "231.4")])
+    notices.transaction_notice_record(charger_id=charger.pk, action="BatterySwap", payload={}, reference="R-42")
+    der.der_event_record(charger_id=charger.pk, action="NotifyDERAlarm", payload={}, control="LVMustTrip",
+                         timestamp=at)  # fmt: skip
+    user = User.objects.create_user("gina", password="pw", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    Operator.objects.create(user=user, organisation=globex)
+    client.force_login(user)
+    for name in ("chargers_periodiceventstream", "chargers_periodiceventstreamvalue", "charging_transactionnotice",
+                 "smart_charging_derevent"):  # fmt: skip
+        page = client.get(reverse(f"admin:{name}_changelist"))
+        assert page.status_code == 200, name
+        assert "0 " in page.content.decode() and "CP-1" not in page.content.decode(), name

@@ -32,7 +32,7 @@ def vat_number_validation(session: Session, p: dict) -> dict:
     reports.notification_record(
         charger_id=session.charger_id, action="VatNumberValidation", kind=answer["status"], payload=p | answer
     )
-    return {"vatNumber": p["vatNumber"], **{k: p[k] for k in ("evseId",) if k in p}, **answer}
+    return {"vatNumber": p["vatNumber"]} | ({"evseId": p["evseId"]} if "evseId" in p else {}) | answer
 
 
 # Periodic event streams.
@@ -132,7 +132,8 @@ def battery_swap(session: Session, p: dict) -> dict:
 
 
 def get_certificate_chain_status(session: Session, p: dict) -> dict:
-    """Each certificate's status, as its OCSP responder tells it: Failed where none answers."""
+    """Each certificate's status: Failed where no OCSP responder answers; Unknown where one does, as the
+    OCSP response itself is the charger's to read (GetCertificateStatus hands it over)."""
 
     def status(request: dict) -> dict:
         answer = pki.certificate_status_request(
@@ -142,7 +143,7 @@ def get_certificate_chain_status(session: Session, p: dict) -> dict:
         return {
             "certificateHashData": request["certificateHashData"],
             "source": request["source"],
-            "status": "Good" if answer.accepted else "Failed",
+            "status": "Unknown" if answer.accepted else "Failed",
             "nextUpdate": timezone.now().isoformat(),  # ask again whenever: nothing was learnt to keep
         }
 
