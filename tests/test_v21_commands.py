@@ -8,6 +8,7 @@ import pytest
 
 from chargers.models import PeriodicEventStream
 from chargers.services import event_streams
+from charging.models import Transaction, TransactionNotice
 from tests.command_replies import post, sent_and_answered
 from tests.ocpp_rpc import strict_charger
 from tests.test_admin_commands import browser, command_url, operator  # noqa: F401  (fixtures)
@@ -175,3 +176,16 @@ def test_the_charger_page_shows_the_2_1_commands_only_to_a_2_1_charger(server, c
             page = browser.get(f"/admin/chargers/charger/{charger.pk}/change/").text
         for command in ("tariff_default_set", "der_control_set", "battery_swap_request"):
             assert (f'href="{command_url(charger, command)}"' in page) is shown, (protocol, command)
+
+
+def test_a_web_payment_started_is_kept_against_the_session_on_its_evse(api, cp, charger):
+    started = {"eventType": "Started", "timestamp": "2026-02-10T14:00:00Z", "triggerReason": "CablePluggedIn",
+               "seqNo": 0, "transactionInfo": {"transactionId": "TX-WEB"},
+               "evse": {"id": 2, "connectorId": 1}}  # fmt: skip
+    cp.call("TransactionEvent", started)
+    cp.respond("NotifyWebPaymentStarted", {})
+    response = post(api, "commands", {"action": "NotifyWebPaymentStarted", "payload": {"evseId": 2, "timeout": 90}})
+    assert response.status_code == 200, response.text
+    notice = TransactionNotice.objects.get(charger=charger, action="NotifyWebPaymentStarted")
+    assert (notice.transaction, notice.ocpp_transaction_id) == (Transaction.objects.get(ocpp_id="TX-WEB"), "TX-WEB")
+    assert notice.payload == {"evseId": 2, "timeout": 90}

@@ -6,6 +6,7 @@ is the EVSE and a session's id is the charger's transaction id.
 """
 
 from chargers.services import event_streams
+from charging.services import notices
 from commands.neutral import answered, pick, request_id, spelled
 from ocpp_ws.translations import Call, answering, table
 from ocpp_ws.v201 import commands as v201
@@ -32,6 +33,14 @@ def stream_adjusted(*, charger_id: int, request: dict, response: dict) -> int:
         return 0
     params = {k: v for k, v in request["params"].items() if k != "customData"}
     return event_streams.event_stream_adjust(charger_id=charger_id, stream_id=request["id"], params=params)
+
+
+def web_payment_started(*, charger_id: int, request: dict, response: dict) -> None:
+    """The driver began paying on the web for the EVSE: kept against its session, if one is in progress."""
+    notices.transaction_notice_record(
+        charger_id=charger_id, action="NotifyWebPaymentStarted", evse_id=request["evseId"], status="Started",
+        payload=request,
+    )  # fmt: skip
 
 
 CALLS = v201.CALLS | {
@@ -107,4 +116,4 @@ CALLS = v201.CALLS | {
 }
 
 COMMANDS = table(CALLS, point="EVSE")
-ANSWERS = v201.ANSWERS | {"AdjustPeriodicEventStream": stream_adjusted}
+ANSWERS = v201.ANSWERS | {"AdjustPeriodicEventStream": stream_adjusted, "NotifyWebPaymentStarted": web_payment_started}
