@@ -189,3 +189,34 @@ def test_a_web_payment_started_is_kept_against_the_session_on_its_evse(api, cp, 
     notice = TransactionNotice.objects.get(charger=charger, action="NotifyWebPaymentStarted")
     assert (notice.transaction, notice.ocpp_transaction_id) == (Transaction.objects.get(ocpp_id="TX-WEB"), "TX-WEB")
     assert notice.payload == {"evseId": 2, "timeout": 90}
+
+
+def test_an_ocpi_tariff_becomes_a_schema_valid_2_1_tariff_in_2_1_units():
+    from ocpp.messages import MessageType, get_validator
+
+    from billing.ocpp_tariffs import ocpp_tariff
+
+    document = {"currency": "EUR", "min_price": {"excl_vat": 1}, "start_date_time": "2026-03-01T00:00:00Z",
+                "elements": [
+                    {"price_components": [{"type": "PARKING_TIME", "price": 6, "step_size": 60}],
+                     "restrictions": {"day_of_week": ["SATURDAY", "SUNDAY"], "min_duration": 3600}},
+                    {"price_components": [{"type": "FLAT", "price": 1, "vat": 9, "step_size": 1}],
+                     "restrictions": {"start_time": "08:00", "min_kwh": 5}},
+                    {"price_components": [{"type": "ENERGY", "price": 0.25, "vat": 9, "step_size": 1}],
+                     "restrictions": {"min_kwh": 1.5, "max_power": 11, "start_date": "2026-03-01"}},
+                ]}  # fmt: skip
+    tariff = ocpp_tariff(document, tariff_id="weekend")
+    assert tariff == {
+        "tariffId": "weekend", "currency": "EUR", "minCost": {"exclTax": 1}, "validFrom": "2026-03-01T00:00:00Z",
+        "idleTime": {"prices": [{"priceMinute": 0.1, "conditions": {"dayOfWeek": ["Saturday", "Sunday"],
+                                                                    "minTime": 3600}}]},
+        "fixedFee": {"prices": [{"priceFixed": 1, "conditions": {"startTimeOfDay": "08:00"}}],
+                     "taxRates": [{"type": "VAT", "tax": 9}]},
+        "energy": {"prices": [{"priceKwh": 0.25, "conditions": {"minEnergy": 1500, "maxPower": 11000,
+                                                                "validFromDate": "2026-03-01"}}],
+                   "taxRates": [{"type": "VAT", "tax": 9}]},
+    }  # fmt: skip
+    validator = get_validator(MessageType.Call, "SetDefaultTariff", "2.1")
+    assert validator.is_valid({"evseId": 0, "tariff": tariff}), list(
+        validator.iter_errors({"evseId": 0, "tariff": tariff})
+    )
