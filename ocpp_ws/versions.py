@@ -70,13 +70,13 @@ CODES_201 = ErrorCodes(
 )
 
 VERSIONS = {
-    # 2.0.1's tables and 2.1's differences: the new messages, and the rows whose shape changed.
+    # 2.0.1's tables and 2.1's differences: the new messages (no 2.0.1 message changed beyond optional fields).
     "ocpp2.1": Version(
         subprotocol="ocpp2.1",
         schema_version="2.1",
         codes=CODES_201,
         charger_actions=v21_actions.ACTIONS,
-        all_actions=frozenset(a.value for a in Action21) | v21_actions.SENDS,
+        all_actions=frozenset(a.value for a in Action21) | v21_actions.SENDS,  # the library's list lacks SENDs
         csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201 | CSMS_ACTIONS_21,
         commands=v21_commands.COMMANDS,
         answers=v21_commands.ANSWERS,
