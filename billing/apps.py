@@ -6,7 +6,7 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        from billing import listeners, services
+        from billing import listeners, ocpp_tariffs, services
         from chargers import costs
         from csms import hooks
 
@@ -19,3 +19,4 @@ class BillingConfig(AppConfig):
             pricer_by_id=services.transaction_cost_shown,
             charger_tariff=services.charger_tariff_set,
         )
+        costs.ocpp_tariff_register(ocpp_tariffs.organisation_tariff)

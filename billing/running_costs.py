@@ -28,7 +28,7 @@ def _running_cost(session, cost) -> tuple[str, dict]:
 
 
 # OCPP version -> the message that carries a running cost.
-MESSAGES = {"ocpp2.0.1": _cost_updated, "ocpp1.6": _running_cost}
+MESSAGES = {"ocpp2.1": _cost_updated, "ocpp2.0.1": _cost_updated, "ocpp1.6": _running_cost}
 
 
 def running_costs_send(*, now=None) -> int:

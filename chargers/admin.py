@@ -507,4 +507,4 @@ class ChargerNotificationAdmin(HistoryAdmin):
     date_hierarchy = "received_at"
 
 
-from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics jobs)
+from chargers import jobs_admin, streams_admin  # noqa: E402, F401  (jobs; OCPP 2.1 periodic event streams)

@@ -17,6 +17,8 @@ _pricer: Callable[[object], dict | None] | None = None
 _pricer_by_id: Callable[..., dict | None] | None = None
 # (charger=, tariff_id=) -> None; raises ValueError, its message for the API, for an unknown tariff.
 _charger_tariff: Callable[..., None] | None = None
+# (organisation_id=, tariff_id=) -> the tariff as OCPP 2.1's Tariff object; ValueError for an unknown one.
+_ocpp_tariff: Callable[..., dict] | None = None
 
 
 def pricer_register(
@@ -25,6 +27,21 @@ def pricer_register(
 ) -> None:  # fmt: skip
     global _pricer, _pricer_by_id, _charger_tariff
     _pricer, _pricer_by_id, _charger_tariff = pricer, pricer_by_id, charger_tariff
+
+
+def ocpp_tariff_register(converter: Callable[..., dict]) -> None:
+    global _ocpp_tariff
+    _ocpp_tariff = converter
+
+
+def ocpp_tariff(*, organisation_id: int, tariff_id: str) -> dict:
+    """The organisation's tariff `tariff_id` as OCPP 2.1's Tariff object (SetDefaultTariff, ChangeTransactionTariff).
+
+    Raises ValueError for a tariff the organisation does not have, or where no tariffs are kept.
+    """
+    if _ocpp_tariff is None:
+        raise ValueError("no tariffs are kept here")
+    return _ocpp_tariff(organisation_id=organisation_id, tariff_id=tariff_id)
 
 
 def charger_tariff_set(*, charger: Charger, tariff_id: str | None) -> None:

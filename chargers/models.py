@@ -42,8 +42,10 @@ class Charger(models.Model):
         PENDING = "Pending"
         REJECTED = "Rejected"
 
-    # The OCPP subprotocols the product speaks (ocpp_ws.versions), preferred first: one that offers both gets 2.0.1.
-    SUBPROTOCOLS = ("ocpp2.0.1", "ocpp1.6")
+    # The OCPP subprotocols the product speaks (ocpp_ws.versions), preferred first: the newest the charger offers.
+    SUBPROTOCOLS = ("ocpp2.1", "ocpp2.0.1", "ocpp1.6")
+    # 2.1 numbers connectors within EVSEs as 2.0.1 does.
+    WITH_EVSES = frozenset({"ocpp2.1", "ocpp2.0.1"})
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="chargers")
     charge_box_id = models.CharField("chargeBoxId", max_length=64, unique=True)
@@ -101,7 +103,7 @@ class Charger(models.Model):
         "pinned OCPP version",
         max_length=16,
         blank=True,
-        choices=[("ocpp1.6", "OCPP 1.6J"), ("ocpp2.0.1", "OCPP 2.0.1")],
+        choices=[("ocpp1.6", "OCPP 1.6J"), ("ocpp2.0.1", "OCPP 2.0.1"), ("ocpp2.1", "OCPP 2.1")],
         help_text="Only this subprotocol is accepted. Empty: the newest the charger offers.",
     )
     # Deleting a charger keeps its row and history (chargers/services/registry.py): it is only marked.
@@ -126,8 +128,8 @@ class Charger(models.Model):
 
     @property
     def has_evses(self) -> bool:
-        """OCPP 2.0.1 numbers connectors within EVSEs; a 1.6 charger's EVSE is just its connector."""
-        return self.ocpp_protocol == "ocpp2.0.1"
+        """OCPP 2.0.1 and 2.1 number connectors within EVSEs; a 1.6 charger's EVSE is just its connector."""
+        return self.ocpp_protocol in self.WITH_EVSES
 
     @property
     def rate_unit(self) -> str:
@@ -446,3 +448,35 @@ class UnknownCharger(models.Model):
 
     def __str__(self) -> str:
         return self.charge_box_id
+
+
+class PeriodicEventStream(models.Model):
+    """An OCPP 2.1 periodic event stream: a charger sends a monitored variable's values in batches, unanswered."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="event_streams")
+    stream_id = models.PositiveIntegerField(help_text="The charger's id of the stream.")
+    variable_monitoring_id = models.PositiveIntegerField(help_text="The monitor whose values it streams.")
+    params = models.JSONField(default=dict, blank=True, help_text="interval (s) and values per batch, as last agreed.")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["charger", "-opened_at"]
+        constraints = [models.UniqueConstraint(fields=["charger", "stream_id"], name="event_stream_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id} stream {self.stream_id}"
+
+
+class PeriodicEventStreamValue(models.Model):
+    """One value of a stream, at the time the charger recorded it."""
+
+    stream = models.ForeignKey(PeriodicEventStream, on_delete=models.CASCADE, related_name="values")
+    timestamp = models.DateTimeField()
+    value = models.CharField(max_length=2500)
+
+    class Meta:
+        ordering = ["stream", "timestamp", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.value}"

@@ -20,6 +20,7 @@ from charging.models import (
     Reservation,
     Transaction,
     TransactionEvent,
+    TransactionNotice,
     UnmatchedStop,
 )
 from charging.services import id_tags
@@ -270,3 +271,14 @@ class TransactionEventAdmin(HistoryAdmin):
     list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
     list_select_related = ["charger", "transaction"]
+
+
+@admin.register(TransactionNotice)
+class TransactionNoticeAdmin(HistoryAdmin):
+    """OCPP 2.1: payments settled, priority charging and battery swaps, each against its session."""
+
+    list_display = ["received_at", "charger", "action", "status", "ocpp_transaction_id", "transaction", "amount",
+                    "reference"]  # fmt: skip
+    list_filter = ["action", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "ocpp_transaction_id", "reference"]
+    date_hierarchy = "received_at"

@@ -244,3 +244,27 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger_id}/{self.connector_id} reservation {self.reservation_id}"
+
+
+class TransactionNotice(models.Model):
+    """What an OCPP 2.1 charger reported about a session beyond its events: a payment settled by its
+    terminal, priority charging switched on or off, a battery swapped."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transaction_notices")
+    transaction = models.ForeignKey(
+        Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
+    )
+    ocpp_transaction_id = models.CharField("transaction id", max_length=64, blank=True)
+    action = models.CharField(max_length=40, help_text="The OCPP message: NotifySettlement, NotifyPriorityCharging...")
+    status = models.CharField(max_length=30, blank=True, help_text="Settled, Activated, BatteryIn...")
+    amount = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True, help_text="Settled amount.")
+    reference = models.CharField(max_length=255, blank=True, help_text="Payment reference (pspRef) or request id.")
+    timestamp = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.status} {self.ocpp_transaction_id}".strip()

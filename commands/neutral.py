@@ -51,6 +51,17 @@ COMMANDS = (
     "extended_trigger",
     "password_set",
     "security_profile_upgrade",
+    # OCPP 2.1 operations: absent from 1.6's and 2.0.1's tables.
+    "tariff_default_set",
+    "charger_tariffs_get",
+    "charger_tariffs_clear",
+    "transaction_tariff_change",
+    "priority_charging",
+    "dynamic_schedule_update",
+    "battery_swap_request",
+    "der_control_set",
+    "der_control_get",
+    "der_control_clear",
 )
 
 

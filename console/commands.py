@@ -21,7 +21,7 @@ from rest_framework import serializers as drf
 from chargers.models import Charger, Connector
 from charging.models import IdTag
 from commands import fleet
-from commands.api import jobs
+from commands.api import jobs, ocpp21
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester, version_of
@@ -31,7 +31,14 @@ from pki.api import views as security_api
 
 ENDPOINTS: dict[str, api.Endpoint] = {
     endpoint.command: endpoint
-    for endpoint in (*api.ENDPOINTS, api.DATA_TRANSFER, api.POWER_LIMIT, api.POWER_LIMIT_CLEAR, *security_api.ENDPOINTS)
+    for endpoint in (
+        *api.ENDPOINTS,
+        api.DATA_TRANSFER,
+        api.POWER_LIMIT,
+        api.POWER_LIMIT_CLEAR,
+        *security_api.ENDPOINTS,
+        *ocpp21.ENDPOINTS,
+    )  # fmt: skip
 }
 # Shorter than the API's summaries, for buttons and the action menu.
 LABELS = {
@@ -57,6 +64,7 @@ LABELS = {
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
     **security_api.LABELS,
+    **ocpp21.LABELS,
 }
 # Statuses by which a charger declines what it was asked (the reply is still an answer, not an error).
 REFUSALS = frozenset({

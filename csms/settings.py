@@ -246,6 +246,10 @@ for pair in env_list("CSMS_DATA_TRANSFER_HANDLERS"):
     if "=" in pair:
         vendor, path = pair.split("=", 1)
         CSMS_DATA_TRANSFER_HANDLERS[vendor.strip()] = path.strip()
+# OCPP 2.1 VatNumberValidation is answered by this function (dotted path), called with charger_id, vat_number
+# and evse_id; it returns the answer's status ("Accepted" or "Rejected") and, if it knows it, the company
+# ({"name", "address1", "city", "country"}). The default accepts every number without a lookup.
+CSMS_VAT_NUMBER_VALIDATOR = os.environ.get("CSMS_VAT_NUMBER_VALIDATOR", "ocpp_ws.v21.actions.vat_number_accepted")
 
 # Background work (README, "Background work"). Intervals and waits in seconds.
 CSMS_PUBLIC_HTTP_URL = os.environ.get("CSMS_PUBLIC_HTTP_URL", "http://127.0.0.1:8000").rstrip("/")

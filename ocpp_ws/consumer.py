@@ -25,7 +25,7 @@ from chargers.services import presence
 from commands import outcomes
 from csms import logs, metrics, shutdown
 from ocpp_ws import framing, message_log
-from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, FrameError
+from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, FrameError
 from ocpp_ws.group_commit import frames_db
 from ocpp_ws.pacing import FramePacer
 from ocpp_ws.session import PayloadValueError, Session
@@ -46,7 +46,7 @@ CLOSE_REMOVED = 4002
 # Applications may close only with 1000 or 3000-4999; 4000 + the RFC's 1008/1009.
 CLOSE_FLOODING = 4008
 CLOSE_TOO_BIG = 4009
-FRAME_TYPES = {CALL: "call", CALLRESULT: "result", CALLERROR: "error"}
+FRAME_TYPES = {CALL: "call", CALLRESULT: "result", CALLERROR: "error", CALLRESULTERROR: "callresulterror", SEND: "send"}
 
 
 def run_action(*, handler, session: Session, payload: dict) -> dict:
@@ -263,7 +263,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             return
         message_log.received(self.session, text_data)
         try:
-            frame = framing.parse_frame(text_data, self.version.codes)
+            frame = framing.parse_frame(text_data, self.version.codes, self.version.message_types)
         except FrameError as error:
             self.count_frame("in", "invalid", "")
             log.warning("bad frame from %s: %s", self.charge_box_id, error.description)
@@ -276,6 +276,13 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             started = time.perf_counter()
             await self.send(await self.answer(frame))
             _handling_seconds(self.action_label(frame.action)).observe(time.perf_counter() - started)
+        elif frame.kind == SEND:
+            self.count_frame("in", FRAME_TYPES[frame.kind], frame.action)
+            await self.keep(frame)
+        elif frame.kind == CALLRESULTERROR:
+            self.count_frame("in", FRAME_TYPES[frame.kind], "")
+            log.warning("%s found our answer to %s wrong: %s %s", self.charge_box_id, frame.unique_id,
+                        frame.error_code, frame.error_description)  # fmt: skip
         else:
             await self.settle(frame)
 
@@ -314,6 +321,23 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.exception("%s from %s failed", frame.action, self.charge_box_id)
             return framing.call_error(frame.unique_id, "InternalError", f"{frame.action} could not be processed")
         return framing.call_result(frame.unique_id, response)
+
+    async def keep(self, frame: framing.Frame) -> None:
+        """A SEND: kept when valid; never answered, so what is wrong with it is only logged."""
+        version = self.version
+        if frame.action not in version.sends:
+            log.warning("%s from %s is not a message a charger sends unanswered", frame.action, self.charge_box_id)
+            return
+        invalid = framing.schema_error(version.schema_version, SEND, frame.action, frame.payload, version.codes)
+        if invalid is not None:
+            log.warning("%s from %s dropped: %s", frame.action, self.charge_box_id, invalid.description)
+            return
+        try:
+            await frames_db.run(
+                run_action, handler=version.charger_actions[frame.action], session=self.session, payload=frame.payload
+            )
+        except Exception:
+            log.exception("%s from %s failed", frame.action, self.charge_box_id)
 
     async def settle(self, frame: framing.Frame) -> None:
         """A CALLRESULT or CALLERROR: the answer to our outstanding CALL, or a late one."""

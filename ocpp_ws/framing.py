@@ -14,6 +14,8 @@ from ocpp.messages import MessageType, get_validator
 from csms import metrics
 
 CALL, CALLRESULT, CALLERROR = MessageType.Call, MessageType.CallResult, MessageType.CallError
+# OCPP 2.1's RPC framework adds two: an error about a CALLRESULT received, and a message that is never answered.
+CALLRESULTERROR, SEND = 5, 6
 
 # Schemas whose decimals need exact parsing (multipleOf 0.1), per version.
 DECIMAL_ACTIONS = {
@@ -63,7 +65,8 @@ class FrameError(Exception):
         self.unique_id = unique_id
 
 
-def parse_frame(text: str, codes: ErrorCodes) -> Frame:
+def parse_frame(text: str, codes: ErrorCodes, kinds: frozenset = frozenset({CALL, CALLRESULT, CALLERROR})) -> Frame:
+    """The frame in `text`; `kinds`: the MessageTypeIds the version knows."""
     try:
         message = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
@@ -74,6 +77,13 @@ def parse_frame(text: str, codes: ErrorCodes) -> Frame:
     kind, unique_id = message[0], message[1]
     if not isinstance(unique_id, str) or not unique_id or len(unique_id) > 36:
         raise FrameError("ProtocolError", "UniqueId must be a string of at most 36 characters", None)
+    if kind not in kinds:
+        raise FrameError(codes.message_type, f"MessageTypeId {kind!r} is not one of {sorted(kinds)}", unique_id)
+    if kind == SEND:
+        # Never answered, not even with an error.
+        if len(message) != 4 or not isinstance(message[2], str) or not isinstance(message[3], dict):
+            raise FrameError("ProtocolError", "A SEND is [6, UniqueId, Action, Payload]", None)
+        return Frame(SEND, unique_id, action=message[2], payload=message[3])
     if kind == CALL:
         if len(message) != 4 or not isinstance(message[2], str):
             raise FrameError("ProtocolError", "A CALL is [2, UniqueId, Action, Payload]", unique_id)
@@ -84,14 +94,10 @@ def parse_frame(text: str, codes: ErrorCodes) -> Frame:
         if len(message) != 3 or not isinstance(message[2], dict):
             raise FrameError("ProtocolError", "A CALLRESULT is [3, UniqueId, Payload]", None)
         return Frame(CALLRESULT, unique_id, payload=message[2])
-    if kind == CALLERROR:
-        if len(message) not in (4, 5):
-            raise FrameError("ProtocolError", "A CALLERROR is [4, UniqueId, Code, Description, Details]", None)
-        details = message[4] if len(message) == 5 and isinstance(message[4], dict) else {}
-        return Frame(
-            CALLERROR, unique_id, error_code=str(message[2]), error_description=str(message[3]), error_details=details
-        )
-    raise FrameError(codes.message_type, f"MessageTypeId {kind!r} is not 2, 3 or 4", unique_id)
+    if len(message) not in (4, 5):  # CALLERROR or CALLRESULTERROR
+        raise FrameError("ProtocolError", f"A {kind} frame is [{kind}, UniqueId, Code, Description, Details]", None)
+    details = message[4] if len(message) == 5 and isinstance(message[4], dict) else {}
+    return Frame(kind, unique_id, error_code=str(message[2]), error_description=str(message[3]), error_details=details)
 
 
 def _id_of(message) -> str | None:

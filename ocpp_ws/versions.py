@@ -3,11 +3,14 @@
 from dataclasses import dataclass, field
 
 from ocpp.v16.enums import Action as Action16
+from ocpp.v21.enums import Action as Action21
 from ocpp.v201.enums import Action as Action201
 
-from ocpp_ws.framing import CALL, ErrorCodes, schema_error
+from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, ErrorCodes, schema_error
 from ocpp_ws.v16 import actions as v16_actions
 from ocpp_ws.v16 import commands as v16_commands
+from ocpp_ws.v21 import actions as v21_actions
+from ocpp_ws.v21 import commands as v21_commands
 from ocpp_ws.v201 import actions as v201_actions
 from ocpp_ws.v201 import commands as v201_commands
 
@@ -26,6 +29,9 @@ class Version:
     answers: dict = field(default_factory=dict)
     # The API's TriggerMessage names (1.6's) -> this version's own, where it differs: for the console's forms.
     trigger_names: dict = field(default_factory=dict)
+    # Actions a charger sends as SEND frames (2.1): kept, never answered.
+    sends: frozenset = frozenset()
+    message_types: frozenset = frozenset({CALL, CALLRESULT, CALLERROR})
 
     def request_error(self, action: str, payload: dict) -> str | None:
         error = schema_error(self.schema_version, CALL, action, payload, self.codes)
@@ -47,6 +53,13 @@ CSMS_ACTIONS_201 = frozenset({
     "SetMonitoringBase", "SetMonitoringLevel", "SetNetworkProfile", "SetVariableMonitoring", "SetVariables",
     "UnpublishFirmware",
 })
+# 2.1 sends everything 2.0.1 does, and these.
+CSMS_ACTIONS_21 = frozenset({
+    "AdjustPeriodicEventStream", "AFRRSignal", "ChangeTransactionTariff", "ClearDERControl", "ClearTariffs",
+    "GetDERControl", "GetPeriodicEventStream", "GetTariffs", "NotifyAllowedEnergyTransfer",
+    "NotifyWebPaymentStarted", "RequestBatterySwap", "SetDefaultTariff", "SetDERControl", "UpdateDynamicSchedule",
+    "UsePriorityCharging",
+})
 CSMS_ACTIONS_16 = frozenset({
     "ChangeConfiguration", "ExtendedTriggerMessage", "GetConfiguration", "GetDiagnostics",
     "RemoteStartTransaction", "RemoteStopTransaction", "SignedUpdateFirmware",
@@ -54,15 +67,29 @@ CSMS_ACTIONS_16 = frozenset({
 # fmt: on
 
 
+CODES_201 = ErrorCodes(
+    formation="FormatViolation", occurrence="OccurrenceConstraintViolation", message_type="MessageTypeNotSupported"
+)
+
 VERSIONS = {
+    # 2.0.1's tables and 2.1's differences: the new messages (no 2.0.1 message changed beyond optional fields).
+    "ocpp2.1": Version(
+        subprotocol="ocpp2.1",
+        schema_version="2.1",
+        codes=CODES_201,
+        charger_actions=v21_actions.ACTIONS,
+        all_actions=frozenset(a.value for a in Action21) | v21_actions.SENDS,  # the library's list lacks SENDs
+        csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201 | CSMS_ACTIONS_21,
+        commands=v21_commands.COMMANDS,
+        answers=v21_commands.ANSWERS,
+        trigger_names=v201_commands.TRIGGERS,
+        sends=v21_actions.SENDS,
+        message_types=frozenset({CALL, CALLRESULT, CALLERROR, CALLRESULTERROR, SEND}),
+    ),
     "ocpp2.0.1": Version(
         subprotocol="ocpp2.0.1",
         schema_version="2.0.1",
-        codes=ErrorCodes(
-            formation="FormatViolation",
-            occurrence="OccurrenceConstraintViolation",
-            message_type="MessageTypeNotSupported",
-        ),
+        codes=CODES_201,
         charger_actions=v201_actions.ACTIONS,
         all_actions=frozenset(a.value for a in Action201),
         csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201,

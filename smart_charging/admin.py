@@ -8,7 +8,7 @@ from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics j
 from chargers.models import (
     Site,
 )
-from smart_charging.models import InstalledChargingProfile
+from smart_charging.models import DEREvent, InstalledChargingProfile
 from smart_charging.services.load_balancing import site_allocation
 from smart_charging.services.sites import site_rebalance_after_commit
 
@@ -56,3 +56,13 @@ class SiteAdmin(OrganisationScopedAdmin):
 class InstalledChargingProfileAdmin(HistoryAdmin):
     list_display = ["charger", "connector_id", "profile_id", "purpose", "stack_level", "kind", "installed_at"]
     list_filter = ["purpose"]
+
+
+@admin.register(DEREvent)
+class DEREventAdmin(HistoryAdmin):
+    """OCPP 2.1: what each charger reported of its DER (grid support) controls."""
+
+    list_display = ["received_at", "charger", "action", "control", "state", "timestamp"]
+    list_filter = ["action", "charger__organisation"]
+    search_fields = ["charger__charge_box_id", "control"]
+    date_hierarchy = "received_at"

@@ -44,3 +44,23 @@ class InstalledChargingProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charger_id}/{self.connector_id} {self.purpose} {self.profile_id}"
+
+
+class DEREvent(models.Model):
+    """What an OCPP 2.1 charger reported of its distributed-energy-resource (grid support) controls:
+    an alarm raised or ended, a control started or stopped, the controls it holds."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="der_events")
+    action = models.CharField(max_length=20, help_text="NotifyDERAlarm, NotifyDERStartStop or ReportDERControl.")
+    control = models.CharField(max_length=36, blank=True, help_text="The control type (alarm) or control id.")
+    state = models.CharField(max_length=20, blank=True, help_text="raised/ended, started/stopped, or the report part.")
+    timestamp = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "DER event"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.control} {self.state}".strip()

@@ -187,6 +187,12 @@ def charger(acme):
     return charger_register(organisation=acme, charge_box_id="CP-1", name="Bay 1", location="Depot")
 
 
+@pytest.fixture(params=["ocpp2.0.1", "ocpp2.1"])
+def ocpp2(request) -> str:
+    """Each OCPP 2 subprotocol in turn: a test of 2.0.1's behaviour runs on a 2.1 charger too."""
+    return request.param
+
+
 @pytest.fixture
 def locked_charger(acme):
     return charger_register(organisation=acme, charge_box_id="CP-LOCKED", password="s3cret-password")

@@ -61,16 +61,17 @@ def test_it_registers_a_charger_and_says_how_to_connect_it(api, server):
     assert datetime.fromisoformat(body["registeredAt"]) == charger.registered_at
     assert body["connectionUrl"] == charger.connection_url and body["connectionUrl"].endswith("/ocpp/CP-NEW")
     assert body["instructions"]["url"] == body["connectionUrl"]
-    assert body["instructions"]["protocol"] == "ocpp2.0.1"  # the one it gets when it offers both
-    assert body["instructions"]["protocols"] == ["ocpp2.0.1", "ocpp1.6"]
-    assert "Basic" in body["instructions"]["message"] and "ocpp2.0.1 or ocpp1.6" in body["instructions"]["message"]
+    assert body["instructions"]["protocol"] == "ocpp2.1"  # the one it gets when it offers them all
+    assert body["instructions"]["protocols"] == ["ocpp2.1", "ocpp2.0.1", "ocpp1.6"]
+    message = body["instructions"]["message"]
+    assert "Basic" in message and "ocpp2.1 or ocpp2.0.1 or ocpp1.6" in message
     assert "password" not in body and "a-long-password" not in response.text
     assert response.headers["Location"] == f"{server.http}/api/v1/chargers/CP-NEW"
     assert charger.organisation.name == "Acme"
     assert "a-long-password" not in charger.password_digest and charger.password_matches("a-long-password")
 
 
-@pytest.mark.parametrize("pinned", ["ocpp1.6", "ocpp2.0.1"])
+@pytest.mark.parametrize("pinned", ["ocpp1.6", "ocpp2.0.1", "ocpp2.1"])
 def test_a_charger_pinned_to_one_version_is_told_that_subprotocol_alone(api, pinned):
     response = api.post(f"{api.base}/chargers", json={"chargeBoxId": "CP-PINNED", "ocppVersionPinned": pinned})
     assert response.status_code == 201, response.text
@@ -82,11 +83,11 @@ def test_a_charger_pinned_to_one_version_is_told_that_subprotocol_alone(api, pin
 def test_the_register_charger_command_says_how_to_connect_too(acme):
     out = io.StringIO()
     call_command("register_charger", "CP-CLI", "--org", "Acme", stdout=out)
-    assert out.getvalue().strip().endswith("/ocpp/CP-CLI (ocpp2.0.1 or ocpp1.6)")
+    assert out.getvalue().strip().endswith("/ocpp/CP-CLI (ocpp2.1 or ocpp2.0.1 or ocpp1.6)")
 
 
 def test_chargers_are_told_the_subprotocols_the_ocpp_edge_speaks():
-    assert list(Charger.SUBPROTOCOLS) == list(VERSIONS)  # both newest first
+    assert list(Charger.SUBPROTOCOLS) == list(VERSIONS)  # all newest first
 
 
 def test_it_registers_a_charger_with_only_its_charge_box_id(api):
@@ -430,10 +431,10 @@ T1 = "2026-02-10T14:05:00Z"
 
 
 @pytest.mark.node
-def test_a_2_0_1_chargers_connectors_show_their_evse_and_are_asked_for_by_it(api, server, charger, acme):
+def test_a_2_0_1_chargers_connectors_show_their_evse_and_are_asked_for_by_it(api, server, charger, acme, ocpp2):
     from tests.ocpp_rpc import strict_charger
 
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 1, "connectorId": 1})
         cp.call("StatusNotification", {"timestamp": T0, "connectorStatus": "Available", "evseId": 2, "connectorId": 1})
         cp.call("StatusNotification", {"timestamp": T1, "connectorStatus": "Occupied", "evseId": 2, "connectorId": 1})

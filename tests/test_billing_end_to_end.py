@@ -159,9 +159,9 @@ def event(kind: str, seq_no: int, at: str, wh: int, **extra) -> dict:
             } | extra  # fmt: skip
 
 
-def test_a_2_0_1_session_across_the_night_rate_is_told_its_cost_and_gets_its_cdr(api, server, priced):
+def test_a_2_0_1_session_across_the_night_rate_is_told_its_cost_and_gets_its_cdr(api, server, priced, ocpp2):
     token = {"idToken": "DRIVER-2", "type": "ISO14443"}
-    with strict_charger(server.ws, "CP-201", protocol="ocpp2.0.1") as cp:
+    with strict_charger(server.ws, "CP-201", protocol=ocpp2) as cp:
         started = cp.call("TransactionEvent", event(
             "Started", 0, "2026-03-02T21:30:00Z", 10000, trigger="Authorized", idToken=token,
             evse={"id": 1, "connectorId": 1}, info={"chargingState": "Charging"}))  # fmt: skip

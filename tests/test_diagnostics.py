@@ -99,8 +99,8 @@ def test_staff_download_the_file_from_the_admin_and_nobody_else_does(charger, dj
     assert answer.status_code == 200 and b"".join(answer.streaming_content) == CONTENT
 
 
-def test_a_2_0_1_log_request_is_followed_as_a_diagnostics_job(background, bg_api, charger):
-    with strict_charger(background.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_a_2_0_1_log_request_is_followed_as_a_diagnostics_job(background, bg_api, charger, ocpp2):
+    with strict_charger(background.ws, "CP-1", protocol=ocpp2) as cp:
         cp.respond("GetLog", {"status": "Accepted", "filename": "log-001.zip"})
         location = bg_api.post(f"{bg_api.base}/chargers/CP-1/diagnostics", json={}).json()
         request = cp.next_call()["payload"]
@@ -132,8 +132,8 @@ def test_a_2_0_1_log_request_is_followed_as_a_diagnostics_job(background, bg_api
     ({"status": "Accepted"}, "NoFile", ""),
     ({"status": "Rejected"}, "NotSent", ""),
 ])  # fmt: skip
-def test_a_2_0_1_station_names_its_log_file_or_refuses(server, api, charger, answer, status, file_name):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_a_2_0_1_station_names_its_log_file_or_refuses(server, api, charger, answer, status, file_name, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         cp.respond("GetLog", answer)
         sent = api.post(f"{api.base}/chargers/CP-1/diagnostics", json={"location": "ftp://logs.example.com/"})
         assert sent.status_code == 200, sent.text

@@ -121,8 +121,8 @@ def report(cp, request_id: int, *statuses: str) -> None:
 
 @pytest.mark.parametrize("version_after, final", [("2.0", "Confirmed"), ("1.0", "VersionUnchanged")])
 def test_a_2_0_1_station_that_reports_installed_after_its_reboot_ends_the_job(server, api, charger, version_after,
-                                                                               final):  # fmt: skip
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+                                                                               final, ocpp2):  # fmt: skip
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         boot_201(cp, "1.0")
         request_id = update_201(api, cp)
         report(cp, request_id, "Downloading", "Downloaded", "Installing", "InstallRebooting")
@@ -136,8 +136,8 @@ def test_a_2_0_1_station_that_reports_installed_after_its_reboot_ends_the_job(se
     assert job["finishedAt"]
 
 
-def test_a_boot_before_the_installation_began_does_not_decide_it(server, api, charger):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_a_boot_before_the_installation_began_does_not_decide_it(server, api, charger, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         boot_201(cp, "1.0")
         request_id = update_201(api, cp)
         report(cp, request_id, "Downloading", "Downloaded")
@@ -156,8 +156,8 @@ def test_a_boot_before_the_installation_began_does_not_decide_it(server, api, ch
     (["Downloading", "DownloadFailed"], "DownloadFailed", False),
     (["Downloaded", "Installing", "InstallationFailed"], "InstallationFailed", False),
 ])  # fmt: skip
-def test_the_2_0_1_statuses_keep_the_job_going_or_end_it(server, api, charger, statuses, final, open_):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_the_2_0_1_statuses_keep_the_job_going_or_end_it(server, api, charger, statuses, final, open_, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         report(cp, update_201(api, cp), *statuses)
     job = jobs(api)[0]
     assert job["status"] == final and [h["status"] for h in job["history"]] == statuses
@@ -165,8 +165,8 @@ def test_the_2_0_1_statuses_keep_the_job_going_or_end_it(server, api, charger, s
 
 
 @pytest.mark.parametrize("answer", ["Rejected", "InvalidCertificate"])
-def test_an_update_the_2_0_1_station_refuses_is_not_sent(server, api, charger, answer):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_an_update_the_2_0_1_station_refuses_is_not_sent(server, api, charger, answer, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         cp.respond("UpdateFirmware", {"status": answer})
         sent = api.post(f"{api.base}/chargers/CP-1/firmware/update",
                         json={"location": FIRMWARE, "retrieveDate": iso(datetime.now(UTC))})  # fmt: skip

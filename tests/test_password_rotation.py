@@ -45,8 +45,8 @@ def test_a_1_6_charger_gets_its_new_password_as_authorization_key_and_must_use_i
     assert command.request == {"key": "AuthorizationKey", "value": "********"}
 
 
-def test_a_2_0_1_station_that_rejects_the_password_keeps_the_old_one(server, api, protected):
-    with strict_charger(server.ws, "CP-PW", protocol="ocpp2.0.1", password=OLD) as cp:
+def test_a_2_0_1_station_that_rejects_the_password_keeps_the_old_one(server, api, protected, ocpp2):
+    with strict_charger(server.ws, "CP-PW", protocol=ocpp2, password=OLD) as cp:
         cp.respond("SetVariables", {"setVariableResult": [{
             "attributeStatus": "Rejected", "component": {"name": "SecurityCtrlr"},
             "variable": {"name": "BasicAuthPassword"}}]})  # fmt: skip
@@ -54,19 +54,19 @@ def test_a_2_0_1_station_that_rejects_the_password_keeps_the_old_one(server, api
         sent = cp.next_call()["payload"]["setVariableData"][0]
     assert sent["component"] == {"name": "SecurityCtrlr"} and sent["variable"] == {"name": "BasicAuthPassword"}
     assert (reply["status"], reply["password"]) == ("Rejected", None)
-    with strict_charger(server.ws, "CP-PW", protocol="ocpp2.0.1", password=OLD) as cp:
+    with strict_charger(server.ws, "CP-PW", protocol=ocpp2, password=OLD) as cp:
         assert "currentTime" in cp.call("Heartbeat", {})
     assert Command.objects.get().request["setVariableData"][0]["attributeValue"] == "********"
 
 
-def test_an_accepted_2_0_1_password_is_not_kept_in_the_device_model(server, api, protected):
-    with strict_charger(server.ws, "CP-PW", protocol="ocpp2.0.1", password=OLD) as cp:
+def test_an_accepted_2_0_1_password_is_not_kept_in_the_device_model(server, api, protected, ocpp2):
+    with strict_charger(server.ws, "CP-PW", protocol=ocpp2, password=OLD) as cp:
         cp.respond("SetVariables", {"setVariableResult": [{
             "attributeStatus": "Accepted", "component": {"name": "SecurityCtrlr"},
             "variable": {"name": "BasicAuthPassword"}}]})  # fmt: skip
         new = rotate(api)["password"]
     assert new and not DeviceVariable.objects.filter(variable="BasicAuthPassword").exists()
-    with strict_charger(server.ws, "CP-PW", protocol="ocpp2.0.1", password=new) as cp:
+    with strict_charger(server.ws, "CP-PW", protocol=ocpp2, password=new) as cp:
         assert "currentTime" in cp.call("Heartbeat", {})
 
 

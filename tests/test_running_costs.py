@@ -33,8 +33,8 @@ def calls_of(cp, action: str, until, timeout: float = 10) -> list[dict]:
     return calls
 
 
-def test_a_2_0_1_charger_gets_cost_updated_while_it_charges(background, bg_api, priced):
-    with strict_charger(background.ws, "CP-201", protocol="ocpp2.0.1") as cp:
+def test_a_2_0_1_charger_gets_cost_updated_while_it_charges(background, bg_api, priced, ocpp2):
+    with strict_charger(background.ws, "CP-201", protocol=ocpp2) as cp:
         cp.respond("CostUpdated", {})
         started = event("Started", 0, "2026-03-02T21:30:00Z", 10000, trigger="Authorized",
                         evse={"id": 1, "connectorId": 1}, info={"chargingState": "Charging"})  # fmt: skip

@@ -57,6 +57,8 @@ CASES = [
     ("trigger/extended", {"requestedMessage": "SignChargePointCertificate"}, "ocpp2.0.1", "TriggerMessage",
      {"requestedMessage": "SignChargingStationCertificate"}, {"status": "Rejected"}, {"status": "Rejected"}),
 ]  # fmt: skip
+# 2.1 words them as 2.0.1 does.
+CASES += [(path, body, "ocpp2.1", *rest) for path, body, version, *rest in CASES if version == "ocpp2.0.1"]
 
 
 @pytest.mark.parametrize(("path", "body", "protocol", "action", "payload", "answer", "fields"), CASES)
@@ -109,6 +111,7 @@ def test_a_root_certificate_kind_a_1_6_charger_does_not_know_is_refused(server, 
             "signature": "MEUCIQ=="}}),
         ("ocpp1.6", "GetInstalledCertificateIds", {"certificateType": "CentralSystemRootCertificate"}),
         ("ocpp2.0.1", "GetInstalledCertificateIds", {"certificateType": ["V2GRootCertificate"]}),
+        ("ocpp2.1", "GetInstalledCertificateIds", {"certificateType": ["V2GRootCertificate"]}),
         ("ocpp1.6", "ExtendedTriggerMessage", {"requestedMessage": "SignChargePointCertificate"}),
     ],
 )  # fmt: skip
@@ -129,7 +132,7 @@ def test_the_generic_endpoint_refuses_a_2_0_1_certificate_kind_for_a_1_6_charger
     assert answer.status_code == 400 and answer.json()["error"]["message"].startswith("payload"), answer.text
 
 
-@pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
+@pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1", "ocpp2.1"])
 def test_a_security_log_is_a_job_uploaded_to_the_csms_itself(server, api, charger, protocol):
     with strict_charger(server.ws, "CP-1", protocol=protocol) as cp:
         cp.respond("GetLog", {"status": "Accepted", "filename": "security.log"})
@@ -153,6 +156,7 @@ REFUSED_FIRMWARE = [
     ("ocpp2.0.1", "UpdateFirmware",
      {"status": "InvalidCertificate", "statusInfo": {"reasonCode": "UnknownSigner", "additionalInfo": "not our CA"}},
      "InvalidCertificate (UnknownSigner not our CA)"),
+    ("ocpp2.1", "UpdateFirmware", {"status": "InvalidCertificate"}, "InvalidCertificate"),
 ]  # fmt: skip
 
 

@@ -87,6 +87,7 @@ VERSIONS = {
         ],  # fmt: skip
     },
 }
+VERSIONS["ocpp2.1"] = VERSIONS["ocpp2.0.1"]  # 2.1 words these as 2.0.1 does
 
 
 def next_of(cp, action: str) -> dict:

@@ -22,7 +22,7 @@ from tests.webhook_receiver import Receiver
 pytestmark = pytest.mark.node
 
 T0 = "2026-12-07T06:00:00Z"
-VERSIONS = ["ocpp1.6", "ocpp2.0.1"]
+VERSIONS = ["ocpp1.6", "ocpp2.0.1", "ocpp2.1"]
 
 
 @pytest.fixture
@@ -94,11 +94,11 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("kind", REFUSALS)
-def test_a_bad_csr_is_refused_with_its_reason_and_nothing_is_signed(server, charger, kind):
+def test_a_bad_csr_is_refused_with_its_reason_and_nothing_is_signed(server, charger, kind, ocpp2):
     csr = _csr(kind)
     with strict_charger(server.ws, "CP-1") as cp:
         assert cp.call("SignCertificate", {"csr": csr}) == {"status": "Rejected"}
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         answer = cp.call("SignCertificate", {"csr": csr})
         assert answer["status"] == "Rejected" and answer["statusInfo"]["reasonCode"] == "CSRRefused"
         assert REFUSALS[kind] in answer["statusInfo"]["additionalInfo"]
@@ -114,8 +114,8 @@ def test_an_rsa_2048_csr_is_accepted(server, server_worker, charger):
         assert cp.next_call(timeout=15)["action"] == "CertificateSigned"
 
 
-def test_a_v2g_csr_is_refused_without_an_external_ca(server, charger):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_a_v2g_csr_is_refused_without_an_external_ca(server, charger, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         answer = cp.call("SignCertificate", {"csr": certificates.csr_pem("CP-1"), "certificateType": "V2GCertificate"})
     assert answer["status"] == "Rejected" and "CSMS_CA_SIGNER" in answer["statusInfo"]["additionalInfo"]
 
@@ -146,8 +146,10 @@ def test_1_6_signed_firmware_statuses_drive_the_firmware_job_and_a_bad_signature
     assert job.status == "InvalidSignature" and job.finished_at is not None
 
 
-def test_2_0_1_ev_certificate_and_certificate_status_fail_with_a_reason_when_nothing_is_configured(server, charger):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+def test_2_0_1_ev_certificate_and_certificate_status_fail_with_a_reason_when_nothing_is_configured(
+    server, charger, ocpp2
+):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as cp:
         ev = cp.call(
             "Get15118EVCertificate",
             {"iso15118SchemaVersion": "urn:iso:15118:2:2013:MsgDef", "action": "Install", "exiRequest": "gAA="},

@@ -1,5 +1,6 @@
 """The OCPP 2.0.1 charger simulator against the live server: it boots and charges into the product's
-data model, and answers the REST API's commands, which the product sends it as 2.0.1 CALLs."""
+data model, and answers the REST API's commands, which the product sends it as 2.0.1 CALLs. The 2.1
+simulator, which does all 2.0.1 does, runs every test too (the `ocpp2` fixture)."""
 
 import asyncio
 import threading
@@ -17,7 +18,7 @@ from chargers.models import (
     StatusNotification,
 )
 from charging.models import IdTag, MeterValue, Transaction, TransactionEvent
-from simulator import ConnectionRefused, SimulatedCharger201
+from simulator import SIMULATORS, ConnectionRefused, SimulatedCharger201
 from tests.conftest import eventually
 from tests.test_simulator import simulate_charger
 
@@ -54,14 +55,15 @@ class Running:
         self.loop.close()
 
 
-def station_for(server, charge_box_id: str = "CP-1", **options) -> SimulatedCharger201:
+def station_for(server, protocol: str, charge_box_id: str = "CP-1", **options) -> SimulatedCharger201:
+    """The simulated station speaking `protocol` (ocpp2.0.1 or ocpp2.1)."""
     options = {"connectors": 2, "meter_interval": 1, "firmware_step": 0.05} | options
-    return SimulatedCharger201(charge_box_id, url=server.ws, **options)
+    return SIMULATORS[protocol.removeprefix("ocpp")](charge_box_id, url=server.ws, **options)
 
 
 @pytest.fixture
-def station(server, charger):
-    running = Running(station_for(server))
+def station(server, charger, ocpp2):
+    running = Running(station_for(server, ocpp2))
     with running as station:
         station.running = running
         yield station
@@ -94,9 +96,9 @@ def iso(moment: datetime) -> str:
 # Connecting and booting.
 
 
-def test_it_boots_and_shows_online_speaking_2_0_1(api, station, charger):
+def test_it_boots_and_shows_online_speaking_2_0_1(api, station, charger, ocpp2):
     details = api.get(f"{api.base}/chargers/CP-1").json()
-    assert (details["status"], details["ocppProtocol"]) == ("online", "ocpp2.0.1")
+    assert (details["status"], details["ocppProtocol"]) == ("online", ocpp2)
     assert (details["vendor"], details["model"], details["firmwareVersion"]) == ("CSMS Simulator", "SIM-AC22", "1.0.0")
     assert details["serialNumber"] == "SIM-CP-1"
     assert Charger.objects.get(pk=charger.pk).boot_reason == "PowerUp"
@@ -112,20 +114,20 @@ def test_it_heartbeats_at_the_interval_it_is_set_to(api, station, charger):
     eventually(lambda: Charger.objects.get(pk=charger.pk).last_heartbeat_at, timeout=5)
 
 
-def test_it_connects_with_the_chargers_password(server, locked_charger):
+def test_it_connects_with_the_chargers_password(server, locked_charger, ocpp2):
     with pytest.raises(ConnectionRefused, match="HTTP 403"):
-        with Running(station_for(server, "CP-LOCKED", password="wrong-password")):
+        with Running(station_for(server, ocpp2, "CP-LOCKED", password="wrong-password")):
             pass
-    with Running(station_for(server, "CP-LOCKED", password="s3cret-password")) as station:
+    with Running(station_for(server, ocpp2, "CP-LOCKED", password="s3cret-password")) as station:
         assert station.registration_status == "Accepted"
-    assert Charger.objects.get(pk=locked_charger.pk).ocpp_protocol == "ocpp2.0.1"
+    assert Charger.objects.get(pk=locked_charger.pk).ocpp_protocol == ocpp2
 
 
 # Sessions.
 
 
-def test_it_charges_a_session_that_the_live_server_persists_with_its_energy(server, charger, tag):
-    running = Running(station_for(server))
+def test_it_charges_a_session_that_the_live_server_persists_with_its_energy(server, charger, tag, ocpp2):
+    running = Running(station_for(server, ocpp2))
     with running as station:
         session = running.run(station.charge("TAG-1", duration=2.5))
 
@@ -158,9 +160,9 @@ def test_it_charges_a_session_that_the_live_server_persists_with_its_energy(serv
     assert connectors(charger) == {1: "Available", 2: "Available"}
 
 
-def test_it_runs_a_session_from_the_command_line(server, charger, tag):
+def test_it_runs_a_session_from_the_command_line(server, charger, tag, ocpp2):
     done = simulate_charger(
-        "CP-1", "--ocpp", "2.0.1", "--url", server.ws, "--connectors", "2", "--charge", "TAG-1", "--duration", "2",
+        "CP-1", "--protocol", ocpp2, "--url", server.ws, "--connectors", "2", "--charge", "TAG-1", "--duration", "2",
         "--meter-interval", "1",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr + done.stdout
@@ -168,11 +170,11 @@ def test_it_runs_a_session_from_the_command_line(server, charger, tag):
     stored = Transaction.objects.get(charger=charger)
     assert f"Charged {stored.energy_wh} Wh in transaction {stored.ocpp_id}" in done.stdout
     assert stored.energy_wh > 0 and MeterValue.objects.filter(transaction=stored, context="Sample.Periodic").exists()
-    assert Charger.objects.get(pk=charger.pk).ocpp_protocol == "ocpp2.0.1"
+    assert Charger.objects.get(pk=charger.pk).ocpp_protocol == ocpp2
 
 
-def test_an_unknown_id_token_is_not_charged(server, charger):
-    running = Running(station_for(server))
+def test_an_unknown_id_token_is_not_charged(server, charger, ocpp2):
+    running = Running(station_for(server, ocpp2))
     with running as station:
         assert running.run(station.charge("NOBODY", duration=1)) is None
     assert not Transaction.objects.filter(charger=charger).exists()

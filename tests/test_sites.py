@@ -225,12 +225,12 @@ def session_event_201(cp, event_type: str, transaction_id: str, seq_no: int, **e
 
 
 @pytest.fixture
-def mixed_site(api, acme, site, server, server_worker):
+def mixed_site(api, acme, site, server, server_worker, ocpp2):
     assert api.patch(f"{api.base}/sites/{site['id']}", json={"capacity": {"limit": 40, "unit": "A"}}).ok
     for name in ("CP-16", "CP-201"):
         charger_register(organisation=acme, charge_box_id=name)
         assert api.patch(f"{api.base}/chargers/{name}", json={"site": site["id"]}).status_code == 200
-    with strict_charger(server.ws, "CP-16") as old, strict_charger(server.ws, "CP-201", protocol="ocpp2.0.1") as new:
+    with strict_charger(server.ws, "CP-16") as old, strict_charger(server.ws, "CP-201", protocol=ocpp2) as new:
         boot(old)
         new.call("BootNotification", {"reason": "PowerUp", "chargingStation": {"vendorName": "Acme", "model": "AC-2"}})
         yield old, new

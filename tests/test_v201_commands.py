@@ -1,5 +1,6 @@
 """Every command endpoint for an OCPP 2.0.1 charger: the same API as for 1.6, the exact 2.0.1 CALL the
-ocpp-rpc charger (strict mode, subprotocol ocpp2.0.1) receives, and its answer mapped to the same reply."""
+ocpp-rpc charger (strict mode, subprotocol ocpp2.0.1, and again ocpp2.1: the `ocpp2` fixture) receives,
+and its answer mapped to the same reply."""
 
 from datetime import datetime
 
@@ -18,8 +19,8 @@ METER = {"component": {"name": "EVSE", "instance": "main", "evse": {"id": 1}},
 
 
 @pytest.fixture
-def cp(server, charger):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as rpc:
+def cp(server, charger, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as rpc:
         yield rpc
 
 

@@ -1,5 +1,5 @@
-"""OCPP 2.0.1 charger messages, sent by ocpp-rpc in strict mode with subprotocol ocpp2.0.1, read back
-from the same tables as OCPP 1.6's."""
+"""OCPP 2.0.1 charger messages, sent by ocpp-rpc in strict mode with subprotocol ocpp2.0.1 and again with
+ocpp2.1 (which speaks them alike: the `ocpp2` fixture), read back from the same tables as OCPP 1.6's."""
 
 import json
 
@@ -26,8 +26,8 @@ T0 = "2026-02-10T14:00:00Z"
 
 
 @pytest.fixture
-def cp(server, charger):
-    with strict_charger(server.ws, "CP-1", protocol=V201) as rpc:
+def cp(server, charger, ocpp2):
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as rpc:
         yield rpc
 
 
@@ -72,11 +72,11 @@ def test_a_charger_pinned_to_a_version_it_does_not_offer_is_refused(server, char
         RpcCharger(server.ws, "CP-1", protocol=V201)
 
 
-def test_security_profile_1_applies_to_2_0_1(server, locked_charger):
+def test_security_profile_1_applies_to_2_0_1(server, locked_charger, ocpp2):
     with pytest.raises(Refused):
-        RpcCharger(server.ws, "CP-LOCKED", protocol=V201, password="wrong-password")
-    with strict_charger(server.ws, "CP-LOCKED", protocol=V201, password="s3cret-password") as rpc:
-        assert rpc.protocol == V201
+        RpcCharger(server.ws, "CP-LOCKED", protocol=ocpp2, password="wrong-password")
+    with strict_charger(server.ws, "CP-LOCKED", protocol=ocpp2, password="s3cret-password") as rpc:
+        assert rpc.protocol == ocpp2
 
 
 def test_it_answers_with_2_0_1_error_spellings(cp):
@@ -344,11 +344,11 @@ def test_a_data_transfer_with_json_data_is_kept(cp, charger):
     assert (row.direction, row.message_id, json.loads(row.data)) == ("incoming", "Hello", {"n": 1})
 
 
-def test_sessions_of_both_versions_share_one_list(server, api, charger, acme):
+def test_sessions_of_both_versions_share_one_list(server, api, charger, acme, ocpp2):
     charger_register(organisation=acme, charge_box_id="CP-16")
     with strict_charger(server.ws, "CP-16") as old:
         old.call("StartTransaction", {"connectorId": 1, "idTag": "TAG-A", "meterStart": 100, "timestamp": T0})
-    with strict_charger(server.ws, "CP-1", protocol=V201) as new:
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as new:
         new.call("TransactionEvent", event("Started", 0, T0, evse={"id": 1, "connectorId": 1},
                                            idToken={"idToken": "TAG-B", "type": "ISO14443"},
                                            meterValue=[energy(100, T0, "Transaction.Begin")]))  # fmt: skip

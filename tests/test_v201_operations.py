@@ -10,8 +10,9 @@ pytestmark = pytest.mark.node
 
 
 @pytest.fixture
-def cp201(server, charger):
-    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as rpc:
+def cp201(server, charger, ocpp2):
+    """A 2.0.1 charger, and a 2.1 one (which speaks these operations alike)."""
+    with strict_charger(server.ws, "CP-1", protocol=ocpp2) as rpc:
         yield rpc
 
 

@@ -192,7 +192,7 @@ def energy_reading(wh: int, at: str, context: str) -> list[dict]:
         {"value": wh, "context": context, "measurand": "Energy.Active.Import.Register"}]}]  # fmt: skip
 
 
-def test_a_2_0_1_session_fires_the_same_events_as_a_1_6_one(background, bg_api, acme, receiver):
+def test_a_2_0_1_session_fires_the_same_events_as_a_1_6_one(background, bg_api, acme, receiver, ocpp2):
     from chargers.services.registry import charger_register
 
     for name in ("CP-16", "CP-201"):
@@ -204,7 +204,7 @@ def test_a_2_0_1_session_fires_the_same_events_as_a_1_6_one(background, bg_api, 
                                                 "timestamp": "2026-02-10T14:00:00Z"})  # fmt: skip
         old.call("StopTransaction", {"transactionId": started["transactionId"], "meterStop": 1600,
                                      "timestamp": "2026-02-10T15:00:00Z", "reason": "Local"})  # fmt: skip
-    with strict_charger(background.ws, "CP-201", protocol="ocpp2.0.1") as new:
+    with strict_charger(background.ws, "CP-201", protocol=ocpp2) as new:
         new.call("StatusNotification", {"timestamp": "2026-02-10T14:00:00Z", "connectorStatus": "Occupied",
                                         "evseId": 2, "connectorId": 1})  # fmt: skip
         session = {"evse": {"id": 2, "connectorId": 1}, "idToken": {"idToken": "RFID-1", "type": "ISO14443"}}

@@ -31,7 +31,7 @@ def pinned_version_field() -> serializers.ChoiceField:
     """The OCPP version an operator pins a charger to, on registration and update alike."""
     return serializers.ChoiceField(
         source="ocpp_version_pinned",
-        choices=["", "ocpp1.6", "ocpp2.0.1"],
+        choices=["", "ocpp1.6", "ocpp2.0.1", "ocpp2.1"],
         required=False,
         allow_blank=True,
         help_text='Accept only this subprotocol; "" (the default): the newest the charger offers.',
@@ -107,12 +107,12 @@ class ConnectionInstructionsSerializer(serializers.Serializer):
     message = serializers.CharField()
     url = serializers.CharField()
     protocol = serializers.CharField(
-        help_text="The preferred subprotocol (ocpp2.0.1 or ocpp1.6): the one a charger offering several gets."
+        help_text="The preferred subprotocol (ocpp2.1, ocpp2.0.1 or ocpp1.6): the one a charger offering several gets."
     )
     protocols = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Every WebSocket subprotocol it may connect with, preferred first: ocpp2.0.1 and ocpp1.6, or "
-        "only the pinned one when ocppVersionPinned is set.",
+        help_text="Every WebSocket subprotocol it may connect with, preferred first: ocpp2.1, ocpp2.0.1 and ocpp1.6, "
+        "or only the pinned one when ocppVersionPinned is set.",
     )
 
 

@@ -154,10 +154,10 @@ class ChargerCollectionView(APIView):
                     "connectionUrl": "wss://csms.example.com/ocpp/CP-001",
                     "instructions": {
                         "message": "Configure the charger to connect to this WebSocket URL with subprotocol "
-                        "ocpp2.0.1 or ocpp1.6 and HTTP Basic auth (user: its chargeBoxId).",
+                        "ocpp2.1 or ocpp2.0.1 or ocpp1.6 and HTTP Basic auth (user: its chargeBoxId).",
                         "url": "wss://csms.example.com/ocpp/CP-001",
-                        "protocol": "ocpp2.0.1",
-                        "protocols": ["ocpp2.0.1", "ocpp1.6"],
+                        "protocol": "ocpp2.1",
+                        "protocols": ["ocpp2.1", "ocpp2.0.1", "ocpp1.6"],
                     },
                 },
             ),

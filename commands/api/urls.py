@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from commands.api import jobs, reports, views
+from commands.api import jobs, ocpp21, reports, views
 
 
 class TransactionIdConverter:
@@ -34,6 +34,7 @@ urlpatterns = [
     path(CHARGER + "power-limit", views.PowerLimitView.as_view()),
     path(CHARGER + "commands", views.GenericCommandView.as_view()),
     *(path(CHARGER + route, view.as_view()) for route, view in reports.VIEWS),
+    *(path(CHARGER + route, view.as_view()) for route, view in ocpp21.VIEWS),
     path(CHARGER + "device-model", reports.DeviceModelView.as_view()),
     path("commands", views.CommandListView.as_view()),
     path("commands/<uuid:commandId>", views.CommandDetailView.as_view()),

@@ -16,7 +16,7 @@
 // server makes (after strict validation), {"event":"rawIn","message"}, {"event":"close","code"}.
 'use strict';
 const readline = require('readline');
-const { RPCClient, createRPCError } = require('ocpp-rpc');
+const { RPCClient, createRPCError, createValidator } = require('ocpp-rpc');
 
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 
@@ -107,6 +107,31 @@ const DEFAULTS = {
     UpdateFirmware: { status: 'Accepted' },
   },
 };
+// 2.1 answers everything 2.0.1 does alike, and the commands it adds.
+DEFAULTS['ocpp2.1'] = {
+  ...DEFAULTS['ocpp2.0.1'],
+  AdjustPeriodicEventStream: { status: 'Accepted' },
+  AFRRSignal: { status: 'Accepted' },
+  ChangeTransactionTariff: { status: 'Accepted' },
+  ClearDERControl: { status: 'Accepted' },
+  ClearTariffs: { clearTariffsResult: [{ tariffId: 'T-1', status: 'Accepted' }] },
+  GetDERControl: { status: 'Accepted' },
+  GetPeriodicEventStream: {},
+  GetTariffs: { status: 'Accepted', tariffAssignments: [{ tariffId: 'T-1', tariffKind: 'DefaultTariff', evseIds: [1] }] },
+  NotifyAllowedEnergyTransfer: { status: 'Accepted' },
+  NotifyWebPaymentStarted: {},
+  RequestBatterySwap: { status: 'Accepted' },
+  SetDefaultTariff: { status: 'Accepted' },
+  SetDERControl: { status: 'Accepted' },
+  UpdateDynamicSchedule: { status: 'Accepted' },
+  UsePriorityCharging: { status: 'Accepted' },
+};
+
+// ocpp-rpc bundles OCPP 2.1's schemas (2.1 Edition 1) under ids its validator never looks up
+// (urn:BootNotificationRequest where it asks for urn:BootNotification.req): the same schemas, re-keyed.
+const OCPP21 = createValidator('ocpp2.1', require('ocpp-rpc/lib/schemas/ocpp2_1.json').map((schema) => ({
+  ...schema, $id: schema.$id.replace(/Request$/, '.req').replace(/Response$/, '.conf'),
+})));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let responders;
@@ -123,6 +148,7 @@ function open({ endpoint, identity, protocol, password, tls }) {
     identity,
     protocols: Array.isArray(protocol) ? protocol : String(protocol).split(','),
     strictMode: true,
+    strictModeValidators: [OCPP21],
     password: password || null,
     reconnect: false,
     callTimeoutMs: 15000,

@@ -15,8 +15,8 @@ from simulator.charger import Charger
 
 class Command(BaseCommand):
     help = (
-        "Run a simulated OCPP 1.6J or 2.0.1 charger against a CSMS: it connects to <url>/<ID>, boots, "
-        "reports its connectors (1.6: 0..N; 2.0.1: EVSEs 1..N), heartbeats and answers every command the "
+        "Run a simulated OCPP 1.6J, 2.0.1 or 2.1 charger against a CSMS: it connects to <url>/<ID>, boots, "
+        "reports its connectors (1.6: 0..N; 2.0.1 and 2.1: EVSEs 1..N), heartbeats and answers every command the "
         "CSMS sends. Without --charge it runs until interrupted (Ctrl-C); with --charge it runs one session "
         "and exits. The charger must be registered first (manage.py register_charger)."
     )
@@ -30,10 +30,13 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--ocpp",
+            "--protocol",
             choices=list(SIMULATORS),
+            type=lambda version: version.removeprefix("ocpp"),  # the version or its subprotocol: 2.1 or ocpp2.1
             default="1.6",
-            help="the OCPP version it speaks: 1.6 (subprotocol ocpp1.6) or 2.0.1 (ocpp2.0.1, with a device "
-            "model, TransactionEvents and NotifyReport) (default: %(default)s)",
+            help="the OCPP version it speaks, or its subprotocol: 1.6 (ocpp1.6), 2.0.1 (ocpp2.0.1, with a device "
+            "model, TransactionEvents and NotifyReport) or 2.1 (ocpp2.1: 2.0.1's and 2.1's messages: tariffs, "
+            "DER controls, priority charging, battery swaps, periodic event streams) (default: %(default)s)",
         )
         parser.add_argument("--password", help="HTTP Basic password (security profile 1), if the charger has one")
         security = parser.add_argument_group(
