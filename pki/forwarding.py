@@ -1,4 +1,4 @@
-"""2.0.1 Get15118EVCertificate and GetCertificateStatus, forwarded to the operator's external services.
+"""2.0.1 Get15118EVCertificate and GetCertificateStatus (and 2.1 GetCertificateChainStatus), forwarded to the operator's external services.
 
 A charger waits for its answer, so the forwarding must end within CSMS_PKI_FORWARD_TIMEOUT: past it the
 answer is `Failed`, whatever the service does later. The HTTP request runs on a thread of its own, off the
@@ -18,6 +18,7 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -123,6 +124,23 @@ async def certificate_status_forward(*, charge_box_id: str, ocsp_request: dict) 
         return Forwarded(False, error.code, str(error))
     headers = {"Content-Type": "application/ocsp-request", "Accept": "application/ocsp-response"}
     return await _forward(f"GetCertificateStatus of {charge_box_id}", url, body, headers, _ocsp_result)
+
+
+OCSP_STATUSES = {
+    ocsp.OCSPCertStatus.GOOD: "Good",
+    ocsp.OCSPCertStatus.REVOKED: "Revoked",
+    ocsp.OCSPCertStatus.UNKNOWN: "Unknown",
+}
+
+
+async def certificate_status_read(*, charge_box_id: str, ocsp_request: dict) -> tuple[str, datetime | None]:
+    """A 2.1 GetCertificateChainStatus entry: what the OCSP responder says of the certificate (Good, Revoked,
+    Unknown) and until when, or Failed where there is no answer."""
+    answer = await certificate_status_forward(charge_box_id=charge_box_id, ocsp_request=ocsp_request)
+    if not answer.accepted:
+        return "Failed", None
+    response = ocsp.load_der_ocsp_response(base64.b64decode(answer.data))
+    return OCSP_STATUSES[response.certificate_status], response.next_update_utc
 
 
 def _exi_response(answer: bytes) -> str:

@@ -64,6 +64,22 @@ def test_certificate_status_is_the_ocsp_responders_signed_answer(pki, responder,
     assert responder.received[0]["headers"]["Content-Type"] == "application/ocsp-request"
 
 
+def test_a_2_1_certificate_chain_status_reads_the_responders_answer(pki, responder, charger):
+    def entry(certificate, source="OCSP") -> dict:
+        hashes = responder.request_data(certificate, responder.ca)
+        del hashes["responderURL"]  # 2.1's CertificateHashDataType: the URLs come beside it
+        return {"certificateHashData": hashes, "source": source, "urls": ["http://ocsp.example.com"]}
+
+    requests = [entry(responder.good), entry(responder.revoked), entry(responder.good, source="CRL")]
+    with strict_charger(pki["server"].ws, "CP-1", protocol="ocpp2.1") as cp:
+        answer = cp.call("GetCertificateChainStatus", {"certificateStatusRequests": requests})
+    assert [s["status"] for s in answer["certificateStatus"]] == ["Good", "Revoked", "Failed"]
+    assert [s["certificateHashData"] for s in answer["certificateStatus"]] == [
+        r["certificateHashData"] for r in requests
+    ]
+    assert len(responder.received) == 2  # a CRL source is not an OCSP question
+
+
 def test_an_unsuccessful_ocsp_answer_or_a_failing_responder_is_failed_with_the_reason(pki, responder, charger):
     with strict_charger(pki["server"].ws, "CP-1", protocol="ocpp2.0.1") as cp:
         unknown = status_of(cp, responder, responder.ca)  # a serial the responder does not know

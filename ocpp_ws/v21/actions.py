@@ -14,7 +14,7 @@ from chargers.services import event_streams, reports
 from charging.services import notices
 from ocpp_ws.session import Session, timestamp
 from ocpp_ws.v201 import actions as v201
-from pki import services as pki
+from pki import forwarding
 from smart_charging.services import der
 
 # OCPP 2.1 messages a charger sends as SEND frames: no answer, not even an error.
@@ -131,23 +131,25 @@ def battery_swap(session: Session, p: dict) -> dict:
     return {}
 
 
-def get_certificate_chain_status(session: Session, p: dict) -> dict:
-    """Each certificate's status: Failed where no OCSP responder answers; Unknown where one does, as the
-    OCSP response itself is the charger's to read (GetCertificateStatus hands it over)."""
+async def get_certificate_chain_status(session: Session, p: dict) -> dict:
+    """Each certificate's status as CSMS_OCSP_RESPONDER_URL tells it (Good, Revoked, Unknown), Failed where it
+    does not answer or the charger asks for a CRL; a coroutine, as the OCSP request is (pki/forwarding.py)."""
 
-    def status(request: dict) -> dict:
-        answer = pki.certificate_status_request(
-            charger_id=session.charger_id,
-            ocsp_request=request["certificateHashData"] | {"responderURL": request["urls"][0]},
-        )
+    async def status(request: dict) -> dict:
+        found, next_update = "Failed", None
+        if request["source"] == "OCSP":
+            found, next_update = await forwarding.certificate_status_read(
+                charge_box_id=session.charge_box_id,
+                ocsp_request=request["certificateHashData"] | {"responderURL": request["urls"][0]},
+            )
         return {
             "certificateHashData": request["certificateHashData"],
             "source": request["source"],
-            "status": "Unknown" if answer.accepted else "Failed",
-            "nextUpdate": timezone.now().isoformat(),  # ask again whenever: nothing was learnt to keep
+            "status": found,
+            "nextUpdate": (next_update or timezone.now()).isoformat(),  # none known: ask again whenever
         }
 
-    return {"certificateStatus": [status(request) for request in p["certificateStatusRequests"]]}
+    return {"certificateStatus": [await status(request) for request in p["certificateStatusRequests"]]}
 
 
 ACTIONS = v201.ACTIONS | {
