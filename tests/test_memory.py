@@ -18,6 +18,9 @@ CHARGERS = 1000
 WAVES = 10
 GROWTH = 0.05
 CONCURRENCY = 25
+# RSS keeps the high-water mark of what connections hold between their close and their last database
+# write, which grows with the rate at which they close: waves at one steady pace compare like with like.
+PER_SECOND = 200
 
 
 def rss_kib(pid: int) -> int:
@@ -28,8 +31,10 @@ def rss_kib(pid: int) -> int:
 async def wave(base: str, chargers: int) -> None:
     """Every charger connects, boots, sends a heartbeat and leaves."""
     gate = asyncio.Semaphore(CONCURRENCY)
+    start = asyncio.get_running_loop().time()
 
     async def visit(number: int) -> None:
+        await asyncio.sleep(start + number / PER_SECOND - asyncio.get_running_loop().time())
         async with gate:
             cp = await RawCharger.connect(base, f"MEM-{number}")
             try:
