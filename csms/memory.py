@@ -19,9 +19,9 @@ chargers come and go gets that memory back within seconds.
 And glibc's malloc gives threads that allocate at the same moment arenas of their own, up to eight
 a core; memory freed in one arena is reused only by the threads on it. The request, database and
 executor threads of a server process spread its allocations over arenas that each keep their
-high-water mark, and RSS crept up over the first reconnect waves (1,000 chargers ten times: +4-5 %).
-`cap_malloc_arenas` keeps a server process on ARENAS arenas (level from the second wave on); under
-the GIL the threads hardly ever allocate at once anyway.
+high-water mark, and RSS crept up wave after wave (1,000 chargers ten times: +4-5 %).
+`cap_malloc_arenas` keeps a server process on ARENAS arenas (the same: +1.3-3.7 %, nearly all of it
+in the second wave); under the GIL the threads hardly ever allocate at once anyway.
 """
 
 import asyncio
