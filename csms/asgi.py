@@ -6,9 +6,12 @@ import os
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csms.settings")
+from csms import memory  # noqa: E402
+
+memory.cap_malloc_arenas()  # before any thread allocates: see the module
 django.setup(set_prefix=False)
 
-from csms import content_type, health, memory, shutdown, socket_writes  # noqa: E402
+from csms import content_type, health, shutdown, socket_writes  # noqa: E402
 from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
 
 socket_writes.install()  # before the first connection: see the module
