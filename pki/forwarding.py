@@ -1,4 +1,5 @@
-"""2.0.1 Get15118EVCertificate and GetCertificateStatus (and 2.1 GetCertificateChainStatus), forwarded to the operator's external services.
+"""2.0.1 Get15118EVCertificate and GetCertificateStatus (and 2.1 GetCertificateChainStatus), forwarded to
+the operator's external services.
 
 A charger waits for its answer, so the forwarding must end within CSMS_PKI_FORWARD_TIMEOUT: past it the
 answer is `Failed`, whatever the service does later. The HTTP request runs on a thread of its own, off the
