@@ -287,7 +287,7 @@ if not (CSMS_FREE_SESSION_CURRENCY.isascii() and CSMS_FREE_SESSION_CURRENCY.isal
 # Seconds between running costs sent to chargers that show them (2.0.1 CostUpdated, 1.6 RunningCost); 0: none.
 CSMS_COST_UPDATE_INTERVAL = env_float("CSMS_COST_UPDATE_INTERVAL", 300.0)
 # A console bulk command on more chargers than this runs as a fleet job (live progress), not while the page waits.
-CSMS_CONSOLE_FLEET_JOB_THRESHOLD = int(env_float("CSMS_CONSOLE_FLEET_JOB_THRESHOLD", 5))
+CSMS_CONSOLE_FLEET_JOB_THRESHOLD = env_int("CSMS_CONSOLE_FLEET_JOB_THRESHOLD", 5)
 # Webhooks: seconds per attempt, attempts in all, and the first retry's delay (doubled each time).
 CSMS_WEBHOOK_TIMEOUT = env_float("CSMS_WEBHOOK_TIMEOUT", 5.0)
 CSMS_WEBHOOK_MAX_ATTEMPTS = env_int("CSMS_WEBHOOK_MAX_ATTEMPTS", 6)

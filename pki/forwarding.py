@@ -135,13 +135,21 @@ OCSP_STATUSES = {
 
 
 async def certificate_status_read(*, charge_box_id: str, ocsp_request: dict) -> tuple[str, datetime | None]:
-    """A 2.1 GetCertificateChainStatus entry: what the OCSP responder says of the certificate (Good, Revoked,
-    Unknown) and until when, or Failed where there is no answer."""
+    """A 2.1 GetCertificateChainStatus entry: what the operator's OCSP responder says of the certificate the
+    charger names (Good, Revoked, Unknown) and until when; Failed where it does not answer of that certificate."""
     answer = await certificate_status_forward(charge_box_id=charge_box_id, ocsp_request=ocsp_request)
     if not answer.accepted:
         return "Failed", None
-    response = ocsp.load_der_ocsp_response(base64.b64decode(answer.data))
-    return OCSP_STATUSES[response.certificate_status], response.next_update_utc
+    asked = ocsp.load_der_ocsp_request(ocsp_request_der(ocsp_request))
+    for single in ocsp.load_der_ocsp_response(base64.b64decode(answer.data)).responses:
+        if (single.serial_number, single.issuer_name_hash, single.issuer_key_hash) == (
+            asked.serial_number,
+            asked.issuer_name_hash,
+            asked.issuer_key_hash,
+        ) and isinstance(single.hash_algorithm, type(asked.hash_algorithm)):
+            return OCSP_STATUSES[single.certificate_status], single.next_update_utc
+    log.warning("The OCSP responder's answer for %s names another certificate than asked", charge_box_id)
+    return "Failed", None
 
 
 def _exi_response(answer: bytes) -> str:

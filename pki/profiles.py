@@ -40,10 +40,22 @@ def _client_certificate(charger: Charger) -> IssuedCertificate | None:
     )
 
 
+def _given_url(charger: Charger) -> bool:
+    """Whether the upgrade tells the charger where to connect (2.0.1 and 2.1: SetNetworkProfile's ocppCsmsUrl)."""
+    translation = version_of(charger.ocpp_protocol).commands.get("security_profile_upgrade")
+    return translation is not None and translation.action == "SetNetworkProfile"
+
+
 def upgrade_refusal(*, charger: Charger, profile: int, current: int) -> str | None:
     """Why the charger cannot be moved to `profile` now (a 400 naming securityProfile), or None."""
     if profile <= current:
         return f"securityProfile: {profile} is not higher than the charger's profile {current} (PUT lowers it)"
+    url = settings.CSMS_PUBLIC_WS_URL
+    if profile >= ChargerSecurity.Profile.TLS_BASIC and _given_url(charger) and not url.startswith("wss://"):
+        return (
+            f"securityProfile: profile {profile} needs TLS, but the charger would be sent CSMS_PUBLIC_WS_URL "
+            f"{url}: set it to this CSMS's wss:// address first"
+        )
     if profile == ChargerSecurity.Profile.TLS_CLIENT_CERTIFICATE and _client_certificate(charger) is None:
         return (
             "securityProfile: profile 3 needs a client certificate the charger accepted and that has not expired: "

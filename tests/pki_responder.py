@@ -32,7 +32,8 @@ class Responder:
         self.ca = _certificate("V2G Root", self.ca_key, name, self.ca_key, ca=True)
         self.good = _certificate("EVSE-1", certificates.charger_key(), name, self.ca_key, ca=False)
         self.revoked = _certificate("EVSE-2", certificates.charger_key(), name, self.ca_key, ca=False)
-        self.mode = "answer"  # or "slow" (answers after `release` is set or 30 s), "error" (HTTP 500)
+        # or "slow" (answers after `release` is set or 30 s), "error" (HTTP 500), "other" (of another certificate)
+        self.mode = "answer"
         self.release = threading.Event()
         self.received: list[dict] = []
         responder = self
@@ -73,6 +74,8 @@ class Responder:
         request = ocsp.load_der_ocsp_request(body)
         known = {self.good.serial_number: self.good, self.revoked.serial_number: self.revoked}
         certificate = known.get(request.serial_number)
+        if certificate is not None and self.mode == "other":
+            certificate = self.revoked if certificate is self.good else self.good
         if certificate is None:
             answer = ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED)
         else:

@@ -212,6 +212,8 @@ def test_a_2_0_1_station_is_offered_its_own_trigger_names(client, boss, station,
     assert '<option value="DiagnosticsStatusNotification">LogStatusNotification</option>' in page
     page = command_page(client, boss, charger, "trigger")  # 1.6
     assert '<option value="DiagnosticsStatusNotification">DiagnosticsStatusNotification</option>' in page
+    page = command_page(client, boss, station, "extended_trigger")
+    assert '<option value="SignChargePointCertificate">SignChargingStationCertificate</option>' in page
 
 
 def test_a_webhooks_new_secret_is_shown_once_and_signs_from_then_on(client, boss, webhook):

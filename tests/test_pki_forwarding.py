@@ -78,6 +78,10 @@ def test_a_2_1_certificate_chain_status_reads_the_responders_answer(pki, respond
         r["certificateHashData"] for r in requests
     ]
     assert len(responder.received) == 2  # a CRL source is not an OCSP question
+    responder.mode = "other"  # an answer of another certificate says nothing of this one
+    with strict_charger(pki["server"].ws, "CP-1", protocol="ocpp2.1") as cp:
+        answer = cp.call("GetCertificateChainStatus", {"certificateStatusRequests": requests[:1]})
+    assert [s["status"] for s in answer["certificateStatus"]] == ["Failed"]
 
 
 def test_an_unsuccessful_ocsp_answer_or_a_failing_responder_is_failed_with_the_reason(pki, responder, charger):

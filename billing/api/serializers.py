@@ -57,9 +57,7 @@ class TimeZoneRequest(ocpi.Strict):
     siteId = serializers.IntegerField(required=False)
 
     def validate(self, attrs):
-        if ("chargeBoxId" in attrs) == ("siteId" in attrs):
-            raise serializers.ValidationError({"chargeBoxId": "send exactly one of chargeBoxId, siteId."})
-        return attrs
+        return exactly_one_of(attrs, "chargeBoxId", "siteId")
 
 
 class TariffPage(serializers.Serializer):

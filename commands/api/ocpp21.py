@@ -9,6 +9,7 @@ from chargers import costs
 from chargers.models import Charger
 from commands.api import serializers as s
 from commands.api.views import Endpoint, command_view, reply
+from csms.errors import exactly_one_of
 
 TARIFF_HELP = "The organisation's tariff (POST /tariffs), sent in OCPP 2.1's Tariff shape."
 OCPP_TARIFF_HELP = "An OCPP 2.1 Tariff object as it is, instead of tariffId."
@@ -26,9 +27,7 @@ class Tariffed(s.StrictSerializer):
     tariff = drf.DictField(required=False, help_text=OCPP_TARIFF_HELP)
 
     def validate(self, attrs):
-        if ("tariffId" in attrs) == ("tariff" in attrs):
-            raise drf.ValidationError({"tariffId": "give tariffId or tariff (OCPP 2.1's object), one of them"})
-        return attrs
+        return exactly_one_of(attrs, "tariffId", "tariff")
 
 
 class TariffDefaultInput(Tariffed):
@@ -60,9 +59,7 @@ class BatterySwapInput(s.StrictSerializer):
     requestId = drf.IntegerField(required=False, min_value=0, help_text="Chosen by the CSMS when absent.")
 
     def validate(self, attrs):
-        if ("idTag" in attrs) == ("idToken" in attrs):
-            raise drf.ValidationError({"idTag": "give idTag or idToken, one of them"})
-        return attrs
+        return exactly_one_of(attrs, "idTag", "idToken")
 
 
 class DERControlInput(s.StrictSerializer):
