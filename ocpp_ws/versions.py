@@ -13,6 +13,7 @@ from ocpp_ws.v21 import actions as v21_actions
 from ocpp_ws.v21 import commands as v21_commands
 from ocpp_ws.v201 import actions as v201_actions
 from ocpp_ws.v201 import commands as v201_commands
+from ocpp_ws.v201 import security_commands as v201_security_commands
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ CODES_201 = ErrorCodes(
     formation="FormatViolation", occurrence="OccurrenceConstraintViolation", message_type="MessageTypeNotSupported"
 )
 
+# The API's trigger names (1.6's) that 2.0.1 and 2.1 spell their own way, for the console's forms.
+TRIGGER_NAMES_201 = v201_commands.TRIGGERS | v201_security_commands.TRIGGERS
+
 VERSIONS = {
     # 2.0.1's tables and 2.1's differences: the new messages (no 2.0.1 message changed beyond optional fields).
     "ocpp2.1": Version(
@@ -82,7 +86,7 @@ VERSIONS = {
         csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201 | CSMS_ACTIONS_21,
         commands=v21_commands.COMMANDS,
         answers=v21_commands.ANSWERS,
-        trigger_names=v201_commands.TRIGGERS,
+        trigger_names=TRIGGER_NAMES_201,
         sends=v21_actions.SENDS,
         message_types=frozenset({CALL, CALLRESULT, CALLERROR, CALLRESULTERROR, SEND}),
     ),
@@ -95,7 +99,7 @@ VERSIONS = {
         csms_actions=CSMS_ACTIONS | CSMS_ACTIONS_201,
         commands=v201_commands.COMMANDS,
         answers=v201_commands.ANSWERS,
-        trigger_names=v201_commands.TRIGGERS,
+        trigger_names=TRIGGER_NAMES_201,
     ),
     "ocpp1.6": Version(
         subprotocol="ocpp1.6",
