@@ -91,13 +91,18 @@ class FleetJobAdmin(HistoryAdmin):
     """Fleet jobs with their progress; each charger's outcome below."""
 
     organisation_lookup = "organisation_id"
-    list_display = ["created_at", "command", "status", "progress_bar", "total", "done", "failed", "requested_by"]
+    list_display = ["job", "created_at", "status", "progress_bar", "done", "failed", "requested_by"]
     list_filter = ["status", "command"]
     search_fields = ["command", "requested_by"]
+    list_select_related = False  # a fleet job names no single charger
     fields = ["organisation", "command", "params", "selection", "concurrency", "status", "progress_bar", "total",
               "done", "failed", "requested_by", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
     inlines = [FleetJobTargetInline]
+
+    @admin.display(description="job", ordering="command")
+    def job(self, job):
+        return f"{job.command} on {job.total} charger{'' if job.total == 1 else 's'}"
 
     @admin.display(description="progress")
     def progress_bar(self, job):

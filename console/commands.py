@@ -144,10 +144,13 @@ def _data_from_post(serializer: drf.Serializer, post, prefix: str = "") -> tuple
     for name, serializer_field in serializer.fields.items():
         dotted = prefix + name
         if isinstance(serializer_field, drf.Serializer):
+            # An optional object is sent only when something was typed into it: its required
+            # children (a profile's schedule) must not make an untouched one look filled.
+            if not (serializer_field.required or _typed(post, dotted + ".")):
+                continue
             nested, nested_errors = _data_from_post(serializer_field, post, dotted + ".")
             errors.update(nested_errors)
-            if nested or serializer_field.required:
-                data[name] = nested
+            data[name] = nested
             continue
         raw = post.get(dotted, "")
         if raw == "" and not (serializer_field.required and getattr(serializer_field, "allow_blank", False)):
@@ -163,6 +166,10 @@ def _data_from_post(serializer: drf.Serializer, post, prefix: str = "") -> tuple
         else:
             data[name] = raw
     return data, errors
+
+
+def _typed(post, prefix: str) -> bool:
+    return any(value.strip() for name, value in post.items() if name.startswith(prefix))
 
 
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:

@@ -1,0 +1,109 @@
+"""What broke in a day of using the operator console, each in a real browser (see test_console_browser.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.raw_charger import RawCharger
+from tests.test_console_browser import in_browser, log_in, operator  # noqa: F401  (operator: a fixture)
+
+pytestmark = pytest.mark.browser
+
+
+def open_session(charger, *, connector_id: int = 1, ocpp_id: str = "77", minutes: int = 30, **fields):
+    from charging.models import Transaction
+
+    return Transaction.objects.create(
+        charger=charger, ocpp_id=ocpp_id, connector_id=connector_id, id_tag="DRIVER-7", meter_start=1000,
+        start_time=timezone.now() - timedelta(minutes=minutes), **fields,
+    )  # fmt: skip
+
+
+def test_the_fleet_jobs_list_opens_and_names_each_job_by_its_command_and_size(server, operator, acme):  # noqa: F811
+    from commands.models import FleetJob
+
+    FleetJob.objects.create(organisation=acme, command="firmware/update", total=12, done=3)
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/commands/fleetjob/")
+        assert "Select fleet job" in await page.inner_text("#content")
+        row = page.locator("#result_list tbody tr").first
+        assert "firmware/update on 12 chargers" in await row.inner_text()
+
+    in_browser(scenario)
+
+
+@pytest.mark.node
+def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(server, operator, charger):  # noqa: F811
+    from tests.ocpp_rpc import strict_charger
+
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("RemoteStartTransaction", {"status": "Accepted"})
+
+        async def scenario(page):
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/command/transaction_start/")
+            await page.fill("#id_idTag", "DRIVER-7")
+            await page.fill("#id_connectorId", "1")
+            await page.click("#command-form input[type=submit]")
+            await page.locator('#command-result [data-outcome="answered"]').wait_for()
+            assert await page.locator(".errorlist").count() == 0
+            assert await page.inner_text("#command-result .cs-answer-status") == "Accepted"
+
+            # The same from the chargers' list, as a bulk action.
+            await page.goto(f"{server.http}/admin/chargers/charger/")
+            await page.check(f'input[name=_selected_action][value="{charger.pk}"]')
+            await page.select_option("select[name=action]", "send_transaction_start")
+            await page.click("button[name=index]")
+            await page.fill("#id_idTag", "DRIVER-7")
+            await page.click("#command-form input[type=submit]")
+            await page.locator('#bulk-results tr[data-charger="CP-1"].cs-ok').wait_for()
+
+        in_browser(scenario)
+        calls = [cp.next_call()["payload"] for _ in range(2)]
+    assert calls == [{"idTag": "DRIVER-7", "connectorId": 1}, {"idTag": "DRIVER-7"}]
+
+
+def test_a_sites_page_shows_its_current_allocation(server, operator, charger):  # noqa: F811
+    from chargers.models import Site
+
+    site = Site.objects.create(organisation=charger.organisation, name="Depot", capacity_limit=64, capacity_unit="A")
+    type(charger).objects.filter(pk=charger.pk).update(site=site, max_current=32, min_current=6)
+    open_session(charger)
+
+    async def scenario(page):
+        await log_in(page, server, f"/admin/chargers/site/{site.pk}/change/")
+        allocation = await page.inner_text(".field-allocation")
+        assert "CP-1" in allocation and "32 A" in allocation
+
+    in_browser(scenario)
+
+
+def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, charger):  # noqa: F811
+    from chargers.services.reports import status_record
+
+    status_record(charger_id=charger.pk, connector_id=1, status="Available", error_code="NoError")
+    pill = f'[data-live-connector="{charger.pk}/1"]'
+
+    async def colour(page):
+        return await page.eval_on_selector(pill, "node => getComputedStyle(node).backgroundColor")
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/chargers/charger/")
+        unknown = await page.eval_on_selector(pill, """node => {
+            const probe = document.createElement("span");
+            probe.className = "cs-pill cs-status-Unknown";
+            document.body.append(probe);
+            return getComputedStyle(probe).backgroundColor;
+        }""")  # fmt: skip
+        assert await colour(page) == unknown
+        await page.wait_for_selector('html[data-live="open"]')
+        async with await RawCharger.connect(server.ws, "CP-1"):
+            await page.wait_for_selector(f'[data-live-charger="{charger.pk}"].cs-online')
+            assert await colour(page) != unknown  # online: its last status counts again
+        await page.wait_for_selector(f'[data-live-charger="{charger.pk}"].cs-offline')
+        assert await colour(page) == unknown
+
+    in_browser(scenario)
+
+
