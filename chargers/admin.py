@@ -47,25 +47,33 @@ def status_pill(
     charger_id: int | None = None,
     connector_id: int | None = None,
     evse_id: int | None = None,
+    online: bool = True,
 ):
     """A connector status as a coloured pill; `data-live-connector` lets the live script repaint it.
-    `evse_id`: OCPP 2.0.1's EVSE (its connectors are numbered within it), None for 1.6."""
+    `evse_id`: OCPP 2.0.1's EVSE (its connectors are numbered within it), None for 1.6.
+    An offline charger's statuses are only what it last said: the pill is grey (`cs-stale`)."""
     place = f"{connector_id}" if evse_id is None else f"{evse_id}/{connector_id}"
     live = f"{charger_id}/{place}" if charger_id is not None else ""
+    title = status or "no status yet"
     return format_html(
-        '<span class="cs-pill cs-status-{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
+        '<span class="cs-pill cs-status-{}{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
         status or "Unknown",
+        "" if online else " cs-stale",
         live,
         label,
-        status or "no status yet",
+        title if online else f"charger offline; last reported: {title}",
         f"{label}{status or 'Unknown'}",
     )
 
 
-def connector_pill(connector: Connector):
+def connector_pill(connector: Connector, *, online: bool = True):
     """The connector's status, kept live by the console's script."""
     return status_pill(
-        connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id, evse_id=connector.evse
+        connector.status,
+        charger_id=connector.charger_id,
+        connector_id=connector.connector_id,
+        evse_id=connector.evse,
+        online=online,
     )
 
 
@@ -121,7 +129,7 @@ class ConnectorInline(admin.TabularInline):
 
     @admin.display(description="status")
     def live_status(self, connector):
-        return connector_pill(connector)
+        return connector_pill(connector, online=connector.charger.is_online)
 
 
 class ChargerForm(forms.ModelForm):
@@ -301,6 +309,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
                         charger_id=c.charger_id,
                         connector_id=c.connector_id,
                         evse_id=c.evse,
+                        online=charger.is_online,
                     ),
                 )
                 for c in shown
@@ -387,7 +396,7 @@ class ConnectorAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def live_status(self, connector):
-        return connector_pill(connector)
+        return connector_pill(connector, online=connector.charger.is_online)
 
 
 @admin.register(StatusNotification)

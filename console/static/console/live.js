@@ -23,6 +23,10 @@
           badge.className = `cs-badge cs-${state}`;
           badge.textContent = state;
         }
+        // Offline, its connectors' last statuses no longer hold: grey until it speaks again.
+        for (const pill of document.querySelectorAll(`[data-live-connector^="${event.chargerId}/"]`)) {
+          pill.classList.toggle("cs-stale", !event.online);
+        }
       }
     }
 
