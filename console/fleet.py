@@ -37,11 +37,21 @@ def energy_today_wh(*, organisation_id: int | None, now: datetime | None = None)
     return int(finished + ongoing)
 
 
-def open_sessions(*, organisation_id: int | None) -> dict[tuple[int, int, int], dict]:
-    """The sessions in progress by (charger, EVSE, connector), with their last charging state (OCPP 2.0.1)."""
+def _sessions_in_progress(organisation_id: int | None):
+    """Open sessions with their last charging state (OCPP 2.0.1; empty for 1.6)."""
     state = TransactionEvent.objects.filter(transaction=OuterRef("pk")).exclude(charging_state="")
     sessions = _scoped(Transaction.objects.filter(stop_time__isnull=True), organisation_id, "charger__organisation_id")
-    sessions = sessions.annotate(charging_state=Subquery(state.order_by("-seq_no", "-id").values("charging_state")[:1]))
+    return sessions.annotate(charging_state=Subquery(state.order_by("-seq_no", "-id").values("charging_state")[:1]))
+
+
+def chargers_charging_by_session():
+    """Ids of chargers whose session says it is charging (OCPP 2.0.1, whose connector is just Occupied)."""
+    return _sessions_in_progress(None).filter(charging_state="Charging").values("charger_id")
+
+
+def open_sessions(*, organisation_id: int | None) -> dict[tuple[int, int, int], dict]:
+    """The sessions in progress by (charger, EVSE, connector), with their last charging state (OCPP 2.0.1)."""
+    sessions = _sessions_in_progress(organisation_id)
     found = {}
     for t in sessions.order_by("start_time", "id").values(
         "charger_id", "evse_id", "connector_id", "ocpp_id", "id_tag", "start_time", "charging_state"

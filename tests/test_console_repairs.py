@@ -107,3 +107,30 @@ def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, ch
     in_browser(scenario)
 
 
+
+
+def test_the_charging_filter_finds_2_0_1_sessions_that_charge_as_the_dashboard_counts_them(
+    server, operator, charger, acme  # noqa: F811
+):
+    from chargers.services.registry import charger_register
+    from chargers.services.reports import status_record
+    from charging.models import TransactionEvent
+
+    status_record(charger_id=charger.pk, connector_id=1, status="Charging", error_code="NoError")
+    v201 = charger_register(organisation=acme, charge_box_id="CP-201")
+    type(v201).objects.filter(pk=v201.pk).update(ocpp_protocol="ocpp2.0.1")
+    status_record(charger_id=v201.pk, connector_id=1, evse_id=1, status="Occupied", error_code="NoError")
+    session = open_session(v201, evse_id=1, ocpp_id="TX-9")
+    TransactionEvent.objects.create(charger=v201, transaction=session, event_type="Updated", seq_no=1,
+                                    trigger_reason="ChargingStateChanged", timestamp=timezone.now(),
+                                    charging_state="Charging", payload={})  # fmt: skip
+    charger_register(organisation=acme, charge_box_id="CP-IDLE")
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/chargers/charger/")
+        await page.locator("#changelist-filter").get_by_role("link", name="Charging", exact=True).click()
+        await page.wait_for_url("**connector_status=Charging**")
+        rows = await page.locator("#result_list tbody th a").all_inner_texts()
+        assert sorted(rows) == ["CP-1", "CP-201"]
+
+    in_browser(scenario)
