@@ -14,7 +14,9 @@ class CommandAdmin(HistoryAdmin):
     organisation_lookup = "organisation_id"
     list_display = ["created_at", "charger", "action", "outcome", "answer", "latency", "who"]
     list_filter = ["status", "action", "source", "organisation"]
-    search_fields = ["charger__charge_box_id", "action", "requested_by"]
+    # A status (Accepted, timeout) or an id tag is found in the outcome, the request or the answer.
+    search_fields = ["charger__charge_box_id", "action", "requested_by", "status", "error_code", "request",
+                     "response"]  # fmt: skip
     list_select_related = ["charger", "organisation"]
     date_hierarchy = "created_at"
     fields = [

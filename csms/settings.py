@@ -156,6 +156,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Times in the console: year first, with seconds (csms/formats/).
+FORMAT_MODULE_PATH = "csms.formats"
 
 STATIC_URL = "/static/"
 # Uploaded files (diagnostics chargers send to the CSMS); served to staff through the admin only.

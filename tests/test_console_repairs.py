@@ -134,3 +134,52 @@ def test_the_charging_filter_finds_2_0_1_sessions_that_charge_as_the_dashboard_c
         assert sorted(rows) == ["CP-1", "CP-201"]
 
     in_browser(scenario)
+
+
+SECONDS = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+
+
+def test_the_message_log_and_the_command_list_show_seconds_find_statuses_and_id_tags_and_whole_frames(
+    server, operator, charger  # noqa: F811
+):
+    import json
+    import re
+
+    from commands.models import Command
+    from ocpp_ws.models import OcppMessage
+
+    long_tail = "x" * 300
+    start = [2, "m-1", "StartTransaction", {"connectorId": 1, "idTag": "DRIVER-7", "meterStart": 0,
+                                            "timestamp": "2026-03-01T10:00:00Z", "note": long_tail}]  # fmt: skip
+    status = [2, "m-2", "StatusNotification", {"connectorId": 1, "status": "Faulted", "errorCode": "GroundFailure"}]
+    for frame in (start, status):
+        OcppMessage.objects.create(charger=charger, direction="in", message_type=2, action=frame[2],
+                                   unique_id=frame[1], frame=json.dumps(frame), at=timezone.now())  # fmt: skip
+    for action, request, response in (("RemoteStartTransaction", {"idTag": "DRIVER-7"}, {"status": "Accepted"}),
+                                      ("Reset", {"type": "Hard"}, {"status": "Rejected"})):  # fmt: skip
+        Command.objects.create(organisation=charger.organisation, charger=charger, action=action, request=request,
+                               response=response, status="answered")  # fmt: skip
+
+    async def search(page, path, words):
+        await page.goto(f"{server.http}{path}?q={words}")
+        return await page.locator("#result_list tbody tr").all_inner_texts()
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/ocpp_ws/ocppmessage/")
+        first = await page.inner_text("#result_list tbody tr .field-at")
+        assert re.fullmatch(SECONDS, first.strip()), first
+        assert len(await search(page, "/admin/ocpp_ws/ocppmessage/", "GroundFailure")) == 1
+        [row] = await search(page, "/admin/ocpp_ws/ocppmessage/", "DRIVER-7")
+        assert long_tail in row  # the whole frame, not its first 140 characters
+        frame = page.locator("#result_list td.field-short_frame code")
+        box, cell = await frame.bounding_box(), await page.locator("#result_list td.field-short_frame").bounding_box()
+        assert box["x"] + box["width"] <= cell["x"] + cell["width"] + 1  # wrapped inside its column
+
+        [row] = await search(page, "/admin/commands/command/", "Rejected")
+        assert "Reset" in row
+        [row] = await search(page, "/admin/commands/command/", "DRIVER-7")
+        assert "RemoteStartTransaction" in row
+        asked = await page.inner_text("#result_list tbody tr .field-created_at")
+        assert re.fullmatch(SECONDS, asked.strip()), asked
+
+    in_browser(scenario)
