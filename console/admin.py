@@ -20,7 +20,7 @@ admin.site.site_url = None
 
 
 class ConnectorChargingFilter(ConnectorStatusFilter):
-    """"Charging" as the dashboard counts it: a 1.6 connector's status, or a 2.0.1 session's charging state."""
+    """ "Charging" as the dashboard counts it: a 1.6 connector's status, or a 2.0.1 session's charging state."""
 
     def lookups(self, request, model_admin):
         statuses = {status for status, _ in super().lookups(request, model_admin)} | {"Charging"}
@@ -28,7 +28,8 @@ class ConnectorChargingFilter(ConnectorStatusFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "Charging":
-            return queryset.filter(Q(connectors__status="Charging") | Q(pk__in=chargers_charging_by_session())).distinct()
+            by_session = Q(pk__in=chargers_charging_by_session())
+            return queryset.filter(Q(connectors__status="Charging") | by_session).distinct()
         return super().queryset(request, queryset)
 
 

@@ -12,9 +12,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from chargers.models import Charger
+from charging.models import Transaction
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
-from console.commands import LABELS, CommandForm, Outcome, bulk_commands, command_send, command_send_many
+from console.commands import (
+    LABELS,
+    CommandForm,
+    Outcome,
+    bulk_commands,
+    command_send,
+    command_send_many,
+    confirmation,
+)
 from pki.models import SecurityEvent
 from pki.passwords import charger_password_rotate
 
@@ -114,8 +123,9 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             outcome = command_send(charger=charger, command=command, params=form.params, user=request.user)
             form.errors = outcome.errors
+        confirm = confirmation(command, target=charger.charge_box_id, sessions=len(transactions))
         context = self._context(request, charger, f"{form.label}: {charger.charge_box_id}", form=form,
-                                outcome=outcome)  # fmt: skip
+                                outcome=outcome, confirm=confirm)  # fmt: skip
         return TemplateResponse(request, "admin/chargers/charger/command.html", context)
 
     def bulk_command_view(self, request, command):
@@ -130,8 +140,10 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         outcomes = None
         if request.method == "POST" and form.is_valid():
             outcomes = command_send_many(chargers=chargers, command=command, params=form.params, user=request.user)
+        sessions = Transaction.objects.filter(charger__in=chargers, stop_time__isnull=True).count()
+        confirm = confirmation(command, target=f"{len(chargers)} chargers", sessions=sessions)
         context = self._context(request, None, f"{form.label}: {len(chargers)} chargers", form=form,
-                                chargers=chargers, outcomes=outcomes)  # fmt: skip
+                                chargers=chargers, outcomes=outcomes, confirm=confirm)  # fmt: skip
         return TemplateResponse(request, "admin/chargers/charger/bulk_command.html", context)
 
     def configuration_view(self, request, object_id):

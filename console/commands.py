@@ -63,6 +63,25 @@ REFUSALS = frozenset({
 BULK_CONCURRENCY = 8
 
 
+# Commands that end sessions in progress: the page asks before sending them (console/static/console/command.js).
+ENDS_SESSIONS = {"reset": "a reset", "unlock": "unlocking a connector", "transaction_stop": "a remote stop"}
+HARD_RESETS = ("Hard", "Immediate")
+
+
+def confirmation(command: str, *, target: str, sessions: int) -> dict[str, str]:
+    """What the form asks before it sends: `always`, or `message` when the input `field` has one of `values`."""
+    ending = f"{sessions} session{'' if sessions == 1 else 's'} in progress on {target}"
+    asked = {}
+    if command in ENDS_SESSIONS and (sessions or command == "transaction_stop"):
+        what = ENDS_SESSIONS[command]
+        asked["always"] = f"There {'is' if sessions == 1 else 'are'} {ending}: {what} ends it. Send?"
+    if command == "reset":
+        asked |= {"field": "type", "values": " ".join(HARD_RESETS),
+                  "message": f"A hard reset reboots {target} at once" + (f", ending {ending}" if sessions else "")
+                  + ". Send?"}  # fmt: skip
+    return asked
+
+
 # The URL converters of the command endpoints' path parameters: the admin reads them as the API does.
 PATH_PARAMETERS = {"transactionId": TransactionIdConverter(), "reservationId": IntConverter()}
 

@@ -35,9 +35,6 @@ class OcppMessageAdmin(HistoryAdmin):
     readonly_fields = fields
     list_per_page = 100
 
-    class Media:
-        css = {"all": ["console/fleet.css"]}
-
     @admin.display(description="frame")
     def short_frame(self, message):
         return format_html('<code class="cs-frame">{}</code>', message.frame)

@@ -1,14 +1,17 @@
 """What broke in a day of using the operator console, each in a real browser (see test_console_browser.py)."""
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from tests import test_console_browser
 from tests.raw_charger import RawCharger
-from tests.test_console_browser import in_browser, log_in, operator  # noqa: F401  (operator: a fixture)
+from tests.test_console_browser import in_browser, log_in
 
 pytestmark = pytest.mark.browser
+operator = test_console_browser.operator  # the fixture: a superuser, and Chromium required
 
 
 def open_session(charger, *, connector_id: int = 1, ocpp_id: str = "77", minutes: int = 30, **fields):
@@ -20,7 +23,7 @@ def open_session(charger, *, connector_id: int = 1, ocpp_id: str = "77", minutes
     )  # fmt: skip
 
 
-def test_the_fleet_jobs_list_opens_and_names_each_job_by_its_command_and_size(server, operator, acme):  # noqa: F811
+def test_the_fleet_jobs_list_opens_and_names_each_job_by_its_command_and_size(server, operator, acme):
     from commands.models import FleetJob
 
     FleetJob.objects.create(organisation=acme, command="firmware/update", total=12, done=3)
@@ -35,7 +38,7 @@ def test_the_fleet_jobs_list_opens_and_names_each_job_by_its_command_and_size(se
 
 
 @pytest.mark.node
-def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(server, operator, charger):  # noqa: F811
+def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(server, operator, charger):
     from tests.ocpp_rpc import strict_charger
 
     with strict_charger(server.ws, "CP-1") as cp:
@@ -64,7 +67,7 @@ def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(ser
     assert calls == [{"idTag": "DRIVER-7", "connectorId": 1}, {"idTag": "DRIVER-7"}]
 
 
-def test_a_sites_page_shows_its_current_allocation(server, operator, charger):  # noqa: F811
+def test_a_sites_page_shows_its_current_allocation(server, operator, charger):
     from chargers.models import Site
 
     site = Site.objects.create(organisation=charger.organisation, name="Depot", capacity_limit=64, capacity_unit="A")
@@ -79,7 +82,7 @@ def test_a_sites_page_shows_its_current_allocation(server, operator, charger):  
     in_browser(scenario)
 
 
-def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, charger):  # noqa: F811
+def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, charger):
     from chargers.services.reports import status_record
 
     status_record(charger_id=charger.pk, connector_id=1, status="Available", error_code="NoError")
@@ -107,10 +110,11 @@ def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, ch
     in_browser(scenario)
 
 
-
-
 def test_the_charging_filter_finds_2_0_1_sessions_that_charge_as_the_dashboard_counts_them(
-    server, operator, charger, acme  # noqa: F811
+    server,
+    operator,
+    charger,
+    acme,
 ):
     from chargers.services.registry import charger_register
     from chargers.services.reports import status_record
@@ -140,9 +144,10 @@ SECONDS = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 
 
 def test_the_message_log_and_the_command_list_show_seconds_find_statuses_and_id_tags_and_whole_frames(
-    server, operator, charger  # noqa: F811
+    server,
+    operator,
+    charger,
 ):
-    import json
     import re
 
     from commands.models import Command
@@ -183,3 +188,45 @@ def test_the_message_log_and_the_command_list_show_seconds_find_statuses_and_id_
         assert re.fullmatch(SECONDS, asked.strip()), asked
 
     in_browser(scenario)
+
+
+@pytest.mark.node
+def test_a_hard_reset_asks_first_and_a_sent_command_shows_it_waits(server, operator, charger):
+    from tests.ocpp_rpc import strict_charger
+
+    open_session(charger)
+    with strict_charger(server.ws, "CP-1") as cp:
+        cp.respond("Reset", {"status": "Accepted"}, delay_ms=2500)
+
+        async def scenario(page):
+            questions = []
+            answers = iter([False, True])  # the operator first thinks better of it, then confirms
+
+            async def on_dialog(dialog):
+                questions.append(dialog.message)
+                await (dialog.accept() if next(answers) else dialog.dismiss())
+
+            page.on("dialog", on_dialog)
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/command/reset/")
+            await page.select_option("#id_type", "Hard")
+            submit = page.locator("#command-form input[type=submit]")
+            await submit.click()
+            assert len(questions) == 1 and "hard reset reboots CP-1" in questions[0]
+            assert "1 session in progress" in questions[0]
+            assert await submit.is_enabled() and await page.locator(".cs-progress").count() == 0
+
+            # The page waits 2.5 s for the answer; what it shows meanwhile is noted where the next page reads it.
+            await page.evaluate("""() => new MutationObserver(() => {
+                const sign = document.querySelector(".cs-progress");
+                const button = document.querySelector("#command-form input[type=submit]");
+                if (sign) sessionStorage.setItem("meanwhile", JSON.stringify([sign.textContent, button.disabled]));
+            }).observe(document.body, {subtree: true, childList: true})""")  # fmt: skip
+            await submit.click()
+            await page.locator('#command-result [data-outcome="answered"]').wait_for()
+            text, disabled = json.loads(await page.evaluate("sessionStorage.getItem('meanwhile')"))
+            assert "waiting for the charger's answer" in text and disabled
+            assert await page.locator("#command-form input[type=submit]").is_enabled()
+
+        in_browser(scenario)
+        assert cp.next_call()["payload"] == {"type": "Hard"}
+        assert cp.calls.empty()  # the dismissed one was never sent
