@@ -230,3 +230,20 @@ def test_a_hard_reset_asks_first_and_a_sent_command_shows_it_waits(server, opera
         in_browser(scenario)
         assert cp.next_call()["payload"] == {"type": "Hard"}
         assert cp.calls.empty()  # the dismissed one was never sent
+
+
+def test_a_diagnostics_job_said_uploaded_with_no_file_shows_it_and_offers_a_retry(server, operator, charger):
+    from chargers.models import DiagnosticsJob
+
+    DiagnosticsJob.objects.create(charger=charger, location="http://csms.example/diagnostics/1/", status="Uploaded",
+                                  file_name="diag.zip", upload_token_digest="digest")  # fmt: skip
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/chargers/diagnosticsjob/")
+        row = page.locator("#result_list tbody tr").first
+        assert "reports Uploaded, but no file arrived" in await row.inner_text()
+        await row.get_by_role("link", name="Retry…").click()
+        await page.wait_for_selector('.cs-command[data-command="diagnostics"]')
+        assert page.url.endswith(f"/admin/chargers/charger/{charger.pk}/command/diagnostics/")
+
+    in_browser(scenario)
