@@ -147,23 +147,52 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/chargers/charger/bulk_command.html", context)
 
     def configuration_view(self, request, object_id):
-        """GetConfiguration as a table; a POST changes one key (ChangeConfiguration) and reads them again."""
+        """The charger's settings as a table; a POST changes one key (ChangeConfiguration, SetVariables).
+
+        OCPP 1.6: read with GetConfiguration each time. OCPP 2.0.1 has no "read them all": the table is
+        its device model as last reported, and a button asks for a new report (GetBaseReport)."""
         charger = self._charger(request, object_id)
         change = None
-        if request.method == "POST":
-            form = CommandForm("configuration_change", request.POST)
-            if form.is_valid():
-                change = command_send(
-                    charger=charger, command="configuration_change", params=form.params, user=request.user
-                )
-            else:
-                change = _invalid(charger, form)
-        read = command_send(charger=charger, command="configuration_get", params={}, user=request.user)
-        keys = sorted((read.response or {}).get("configurationKey", []), key=lambda row: row.get("key", ""))
-        context = self._context(request, charger, f"Configuration: {charger.charge_box_id}", read=read, keys=keys,
-                                unknown=(read.response or {}).get("unknownKey", []), change=change,
+        if request.method == "POST" and "reportBase" in request.POST:
+            change = _sent(request, charger, "report_base_get")
+        elif request.method == "POST":
+            change = _sent(request, charger, "configuration_change")
+        context = self._context(request, charger, f"Configuration: {charger.charge_box_id}", change=change,
                                 changed_key=request.POST.get("key", ""))  # fmt: skip
+        if charger.has_evses:
+            context.update(device_model=True, keys=_device_model_keys(charger))
+        else:
+            read = command_send(charger=charger, command="configuration_get", params={}, user=request.user)
+            keys = sorted((read.response or {}).get("configurationKey", []), key=lambda row: row.get("key", ""))
+            context.update(read=read, keys=keys, unknown=(read.response or {}).get("unknownKey", []))
         return TemplateResponse(request, "admin/chargers/charger/configuration.html", context)
+
+
+def _sent(request, charger, command: str) -> Outcome:
+    form = CommandForm(command, request.POST)
+    if not form.is_valid():
+        return _invalid(charger, form)
+    return command_send(charger=charger, command=command, params=form.params, user=request.user)
+
+
+def _device_model_keys(charger) -> list[dict]:
+    """The reported variables as configuration rows; only the station's own Actual values can be set by key."""
+    rows = charger.device_variables.order_by("component", "component_instance", "evse_id", "connector_id",
+                                             "variable", "variable_instance", "attribute_type")  # fmt: skip
+    return [
+        {
+            "key": " ".join(
+                [
+                    str(v),
+                    *([f"EVSE {v.evse_id}"] if v.evse_id else []),
+                    *([v.attribute_type] if v.attribute_type != "Actual" else []),
+                ]
+            ),  # fmt: skip
+            "value": v.value,
+            "readonly": v.mutability == "ReadOnly" or v.evse_id != 0 or v.attribute_type != "Actual",
+        }
+        for v in rows
+    ]
 
 
 def _invalid(charger, form):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework import serializers as drf
 
 from chargers.models import Charger
+from commands.api import reports
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester
@@ -27,7 +28,14 @@ from pki.api import views as security_api
 
 ENDPOINTS: dict[str, api.Endpoint] = {
     endpoint.command: endpoint
-    for endpoint in (*api.ENDPOINTS, api.DATA_TRANSFER, api.POWER_LIMIT, api.POWER_LIMIT_CLEAR, *security_api.ENDPOINTS)
+    for endpoint in (
+        *api.ENDPOINTS,
+        api.DATA_TRANSFER,
+        api.POWER_LIMIT,
+        api.POWER_LIMIT_CLEAR,
+        *reports.ENDPOINTS,
+        *security_api.ENDPOINTS,
+    )
 }
 # Shorter than the API's summaries, for buttons and the action menu.
 LABELS = {
@@ -52,6 +60,12 @@ LABELS = {
     "power_limit_clear": "Clear power limit",
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
+    "report_base_get": "Get base report",
+    "report_get": "Get report",
+    "monitoring_set": "Set monitoring",
+    "monitoring_clear": "Clear monitoring",
+    "charging_profiles_get": "Report charging profiles",
+    "transaction_status": "Transaction status",
     **security_api.LABELS,
 }
 # Statuses by which a charger declines what it was asked (the reply is still an answer, not an error).

@@ -247,3 +247,42 @@ def test_a_diagnostics_job_said_uploaded_with_no_file_shows_it_and_offers_a_retr
         assert page.url.endswith(f"/admin/chargers/charger/{charger.pk}/command/diagnostics/")
 
     in_browser(scenario)
+
+
+@pytest.mark.node
+def test_a_2_0_1_chargers_configuration_page_shows_its_device_model_and_sets_and_reports(server, operator, charger):
+    from chargers.models import DeviceVariable
+    from tests.ocpp_rpc import strict_charger
+
+    for variable, value, mutability in (("HeartbeatInterval", "300", "ReadWrite"), ("NetworkProfileConnectionAttempts",
+                                        "3", "ReadOnly")):  # fmt: skip
+        DeviceVariable.objects.create(charger=charger, component="OCPPCommCtrlr", variable=variable, value=value,
+                                      mutability=mutability)  # fmt: skip
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1") as cp:
+        cp.respond("SetVariables", {"setVariableResult": [{"attributeStatus": "Accepted", "component": {
+            "name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})  # fmt: skip
+        cp.respond("GetBaseReport", {"status": "Accepted"})
+
+        async def scenario(page):
+            await log_in(page, server, f"/admin/chargers/charger/{charger.pk}/change/")
+            buttons = await page.locator("#commands a").all_inner_texts()
+            assert {"Get base report", "Get report", "Set monitoring", "Clear monitoring"} <= set(buttons)
+            await page.click("#configuration-link")
+            row = page.locator('#configuration tr[data-key="OCPPCommCtrlr.HeartbeatInterval"]')
+            await row.wait_for()
+            assert await page.locator("#configuration-error").count() == 0
+            assert (
+                await page.locator('tr[data-key="OCPPCommCtrlr.NetworkProfileConnectionAttempts"] input').count() == 0
+            )
+            await row.locator("input[name=value]").fill("600")
+            await row.get_by_role("button", name="Save").click()
+            await page.wait_for_selector('#command-result [data-outcome="answered"]')
+            assert "600" in await page.input_value('tr[data-key="OCPPCommCtrlr.HeartbeatInterval"] input[name=value]')
+            await page.get_by_role("button", name="Get base report").click()
+            await page.wait_for_selector('#command-result [data-outcome="answered"]')
+            assert "accepted" in await page.inner_text("#command-result")
+
+        in_browser(scenario)
+        calls = [cp.next_call() for _ in range(2)]
+    assert [c["action"] for c in calls] == ["SetVariables", "GetBaseReport"]
+    assert calls[1]["payload"]["reportBase"] == "ConfigurationInventory"
