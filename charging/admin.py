@@ -22,6 +22,7 @@ from charging.models import (
     UnmatchedStop,
 )
 from charging.services import id_tags
+from charging.services.metering import elapsed_text, kwh_text, session_shown
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 
 
@@ -68,6 +69,16 @@ class SuspectFilter(admin.SimpleListFilter):
         return queryset
 
 
+def live_figure(session: Transaction, name: str):
+    """An open session's figure so far, marked for the console's script to keep it current."""
+    shown = getattr(session, "_shown", None) or session_shown(session)
+    session._shown = shown  # one computation for the row's columns
+    return format_html(
+        '<span class="cs-live-figure" data-live-session="{}" data-figure="{}" data-seconds="{}">{}</span>',
+        session.pk, name, shown["elapsedSeconds"], shown[name],
+    )  # fmt: skip
+
+
 class CloseForm(forms.Form):
     reason = forms.CharField(max_length=500, help_text="Why the sessions are closed by hand; kept with them.")
     meter_stop = forms.IntegerField(
@@ -94,16 +105,24 @@ class TransactionAdmin(HistoryAdmin):
     date_hierarchy = "start_time"
     actions = ["close"]
 
+    exclude = ["energy_wh"]  # shown as energy_kwh: so far while the session is open
+    readonly_fields = ["energy_kwh", "power_kw", "duration"]
+
     @admin.display(description="energy (kWh)", ordering="energy_wh")
     def energy_kwh(self, session):
-        return "–" if session.energy_wh is None else f"{session.energy_wh / 1000:.3f}"
+        if session.stop_time is not None:
+            return kwh_text(session.energy_wh)
+        return live_figure(session, "energy")
+
+    @admin.display(description="power now (kW)")
+    def power_kw(self, session):
+        return live_figure(session, "power") if session.stop_time is None else "–"
 
     @admin.display(description="duration")
     def duration(self, session):
-        if session.stop_time is None:
-            return "open"
-        seconds = int((session.stop_time - session.start_time).total_seconds())
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        if session.stop_time is not None:
+            return elapsed_text(int((session.stop_time - session.start_time).total_seconds()))
+        return live_figure(session, "elapsed")
 
     @admin.display(description="flags")
     def flags(self, session):

@@ -42,7 +42,10 @@ class ChargerConsoleAdmin(ChargerAdmin, ChargerCommandsAdmin):
 
 
 class TransactionChartsAdmin(TransactionAdmin, TransactionConsoleAdmin):
-    """Transactions with their energy chart and CSV export."""
+    """Transactions with their energy chart and CSV export; open sessions' figures kept live."""
+
+    class Media:
+        js = ["console/live.js"]
 
 
 for model, model_admin in ((Charger, ChargerConsoleAdmin), (Transaction, TransactionChartsAdmin)):

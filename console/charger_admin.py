@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from chargers.models import Charger
 from charging.models import Transaction
+from charging.services.metering import session_shown
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
 from console.commands import (
@@ -91,6 +92,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         buttons = [(command, label) for command, label in LABELS.items() if command in available]
         events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
         context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events}
+        # Open sessions with their figures so far, which the page keeps live.
+        context["open_transactions"] = [(t, session_shown(t)) for t, _ in context.get("open_transactions", [])]
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:

@@ -1,5 +1,6 @@
 """What broke in a day of using the operator console, each in a real browser (see test_console_browser.py)."""
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -286,3 +287,39 @@ def test_a_2_0_1_chargers_configuration_page_shows_its_device_model_and_sets_and
         calls = [cp.next_call() for _ in range(2)]
     assert [c["action"] for c in calls] == ["SetVariables", "GetBaseReport"]
     assert calls[1]["payload"]["reportBase"] == "ConfigurationInventory"
+
+
+@pytest.mark.node
+def test_an_open_sessions_energy_power_and_time_so_far_show_and_follow_live(server, operator, charger):
+    from charging.models import IdTag, Transaction
+    from tests.ocpp_rpc import strict_charger
+    from tests.test_admin_commands import charge, meter
+
+    IdTag.objects.create(organisation=charger.organisation, id_tag="DRIVER-7")
+    with strict_charger(server.ws, "CP-1") as cp:
+        transaction_id = charge(cp, stop=False)  # 10 kWh so far, 12 kW at the last reading
+        session = Transaction.objects.get()
+        energy = f'[data-live-session="{session.pk}"][data-figure="energy"]'
+        elapsed = f'[data-live-session="{session.pk}"][data-figure="elapsed"]'
+
+        async def scenario(page):
+            await log_in(page, server, "/admin/charging/transaction/")
+            assert await page.inner_text(energy) == "10.00"
+            first = await page.inner_text(elapsed)
+            await page.wait_for_function(f"document.querySelector('{elapsed}').textContent !== '{first}'")
+            await asyncio.to_thread(cp.call, "MeterValues", {"connectorId": 1, "transactionId": transaction_id,
+                                    "meterValue": [meter("2026-03-01T11:15:00Z", 13000, 7400)]})  # fmt: skip
+            await page.wait_for_function(f"document.querySelector('{energy}').textContent === '12.00'")
+
+            await page.goto(f"{server.http}/admin/charging/transaction/{session.pk}/change/")
+            assert await page.inner_text(".field-energy_kwh .readonly") == "12.00"
+            assert await page.inner_text(".field-power_kw .readonly") == "7.4"
+
+            await page.goto(f"{server.http}/admin/chargers/charger/{charger.pk}/change/")
+            row = await page.inner_text(f'#open-transactions tr[data-transaction="{transaction_id}"]')
+            assert "12.00" in row and "7.4" in row
+
+            export = await page.request.get(f"{server.http}/admin/charging/transaction/export.csv?open=yes")
+            assert (await export.text()).splitlines()[1].split(",")[9] == "12.000"
+
+        in_browser(scenario)
