@@ -226,3 +226,15 @@ def test_the_admin_links_to_the_dashboard(client, boss):
     client.force_login(boss)
     page = client.get(reverse("admin:index")).content.decode()
     assert 'href="/dashboard/"' in page
+
+
+def test_demo_operator_prints_the_address_of_the_port_the_server_uses(transactional_db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    printed = StringIO()
+    call_command("demo_operator", "--port", "8123", stdout=printed)
+    assert "http://127.0.0.1:8123/admin/" in printed.getvalue()
+    call_command("demo_operator", "--host", "csms.local", "--port", "9000", stdout=printed)
+    assert "sign in at http://csms.local:9000/admin/" in printed.getvalue()
