@@ -31,7 +31,7 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS"
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "console.site.ConsoleAdminConfig",  # django.contrib.admin, its index grouped by operator task
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

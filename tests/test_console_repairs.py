@@ -323,3 +323,15 @@ def test_an_open_sessions_energy_power_and_time_so_far_show_and_follow_live(serv
             assert (await export.text()).splitlines()[1].split(",")[9] == "12.000"
 
         in_browser(scenario)
+
+
+def test_the_admin_index_is_grouped_by_operator_task(server, operator):
+    async def scenario(page):
+        await log_in(page, server)
+        captions = await page.locator("#content-main .module caption").all_text_contents()
+        assert [c.strip() for c in captions] == ["Fleet", "Sessions", "Commands", "Integrations", "Access"]
+        access = await page.locator("#content-main .module.app-access").inner_text()
+        assert "Groups" in access and "Users" in access and "API keys" in access
+        assert "Chargers" in await page.locator("#content-main .module.app-fleet").inner_text()
+
+    in_browser(scenario)
