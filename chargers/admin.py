@@ -2,7 +2,6 @@
 
 The console (console/admin.py) adds the command pages to the chargers' admin."""
 
-from datetime import UTC
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,7 +11,9 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from accounts.models import Organisation
 from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, operator_organisation_id, scope
@@ -191,7 +192,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
         "protocol",
         "vendor_model",
         "firmware_version",
-        "last_heartbeat",
+        "last_seen",
         "connector_summary",
         "organisation",
     ]
@@ -275,11 +276,10 @@ class ChargerAdmin(OrganisationScopedAdmin):
     def protocol(self, charger):
         return charger.ocpp_protocol.removeprefix("ocpp") or "–"
 
-    @admin.display(description="last heartbeat (UTC)", ordering="last_heartbeat_at")
-    def last_heartbeat(self, charger):
-        if charger.last_heartbeat_at is None:
-            return "–"
-        return charger.last_heartbeat_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, charger):
+        """Any frame counts, not only heartbeats: a charger that just booted has sent none yet."""
+        return "–" if charger.last_seen_at is None else date_format(localtime(charger.last_seen_at), "DATETIME_FORMAT")
 
     @admin.display(description="vendor / model", ordering="vendor")
     def vendor_model(self, charger):

@@ -31,7 +31,8 @@ class MeterValueAdmin(HistoryAdmin):
     list_display = ["timestamp", "charger", "connector_id", "transaction", "measurand", "value", "unit", "phase"]
     list_filter = ["measurand", "context", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "reported_transaction_id"]
-    list_select_related = ["charger", "transaction"]
+    list_select_related = ["charger", "transaction__charger"]
+    ordering = ["-timestamp", "-id"]  # newest first
 
 
 @admin.register(UnmatchedStop)
@@ -299,4 +300,4 @@ class TransactionEventAdmin(HistoryAdmin):
     list_display = ["timestamp", "charger", "transaction", "event_type", "seq_no", "trigger_reason", "offline"]
     list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
-    list_select_related = ["charger", "transaction"]
+    list_select_related = ["charger", "transaction__charger"]

@@ -52,11 +52,7 @@ class CommandAdmin(HistoryAdmin):
 
     @admin.display(description="answer")
     def answer(self, command):
-        if command.response is not None:
-            return format_html("<code>{}</code>", json.dumps(command.response)[:120])
-        if command.error_code:
-            return f"{command.error_code}: {command.error_description}"[:120]
-        return "–"
+        return command.answer_summary or "–"
 
     @admin.display(description="latency", ordering="latency_ms")
     def latency(self, command):

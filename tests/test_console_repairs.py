@@ -335,3 +335,45 @@ def test_the_admin_index_is_grouped_by_operator_task(server, operator):
         assert "Chargers" in await page.locator("#content-main .module.app-fleet").inner_text()
 
     in_browser(scenario)
+
+
+def test_the_console_reads_plainly_headings_answers_last_seen_newest_first_no_red_crosses_a_favicon(
+    server, operator, charger
+):
+    import re
+
+    from charging.models import MeterValue
+    from commands.models import Command
+
+    type(charger).objects.filter(pk=charger.pk).update(last_seen_at=timezone.now(), last_heartbeat_at=None)
+    keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}] * 2
+    Command.objects.create(organisation=charger.organisation, charger=charger, action="GetConfiguration", request={},
+                           response={"configurationKey": keys, "unknownKey": []}, status="answered")  # fmt: skip
+    session = open_session(charger)
+    for minute, wh in ((1, 1100), (2, 1200)):
+        MeterValue.objects.create(charger=charger, transaction=session, connector_id=1, value=str(wh), numeric=wh,
+                                  measurand="Energy.Active.Import.Register", unit="Wh",
+                                  timestamp=session.start_time + timedelta(minutes=minute))  # fmt: skip
+
+    async def scenario(page):
+        await log_in(page, server, "/admin/chargers/charger/")
+        assert "LAST SEEN" in (await page.inner_text("#result_list thead")).upper()
+        assert re.fullmatch(SECONDS, (await page.inner_text("#result_list td.field-last_seen")).strip())
+        icon = await page.get_attribute("link[rel=icon]", "href")
+        assert (await page.request.get(f"{server.http}{icon}")).ok
+
+        await page.goto(f"{server.http}/admin/chargers/charger/{charger.pk}/change/")
+        answer = await page.inner_text("#recent-commands tbody tr")
+        assert "2 configurationKey" in answer and "{" not in answer
+
+        await page.goto(f"{server.http}/admin/charging/transaction/{session.pk}/change/")
+        assert re.search(rf"CP-1 connector 1, {SECONDS}", await page.inner_text("#content"))
+        crosses = page.locator('img[src$="/icon-no.svg"]')
+        assert await crosses.count() > 0  # offline, suspect, closed by hand: all false
+        assert "grayscale" in await crosses.first.evaluate("node => getComputedStyle(node).filter")
+
+        await page.goto(f"{server.http}/admin/charging/metervalue/")
+        assert [v.strip() for v in await page.locator("#result_list td.field-value").all_inner_texts()] == [
+            "1200", "1100"]  # fmt: skip
+
+    in_browser(scenario)
