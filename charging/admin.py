@@ -91,8 +91,7 @@ class CloseForm(forms.Form):
 class TransactionAdmin(HistoryAdmin):
     list_display = [
         "ocpp_id",
-        "charger",
-        "connector_id",
+        "charger_connector",
         "id_tag",
         "start_time",
         "stop_time",
@@ -108,6 +107,11 @@ class TransactionAdmin(HistoryAdmin):
 
     exclude = ["energy_wh"]  # shown as energy_kwh: so far while the session is open
     readonly_fields = ["energy_kwh", "power_kw", "duration"]
+
+    @admin.display(description="charger / connector", ordering="charger__charge_box_id")
+    def charger_connector(self, session):
+        place = session.connector_id if session.evse is None else f"{session.evse}/{session.connector_id}"
+        return f"{session.charger.charge_box_id} / {place}"
 
     @admin.display(description="energy (kWh)", ordering="energy_wh")
     def energy_kwh(self, session):

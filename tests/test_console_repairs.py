@@ -377,3 +377,79 @@ def test_the_console_reads_plainly_headings_answers_last_seen_newest_first_no_re
             "1200", "1100"]  # fmt: skip
 
     in_browser(scenario)
+
+
+def a_busy_fleet(acme):
+    """Chargers with long names, two connectors each, sessions and a finished one: what fills the lists."""
+    from chargers.services.registry import charger_register
+    from chargers.services.reports import status_record
+
+    chargers = []
+    for n in range(1, 7):
+        name = f"Depot North bay {n} by the loading dock"
+        charger = charger_register(organisation=acme, charge_box_id=f"ACME-DEPOT-NORTH-{n:03d}", name=name)
+        type(charger).objects.filter(pk=charger.pk).update(
+            vendor="Alfen", model="Eve Double Pro-line 3-phase", firmware_version="6.4.0-4210",
+            last_seen_at=timezone.now(), channel_name=f"test-{n}",
+        )  # fmt: skip
+        for connector in (1, 2):
+            status_record(charger_id=charger.pk, connector_id=connector, status="SuspendedEVSE", error_code="NoError")
+        open_session(charger, ocpp_id=f"{1854028757 + n}", stop_reason="", id_tag_status="Accepted")
+        chargers.append(charger)
+    return chargers
+
+
+async def scrolls_sideways(page, boxes: str = ".results, .module") -> bool:
+    """The page, or a box in it (the admin's lists scroll within theirs), is wider than it shows."""
+    return await page.evaluate("""boxes => [document.documentElement, ...document.querySelectorAll(boxes)]
+        .some(box => box.scrollWidth > box.clientWidth + 1)""", boxes)  # fmt: skip
+
+
+@pytest.mark.node
+def test_the_lists_and_the_configuration_page_fit_1440_px_with_the_sidebar_open(server, operator, acme):
+    from tests.ocpp_rpc import strict_charger
+
+    chargers = a_busy_fleet(acme)
+    keys = [{"key": "MeterValuesSampledDataForTheVendorsOwnReports", "readonly": True,
+             "value": ",".join(["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import"] * 6)},
+            {"key": "HeartbeatInterval", "readonly": False, "value": "300"}]  # fmt: skip
+    with strict_charger(server.ws, chargers[0].charge_box_id) as cp:
+        cp.respond("GetConfiguration", {"configurationKey": keys})
+
+        async def scenario(page):
+            await page.set_viewport_size({"width": 1440, "height": 900})
+            await log_in(page, server, "/admin/chargers/charger/")
+            assert await page.locator("#nav-sidebar").is_visible()
+            assert not await scrolls_sideways(page), "charger list"
+            await page.goto(f"{server.http}/admin/charging/transaction/")
+            assert not await scrolls_sideways(page), "transaction list"
+            await page.goto(f"{server.http}/admin/chargers/charger/{chargers[0].pk}/configuration/")
+            await page.locator("#configuration").wait_for()
+            assert not await scrolls_sideways(page), "configuration page"
+
+        in_browser(scenario)
+
+
+def test_on_a_390_px_phone_the_lists_and_the_charger_page_show_their_connectors_and_the_dashboard_its_summary(
+    server, operator, acme
+):
+    chargers = a_busy_fleet(acme)
+
+    async def pills_in_view(page) -> bool:
+        return await page.evaluate("""() => [...document.querySelectorAll(".cs-pill")].slice(0, 4).every(pill => {
+            const box = pill.getBoundingClientRect();
+            return box.width > 0 && box.right <= document.documentElement.clientWidth;
+        })""")  # fmt: skip
+
+    async def scenario(page):
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await log_in(page, server, "/admin/chargers/charger/")
+        assert await pills_in_view(page), "charger list"
+        await page.goto(f"{server.http}/admin/chargers/charger/{chargers[0].pk}/change/")
+        assert await pills_in_view(page), "charger page"
+        assert not await scrolls_sideways(page, "body"), "charger page"  # wide tables scroll in their boxes
+        await page.goto(f"{server.http}/dashboard/")
+        bottom = await page.evaluate("document.querySelector('.cs-counts').getBoundingClientRect().bottom")
+        assert bottom <= 844, "the dashboard's summary is below the fold"
+
+    in_browser(scenario)
