@@ -365,6 +365,7 @@ def test_the_console_reads_plainly_headings_answers_last_seen_newest_first_no_re
         await page.goto(f"{server.http}/admin/chargers/charger/{charger.pk}/change/")
         answer = await page.inner_text("#recent-commands tbody tr")
         assert "2 configurationKey" in answer and "{" not in answer
+        assert re.match(SECONDS, answer)  # times in the console's one format, not ISO
 
         await page.goto(f"{server.http}/admin/charging/transaction/{session.pk}/change/")
         assert re.search(rf"CP-1 connector 1, {SECONDS}", await page.inner_text("#content"))
