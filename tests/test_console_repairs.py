@@ -39,7 +39,7 @@ def test_the_fleet_jobs_list_opens_and_names_each_job_by_its_command_and_size(se
 
 
 @pytest.mark.node
-def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(server, operator, charger):
+def test_a_remote_start_goes_out_from_the_console_with_and_without_a_charging_profile(server, operator, charger):
     from tests.ocpp_rpc import strict_charger
 
     with strict_charger(server.ws, "CP-1") as cp:
@@ -63,9 +63,28 @@ def test_a_remote_start_goes_out_from_the_console_without_a_charging_profile(ser
             await page.click("#command-form input[type=submit]")
             await page.locator('#bulk-results tr[data-charger="CP-1"].cs-ok').wait_for()
 
+            # And with a charging profile for the session.
+            await page.goto(f"{server.http}/admin/chargers/charger/{charger.pk}/command/transaction_start/")
+            await page.fill("#id_idTag", "DRIVER-7")
+            await page.fill("#id_connectorId", "1")
+            profile = "#id_chargingProfile\\."
+            await page.fill(f"{profile}chargingProfileId", "5")
+            await page.fill(f"{profile}stackLevel", "0")
+            await page.select_option(f"{profile}chargingProfilePurpose", "TxProfile")
+            await page.select_option(f"{profile}chargingProfileKind", "Relative")
+            await page.select_option(f"{profile}chargingSchedule\\.chargingRateUnit", "A")
+            await page.fill(f"{profile}chargingSchedule\\.chargingSchedulePeriod", '[{"startPeriod": 0, "limit": 16}]')
+            await page.click("#command-form input[type=submit]")
+            await page.locator('#command-result [data-outcome="answered"]').wait_for()
+
         in_browser(scenario)
-        calls = [cp.next_call()["payload"] for _ in range(2)]
-    assert calls == [{"idTag": "DRIVER-7", "connectorId": 1}, {"idTag": "DRIVER-7"}]
+        calls = [cp.next_call()["payload"] for _ in range(3)]
+    assert calls[:2] == [{"idTag": "DRIVER-7", "connectorId": 1}, {"idTag": "DRIVER-7"}]
+    assert calls[2]["chargingProfile"] == {
+        "chargingProfileId": 5, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+        "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]},
+    }  # fmt: skip
 
 
 def test_a_sites_page_shows_its_current_allocation(server, operator, charger):
