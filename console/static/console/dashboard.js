@@ -93,7 +93,7 @@
     list.replaceChildren(...fleet.recentFaults.map((f) => el("li", {}, [
       el("strong", {text: `${f.chargeBoxId}/${connectorName(f)} `}),
       el("span", {text: [f.status, f.errorCode, f.info].filter((x) => x && x !== "NoError").join(" · ")}),
-      el("time", {datetime: f.at, text: new Date(f.at).toLocaleString()}),
+      el("time", {datetime: f.at, text: new Date(f.at).toLocaleString("sv-SE")}),  // local time, year first
     ])));
     if (!fleet.recentFaults.length) list.replaceChildren(el("li", {class: "cs-none", text: "No fault reported."}));
   }
