@@ -4,6 +4,7 @@ Every variable is documented in the README ("Configuration").
 """
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "console.middleware.ConsoleTimeZone",
 ]
 
 ROOT_URLCONF = "csms.urls"
@@ -154,6 +156,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The operator console (/admin/, /dashboard/) writes and reads times in this IANA zone: the operators' local time.
+CSMS_CONSOLE_TIME_ZONE = os.environ.get("CSMS_CONSOLE_TIME_ZONE") or "UTC"
+try:
+    zoneinfo.ZoneInfo(CSMS_CONSOLE_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"CSMS_CONSOLE_TIME_ZONE must be an IANA time zone, not {CSMS_CONSOLE_TIME_ZONE!r}"
+    ) from error
 USE_I18N = True
 USE_TZ = True
 # Times in the console: year first, with seconds (csms/formats/).
