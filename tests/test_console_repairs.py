@@ -126,6 +126,11 @@ def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, ch
             assert await colour(page) != unknown  # online: its last status counts again
         await page.wait_for_selector(f'[data-live-charger="{charger.pk}"].cs-offline')
         assert await colour(page) == unknown
+        # The dashboard greys them too.
+        await page.goto(f"{server.http}/dashboard/")
+        cell = '.cs-charger[data-online="false"] [data-connector="CP-1/1"]'
+        await page.wait_for_selector(cell)
+        assert await page.eval_on_selector(cell, "node => getComputedStyle(node).backgroundColor") == unknown
 
     in_browser(scenario)
 
