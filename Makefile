@@ -31,7 +31,7 @@ $(STAMP): requirements.txt tests/js/package.json tests/js/package-lock.json
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_operator
+	$(PY) manage.py demo_operator --host $(HOST) --port $(PORT)
 	@echo "Serving admin, API and OCPP WebSocket on http://$(HOST):$(PORT) (chargers: ws://$(HOST):$(PORT)/ocpp/<chargeBoxId>)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) csms.asgi:application
 

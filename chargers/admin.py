@@ -2,17 +2,17 @@
 
 The console (console/admin.py) adds the command pages to the chargers' admin."""
 
-from datetime import UTC
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from accounts.models import Organisation
 from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, WrittenBySystem, operator_organisation_id, scope
@@ -48,25 +48,33 @@ def status_pill(
     charger_id: int | None = None,
     connector_id: int | None = None,
     evse_id: int | None = None,
+    online: bool = True,
 ):
     """A connector status as a coloured pill; `data-live-connector` lets the live script repaint it.
-    `evse_id`: OCPP 2.0.1's EVSE (its connectors are numbered within it), None for 1.6."""
+    `evse_id`: OCPP 2.0.1's EVSE (its connectors are numbered within it), None for 1.6.
+    An offline charger's statuses are only what it last said: the pill is grey (`cs-stale`)."""
     place = f"{connector_id}" if evse_id is None else f"{evse_id}/{connector_id}"
     live = f"{charger_id}/{place}" if charger_id is not None else ""
+    title = status or "no status yet"
     return format_html(
-        '<span class="cs-pill cs-status-{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
+        '<span class="cs-pill cs-status-{}{}" data-live-connector="{}" data-label="{}" title="{}">{}</span>',
         status or "Unknown",
+        "" if online else " cs-stale",
         live,
         label,
-        status or "no status yet",
+        title if online else f"charger offline; last reported: {title}",
         f"{label}{status or 'Unknown'}",
     )
 
 
-def connector_pill(connector: Connector):
+def connector_pill(connector: Connector, *, online: bool = True):
     """The connector's status, kept live by the console's script."""
     return status_pill(
-        connector.status, charger_id=connector.charger_id, connector_id=connector.connector_id, evse_id=connector.evse
+        connector.status,
+        charger_id=connector.charger_id,
+        connector_id=connector.connector_id,
+        evse_id=connector.evse,
+        online=online,
     )
 
 
@@ -113,7 +121,7 @@ class ConnectorInline(admin.TabularInline):
 
     @admin.display(description="status")
     def live_status(self, connector):
-        return connector_pill(connector)
+        return connector_pill(connector, online=connector.charger.is_online)
 
 
 class ChargerForm(forms.ModelForm):
@@ -170,14 +178,12 @@ class ChargerAdmin(OrganisationScopedAdmin):
     change_form_template = "admin/chargers/charger/change_form.html"
     list_display = [
         "charge_box_id",
-        "name",
+        "name_and_organisation",
         "online",
         "protocol",
         "vendor_model",
-        "firmware_version",
-        "last_heartbeat",
+        "last_seen",
         "connector_summary",
-        "organisation",
     ]
     list_filter = [
         OnlineFilter,
@@ -201,7 +207,10 @@ class ChargerAdmin(OrganisationScopedAdmin):
 
     def get_queryset(self, request):
         connectors = Prefetch("connectors", queryset=Connector.objects.order_by("evse_id", "connector_id"))
-        return super().get_queryset(request).prefetch_related(connectors)
+        chargers = super().get_queryset(request).prefetch_related(connectors)
+        if operator_organisation_id(request.user) is None:  # staff who see every organisation's chargers
+            chargers = chargers.annotate(shown_organisation=F("organisation__name"))
+        return chargers
 
     def get_fieldsets(self, request, obj=None):
         main = (
@@ -236,10 +245,12 @@ class ChargerAdmin(OrganisationScopedAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
 
-    def get_list_display(self, request):
-        if operator_organisation_id(request.user) is None:
-            return self.list_display
-        return [name for name in self.list_display if name != "organisation"]
+    @admin.display(description="name", ordering="name")
+    def name_and_organisation(self, charger):
+        """The name, and under it the organisation for staff who see several (one column fewer to scroll)."""
+        if not getattr(charger, "shown_organisation", ""):
+            return charger.name
+        return format_html('{}<br><small class="cs-organisation">{}</small>', charger.name, charger.shown_organisation)
 
     @admin.display(description="status", ordering="channel_name")
     def online(self, charger):
@@ -249,15 +260,17 @@ class ChargerAdmin(OrganisationScopedAdmin):
     def protocol(self, charger):
         return charger.ocpp_protocol.removeprefix("ocpp") or "–"
 
-    @admin.display(description="last heartbeat (UTC)", ordering="last_heartbeat_at")
-    def last_heartbeat(self, charger):
-        if charger.last_heartbeat_at is None:
-            return "–"
-        return charger.last_heartbeat_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, charger):
+        """Any frame counts, not only heartbeats: a charger that just booted has sent none yet."""
+        return "–" if charger.last_seen_at is None else date_format(localtime(charger.last_seen_at), "DATETIME_FORMAT")
 
-    @admin.display(description="vendor / model", ordering="vendor")
+    @admin.display(description="vendor / model, firmware", ordering="vendor")
     def vendor_model(self, charger):
-        return " / ".join(part for part in (charger.vendor, charger.model) if part) or "–"
+        made = " / ".join(part for part in (charger.vendor, charger.model) if part) or "–"
+        if not charger.firmware_version:
+            return made
+        return format_html('{}<br><small class="cs-firmware">{}</small>', made, charger.firmware_version)
 
     @admin.display(description="password")
     def password_state(self, charger):
@@ -283,6 +296,7 @@ class ChargerAdmin(OrganisationScopedAdmin):
                         charger_id=c.charger_id,
                         connector_id=c.connector_id,
                         evse_id=c.evse,
+                        online=charger.is_online,
                     ),
                 )
                 for c in shown
@@ -369,7 +383,7 @@ class ConnectorAdmin(HistoryAdmin):
 
     @admin.display(description="status", ordering="status")
     def live_status(self, connector):
-        return connector_pill(connector)
+        return connector_pill(connector, online=connector.charger.is_online)
 
 
 @admin.register(StatusNotification)

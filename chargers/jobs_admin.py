@@ -52,6 +52,14 @@ class DiagnosticsJobAdmin(HistoryAdmin):
 
     @admin.display(description="file")
     def download(self, job):
+        if not job.file and job.status == DiagnosticsJob.Status.UPLOADED and job.upload_token_digest:
+            # The charger says it uploaded to us, and nothing came: say so, and offer to ask again.
+            retry = reverse("admin:chargers_charger_command", args=[job.charger_id, "diagnostics"])
+            return format_html(
+                '<span class="cs-mismatch">The charger reports Uploaded, but no file arrived.</span> '
+                '<a class="button cs-retry" href="{}">Retry…</a>',
+                retry,
+            )
         if not job.file:
             return "—"
         url = reverse("admin:chargers_diagnosticsjob_download", args=[job.pk])

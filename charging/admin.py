@@ -24,6 +24,7 @@ from charging.models import (
     UnmatchedStop,
 )
 from charging.services import id_tags
+from charging.services.metering import elapsed_text, kwh_text, session_shown
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.list_filters import ChoiceFilter
 
@@ -33,7 +34,8 @@ class MeterValueAdmin(HistoryAdmin):
     list_display = ["timestamp", "charger", "connector_id", "transaction", "measurand", "value", "unit", "phase"]
     list_filter = ["measurand", "context", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "reported_transaction_id"]
-    list_select_related = ["charger", "transaction"]
+    list_select_related = ["charger", "transaction__charger"]
+    ordering = ["-timestamp", "-id"]  # newest first
 
 
 @admin.register(UnmatchedStop)
@@ -58,6 +60,16 @@ class SuspectFilter(ChoiceFilter):
     }
 
 
+def live_figure(session: Transaction, name: str):
+    """An open session's figure so far, marked for the console's script to keep it current."""
+    shown = getattr(session, "_shown", None) or session_shown(session)
+    session._shown = shown  # one computation for the row's columns
+    return format_html(
+        '<span class="cs-live-figure" data-live-session="{}" data-figure="{}" data-seconds="{}">{}</span>',
+        session.pk, name, shown["elapsedSeconds"], shown[name],
+    )  # fmt: skip
+
+
 class CloseForm(forms.Form):
     reason = forms.CharField(max_length=500, help_text="Why the sessions are closed by hand; kept with them.")
     meter_stop = forms.IntegerField(
@@ -69,8 +81,7 @@ class CloseForm(forms.Form):
 class TransactionAdmin(HistoryAdmin):
     list_display = [
         "ocpp_id",
-        "charger",
-        "connector_id",
+        "charger_connector",
         "id_tag",
         "start_time",
         "stop_time",
@@ -84,16 +95,29 @@ class TransactionAdmin(HistoryAdmin):
     date_hierarchy = "start_time"
     actions = ["close"]
 
+    exclude = ["energy_wh"]  # shown as energy_kwh: so far while the session is open
+    readonly_fields = ["energy_kwh", "power_kw", "duration"]
+
+    @admin.display(description="charger / connector", ordering="charger__charge_box_id")
+    def charger_connector(self, session):
+        place = session.connector_id if session.evse is None else f"{session.evse}/{session.connector_id}"
+        return f"{session.charger.charge_box_id} / {place}"
+
     @admin.display(description="energy (kWh)", ordering="energy_wh")
     def energy_kwh(self, session):
-        return "–" if session.energy_wh is None else f"{session.energy_wh / 1000:.3f}"
+        if session.stop_time is not None:
+            return kwh_text(session.energy_wh)
+        return live_figure(session, "energy")
+
+    @admin.display(description="power now (kW)")
+    def power_kw(self, session):
+        return live_figure(session, "power") if session.stop_time is None else "–"
 
     @admin.display(description="duration")
     def duration(self, session):
-        if session.stop_time is None:
-            return "open"
-        seconds = int((session.stop_time - session.start_time).total_seconds())
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        if session.stop_time is not None:
+            return elapsed_text(int((session.stop_time - session.start_time).total_seconds()))
+        return live_figure(session, "elapsed")
 
     @admin.display(description="flags")
     def flags(self, session):
@@ -270,7 +294,7 @@ class TransactionEventAdmin(HistoryAdmin):
     list_display = ["timestamp", "charger", "transaction", "event_type", "seq_no", "trigger_reason", "offline"]
     list_filter = ["event_type", "trigger_reason", "offline", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "transaction__ocpp_id"]
-    list_select_related = ["charger", "transaction"]
+    list_select_related = ["charger", "transaction__charger"]
 
 
 @admin.register(TransactionNotice)

@@ -99,7 +99,13 @@ class Transaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.charger_id}#{self.ocpp_id}"
+        """As an operator names a session: where and when it began (its id is the charger's number)."""
+        started = timezone.localtime(self.start_time).strftime("%Y-%m-%d %H:%M:%S") if self.start_time else "?"
+        return f"{self.charger.charge_box_id} connector {self.connector_id}, {started}"
+
+    @property
+    def energy_kwh(self) -> float | None:
+        return None if self.energy_wh is None else self.energy_wh / 1000
 
     @property
     def is_active(self) -> bool:

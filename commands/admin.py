@@ -14,7 +14,9 @@ class CommandAdmin(HistoryAdmin):
     organisation_lookup = "organisation_id"
     list_display = ["created_at", "charger", "action", "outcome", "answer", "latency", "who"]
     list_filter = ["status", "action", "source", "organisation"]
-    search_fields = ["charger__charge_box_id", "action", "requested_by"]
+    # A status (Accepted, timeout) or an id tag is found in the outcome, the request or the answer.
+    search_fields = ["charger__charge_box_id", "action", "requested_by", "status", "error_code", "request",
+                     "response"]  # fmt: skip
     list_select_related = ["charger", "organisation"]
     date_hierarchy = "created_at"
     fields = [
@@ -50,11 +52,7 @@ class CommandAdmin(HistoryAdmin):
 
     @admin.display(description="answer")
     def answer(self, command):
-        if command.response is not None:
-            return format_html("<code>{}</code>", json.dumps(command.response)[:120])
-        if command.error_code:
-            return f"{command.error_code}: {command.error_description}"[:120]
-        return "–"
+        return command.answer_summary or "–"
 
     @admin.display(description="latency", ordering="latency_ms")
     def latency(self, command):
@@ -91,10 +89,10 @@ class FleetJobAdmin(HistoryAdmin):
     """Fleet jobs with their progress; each charger's outcome below."""
 
     organisation_lookup = "organisation_id"
-    list_select_related = []  # a fleet job has no charger (HistoryAdmin's default names one)
-    list_display = ["created_at", "command", "status", "progress_bar", "total", "done", "failed", "requested_by"]
+    list_display = ["job", "created_at", "status", "progress_bar", "done", "failed", "requested_by"]
     list_filter = ["status", "command"]
     search_fields = ["command", "requested_by"]
+    list_select_related = False  # a fleet job names no single charger
     fields = ["organisation", "command", "params", "selection", "concurrency", "status", "progress_bar", "total",
               "done", "failed", "requested_by", "created_at", "finished_at"]  # fmt: skip
     readonly_fields = fields
@@ -102,6 +100,10 @@ class FleetJobAdmin(HistoryAdmin):
 
     class Media:
         js = ["console/live.js"]  # the progress bar follows the job (chargers.events.fleet_job_progressed)
+
+    @admin.display(description="job", ordering="command")
+    def job(self, job):
+        return f"{job.command} on {job.total} charger{'' if job.total == 1 else 's'}"
 
     @admin.display(description="progress")
     def progress_bar(self, job):

@@ -76,6 +76,22 @@ class Command(models.Model):
     def __str__(self) -> str:
         return f"{self.action} → {self.charger_id} ({self.status})"
 
+    @property
+    def answer_summary(self) -> str:
+        """The answer in a few words, for lists: its status, else how much of what it holds, else why none came."""
+        if self.response is None:
+            return f"{self.error_code}: {self.error_description}"[:120] if self.error_code else ""
+        if not isinstance(self.response, dict):
+            return str(self.response)[:120]
+        if isinstance(self.response.get("status"), str):
+            return self.response["status"]
+        parts = [
+            f"{len(value)} {name}" if isinstance(value, list | dict) else f"{name} {value}"
+            for name, value in self.response.items()
+            if not (isinstance(value, list | dict) and not value)
+        ]
+        return ", ".join(parts)[:120] or "answered"
+
 
 class FleetJob(models.Model):
     """One command run on many chargers, at most `concurrency` at a time."""

@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from chargers.models import Charger
+from charging.models import Transaction
+from charging.services.metering import session_shown
 from commands.bus import CommandFailed, Requester, version_of
 from commands.models import Command
 from console.charger_state import charger_state
@@ -23,6 +25,7 @@ from console.commands import (
     bulk_commands,
     command_send,
     command_send_many,
+    confirmation,
     fleet_jobs_start,
 )
 from pki.models import SecurityEvent
@@ -93,6 +96,8 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         events = SecurityEvent.objects.filter(charger=charger)[:10] if charger is not None else []
         context = {**(extra_context or {}), "command_buttons": buttons, "security_events": events,
                    "live": charger_state(charger=charger) if charger is not None else None}  # fmt: skip
+        # Open sessions with their figures so far, which the page keeps live.
+        context["open_transactions"] = [(t, session_shown(t)) for t, _ in context.get("open_transactions", [])]
         return super().change_view(request, object_id, form_url, context)
 
     def _charger(self, request, object_id) -> Charger:
@@ -129,8 +134,9 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             outcome = command_send(charger=charger, command=command, params=form.params, user=request.user)
             form.errors = outcome.errors
+        confirm = confirmation(command, target=charger.charge_box_id, sessions=len(transactions))
         context = self._context(request, charger, f"{form.label}: {charger.charge_box_id}", form=form,
-                                outcome=outcome)  # fmt: skip
+                                outcome=outcome, confirm=confirm)  # fmt: skip
         return TemplateResponse(request, "admin/chargers/charger/command.html", context)
 
     def bulk_command_view(self, request, command):
@@ -152,8 +158,10 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
                     request, fleet_jobs_start(chargers=chargers, command=command, params=form.params, user=request.user)
                 )
             outcomes = command_send_many(chargers=chargers, command=command, params=form.params, user=request.user)
+        sessions = Transaction.objects.filter(charger__in=chargers, stop_time__isnull=True).count()
+        confirm = confirmation(command, target=f"{len(chargers)} chargers", sessions=sessions)
         context = self._context(request, None, f"{form.label}: {len(chargers)} chargers", form=form,
-                                chargers=chargers, outcomes=outcomes, as_job=as_job)  # fmt: skip
+                                chargers=chargers, outcomes=outcomes, as_job=as_job, confirm=confirm)  # fmt: skip
         return TemplateResponse(request, "admin/chargers/charger/bulk_command.html", context)
 
     def _fleet_jobs_follow(self, request, jobs):
@@ -165,23 +173,52 @@ class ChargerCommandsAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(f"{reverse('admin:commands_fleetjob_changelist')}?id__in={ids}")
 
     def configuration_view(self, request, object_id):
-        """GetConfiguration as a table; a POST changes one key (ChangeConfiguration) and reads them again."""
+        """The charger's settings as a table; a POST changes one key (ChangeConfiguration, SetVariables).
+
+        OCPP 1.6: read with GetConfiguration each time. OCPP 2.0.1 has no "read them all": the table is
+        its device model as last reported, and a button asks for a new report (GetBaseReport)."""
         charger = self._charger(request, object_id)
         change = None
-        if request.method == "POST":
-            form = CommandForm("configuration_change", request.POST)
-            if form.is_valid():
-                change = command_send(
-                    charger=charger, command="configuration_change", params=form.params, user=request.user
-                )
-            else:
-                change = _invalid(charger, form)
-        read = command_send(charger=charger, command="configuration_get", params={}, user=request.user)
-        keys = sorted((read.response or {}).get("configurationKey", []), key=lambda row: row.get("key", ""))
-        context = self._context(request, charger, f"Configuration: {charger.charge_box_id}", read=read, keys=keys,
-                                unknown=(read.response or {}).get("unknownKey", []), change=change,
+        if request.method == "POST" and "reportBase" in request.POST:
+            change = _sent(request, charger, "report_base_get")
+        elif request.method == "POST":
+            change = _sent(request, charger, "configuration_change")
+        context = self._context(request, charger, f"Configuration: {charger.charge_box_id}", change=change,
                                 changed_key=request.POST.get("key", ""))  # fmt: skip
+        if charger.has_evses:
+            context.update(device_model=True, keys=_device_model_keys(charger))
+        else:
+            read = command_send(charger=charger, command="configuration_get", params={}, user=request.user)
+            keys = sorted((read.response or {}).get("configurationKey", []), key=lambda row: row.get("key", ""))
+            context.update(read=read, keys=keys, unknown=(read.response or {}).get("unknownKey", []))
         return TemplateResponse(request, "admin/chargers/charger/configuration.html", context)
+
+
+def _sent(request, charger, command: str) -> Outcome:
+    form = CommandForm(command, request.POST)
+    if not form.is_valid():
+        return _invalid(charger, form)
+    return command_send(charger=charger, command=command, params=form.params, user=request.user)
+
+
+def _device_model_keys(charger) -> list[dict]:
+    """The reported variables as configuration rows; only the station's own Actual values can be set by key."""
+    rows = charger.device_variables.order_by("component", "component_instance", "evse_id", "connector_id",
+                                             "variable", "variable_instance", "attribute_type")  # fmt: skip
+    return [
+        {
+            "key": " ".join(
+                [
+                    str(v),
+                    *([f"EVSE {v.evse_id}"] if v.evse_id else []),
+                    *([v.attribute_type] if v.attribute_type != "Actual" else []),
+                ]
+            ),  # fmt: skip
+            "value": v.value,
+            "readonly": v.mutability == "ReadOnly" or v.evse_id != 0 or v.attribute_type != "Actual",
+        }
+        for v in rows
+    ]
 
 
 def _invalid(charger, form):

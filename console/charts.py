@@ -4,6 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+
 from charging.models import MeterValue, Transaction
 from charging.services.metering import ENERGY_REGISTER, energy_register_wh
 
@@ -148,5 +150,5 @@ def transaction_chart(transaction: Transaction) -> Chart:
             chart.energy_ticks = ticks
     for i in range(5):
         at = first + (last - first) * i / 4
-        chart.x_ticks.append((x(at), at.strftime("%H:%M:%S")))
+        chart.x_ticks.append((x(at), timezone.localtime(at).strftime("%H:%M:%S")))
     return chart

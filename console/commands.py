@@ -21,7 +21,7 @@ from rest_framework import serializers as drf
 from chargers.models import Charger, Connector
 from charging.models import IdTag
 from commands import fleet
-from commands.api import jobs, ocpp21
+from commands.api import jobs, ocpp21, reports
 from commands.api import views as api
 from commands.api.urls import TransactionIdConverter
 from commands.bus import CommandFailed, Requester, version_of
@@ -36,6 +36,7 @@ ENDPOINTS: dict[str, api.Endpoint] = {
         api.DATA_TRANSFER,
         api.POWER_LIMIT,
         api.POWER_LIMIT_CLEAR,
+        *reports.ENDPOINTS,
         *security_api.ENDPOINTS,
         *ocpp21.ENDPOINTS,
     )  # fmt: skip
@@ -63,6 +64,12 @@ LABELS = {
     "power_limit_clear": "Clear power limit",
     "local_list_send": "Send local list",
     "local_list_version": "Local list version",
+    "report_base_get": "Get base report",
+    "report_get": "Get report",
+    "monitoring_set": "Set monitoring",
+    "monitoring_clear": "Clear monitoring",
+    "charging_profiles_get": "Report charging profiles",
+    "transaction_status": "Transaction status",
     **security_api.LABELS,
     **ocpp21.LABELS,
 }
@@ -75,6 +82,25 @@ REFUSALS = frozenset({
 BULK_CONCURRENCY = 8
 # The commands a fleet job may run (commands/api/jobs.py), by their command name.
 FLEET_JOB_COMMANDS = {endpoint.command: endpoint for endpoint in jobs.FLEET_COMMANDS.values()}
+
+
+# Commands that end sessions in progress: the page asks before sending them (console/static/console/command.js).
+ENDS_SESSIONS = {"reset": "a reset", "unlock": "unlocking a connector", "transaction_stop": "a remote stop"}
+HARD_RESETS = ("Hard", "Immediate")
+
+
+def confirmation(command: str, *, target: str, sessions: int) -> dict[str, str]:
+    """What the form asks before it sends: `always`, or `message` when the input `field` has one of `values`."""
+    ending = f"{sessions} session{'' if sessions == 1 else 's'} in progress on {target}"
+    asked = {}
+    if command in ENDS_SESSIONS and (sessions or command == "transaction_stop"):
+        what = ENDS_SESSIONS[command]
+        asked["always"] = f"There {'is' if sessions == 1 else 'are'} {ending}: {what} ends it. Send?"
+    if command == "reset":
+        asked |= {"field": "type", "values": " ".join(HARD_RESETS),
+                  "message": f"A hard reset reboots {target} at once" + (f", ending {ending}" if sessions else "")
+                  + ". Send?"}  # fmt: skip
+    return asked
 
 
 # The URL converters of the command endpoints' path parameters: the admin reads them as the API does.
@@ -191,10 +217,13 @@ def _data_from_post(serializer: drf.Serializer, post, prefix: str = "") -> tuple
     for name, serializer_field in serializer.fields.items():
         dotted = prefix + name
         if isinstance(serializer_field, drf.Serializer):
+            # An optional object is sent only when something was typed into it: its required
+            # children (a profile's schedule) must not make an untouched one look filled.
+            if not (serializer_field.required or _typed(post, dotted + ".")):
+                continue
             nested, nested_errors = _data_from_post(serializer_field, post, dotted + ".")
             errors.update(nested_errors)
-            if nested or serializer_field.required:
-                data[name] = nested
+            data[name] = nested
             continue
         if _rows_of(serializer_field):
             rows = _rows_from_post(serializer_field.child, post, dotted)
@@ -230,6 +259,10 @@ def _rows_from_post(child: drf.Serializer, post, name: str) -> list[dict]:
         if any(row.values()):
             rows.append({column: value for column, value in row.items() if value != ""})
     return rows
+
+
+def _typed(post, prefix: str) -> bool:
+    return any(value.strip() for name, value in post.items() if name.startswith(prefix))
 
 
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:

@@ -27,11 +27,21 @@ READINGS = {
 Reading = namedtuple("Reading", READING_FIELDS)
 
 
-def _open_session_rows(organisation_id: int | None) -> list[dict]:
-    """The sessions in progress with their last charging state (OCPP 2.0.1) and live figures."""
+def _sessions_in_progress(organisation_id: int | None):
+    """Open sessions with their last charging state (OCPP 2.0.1; empty for 1.6)."""
     state = TransactionEvent.objects.filter(transaction=OuterRef("pk")).exclude(charging_state="")
     sessions = _scoped(Transaction.objects.filter(stop_time__isnull=True), organisation_id, "charger__organisation_id")
-    annotations = {"charging_state": Subquery(state.order_by("-seq_no", "-id").values("charging_state")[:1])}
+    return sessions.annotate(charging_state=Subquery(state.order_by("-seq_no", "-id").values("charging_state")[:1]))
+
+
+def chargers_charging_by_session():
+    """Ids of chargers whose session says it is charging (OCPP 2.0.1, whose connector is just Occupied)."""
+    return _sessions_in_progress(None).filter(charging_state="Charging").values("charger_id")
+
+
+def _open_session_rows(organisation_id: int | None) -> list[dict]:
+    """The sessions in progress with their last charging state (OCPP 2.0.1) and live figures."""
+    annotations = {}
     for name, (measurand, order) in READINGS.items():
         samples = MeterValue.objects.filter(transaction=OuterRef("pk"), measurand=measurand, numeric__isnull=False,
                                             phase="").order_by(*order)  # fmt: skip
@@ -39,8 +49,9 @@ def _open_session_rows(organisation_id: int | None) -> list[dict]:
             annotations[f"{name}_{field}"] = Subquery(samples.values(field)[:1])
     rows = []
     fields = ["charger_id", "evse_id", "connector_id", "ocpp_id", "id_tag", "start_time", "meter_start",
-              "charging_state", *(name for name in annotations if name != "charging_state")]  # fmt: skip
-    for row in sessions.annotate(**annotations).order_by("start_time", "id").values(*fields):
+              "charging_state", *annotations]  # fmt: skip
+    sessions = _sessions_in_progress(organisation_id).annotate(**annotations)
+    for row in sessions.order_by("start_time", "id").values(*fields):
         readings = [
             Reading(measurand, row[f"{name}_numeric"], row[f"{name}_unit"], "", row[f"{name}_timestamp"])
             for name, (measurand, _) in READINGS.items()

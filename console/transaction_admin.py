@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 
 from chargers import costs
+from charging.services.metering import session_figures
 from console.charts import transaction_chart
 
 CSV_COLUMNS = [
@@ -33,8 +34,11 @@ def transaction_csv_rows(queryset):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for t in queryset.select_related("charger").order_by("-start_time", "-id").iterator(chunk_size=2000):
-        duration = "" if t.stop_time is None else int((t.stop_time - t.start_time).total_seconds())
-        energy = "" if t.energy_wh is None else f"{t.energy_wh / 1000:.3f}"
+        # An open session: its figures so far.
+        figures = session_figures(t) if t.stop_time is None else None
+        duration = figures.duration_seconds if figures else int((t.stop_time - t.start_time).total_seconds())
+        energy_wh = figures.energy_wh if figures else t.energy_wh
+        energy = "" if energy_wh is None else f"{energy_wh / 1000:.3f}"
         yield writer.writerow([
             t.ocpp_id, t.charger.charge_box_id, t.connector_id, t.id_tag, _iso(t.start_time), _iso(t.stop_time),
             duration, t.meter_start, "" if t.meter_stop is None else t.meter_stop, energy, t.stop_reason,

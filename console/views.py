@@ -4,8 +4,13 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from accounts.scoping import operator_organisation_id
+from accounts.scoping import operator_organisation_id, scope
+from charging.models import Transaction
+from charging.services.metering import session_shown
 from console.fleet import fleet_snapshot
+
+# Sessions one page may ask about at once (a page of the transaction list).
+LIVE_SESSIONS_MAX = 200
 
 
 @staff_member_required
@@ -26,3 +31,12 @@ def dashboard(request):
 def dashboard_data(request):
     snapshot = fleet_snapshot(organisation_id=operator_organisation_id(request.user))
     return JsonResponse(snapshot, headers={"Cache-Control": "no-store"})
+
+
+@staff_member_required
+def session_figures(request):
+    """Figures of the sessions a page shows (?ids=1,2), so far for the open ones: the page polls this."""
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()][:LIVE_SESSIONS_MAX]
+    sessions = scope(Transaction.objects.filter(pk__in=ids), request.user, "charger__organisation_id")
+    figures = {str(session.pk): session_shown(session) for session in sessions}
+    return JsonResponse({"sessions": figures}, headers={"Cache-Control": "no-store"})

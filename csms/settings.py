@@ -4,6 +4,7 @@ Every variable is documented in the README ("Configuration").
 """
 
 import os
+import zoneinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,7 +42,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "console.site.ConsoleAdminConfig",  # django.contrib.admin, its index grouped by operator task
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "console.middleware.ConsoleTimeZone",
 ]
 
 ROOT_URLCONF = "csms.urls"
@@ -164,8 +166,18 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The operator console (/admin/, /dashboard/) writes and reads times in this IANA zone: the operators' local time.
+CSMS_CONSOLE_TIME_ZONE = os.environ.get("CSMS_CONSOLE_TIME_ZONE") or "UTC"
+try:
+    zoneinfo.ZoneInfo(CSMS_CONSOLE_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"CSMS_CONSOLE_TIME_ZONE must be an IANA time zone, not {CSMS_CONSOLE_TIME_ZONE!r}"
+    ) from error
 USE_I18N = True
 USE_TZ = True
+# Times in the console: year first, with seconds (csms/formats/).
+FORMAT_MODULE_PATH = "csms.formats"
 
 STATIC_URL = "/static/"
 # Uploaded files (diagnostics chargers send to the CSMS); served to staff through the admin only.

@@ -28,7 +28,8 @@ class OcppMessageAdmin(HistoryAdmin):
 
     list_display = ["at", "charger", "direction", "message_type", "action", "unique_id", "error_code", "short_frame"]
     list_filter = ["direction", "message_type", ActionFilter, "charger__organisation"]
-    search_fields = ["=unique_id", "charger__charge_box_id"]
+    # The frame holds what operators look for: a status, an id tag, a transaction id.
+    search_fields = ["=unique_id", "charger__charge_box_id", "frame"]
     date_hierarchy = "at"
     fields = ["at", "charger", "direction", "message_type", "action", "unique_id", "error_code", "payload"]
     readonly_fields = fields
@@ -36,7 +37,7 @@ class OcppMessageAdmin(HistoryAdmin):
 
     @admin.display(description="frame")
     def short_frame(self, message):
-        return format_html("<code>{}</code>", message.frame[:140])
+        return format_html('<code class="cs-frame">{}</code>', message.frame)
 
     @admin.display(description="frame")
     def payload(self, message):

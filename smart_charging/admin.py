@@ -36,10 +36,11 @@ class SiteAdmin(OrganisationScopedAdmin):
             return "No session in progress."
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:g} {}</td><td>{:g} {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{} {}</td></tr>",
+            # Numbers formatted first: format_html escapes its arguments into text, which `{:g}` cannot format.
             (
-                (s.charger.charge_box_id, s.transaction.connector_id, s.transaction.ocpp_id, s.limit, s.unit,
-                 s.rate, s.rate_unit)
+                (s.charger.charge_box_id, s.transaction.connector_id, s.transaction.ocpp_id, f"{s.limit:g}", s.unit,
+                 f"{s.rate:g}", s.rate_unit)
                 for s in shares
             ),
         )  # fmt: skip

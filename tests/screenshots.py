@@ -41,7 +41,7 @@ FLEET = {
     "ACME-002": ["Available", "Available"],
     "ACME-003": ["Charging", "Charging"],
     "ACME-004": ["Preparing", "Available"],
-    "ACME-005": ["Faulted", "Available"],
+    "ACME-005": ["Faulted", "Charging"],
     "ACME-006": ["SuspendedEV", "Finishing"],
     "ACME-007": None,
     "ACME-008": ["Available", "Reserved"],
@@ -84,16 +84,22 @@ async def run_charger(server, index: int, charge_box_id: str, statuses: list[str
             meter_start = random.randint(10_000, 90_000)
             started = await cp.call(
                 "StartTransaction",
-                {"connectorId": connector_id, "idTag": "RFID-0001", "meterStart": meter_start, "timestamp": now()},
+                {
+                    "connectorId": connector_id,
+                    "idTag": "RFID-0001",
+                    "meterStart": meter_start,
+                    "timestamp": iso(datetime.now(UTC) - timedelta(minutes=random.randint(20, 90))),
+                },
             )
             transaction_id = started[2]["transactionId"]
-            sample = {"value": str(meter_start + random.randint(4_000, 30_000)), "unit": "Wh"}
+            energy = {"value": str(meter_start + random.randint(4_000, 30_000)), "unit": "Wh"}
+            power = {"value": f"{random.uniform(6, 22):.1f}", "measurand": "Power.Active.Import", "unit": "kW"}
             await cp.call(
                 "MeterValues",
                 {
                     "connectorId": connector_id,
                     "transactionId": transaction_id,
-                    "meterValue": [{"timestamp": now(), "sampledValue": [sample]}],
+                    "meterValue": [{"timestamp": now(), "sampledValue": [energy, power]}],
                 },
             )
         error = "GroundFailure" if status == "Faulted" else "NoError"
@@ -158,8 +164,7 @@ async def photograph(server, docs: Path) -> None:
         await page.wait_for_selector('#live-state[data-state="live"]')
         await asyncio.sleep(0.5)
         await page.screenshot(path=docs / "dashboard.png", full_page=True)
-        # Operators collapse the admin's navigation sidebar for wide lists.
-        await page.evaluate("localStorage.setItem('django.admin.navSidebarIsOpen', 'false')")
+        # The lists fit beside the admin's navigation sidebar, open.
         await page.goto(f"{server.http}/admin/chargers/charger/")
         await page.screenshot(path=docs / "charger-list.png", full_page=True)
         await page.get_by_role("link", name="ACME-005").click()

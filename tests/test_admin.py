@@ -263,3 +263,30 @@ def test_the_admin_links_to_the_dashboard(client, boss):
     client.force_login(boss)
     page = client.get(reverse("admin:index")).content.decode()
     assert 'href="/dashboard/"' in page
+
+
+def test_demo_operator_prints_the_address_of_the_port_the_server_uses(transactional_db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    printed = StringIO()
+    call_command("demo_operator", "--port", "8123", stdout=printed)
+    assert "http://127.0.0.1:8123/admin/" in printed.getvalue()
+    call_command("demo_operator", "--host", "csms.local", "--port", "9000", stdout=printed)
+    assert "sign in at http://csms.local:9000/admin/" in printed.getvalue()
+
+
+def test_the_console_shows_times_in_its_time_zone_while_the_api_keeps_utc(client, boss, charger, acme_key, settings):
+    from datetime import UTC, datetime
+
+    settings.CSMS_CONSOLE_TIME_ZONE = "Europe/Amsterdam"
+    Charger.objects.filter(pk=charger.pk).update(last_seen_at=datetime(2026, 1, 15, 9, 30, 5, tzinfo=UTC))
+    client.force_login(boss)
+    page = client.get(reverse("admin:chargers_charger_changelist")).content.decode()
+    assert "2026-01-15 10:30:05" in page  # CET
+    form = client.get(reverse("admin:chargers_charger_command", args=[charger.pk, "reservation_create"]))
+    assert "Europe/Amsterdam" in form.content.decode()  # what a typed time is read in
+    client.logout()
+    api = client.get("/api/v1/chargers/CP-1", HTTP_AUTHORIZATION=f"Bearer {acme_key}").json()
+    assert "2026-01-15T09:30:05" in str(api) and "+01:00" not in str(api)

@@ -115,7 +115,7 @@ def test_the_command_log_shows_the_answer_who_asked_and_latency(browser, charger
                            response={"status": "Accepted"}, latency_ms=42)  # fmt: skip
     page = browser.get("/admin/commands/command/").text
     assert "olga (admin user)" in page
-    assert "{&quot;status&quot;: &quot;Accepted&quot;}" in page
+    assert '<td class="field-answer">Accepted</td>' in page  # the answer in a word, not its JSON
     assert "42 ms" in page and 'class="cs-command-answered"' in page
 
 
@@ -312,7 +312,7 @@ def test_transactions_export_as_csv_with_energy_and_duration(server, browser, ch
                          f"1000,11000,10.000,EVDisconnected"]  # fmt: skip
     assert browser.get("/admin/charging/transaction/export.csv?open=yes").text.count("\n") == 1  # the header
     listing = browser.get("/admin/charging/transaction/").text
-    assert "10.000" in listing and "1:00:00" in listing and 'id="export-csv"' in listing
+    assert "10.00<" in listing and "1:00:00" in listing and 'id="export-csv"' in listing
 
 
 @pytest.mark.node

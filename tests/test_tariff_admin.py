@@ -104,7 +104,7 @@ def test_a_chargers_page_and_a_sessions_page_show_its_cost(boss, acme):
     reading = Sample(timestamp=datetime(2026, 3, 2, 10, 30, tzinfo=UTC), value="1000", unit="Wh")
     samples_record(charger_id=charger.pk, connector_id=1, transaction_id=started.pk, samples=[reading])
     charger_page = boss.get(f"/admin/chargers/charger/{charger.pk}/change/")
-    assert "<td>0.60 EUR</td>" in charger_page.text  # 1 kWh so far at 0.50, with 20 % VAT
+    assert 'data-figure="cost">0.60 EUR</span>' in charger_page.text  # 1 kWh so far at 0.50, with 20 % VAT
     transaction_stop(charger_id=charger.pk, organisation_id=acme.pk, transaction_id=started.ocpp_id, meter_stop=3000,
                      timestamp=datetime(2026, 3, 2, 11, tzinfo=UTC))  # fmt: skip
     page = boss.get(f"/admin/chargers/transaction/{started.pk}/change/")

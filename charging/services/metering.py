@@ -6,6 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from chargers import costs
 from charging.models import MeterValue, Transaction
 from csms import statements
 
@@ -204,3 +205,31 @@ def meter_values_record(
         transaction_id=session.pk if session is not None else None,
         reported_transaction_id=transaction_id or "",
     )
+
+
+# How the console writes a session's figures: one unit for energy (kWh), one for power (kW).
+
+
+def kwh_text(wh: float | None) -> str:
+    return "–" if wh is None else f"{wh / 1000:.2f}"
+
+
+def elapsed_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def session_shown(session: Transaction, *, now=None) -> dict:
+    """A session's figures as the console shows them, so far while it is open: energy, power now, elapsed, cost."""
+    figures = session_figures(session, now=now)
+    cost = costs.session_cost(session)
+    power = figures.current_power_w
+    return {
+        "energy": kwh_text(figures.energy_wh),
+        "power": "–" if power is None else f"{power / 1000:.1f}",
+        "elapsed": elapsed_text(figures.duration_seconds),
+        "elapsedSeconds": figures.duration_seconds,
+        "cost": "" if cost is None else f"{cost['incl_vat']:.2f} {cost['currency']}",
+        "open": session.stop_time is None,
+    }

@@ -165,7 +165,7 @@
     list.replaceChildren(...fleet.recentFaults.map((f) => el("li", {}, [
       el("strong", {text: `${f.chargeBoxId}/${connectorName(f)} `}),
       el("span", {text: [f.status, fault(f), f.info].filter(Boolean).join(" · ")}),
-      el("time", {datetime: f.at, text: new Date(f.at).toLocaleString()}),
+      el("time", {datetime: f.at, text: new Date(f.at).toLocaleString("sv-SE")}),  // local time, year first
     ])));
     if (!fleet.recentFaults.length) list.replaceChildren(el("li", {class: "cs-none", text: "No fault reported."}));
   }

@@ -37,6 +37,10 @@
           badge.className = `cs-badge cs-${state}`;
           badge.textContent = state;
         }
+        // Offline, its connectors' last statuses no longer hold: grey until it speaks again.
+        for (const pill of document.querySelectorAll(`[data-live-connector^="${event.chargerId}/"]`)) {
+          pill.classList.toggle("cs-stale", !event.online);
+        }
       }
     }
 
@@ -59,6 +63,53 @@
     connect();
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Open sessions' figures (data-live-session, data-figure): fetched again every few seconds; elapsed time ticks.
+  const SESSIONS_URL = "/dashboard/sessions/";
+  const SESSION_POLL_MS = 5000;
+
+  function followSessions() {
+    const figures = () => document.querySelectorAll("[data-live-session]");
+    if (!figures().length) return;
+    let fetchedAt = Date.now();
+
+    async function refresh() {
+      const ids = [...new Set([...figures()].map((node) => node.dataset.liveSession))];
+      try {
+        const response = await fetch(`${SESSIONS_URL}?ids=${ids.join(",")}`,
+          {credentials: "same-origin", headers: {Accept: "application/json"}});
+        if (!response.ok) return;
+        const sessions = (await response.json()).sessions;
+        fetchedAt = Date.now();
+        for (const node of figures()) {
+          const session = sessions[node.dataset.liveSession];
+          if (!session) continue;
+          node.dataset.seconds = session.elapsedSeconds;
+          if (node.dataset.figure !== "elapsed" || !session.open) node.textContent = session[node.dataset.figure];
+        }
+      } catch (error) {
+        // The next round tries again.
+      }
+    }
+
+    function tick() {
+      for (const node of figures()) {
+        if (node.dataset.figure !== "elapsed" || node.dataset.seconds === "") continue;
+        const seconds = Number(node.dataset.seconds) + Math.floor((Date.now() - fetchedAt) / 1000);
+        const pad = (n) => String(n).padStart(2, "0");
+        node.textContent = `${Math.floor(seconds / 3600)}:${pad(Math.floor(seconds % 3600 / 60))}:${pad(seconds % 60)}`;
+      }
+    }
+
+    setInterval(refresh, SESSION_POLL_MS);
+    setInterval(tick, 1000);
+    document.documentElement.dataset.liveSessions = "following";
+  }
+
+  function begin() {
+    start();
+    followSessions();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", begin);
+  else begin();
 })();
