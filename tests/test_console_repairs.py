@@ -73,7 +73,9 @@ def test_a_remote_start_goes_out_from_the_console_with_and_without_a_charging_pr
             await page.select_option(f"{profile}chargingProfilePurpose", "TxProfile")
             await page.select_option(f"{profile}chargingProfileKind", "Relative")
             await page.select_option(f"{profile}chargingSchedule\\.chargingRateUnit", "A")
-            await page.fill(f"{profile}chargingSchedule\\.chargingSchedulePeriod", '[{"startPeriod": 0, "limit": 16}]')
+            periods = "chargingProfile.chargingSchedule.chargingSchedulePeriod"  # typed as rows
+            await page.fill(f'[name="{periods}.0.startPeriod"]', "0")
+            await page.fill(f'[name="{periods}.0.limit"]', "16")
             await page.click("#command-form input[type=submit]")
             await page.locator('#command-result [data-outcome="answered"]').wait_for()
 
