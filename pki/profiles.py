@@ -6,6 +6,7 @@ CSMS_PROFILE_UPGRADE_WINDOW has passed it may connect on the old profile or the 
 on the new one makes that its profile (`upgrade_confirm`); a charger that could not make it falls back to the
 old one, as the specifications ask, and when the window ends without it the CSMS keeps the old one too
 (`upgrades_fall_back`). A profile is never lowered this way (the charger would refuse it): PUT the profile.
+2.0.1's reset is OnIdle, after any session in progress: the window must cover that wait.
 """
 
 import logging
@@ -40,10 +41,22 @@ def _client_certificate(charger: Charger) -> IssuedCertificate | None:
     )
 
 
+def _given_url(charger: Charger) -> bool:
+    """Whether the upgrade tells the charger where to connect (2.0.1 and 2.1: SetNetworkProfile's ocppCsmsUrl)."""
+    translation = version_of(charger.ocpp_protocol).commands.get("security_profile_upgrade")
+    return translation is not None and translation.action == "SetNetworkProfile"
+
+
 def upgrade_refusal(*, charger: Charger, profile: int, current: int) -> str | None:
     """Why the charger cannot be moved to `profile` now (a 400 naming securityProfile), or None."""
     if profile <= current:
         return f"securityProfile: {profile} is not higher than the charger's profile {current} (PUT lowers it)"
+    url = settings.CSMS_PUBLIC_WS_URL
+    if profile >= ChargerSecurity.Profile.TLS_BASIC and _given_url(charger) and not url.startswith("wss://"):
+        return (
+            f"securityProfile: profile {profile} needs TLS, but the charger would be sent CSMS_PUBLIC_WS_URL "
+            f"{url}: set it to this CSMS's wss:// address first"
+        )
     if profile == ChargerSecurity.Profile.TLS_CLIENT_CERTIFICATE and _client_certificate(charger) is None:
         return (
             "securityProfile: profile 3 needs a client certificate the charger accepted and that has not expired: "

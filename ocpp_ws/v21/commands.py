@@ -8,8 +8,9 @@ is the EVSE and a session's id is the charger's transaction id.
 from chargers.services import event_streams
 from charging.services import notices
 from commands.neutral import answered, pick, request_id, spelled
-from ocpp_ws.translations import Call, answering, table
+from ocpp_ws.translations import Call, answering, echoing, table
 from ocpp_ws.v201 import commands as v201
+from ocpp_ws.v201 import security_commands as v201_security
 from ocpp_ws.v201.commands import id_token
 
 
@@ -25,6 +26,14 @@ def on(params: dict) -> str:
 def said(params: dict, fields: dict) -> str:
     status = fields.get("status")
     return f"{spelled(status)} by charger" if isinstance(status, str) else "answered by charger"
+
+
+def network_profile(params: dict) -> dict:
+    """2.0.1's network profile without ocppVersion, which 2.1 no longer requires and ignores (the WebSocket
+    handshake chooses the version)."""
+    profile = v201_security.network_profile(params)
+    del profile["connectionData"]["ocppVersion"]
+    return profile
 
 
 def stream_adjusted(*, charger_id: int, request: dict, response: dict) -> int:
@@ -44,6 +53,7 @@ def web_payment_started(*, charger_id: int, request: dict, response: dict) -> No
 
 
 CALLS = v201.CALLS | {
+    "security_profile_upgrade": Call("SetNetworkProfile", network_profile, echoing("configurationSlot")),
     "tariff_default_set": Call(
         "SetDefaultTariff",
         lambda p: evse_id(p) | {"tariff": p["tariff"]},
