@@ -58,6 +58,7 @@ def fleet_job_create(
             selection=selection,
             concurrency=concurrency,
             api_key_id=requester.api_key_id,
+            user_id=requester.user_id,
             requested_by=requester.description[:150],
         )
         targets = [FleetJobTarget(job=job, charger_id=pk) for pk in chargers.values_list("pk", flat=True)]
@@ -98,8 +99,9 @@ def fleet_target_run(*, target_id: int) -> None:
         return
     job = target.job
     requester = Requester(
-        source=Command.Source.TASK, description=f"fleet job {job.pk} ({job.requested_by})", api_key_id=job.api_key_id
-    )
+        source=Command.Source.TASK, description=f"fleet job {job.pk} ({job.requested_by})", api_key_id=job.api_key_id,
+        user_id=job.user_id,
+    )  # fmt: skip
     try:
         answer = services.command_run(
             charger=target.charger, command=job.neutral_command, params=dict(job.params), requester=requester

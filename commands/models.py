@@ -111,6 +111,10 @@ class FleetJob(models.Model):
     done = models.PositiveIntegerField(default=0, help_text="Chargers that answered.")
     failed = models.PositiveIntegerField(default=0, help_text="Offline, timed out, charger error.")
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The operator who started it (console); kept on each command it sends.",
+    )  # fmt: skip
     requested_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

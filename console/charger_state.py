@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from chargers.models import Charger, Connector
 from charging.models import Reservation, Transaction
 from smart_charging.models import InstalledChargingProfile
 from smart_charging.services.load_balancing import Share, site_allocation
+from smart_charging.services.schedules import period_kilowatts, schedule_period_now
 
 
 @dataclass
@@ -42,22 +42,6 @@ class ChargerState:
         return min(limited, key=lambda p: p.kw) if limited else None
 
 
-def limit_now(schedule: dict, now: datetime) -> float | None:
-    """The limit of the schedule's period in effect at `now` (its first, for a schedule without a start)."""
-    periods = sorted(schedule.get("chargingSchedulePeriod") or [], key=lambda p: p.get("startPeriod", 0))
-    if not periods:
-        return None
-    start = parse_datetime(schedule.get("startSchedule") or "")
-    offset = (now - start).total_seconds() if start else 0
-    begun = [p for p in periods if p.get("startPeriod", 0) <= offset] or periods[:1]
-    return begun[-1].get("limit")
-
-
-def kilowatts(charger: Charger, limit: float, unit: str) -> float:
-    watts = limit if unit == "W" else limit * charger.voltage * charger.phases
-    return round(watts / 1000, 1)
-
-
 def charger_state(*, charger: Charger, now: datetime | None = None) -> ChargerState:
     now = now or timezone.now()
     sessions = {(t.evse_id, t.connector_id): t for t in charger.transactions.filter(stop_time__isnull=True)}
@@ -71,9 +55,9 @@ def charger_state(*, charger: Charger, now: datetime | None = None) -> ChargerSt
         if profile.valid_to and profile.valid_to < now:
             continue
         unit = profile.schedule.get("chargingRateUnit", "A")
-        limit = limit_now(profile.schedule, now)
-        kw = kilowatts(charger, limit, unit) if limit is not None else None
-        profiles.append(ProfileState(profile=profile, limit=limit, unit=unit, kw=kw))
+        period = schedule_period_now(profile=profile, now=now) or {}
+        kw = period_kilowatts(charger=charger, period=period, unit=unit)
+        profiles.append(ProfileState(profile=profile, limit=period.get("limit"), unit=unit, kw=kw))
     reservations = list(charger.reservations.filter(status=Reservation.Status.ACTIVE).order_by("expiry_date"))
     shares = [s for s in site_allocation(site=charger.site) if s.charger.pk == charger.pk] if charger.site else []
     return ChargerState(connectors=connectors, profiles=profiles, reservations=reservations, shares=shares)

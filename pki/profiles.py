@@ -6,6 +6,7 @@ CSMS_PROFILE_UPGRADE_WINDOW has passed it may connect on the old profile or the 
 on the new one makes that its profile (`upgrade_confirm`); a charger that could not make it falls back to the
 old one, as the specifications ask, and when the window ends without it the CSMS keeps the old one too
 (`upgrades_fall_back`). A profile is never lowered this way (the charger would refuse it): PUT the profile.
+2.0.1's reset is OnIdle, after any session in progress: the window must cover that wait.
 """
 
 import logging

@@ -10,6 +10,7 @@ from chargers.services.registry import charger_register
 from commands.models import FleetJob
 from tests.conftest import eventually
 from tests.ocpp_rpc import strict_charger
+from tests.test_admin_commands import operator  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.node
 
@@ -177,3 +178,22 @@ def test_a_2_0_1_update_that_fails_its_checks_or_is_refused_ends_its_job(backgro
         assert refused.status_code == 200 and refused.json()["status"] == "InvalidCertificate"
     job = firmware_jobs(bg_api, "MX-201")[0]
     assert (job["status"], bool(job["finishedAt"])) == ("NotSent", True)
+
+
+def test_a_console_fleet_job_keeps_its_operator_on_each_command_it_sends(background, acme, operator):  # noqa: F811
+    from commands.models import Command
+    from tests.test_admin_commands import Browser
+
+    for n in range(1, 7):  # six: more than CSMS_CONSOLE_FLEET_JOB_THRESHOLD (5)
+        charger_register(organisation=acme, charge_box_id=f"CP-{n}")
+    ids = ",".join(str(pk) for pk in Charger.objects.values_list("pk", flat=True))
+    with strict_charger(background.ws, "CP-1") as one:
+        one.respond("Reset", {"status": "Accepted"})
+        page = Browser(background, "olga").post(f"/admin/chargers/charger/bulk/reset/?ids={ids}", {"type": "Soft"})
+        assert "/admin/commands/fleetjob/" in page.url, page.text
+        job = eventually(lambda: FleetJob.objects.filter(status=FleetJob.Status.FINISHED).first(), timeout=30)
+        assert one.next_call()["payload"] == {"type": "Soft"}
+    assert job.user == operator
+    sent = Command.objects.filter(requested_by__startswith=f"fleet job {job.pk} ")
+    assert sent.filter(charger__charge_box_id="CP-1").exists()
+    assert {(command.source, command.user_id) for command in sent} == {(Command.Source.TASK, operator.pk)}

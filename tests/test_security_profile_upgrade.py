@@ -114,9 +114,15 @@ def test_a_charger_that_does_not_come_back_on_the_new_profile_falls_back_to_its_
         assert "currentTime" in cp.call("Heartbeat", {})
 
 
-def test_a_2_0_1_station_gets_a_network_profile_first_in_its_priority_and_a_reset(upgrade, api, charger):
+@pytest.mark.parametrize(
+    "protocol, version",
+    [("ocpp2.0.1", {"ocppVersion": "OCPP20"}), ("ocpp2.1", {})],  # 2.1 ignores ocppVersion and does not require it
+)
+def test_a_2_x_station_gets_a_network_profile_first_in_its_priority_and_a_reset(
+    upgrade, api, charger, protocol, version
+):
     held = client_certificate(upgrade, charger)
-    with strict_charger(plain(upgrade), "CP-1", protocol="ocpp2.0.1", password=PASSWORD) as cp:
+    with strict_charger(plain(upgrade), "CP-1", protocol=protocol, password=PASSWORD) as cp:
         priority = {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "NetworkConfigurationPriority"}}
         cp.respond("GetVariables", {"getVariableResult": [{"attributeStatus": "Accepted", "attributeValue": "0,1",
                                                            **priority}]})  # fmt: skip
@@ -127,13 +133,13 @@ def test_a_2_0_1_station_gets_a_network_profile_first_in_its_priority_and_a_rese
         assert answer.status_code == 200, answer.text
         calls = [cp.next_call() for _ in range(4)]
     assert [c["action"] for c in calls] == ["GetVariables", "SetNetworkProfile", "SetVariables", "Reset"]
-    assert calls[1]["payload"] == {"configurationSlot": 2, "connectionData": {
-        "ocppVersion": "OCPP20", "ocppTransport": "JSON", "ocppCsmsUrl": CSMS_URL, "messageTimeout": 30,
-        "securityProfile": 3, "ocppInterface": "Wired0"}}  # fmt: skip
+    assert calls[1]["payload"] == {"configurationSlot": 2, "connectionData": version | {
+        "ocppTransport": "JSON", "ocppCsmsUrl": CSMS_URL, "messageTimeout": 30, "securityProfile": 3,
+        "ocppInterface": "Wired0"}}  # fmt: skip
     assert calls[2]["payload"]["setVariableData"] == [{"attributeValue": "2,0,1", **priority}]
     assert calls[3]["payload"] == {"type": "OnIdle"}
     assert (answer.json()["status"], answer.json()["upgradeTo"]) == ("Accepted", 3)
-    with strict_charger(upgrade["proxy"].wss, "CP-1", protocol="ocpp2.0.1", tls=held) as cp:
+    with strict_charger(upgrade["proxy"].wss, "CP-1", protocol=protocol, tls=held) as cp:
         assert "currentTime" in cp.call("Heartbeat", {})
     assert ChargerSecurity.objects.get(charger=charger).security_profile == 3
 
@@ -157,6 +163,18 @@ def test_an_upgrade_that_cannot_succeed_is_refused_naming_the_field(upgrade, api
     assert expired  # a certificate that has expired does not count
     IssuedCertificate.objects.update(not_after=timezone.now() - timedelta(days=1))
     assert api.post(f"{api.base}/upgrade", json={"securityProfile": 3}).status_code == 400
+
+
+def test_no_station_is_moved_to_tls_while_it_would_be_sent_a_ws_address(server, acme_key, charger):
+    """The `server` fixture's CSMS_PUBLIC_WS_URL is the ws:// default: SetNetworkProfile would hand it on."""
+    with strict_charger(server.ws, "CP-1", protocol="ocpp2.0.1", password=PASSWORD) as cp:
+        assert "currentTime" in cp.call("Heartbeat", {})
+        answer = requests.post(f"{server.http}/api/v1/chargers/CP-1/security-profile/upgrade",
+                               json={"securityProfile": 2}, headers={"X-API-Key": acme_key})  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    message = answer.json()["error"]["message"]
+    assert message.startswith("securityProfile: profile 2 needs TLS") and "ws://127.0.0.1:8000/ocpp" in message
+    assert ChargerSecurity.objects.filter(charger=charger, upgrade_to__isnull=False).count() == 0
 
 
 def test_an_operator_upgrades_chargers_from_the_admin(upgrade, charger):

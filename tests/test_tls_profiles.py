@@ -31,7 +31,10 @@ def tls(django_db_setup, server_worker, tmp_path_factory):
     ca = authority.ca_load()
     (tmp / "charger-ca.pem").write_text(ca.certificate_pem)
     server_files = certificates.server_certificate(tmp)
-    live = start_server(tmp, CSMS_TRUSTED_PROXIES=PROXY_ADDRESS, CSMS_MESSAGE_LOG="off", CSMS_EMBEDDED_BEAT="false")
+    live = start_server(  # chargers moved to profile 2 or 3 are given the proxy's wss:// address
+        tmp, CSMS_TRUSTED_PROXIES=PROXY_ADDRESS, CSMS_MESSAGE_LOG="off", CSMS_EMBEDDED_BEAT="false",
+        CSMS_PUBLIC_WS_URL="wss://csms.example.com/ocpp",
+    )  # fmt: skip
     proxy = Nginx(tmp, csms_port=live.port, server_cert=server_files["cert"], server_key=server_files["key"],
                   charger_ca=tmp / "charger-ca.pem")  # fmt: skip
     yield {"server": live, "proxy": proxy, "ca": ca, "server_ca": server_files["ca"].read_text()}

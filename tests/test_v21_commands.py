@@ -75,8 +75,15 @@ def test_each_2_1_command_reaches_the_charger_with_the_exact_payload(
     sent_and_answered(api, cp, path, body, action, payload, answer, fields, message)
 
 
+def exact_steps(tariff: dict) -> dict:
+    """`tariff` billing exact volumes (step_size 1), which 2.1 can express."""
+    elements = [element | {"price_components": [c | {"step_size": 1} for c in element["price_components"]]}
+                for element in tariff["elements"]]  # fmt: skip
+    return tariff | {"elements": elements}
+
+
 def test_the_organisations_tariff_is_sent_in_the_2_1_shape(api, cp):
-    assert api.post(f"{api.base}/tariffs", json=TARIFF).status_code == 201
+    assert api.post(f"{api.base}/tariffs", json=exact_steps(TARIFF)).status_code == 201
     vat = [{"type": "VAT", "tax": 20}]
     converted = {
         "tariffId": "standard-ac",
@@ -97,6 +104,56 @@ def test_the_organisations_tariff_is_sent_in_the_2_1_shape(api, cp):
                       {"transactionId": "TX-1", "tariff": converted}, {"status": "Accepted"},
                       {"transactionId": "TX-1", "tariffId": "standard-ac", "status": "Accepted"},
                       "Tariff standard-ac for transaction TX-1 accepted by charger")  # fmt: skip
+
+
+def test_reservation_prices_are_sent_as_2_1_reservation_prices(api, cp):
+    reserved = {"restrictions": {"reservation": "RESERVATION", "start_time": "08:00"},
+                "price_components": [{"type": "TIME", "price": 3, "vat": 20, "step_size": 1},
+                                     {"type": "FLAT", "price": 1, "vat": 20, "step_size": 1}]}  # fmt: skip
+    assert api.post(f"{api.base}/tariffs", json=exact_steps(TARIFF) | {"id": "reserve",
+                    "elements": [reserved, *TARIFF["elements"][1:2]]}).status_code == 201  # fmt: skip
+    vat = [{"type": "VAT", "tax": 20}]
+    converted = {
+        "tariffId": "reserve", "currency": "EUR", "maxCost": {"exclTax": 40, "inclTax": 48},
+        "description": [{"format": "UTF8", "language": "en",
+                         "content": "0.30/kWh, 1.00/h, 0.50 per session; 0.20/kWh at night"}],
+        "reservationTime": {"prices": [{"priceMinute": 0.05, "conditions": {"startTimeOfDay": "08:00"}}],
+                            "taxRates": vat},
+        "reservationFixed": {"prices": [{"priceFixed": 1, "conditions": {"startTimeOfDay": "08:00"}}], "taxRates": vat},
+        "energy": {"prices": [{"priceKwh": 0.2, "conditions": {"startTimeOfDay": "22:00", "endTimeOfDay": "06:00"}}],
+                   "taxRates": vat},
+    }  # fmt: skip
+    sent_and_answered(api, cp, "tariffs/default", {"tariffId": "reserve"}, "SetDefaultTariff",
+                      {"evseId": 0, "tariff": converted}, {"status": "Accepted"},
+                      {"tariffId": "reserve", "status": "Accepted"},
+                      "Default tariff reserve on the whole charger accepted by charger")  # fmt: skip
+
+
+ENERGY = {"type": "ENERGY", "price": 0.3, "vat": 20, "step_size": 1}
+
+
+@pytest.mark.parametrize(
+    "change, says",
+    [
+        ({"elements": [{"price_components": [ENERGY | {"step_size": 100}]}]}, "a ENERGY step_size of 100"),
+        ({"end_date_time": "2027-01-01T00:00:00Z"}, "an end_date_time"),
+        ({"elements": [{"price_components": [{"type": "TIME", "price": 2, "step_size": 1}],
+                        "restrictions": {"reservation": "RESERVATION_EXPIRES"}}]}, "prices for an expired reservation"),
+        ({"elements": [{"price_components": [ENERGY], "restrictions": {"reservation": "RESERVATION"}}]},
+         "a ENERGY price during a reservation"),
+        ({"elements": [{"price_components": [{"type": "FLAT", "price": 1, "step_size": 1}],
+                        "restrictions": {"min_kwh": 5}}]}, "a fixed fee restricted by minEnergy"),
+        ({"elements": [{"price_components": [ENERGY], "restrictions": {"start_time": "22:00"}},
+                       {"price_components": [ENERGY | {"vat": 9}]}]}, "differing VAT within energy"),
+    ],
+)  # fmt: skip
+def test_a_tariff_2_1_cannot_express_is_a_400_naming_tariff_id(api, cp, change, says):
+    assert api.post(f"{api.base}/tariffs", json=exact_steps(TARIFF) | change).status_code == 201
+    for path in ("tariffs/default", "transactions/TX-1/tariff"):
+        response = post(api, path, {"tariffId": "standard-ac"})
+        assert response.status_code == 400, response.text
+        message = response.json()["error"]["message"]
+        assert message.startswith("tariffId") and says in message and "cannot be sent in OCPP 2.1" in message, message
 
 
 @pytest.mark.parametrize(
@@ -198,10 +255,10 @@ def test_an_ocpi_tariff_becomes_a_schema_valid_2_1_tariff_in_2_1_units():
 
     document = {"currency": "EUR", "min_price": {"excl_vat": 1}, "start_date_time": "2026-03-01T00:00:00Z",
                 "elements": [
-                    {"price_components": [{"type": "PARKING_TIME", "price": 6, "step_size": 60}],
+                    {"price_components": [{"type": "PARKING_TIME", "price": 6, "step_size": 1}],
                      "restrictions": {"day_of_week": ["SATURDAY", "SUNDAY"], "min_duration": 3600}},
                     {"price_components": [{"type": "FLAT", "price": 1, "vat": 9, "step_size": 1}],
-                     "restrictions": {"start_time": "08:00", "min_kwh": 5}},
+                     "restrictions": {"start_time": "08:00"}},
                     {"price_components": [{"type": "ENERGY", "price": 0.25, "vat": 9, "step_size": 1}],
                      "restrictions": {"min_kwh": 1.5, "max_power": 11, "start_date": "2026-03-01"}},
                 ]}  # fmt: skip

@@ -180,12 +180,13 @@ class PasswordRotateView(APIView):
 class SecurityProfileUpgradeView(APIView):
     @extend_schema(
         operation_id="security_profile_upgrade", summary="Move the charger to a higher security profile",
-        description="1.6: ChangeConfiguration SecurityProfile; 2.0.1: SetNetworkProfile (this CSMS at "
+        description="1.6: ChangeConfiguration SecurityProfile; 2.0.1 and 2.1: SetNetworkProfile (this CSMS at "
         "CSMS_PUBLIC_WS_URL, in the slot after the station's), that slot first in "
         "OCPPCommCtrlr.NetworkConfigurationPriority, and a Reset OnIdle. The charger reconnects on the new profile; "
         "until CSMS_PROFILE_UPGRADE_WINDOW seconds have passed it may connect on either, and its first connection "
         "on the new one makes it its profile. Without one, it stays on its old profile (upgradeResult says so). "
-        "Profile 3 needs a client certificate the charger accepted (SignCertificate).",
+        "Profile 3 needs a client certificate the charger accepted (SignCertificate). 2.0.1 and 2.1 are moved to "
+        "profile 2 or 3 only while CSMS_PUBLIC_WS_URL is a wss:// address (else 400 naming securityProfile).",
         tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileUpgraded, **ERRORS},
     )  # fmt: skip
     def post(self, request, chargeBoxId: str) -> Response:

@@ -3,10 +3,8 @@ dynamic schedule updates chargers pull for their Dynamic charging profiles."""
 
 from datetime import datetime
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-
 from smart_charging.models import DEREvent, InstalledChargingProfile
+from smart_charging.services.schedules import schedule_period_now
 
 # The figures of a schedule period that a dynamic schedule update carries.
 UPDATE_FIELDS = (
@@ -31,13 +29,7 @@ def der_event_record(
 def dynamic_schedule_update(*, charger_id: int, profile_id: int, now: datetime | None = None) -> dict | None:
     """The figures of the named profile's period in effect now, or None for a profile the charger does not hold."""
     profile = InstalledChargingProfile.objects.filter(charger_id=charger_id, profile_id=profile_id).first()
-    if profile is None:
+    period = schedule_period_now(profile=profile, now=now) if profile is not None else None
+    if period is None:
         return None
-    schedule = profile.schedule
-    periods = schedule.get("chargingSchedulePeriod") or []
-    if not periods:
-        return None
-    start = parse_datetime(schedule["startSchedule"]) if schedule.get("startSchedule") else profile.installed_at
-    elapsed = ((now or timezone.now()) - start).total_seconds()
-    current = [p for p in periods if p.get("startPeriod", 0) <= elapsed] or periods[:1]
-    return {name: current[-1][name] for name in UPDATE_FIELDS if current[-1].get(name) is not None}
+    return {name: period[name] for name in UPDATE_FIELDS if period.get(name) is not None}
