@@ -82,7 +82,13 @@ def action_run(
     timeout: float | None = None,
     command_id: uuid.UUID | None = None,
 ) -> dict:
-    """Send an OCPP action with its payload unchanged (validated against the charger's version)."""
+    """Send an OCPP action with its payload unchanged (validated against the charger's version), checked and
+    prepared as the command it stands for is (a SetChargingProfile within the charger's reach; a
+    GetChargingProfiles remembered, so that the charger's report settles the list of installed profiles)."""
+    command, params = _as_command(charger, action, payload)
+    if command is not None:
+        params = PREPARE.get(command, _unchanged)(charger, params)
+        WITHIN_REACH.get(command, _unchanged)(charger, params)
     result = _answer_awaited(charger, action, payload, requester, timeout, command_id)
     _completed(charger, result)
     data_transfer = version_of(charger.ocpp_protocol).commands.get("data_transfer")
@@ -90,7 +96,9 @@ def action_run(
         _follow_up(charger, "data_transfer", payload, result)
     _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
-    _recorded_as_command(charger, action, payload, result)
+    if command in RECORDS:
+        translation = version_of(charger.ocpp_protocol).commands[command]
+        RECORDS[command](charger, params, translation.reply(params, result.response))
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
 
@@ -193,6 +201,8 @@ def command_enqueue(
             WITHIN_REACH[command](charger, PREPARE.get(command, _unchanged)(charger, params))
         action, checked = translation.action, _request(translation, params)
     else:
+        stands_for, read_back = _as_command(charger, action, payload)
+        WITHIN_REACH.get(stands_for, _unchanged)(charger, read_back)
         checked = payload
     error = payload_error(charger.ocpp_protocol, action, checked)
     if error:
@@ -314,14 +324,17 @@ def _refusal(result: CommandResult) -> str:
     return f"{result.response.get('status')} ({said})" if said else str(result.response.get("status"))
 
 
-def _recorded_as_command(charger: Charger, action: str, payload: dict, result: CommandResult) -> None:
-    """An action sent as it is is kept as the command it stands for would be (a SetChargingProfile is
-    listed like one sent through `charging-profiles`), when the version's table says how to read it."""
+def _as_command(charger: Charger, action: str, payload: dict) -> tuple[str | None, dict]:
+    """The command an action sent as it is stands for, and the parameters its payload reads back as, when the
+    version's table says how to read it (a SetChargingProfile is kept like one sent through `charging-profiles`).
+    A payload the version's schema refuses is a 400 before it is read."""
+    error = payload_error(charger.ocpp_protocol, action, payload)
+    if error:
+        raise CommandInvalid(error)
     for command, translation in version_of(charger.ocpp_protocol).commands.items():
-        if translation.action == action and translation.params is not None and command in RECORDS:
-            params = translation.params(payload)
-            RECORDS[command](charger, params, translation.reply(params, result.response))
-            return
+        if translation.action == action and translation.params is not None:
+            return command, translation.params(payload)
+    return None, {}
 
 
 def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
