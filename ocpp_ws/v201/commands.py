@@ -345,6 +345,7 @@ CALLS = {
             {"idToken": p.get("idToken") or id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
             | evse(p)
             | ({"chargingProfile": charging_profile(p["chargingProfile"])} if p.get("chargingProfile") else {})
+            | ({"customData": {"vendorId": CUSTOM_DATA_VENDOR, **p["session"]}} if p.get("session") else {})
         ),
         lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
     ),
