@@ -366,6 +366,8 @@ def test_start_fields_that_cannot_be_honoured_are_a_400_naming_them(api, cp, bod
 
 
 def test_the_start_fields_are_kept_even_when_the_charger_is_offline(api, charger):
+    charger.ocpp_protocol = "ocpp2.0.1"  # it spoke 2.0.1 when last connected
+    charger.save(update_fields=["ocpp_protocol"])
     response = operations(api, "post", "transactions/start", START)
-    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "charge_point_offline", response.text
     assert Command.objects.get(charger=charger).session == {"idTokenType": "RFID", **EMSP}
