@@ -520,7 +520,9 @@ class GenericCommandView(APIView):
         operation_id="command_send",
         summary="Send any OCPP action with its payload, unchanged",
         description="The payload is validated against the OCPP schema of the charger's version before it is sent. "
-        "The charger's reply fields are also at the top level.",
+        "The charger's reply fields are also at the top level. A SetChargingProfile is checked against the "
+        "charger's reach as charging-profiles is, and listed when accepted; a GetChargingProfiles' report "
+        "settles the list of installed profiles as charging-profiles/report's does.",
         tags=["commands"],
         request=s.GenericInput,
         parameters=[ASYNC],
