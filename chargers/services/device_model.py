@@ -36,8 +36,8 @@ CONNECTOR_CURRENT = {"cCCS1": "DC", "cCCS2": "DC", "cG105": "DC", "cType1": "AC"
 
 
 def current_type(*, charger_id: int, evse_id: int = 0) -> str | None:
-    """ "AC" or "DC": what an EVSE (0: every EVSE of the station) delivers, as the device model says, from its
-    and its connectors' SupplyPhases (0: DC) and ConnectorType. None when it says nothing, or says both."""
+    """What an EVSE (0: every EVSE of the station) delivers, "AC" or "DC", as the device model says: from its and
+    its connectors' SupplyPhases (0: DC) and ConnectorType. None when it says nothing, or says both."""
     rows = DeviceVariable.objects.filter(
         charger_id=charger_id, attribute_type="Actual", component__in=("EVSE", "Connector"),
         variable__in=("SupplyPhases", "ConnectorType"),
