@@ -39,6 +39,7 @@ class CommandAdmin(HistoryAdmin):
         "latency_ms",
         "late_response_json",
         "late_at",
+        "session_json",
     ]
     readonly_fields = fields
 
@@ -71,6 +72,10 @@ class CommandAdmin(HistoryAdmin):
         if command.late_response is None:
             return "–"
         return format_html("<pre>{}</pre>", json.dumps(command.late_response, indent=2))
+
+    @admin.display(description="session (eMSP)")
+    def session_json(self, command):
+        return "–" if command.session is None else format_html("<pre>{}</pre>", json.dumps(command.session, indent=2))
 
 
 class FleetJobTargetInline(admin.TabularInline):

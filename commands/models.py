@@ -68,6 +68,11 @@ class Command(models.Model):
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     late_response = models.JSONField(null=True, blank=True, help_text="An answer that came after the timeout.")
     late_at = models.DateTimeField(null=True, blank=True)
+    session = models.JSONField(
+        null=True, blank=True,
+        help_text="A remote start's: what the eMSP told of the session beside the token (emspPartyId, "
+        "authorizationReference, vehicle, ...).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from chargers import events
 from chargers.models import Charger, DataTransfer, Site
-from chargers.services import jobs
+from chargers.services import device_model, jobs
 from charging.models import Transaction
 from charging.services import local_list, reservations
 from charging.services.metering import MAX_CHARGING_POWER_W
@@ -31,7 +31,7 @@ from commands.bus import (
     payload_error,
     version_of,
 )
-from commands.models import command_id_reserved
+from commands.models import Command, command_id_reserved
 from commands.neutral import NotExpressible, Translation, answered, pick, request_id
 from smart_charging.services import charging_profiles
 
@@ -60,7 +60,12 @@ def command_run(
     WITHIN_REACH.get(command, _unchanged)(charger, params)
     job, params = _job_start(charger, command, params)
     payload = _request(translation, params)
-    result = _answer_awaited(charger, translation.action, payload, requester, timeout, command_id, job=job)
+    command_id = command_id or uuid.uuid4()
+    try:
+        result = _answer_awaited(charger, translation.action, payload, requester, timeout, command_id, job=job)
+    finally:
+        if params.get("session"):  # kept whatever came of the command (the row exists once it was sent)
+            Command.objects.filter(pk=command_id).update(session=params["session"])
     fields = translation.reply(params, result.response) if result.answered else {}
     _follow_up(charger, command, params, result, job, fields)
     _answer_kept(charger, payload, result)
@@ -82,7 +87,13 @@ def action_run(
     timeout: float | None = None,
     command_id: uuid.UUID | None = None,
 ) -> dict:
-    """Send an OCPP action with its payload unchanged (validated against the charger's version)."""
+    """Send an OCPP action with its payload unchanged (validated against the charger's version), checked and
+    prepared as the command it stands for is (a SetChargingProfile within the charger's reach; a
+    GetChargingProfiles remembered, so that the charger's report settles the list of installed profiles)."""
+    command, params = _as_command(charger, action, payload)
+    if command is not None:
+        params = PREPARE.get(command, _unchanged)(charger, params)
+        WITHIN_REACH.get(command, _unchanged)(charger, params)
     result = _answer_awaited(charger, action, payload, requester, timeout, command_id)
     _completed(charger, result)
     data_transfer = version_of(charger.ocpp_protocol).commands.get("data_transfer")
@@ -90,7 +101,9 @@ def action_run(
         _follow_up(charger, "data_transfer", payload, result)
     _answer_kept(charger, payload, result)
     _raise_charger_error(charger, result)
-    _recorded_as_command(charger, action, payload, result)
+    if command in RECORDS:
+        translation = version_of(charger.ocpp_protocol).commands[command]
+        RECORDS[command](charger, params, translation.reply(params, result.response))
     return reply(charger, result, dict(result.response), answered(action)({}, result.response))
 
 
@@ -193,6 +206,8 @@ def command_enqueue(
             WITHIN_REACH[command](charger, PREPARE.get(command, _unchanged)(charger, params))
         action, checked = translation.action, _request(translation, params)
     else:
+        stands_for, read_back = _as_command(charger, action, payload)
+        WITHIN_REACH.get(stands_for, _unchanged)(charger, read_back)
         checked = payload
     error = payload_error(charger.ocpp_protocol, action, checked)
     if error:
@@ -314,14 +329,17 @@ def _refusal(result: CommandResult) -> str:
     return f"{result.response.get('status')} ({said})" if said else str(result.response.get("status"))
 
 
-def _recorded_as_command(charger: Charger, action: str, payload: dict, result: CommandResult) -> None:
-    """An action sent as it is is kept as the command it stands for would be (a SetChargingProfile is
-    listed like one sent through `charging-profiles`), when the version's table says how to read it."""
+def _as_command(charger: Charger, action: str, payload: dict) -> tuple[str | None, dict]:
+    """The command an action sent as it is stands for, and the parameters its payload reads back as, when the
+    version's table says how to read it (a SetChargingProfile is kept like one sent through `charging-profiles`).
+    A payload the version's schema refuses is a 400 before it is read."""
+    error = payload_error(charger.ocpp_protocol, action, payload)
+    if error:
+        raise CommandInvalid(error)
     for command, translation in version_of(charger.ocpp_protocol).commands.items():
-        if translation.action == action and translation.params is not None and command in RECORDS:
-            params = translation.params(payload)
-            RECORDS[command](charger, params, translation.reply(params, result.response))
-            return
+        if translation.action == action and translation.params is not None:
+            return command, translation.params(payload)
+    return None, {}
 
 
 def _answer_kept(charger: Charger, request: dict, result: CommandResult) -> None:
@@ -355,24 +373,44 @@ def _power_limit_prepare(charger: Charger, params: dict) -> dict:
         "startSchedule": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         **{name: value for name, value in params.items() if value is not None},
     }
-    return params
+    return _power_limit_chosen(charger, params)
 
 
 # The power limit's input fields in watts, per their unit (amperes per phase are converted with the voltage).
 LIMIT_WATTS = {"acMaxPowerKw": ("kW", 1000), "acMaxPowerW": ("W", 1), "dcMaxPowerKw": ("kW", 1000)}
+# The current each of the power limit's input fields is for.
+LIMIT_CURRENT = {"acMaxPowerA": "AC", "acMaxPowerKw": "AC", "acMaxPowerW": "AC", "dcMaxPowerKw": "DC"}
+
+
+def _power_limit_watts(field: str, value: float, params: dict) -> float:
+    if field == "acMaxPowerA":
+        return value * params["numberPhases"] * params["voltage"]
+    return value * LIMIT_WATTS[field][1]
+
+
+def _power_limit_chosen(charger: Charger, params: dict) -> dict:
+    """Of the limits given, the one the charger is sent (`limitApplied`): the most restrictive of those for the
+    current it delivers, as its device model says (AC or DC); of all of them, in watts, when it says nothing or
+    none given is for its current. Every limit given stays in `limitsGiven`, each checked against its reach."""
+    given = params["limit"]
+    current = device_model.current_type(charger_id=charger.pk, evse_id=params.get("connectorId") or 0)
+    applies = {field: value for field, value in given.items() if LIMIT_CURRENT[field] == current} or given
+    field = min(applies, key=lambda name: _power_limit_watts(name, applies[name], params))
+    return params | {"limit": {field: given[field]}, "limitApplied": field, "limitsGiven": given}
 
 
 def _power_limit_within_reach(charger: Charger, params: dict) -> None:
-    [(field, value)] = params["limit"].items()
     phases, voltage = params["numberPhases"], params["voltage"]
-    if field == "dcMaxPowerKw":
-        _within_reach(charger, f"limit.{field}", f"{value:g} kW", watts=value * 1000)
-    elif field == "acMaxPowerA":
-        _within_reach(charger, f"limit.{field}", f"{value:g} A", amperes=value, phases=phases, voltage=voltage)
-    else:
-        unit, factor = LIMIT_WATTS[field]
-        amperes = value * factor / (phases * voltage)
-        _within_reach(charger, f"limit.{field}", f"{value:g} {unit}", amperes=amperes, phases=phases, voltage=voltage)
+    for field, value in params["limitsGiven"].items():
+        if field == "dcMaxPowerKw":
+            _within_reach(charger, f"limit.{field}", f"{value:g} kW", watts=value * 1000)
+        elif field == "acMaxPowerA":
+            _within_reach(charger, f"limit.{field}", f"{value:g} A", amperes=value, phases=phases, voltage=voltage)
+        else:
+            unit, factor = LIMIT_WATTS[field]
+            amperes = value * factor / (phases * voltage)
+            _within_reach(charger, f"limit.{field}", f"{value:g} {unit}", amperes=amperes, phases=phases,
+                          voltage=voltage)  # fmt: skip
 
 
 def _profile_within_reach(charger: Charger, params: dict) -> None:

@@ -39,6 +39,12 @@ class StationResponse(serializers.Serializer):
     statusInfo = serializers.DictField(required=False, help_text="The station's statusInfo, when it gave one.")
 
 
+class PowerLimitResponse(StationResponse):
+    limitApplied = serializers.CharField(
+        help_text="The limit given that the charger was sent: of several, the most restrictive that applies to it."
+    )
+
+
 class TransactionStarted(serializers.Serializer):
     transactionStartResponse = serializers.DictField(
         help_text="The station's whole answer: status, and statusInfo and transactionId when it gave them."
@@ -70,7 +76,11 @@ SHAPES = {
     "reset": FROM_STATION,
     "charging_profile_set": RESPONSE,
     "charging_profile_clear": RESPONSE,
-    "power_limit_set": RESPONSE,
+    "power_limit_set": Shape(
+        PowerLimitResponse,
+        lambda ours: RESPONSE.of(ours) | pick(ours, "limitApplied"),
+        {"response": "Accepted", "limitApplied": "acMaxPowerKw"},
+    ),
     "power_limit_clear": RESPONSE,
     "transaction_start": Shape(TransactionStarted, lambda ours: {"transactionStartResponse": ours["response"]},
                                {"transactionStartResponse": {"status": "Accepted"}}),

@@ -94,7 +94,7 @@ def power_limit_set_reply(params: dict, response: dict) -> dict:
         "connectorId": params.get("connectorId") or 0,
         "chargingRateUnit": unit,
         "limit": limit,
-    }
+    } | ({"limitApplied": params["limitApplied"]} if params.get("limitApplied") else {})
 
 
 def power_limit_clear_reply(params: dict, response: dict) -> dict:

@@ -2,10 +2,13 @@
 for a strict ocpp-rpc 2.0.1 charger, at /api/v1/charger-operations/ (its reply shapes) and at the main API;
 the documented replies and the exact OCPP the charger got."""
 
+import queue
 from unittest.mock import ANY
 
 import pytest
 
+from chargers.models import DeviceVariable
+from commands.models import Command
 from tests.command_replies import post
 from tests.ocpp_rpc import strict_charger
 
@@ -68,7 +71,7 @@ EXAMPLES = [
     ("post", "reset", {"type": "Immediate"}, "Reset", {"type": "Immediate"}, {"status": "Accepted"},
      {"responseFromStation": "Accepted"}),
     ("post", "power-limit", {"limit": {"acMaxPowerKw": 11}, "comment": "peak shaving"}, "SetChargingProfile", None,
-     {"status": "Accepted"}, {"response": "Accepted"}),
+     {"status": "Accepted"}, {"response": "Accepted", "limitApplied": "acMaxPowerKw"}),
     ("post", "power-limit", {"limit": {"acMaxPowerA": 16}, "connectorId": 1, "relativeDelay": 600, "stackLevel": 2,
                              "chargingProfileId": 4000},
      "SetChargingProfile", {"evseId": 1, "chargingProfile": {
@@ -77,14 +80,14 @@ EXAMPLES = [
              {"startPeriod": 0, "limit": 32, "numberPhases": 3},
              {"startPeriod": 600, "limit": 16, "numberPhases": 3}]}]}},
      {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidSchedule"}},
-     {"response": "Rejected", "statusInfo": {"reasonCode": "InvalidSchedule"}}),
+     {"response": "Rejected", "statusInfo": {"reasonCode": "InvalidSchedule"}, "limitApplied": "acMaxPowerA"}),
     ("post", "power-limit", {"limit": {"dcMaxPowerKw": 50}, "transactionId": "TX-9", "connectorId": 1},
      "SetChargingProfile", {"evseId": 1, "chargingProfile": {
          "id": 3201, "stackLevel": 0, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Absolute",
          "transactionId": "TX-9", "chargingSchedule": [{
              "id": 3201, "startSchedule": ANY, "chargingRateUnit": "W",
              "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 50000}]}]}},
-     {"status": "Accepted"}, {"response": "Accepted"}),
+     {"status": "Accepted"}, {"response": "Accepted", "limitApplied": "dcMaxPowerKw"}),
     ("delete", "power-limit?connectorId=1", None, "ClearChargingProfile", {"chargingProfileId": 3101},
      {"status": "Unknown", "statusInfo": {"reasonCode": "NotFound"}},
      {"response": "Unknown", "statusInfo": {"reasonCode": "NotFound"}}),
@@ -213,3 +216,158 @@ def test_an_async_command_stays_a_202_with_its_command_id(api, cp):
     response = api.post(f"{api.base}/charger-operations/chargers/CP-1/reset?async=true", json={"type": "OnIdle"})
     assert response.status_code == 202
     assert set(response.json()) == {"commandId"}
+
+
+# The document's power-limit example gives all three limits at once; every one is respected.
+ALL_THREE = {"acMaxPowerA": 16, "acMaxPowerKw": 11, "dcMaxPowerKw": 7}
+
+
+def station_limit(unit: str, limit: float, phases: int | None = None, evse: int = 0) -> dict:
+    purpose, profile_id = ("TxDefaultProfile", 3100 + evse) if evse else ("ChargingStationMaxProfile", 3000)
+    period = {"startPeriod": 0, "limit": limit} | ({"numberPhases": phases} if phases else {})
+    return {"evseId": evse, "chargingProfile": {
+        "id": profile_id, "stackLevel": 0, "chargingProfilePurpose": purpose, "chargingProfileKind": "Absolute",
+        "chargingSchedule": [{"id": profile_id, "startSchedule": ANY, "chargingRateUnit": unit,
+                              "chargingSchedulePeriod": [period]}]}}  # fmt: skip
+
+
+def delivers(charger, evse: int, variable: str, value: str) -> None:
+    """What the station's device model reports of an EVSE's connector."""
+    DeviceVariable.objects.create(charger=charger, component="Connector", evse_id=evse, connector_id=1,
+                                  variable=variable, value=value)  # fmt: skip
+
+
+def test_the_documents_example_with_every_limit_at_zero_sends_zero(api, cp):
+    response = operations(api, "post", "power-limit", {"limit": {"acMaxPowerA": 0, "acMaxPowerKw": 0,
+                                                                 "dcMaxPowerKw": 0}})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert cp.next_call()["payload"] == station_limit("A", 0, 3)
+    assert response.json() == {"response": "Accepted", "limitApplied": "acMaxPowerA"}
+
+
+def test_of_several_limits_a_charger_of_unknown_current_gets_the_most_restrictive_in_watts(api, cp):
+    response = operations(api, "post", "power-limit", {"limit": ALL_THREE})
+    assert response.status_code == 200, response.text
+    assert cp.next_call()["payload"] == station_limit("W", 7000)
+    assert response.json()["limitApplied"] == "dcMaxPowerKw"
+    reply = post(api, "power-limit", {"limit": {"acMaxPowerA": 16, "acMaxPowerKw": 11.5}}).json()
+    assert cp.next_call()["payload"] == station_limit("A", 16, 3)
+    assert (reply["limitApplied"], reply["limit"], reply["chargingRateUnit"]) == ("acMaxPowerA", 16, "A")
+
+
+def test_an_ac_charger_gets_the_most_restrictive_ac_limit(api, cp, charger):
+    delivers(charger, 1, "ConnectorType", "cType2")
+    response = operations(api, "post", "power-limit", {"limit": ALL_THREE, "connectorId": 1})
+    assert response.status_code == 200, response.text
+    assert cp.next_call()["payload"] == station_limit("A", 15.9, 3, evse=1)  # 11 kW on 3 phases at 230 V
+    assert response.json() == {"response": "Accepted", "limitApplied": "acMaxPowerKw"}
+
+
+def test_a_dc_charger_gets_its_dc_limit(api, cp, charger):
+    delivers(charger, 1, "ConnectorType", "cCCS2")
+    delivers(charger, 2, "SupplyPhases", "0")
+    for body in (
+        {"limit": {**ALL_THREE, "dcMaxPowerKw": 50}, "connectorId": 1},
+        {"limit": {**ALL_THREE, "dcMaxPowerKw": 50}},
+    ):
+        response = operations(api, "post", "power-limit", body)
+        assert response.status_code == 200, response.text
+        assert cp.next_call()["payload"] == station_limit("W", 50000, evse=body.get("connectorId", 0))
+        assert response.json()["limitApplied"] == "dcMaxPowerKw"
+
+
+def test_a_station_with_ac_and_dc_evses_gets_the_most_restrictive_of_all(api, cp, charger):
+    delivers(charger, 1, "ConnectorType", "cCCS2")
+    delivers(charger, 2, "ConnectorType", "cType2")
+    response = operations(api, "post", "power-limit", {"limit": {"acMaxPowerA": 10, "dcMaxPowerKw": 50}})
+    assert cp.next_call()["payload"] == station_limit("A", 10, 3)
+    assert response.json()["limitApplied"] == "acMaxPowerA"
+
+
+def test_each_of_several_limits_must_be_within_the_chargers_reach(api, cp):
+    response = operations(api, "post", "power-limit", {"limit": {"acMaxPowerA": 16, "dcMaxPowerKw": 1e12}})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"] == (
+        "limit.dcMaxPowerKw: 1e+12 kW is above the most any charger delivers (400 kW)."
+    )
+    with pytest.raises(queue.Empty):
+        cp.next_call(timeout=0.5)
+    refused = operations(api, "post", "power-limit", {"limit": {}})
+    assert refused.json()["error"]["message"] == (
+        "limit: give one or more of acMaxPowerA, acMaxPowerKw, acMaxPowerW, dcMaxPowerKw"
+    )
+
+
+# The document's remote start, every field it lists given (its example is `{}`).
+EMSP = {"idTokenIssuer": "Example eMSP", "contractId": "NL-EXA-C12345678-X", "emspCountryCode": "NL",
+        "emspPartyId": "EXA", "ocpiConnectionProfileId": "ocpi-7f3a", "authorizationReference": "AUTH-2026-0001",
+        "vehicle": {"vin": "WVWZZZ1JZXW000001", "licensePlate": "AB-123-C"}}  # fmt: skip
+START = {"idToken": "04A2B3C4D5E6F7", "idTokenType": "RFID", **EMSP, "connectorId": 1}
+
+
+def test_the_documents_start_fields_reach_the_station_and_are_kept_with_the_command(api, cp):
+    cp.respond("RequestStartTransaction", {"status": "Accepted", "transactionId": "TX-9"})
+    response = operations(api, "post", "transactions/start", START)
+    assert response.status_code == 200, response.text
+    call = cp.next_call()
+    assert call["payload"] == {
+        "idToken": {"idToken": "04A2B3C4D5E6F7", "type": "ISO14443",
+                    "additionalInfo": [{"additionalIdToken": "NL-EXA-C12345678-X", "type": "eMAID"}]},
+        "remoteStartId": ANY,
+        "evseId": 1,
+        "customData": {"vendorId": "csms", "idTokenType": "RFID", **EMSP},
+    }  # fmt: skip
+    assert response.json() == {"transactionStartResponse": {"status": "Accepted", "transactionId": "TX-9"}}
+    command = api.get(f"{api.base}/commands/{call['messageId']}").json()
+    assert command["session"] == {"idTokenType": "RFID", **EMSP}
+    assert Command.objects.get(pk=call["messageId"]).session == {"idTokenType": "RFID", **EMSP}
+
+
+@pytest.mark.parametrize(
+    "body, token",
+    [
+        ({"idToken": "U-1", "idTokenType": "APP_USER"}, {"idToken": "U-1", "type": "Central"}),
+        ({"idToken": "U-2", "idTokenType": "AD_HOC_USER"}, {"idToken": "U-2", "type": "Central"}),
+        ({"idToken": "U-3", "idTokenType": "OTHER"}, {"idToken": "U-3", "type": "Central"}),
+        ({"idToken": "U-4"}, {"idToken": "U-4", "type": "Central"}),
+        ({"contractId": "NL-EXA-C12345678-X"}, {"idToken": "NL-EXA-C12345678-X", "type": "eMAID"}),
+        ({"idToken": None, "contractId": "NL-EXA-C12345678-X"}, {"idToken": "NL-EXA-C12345678-X", "type": "eMAID"}),
+        ({"idToken": {"idToken": "NL-EXA-C12345678-X", "type": "eMAID"}, "contractId": "NL-EXA-C12345678-X"},
+         {"idToken": "NL-EXA-C12345678-X", "type": "eMAID"}),
+        ({"idToken": None, "authorizationReference": None, "idTokenIssuer": None, "vehicle": None},
+         {"idToken": "", "type": "NoAuthorization"}),
+    ],
+)  # fmt: skip
+def test_ocpi_token_types_become_ocpp_id_token_types(api, cp, body, token):
+    response = operations(api, "post", "transactions/start", body)
+    assert response.status_code == 200, response.text
+    payload = cp.next_call()["payload"]
+    assert payload["idToken"] == token
+    session = {name: value for name, value in body.items() if name != "idToken" and value is not None}
+    assert payload.get("customData") == ({"vendorId": "csms", **session} if session else None)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"idToken": {"idToken": "U-1", "type": "Central"}, "idTokenType": "RFID"},
+         "idTokenType: the type of an idToken given as text; an idToken object has its own type"),
+        ({"idTokenType": "RFID"}, "idTokenType: the type of an idToken given as text; an idToken object has its own "
+         "type"),
+        ({"idToken": "U-1", "idTokenType": "CARD"}, 'idTokenType: "CARD" is not a valid choice.'),
+        ({"idTag": "T1", "contractId": "NL-EXA-C12345678-X"}, "idTag: give idTag or idToken (OCPP 2.0.1), not both"),
+        ({"idToken": "x" * 37}, "idToken: Ensure this field has no more than 36 characters."),
+    ],
+)  # fmt: skip
+def test_start_fields_that_cannot_be_honoured_are_a_400_naming_them(api, cp, body, message):
+    response = operations(api, "post", "transactions/start", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"] == message
+
+
+def test_the_start_fields_are_kept_even_when_the_charger_is_offline(api, charger):
+    charger.ocpp_protocol = "ocpp2.0.1"  # it spoke 2.0.1 when last connected
+    charger.save(update_fields=["ocpp_protocol"])
+    response = operations(api, "post", "transactions/start", START)
+    assert response.json()["error"]["code"] == "charge_point_offline", response.text
+    assert Command.objects.get(charger=charger).session == {"idTokenType": "RFID", **EMSP}

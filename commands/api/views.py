@@ -226,7 +226,11 @@ ENDPOINTS = [
         "Start a charging session remotely", {"idTag": "RFID-4A2F", "connectorId": 1},
         {"message": "Remote start for RFID-4A2F accepted by charger", "status": "Accepted",
          "response": {"status": "Accepted"}},
-        description="Accepted means the charger will try; the session exists once it sends StartTransaction.",
+        description="Accepted means the charger will try; the session exists once it sends StartTransaction. "
+        "An eMSP's fields (idToken as text with idTokenType, contractId, emspCountryCode, emspPartyId, "
+        "ocpiConnectionProfileId, authorizationReference, idTokenIssuer, vehicle) are honoured: the token as "
+        "OCPP 2.0.1's idToken (RFID: ISO14443; APP_USER, AD_HOC_USER, OTHER: Central; contractId: eMAID), the "
+        "rest kept with the command (`session`) and sent to a 2.0.1 charger in customData.",
     ),
     Endpoint(
         "transactions/<transaction_id:transactionId>/stop", "transaction_stop", s.Empty,
@@ -320,16 +324,22 @@ POWER_LIMIT = Endpoint(
     "power-limit", "power_limit_set", s.PowerLimitInput,
     reply("PowerLimitReply", "SetChargingProfile", status=s.status("Accepted", "Rejected", "NotSupported"),
           chargingProfileId=drf.IntegerField(), chargingProfilePurpose=drf.CharField(),
-          connectorId=drf.IntegerField(), chargingRateUnit=drf.ChoiceField(["A", "W"]), limit=drf.FloatField()),
+          connectorId=drf.IntegerField(), chargingRateUnit=drf.ChoiceField(["A", "W"]), limit=drf.FloatField(),
+          limitApplied=drf.ChoiceField(["acMaxPowerA", "acMaxPowerKw", "acMaxPowerW", "dcMaxPowerKw"],
+                                       help_text="The limit given that the charger was sent.")),
     "Limit the power of the charger, a connector or a session",
     {"limit": {"acMaxPowerKw": 11}, "connectorId": 1},
     {"message": "Power limit of 15.9 A on connector 1 accepted by charger", "status": "Accepted",
      "chargingProfileId": 3101, "chargingProfilePurpose": "TxDefaultProfile", "connectorId": 1,
-     "chargingRateUnit": "A", "limit": 15.9, "response": {"status": "Accepted"}},
+     "chargingRateUnit": "A", "limit": 15.9, "limitApplied": "acMaxPowerKw", "response": {"status": "Accepted"}},
     prepare=power_limit_prepare,
     description="No connector: a ChargePointMaxProfile on connector 0. A connector: its TxDefaultProfile. "
     "A transaction: a TxProfile. AC kilowatts become amperes per phase (numberPhases 3, 230 V unless given); "
-    "DC kilowatts are sent in watts.",
+    "DC kilowatts are sent in watts. Several limits in `limit`: each must be within the charger's reach, and "
+    "the charger is sent the most restrictive one for the current it delivers (AC limits for an AC EVSE, "
+    "dcMaxPowerKw for a DC one, as its OCPP 2.0.1 device model says: EVSE/Connector SupplyPhases, 0 meaning DC, "
+    "and ConnectorType); of all of them, compared in watts with its phases and voltage, when that is not known "
+    "or none given is for its current. `limitApplied` names it.",
 )  # fmt: skip
 
 POWER_LIMIT_CLEAR = Endpoint(
@@ -510,7 +520,9 @@ class GenericCommandView(APIView):
         operation_id="command_send",
         summary="Send any OCPP action with its payload, unchanged",
         description="The payload is validated against the OCPP schema of the charger's version before it is sent. "
-        "The charger's reply fields are also at the top level.",
+        "The charger's reply fields are also at the top level. A SetChargingProfile is checked against the "
+        "charger's reach as charging-profiles is, and listed when accepted; a GetChargingProfiles' report "
+        "settles the list of installed profiles as charging-profiles/report's does.",
         tags=["commands"],
         request=s.GenericInput,
         parameters=[ASYNC],
@@ -604,6 +616,7 @@ class CommandDetailView(APIView):
                     "latencyMs": 176,
                     "lateResponse": None,
                     "lateAt": None,
+                    "session": None,
                 },
             )
         ],
@@ -622,4 +635,5 @@ class CommandDetailView(APIView):
             raise Http404
         return Response({"commandId": str(commandId), "status": Command.Status.PENDING, "response": None,
                          "errorCode": "", "errorDescription": "", "sentAt": None, "answeredAt": None,
-                         "latencyMs": None, "lateResponse": None, "lateAt": None, **waiting})  # fmt: skip
+                         "latencyMs": None, "lateResponse": None, "lateAt": None, "session": None,
+                         **waiting})  # fmt: skip

@@ -210,6 +210,21 @@ def profiles_clear_params(payload: dict) -> dict:
     return params | pick(criteria, "stackLevel")
 
 
+def charging_profiles_get_params(payload: dict) -> dict:
+    """A GetChargingProfiles payload as the API's parameters, so that the charger's report settles the list."""
+    criteria = payload["chargingProfile"]
+    params = {"requestId": payload["requestId"]} | pick(criteria, "stackLevel", "chargingLimitSource")
+    if payload.get("evseId") is not None:
+        params["connectorId"] = payload["evseId"]
+    if criteria.get("chargingProfileId"):
+        params["chargingProfileId"] = criteria["chargingProfileId"]
+    if criteria.get("chargingProfilePurpose"):
+        params["chargingProfilePurpose"] = PURPOSES_BACK.get(
+            criteria["chargingProfilePurpose"], criteria["chargingProfilePurpose"]
+        )
+    return params
+
+
 def power_limit_set(params: dict) -> dict:
     request = power_limits.power_limit_set(params)
     profile = charging_profile(request["csChargingProfiles"])
@@ -330,6 +345,7 @@ CALLS = {
             {"idToken": p.get("idToken") or id_token(p["idTag"]), "remoteStartId": request_id(p, "remoteStartId")}
             | evse(p)
             | ({"chargingProfile": charging_profile(p["chargingProfile"])} if p.get("chargingProfile") else {})
+            | ({"customData": {"vendorId": CUSTOM_DATA_VENDOR, **p["session"]}} if p.get("session") else {})
         ),
         lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
     ),
@@ -422,6 +438,7 @@ CALLS = {
             }
         ),
         requested,
+        params=charging_profiles_get_params,
     ),
     **security_commands.CALLS,
 }

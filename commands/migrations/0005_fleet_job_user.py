@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commands', '0003_foreign_keys_led_by_composite_indexes'),
+        ('commands', '0004_command_session'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
