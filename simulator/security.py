@@ -83,23 +83,28 @@ class Security:
             credentials.installed[self.CSMS_ROOT] = x509.load_pem_x509_certificates(server_ca.encode())
         self.profile_changed(profile)
 
-    # What each version names its own way.
+    # What each version names its own way: the root's type, and the settings that show the profile and hold the
+    # organisation's name (1.6's SecurityProfile and CpoName).
 
     CSMS_ROOT = "CSMSRootCertificate"
     INVALID_CSMS_CERTIFICATE = "InvalidCsmsCertificate"
+    PROFILE_SETTING = "SecurityCtrlr.SecurityProfile"
+    ORGANISATION_SETTING = "SecurityCtrlr.OrganizationName"
+
+    def security_setting(self, name: str):
+        """The version's setting of that name (a 1.6 configuration key, a 2.0.1 device model variable)."""
+        raise NotImplementedError
 
     def profile_changed(self, profile: int) -> None:
-        """The version's setting that shows the profile (1.6 SecurityProfile, 2.0.1 SecurityCtrlr.SecurityProfile)."""
-        raise NotImplementedError
+        self.security_setting(self.PROFILE_SETTING).value = str(profile)
 
     @property
     def organisation(self) -> str:
-        """The version's setting for it (1.6 CpoName, 2.0.1 SecurityCtrlr.OrganizationName)."""
-        raise NotImplementedError
+        return self.security_setting(self.ORGANISATION_SETTING).value
 
     @organisation.setter
     def organisation(self, name: str) -> None:
-        raise NotImplementedError
+        self.security_setting(self.ORGANISATION_SETTING).value = name
 
     # The connection (overrides of charger.Charger's).
 

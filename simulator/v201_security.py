@@ -23,16 +23,8 @@ class Security201(Security):
         """The connections the CSMS set (SetNetworkProfile), by configuration slot."""
         return {}
 
-    def profile_changed(self, profile: int) -> None:
-        self.device_model["SecurityCtrlr.SecurityProfile"].value = str(profile)
-
-    @property
-    def organisation(self) -> str:
-        return self.device_model["SecurityCtrlr.OrganizationName"].value
-
-    @organisation.setter
-    def organisation(self, name: str) -> None:
-        self.device_model["SecurityCtrlr.OrganizationName"].value = name
+    def security_setting(self, name: str):
+        return self.device_model[name]
 
     async def connect(self) -> None:
         """On the slots in their priority, each one falling back to the next."""
