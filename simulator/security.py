@@ -2,8 +2,9 @@
 version: its key and certificate signing request, the client certificate the CSMS signs (CertificateSigned), the
 root certificates it keeps (Install/Delete/GetInstalledCertificateIds), the profile it connects on (`wss://` and
 a client certificate on profile 3) with a fall back to the one before when the new one fails, security events,
-and its password as the CSMS rotates it. Each version's module (`v16_security`, `v201_security`) says it in its
-messages; this mixin holds the state, in `credentials`.
+and its password as the CSMS rotates it. This mixin holds the state, in `credentials`, and answers the certificate
+commands whose fields are the same in both versions; each version's module (`v16_security`, `v201_security`) says
+the rest in its own messages.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from simulator.charger import answers
 from simulator.clock import iso, now
 from simulator.connection import ConnectionRefused
 
@@ -252,6 +254,20 @@ class Security:
                     certificates.remove(certificate)
                     return "Accepted"
         return "NotFound"
+
+    # The certificate commands both versions answer alike (the whitepaper took them from 2.0.1).
+
+    @answers("CertificateSigned")
+    def on_certificate_signed(self, certificate_chain: str, **_):
+        return self._call_result.CertificateSigned(status=self.certificate_signed_status(certificate_chain))
+
+    @answers("InstallCertificate")
+    def on_install_certificate(self, certificate_type: str, certificate: str, **_):
+        return self._call_result.InstallCertificate(status=self.certificate_install(certificate_type, certificate))
+
+    @answers("DeleteCertificate")
+    def on_delete_certificate(self, certificate_hash_data: dict, **_):
+        return self._call_result.DeleteCertificate(status=self.certificate_delete(certificate_hash_data))
 
     # Events and the password.
 

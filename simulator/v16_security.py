@@ -84,24 +84,12 @@ class Security16(Security):
             "SignChargePointCertificate": lambda _: self.sign_certificate(),
         }
 
-    @answers(Action.certificate_signed)
-    def on_certificate_signed(self, certificate_chain: str, **_):
-        return call_result.CertificateSigned(status=self.certificate_signed_status(certificate_chain))
-
-    @answers(Action.install_certificate)
-    def on_install_certificate(self, certificate_type: str, certificate: str, **_):
-        return call_result.InstallCertificate(status=self.certificate_install(certificate_type, certificate))
-
     @answers(Action.get_installed_certificate_ids)
     def on_get_installed_certificate_ids(self, certificate_type: str, **_):
         found = [hashes for _, hashes in self.certificates_of([certificate_type])]
         if not found:
             return call_result.GetInstalledCertificateIds(status="NotFound")
         return call_result.GetInstalledCertificateIds(status="Accepted", certificate_hash_data=found)
-
-    @answers(Action.delete_certificate)
-    def on_delete_certificate(self, certificate_hash_data: dict, **_):
-        return call_result.DeleteCertificate(status=self.certificate_delete(certificate_hash_data))
 
     @answers(Action.get_log)
     def on_get_log(self, log_type: str, request_id: int, log: dict, **_):
