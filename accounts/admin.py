@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from accounts.models import SCOPES, ApiKey, Operator, Organisation
 from accounts.scoping import OrganisationScopedAdmin, scope
+from csms.forms import checkboxes
 
 User = get_user_model()
 
@@ -37,11 +38,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
 class ApiKeyForm(forms.ModelForm):
     # A key without a scope can do nothing: refused here, as by create_api_key.
-    scopes = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SCOPES],
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one scope: a key without scope can do nothing."},
-    )
+    scopes = checkboxes(SCOPES, none_chosen="Choose at least one scope: a key without scope can do nothing.")
 
     class Meta:
         model = ApiKey

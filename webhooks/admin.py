@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
+from csms.forms import checkboxes
 from webhooks import services
 from webhooks.models import EVENTS, Delivery, Webhook
 from webhooks.secrets import secret_generate
@@ -15,11 +16,7 @@ RECENT_DELIVERIES = 10
 
 
 class WebhookForm(forms.ModelForm):
-    events = forms.MultipleChoiceField(
-        choices=[(e, e) for e in EVENTS],
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event: a webhook without events receives nothing."},
-    )
+    events = checkboxes(EVENTS, none_chosen="Choose at least one event: a webhook without events receives nothing.")
 
     class Meta:
         model = Webhook
