@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from chargers.api.serializers import StrictSerializer
 from commands.models import Command
-from csms.pagination import PaginationSerializer
+from csms.pagination import PaginationSerializer, page_of
 
 TRIGGERABLE = (
     "BootNotification",
@@ -536,9 +536,7 @@ class CommandLog(serializers.ModelSerializer):
         ]
 
 
-class CommandLogPage(serializers.Serializer):
-    commands = CommandLog(many=True)
-    pagination = PaginationSerializer()
+CommandLogPage = page_of("CommandLogPage", "commands", CommandLog)
 
 
 class DataTransferRow(serializers.Serializer):
