@@ -6,7 +6,8 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 
 from accounts.models import SCOPES, ApiKey, Operator, Organisation
-from accounts.scoping import OrganisationScopedAdmin, scope
+from accounts.scoping import CreatedWithSecret, OrganisationScopedAdmin, scope
+from csms.forms import checkboxes
 
 User = get_user_model()
 
@@ -37,11 +38,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
 class ApiKeyForm(forms.ModelForm):
     # A key without a scope can do nothing: refused here, as by create_api_key.
-    scopes = forms.MultipleChoiceField(
-        choices=[(s, s) for s in SCOPES],
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one scope: a key without scope can do nothing."},
-    )
+    scopes = checkboxes(SCOPES, none_chosen="Choose at least one scope: a key without scope can do nothing.")
 
     class Meta:
         model = ApiKey
@@ -49,7 +46,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(OrganisationScopedAdmin):
+class ApiKeyAdmin(CreatedWithSecret, OrganisationScopedAdmin):
     """Keys are created here with `ApiKey.generate`: the key is shown once, on the page after saving."""
 
     form = ApiKeyForm
@@ -80,16 +77,9 @@ class ApiKeyAdmin(OrganisationScopedAdmin):
             scopes=list(form.cleaned_data["scopes"]),
             name=form.cleaned_data["name"],
         )
-        # The admin carries on with `obj` (log entry, redirect): make it the row just created.
-        for field in ApiKey._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(created, field.attname))
-        obj._state.adding = False
-        request._csms_plain_api_key = plain
+        self.created(request, obj, created, plain)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        plain = getattr(request, "_csms_plain_api_key", None)
-        if plain is None:
-            return super().response_add(request, obj, post_url_continue)
+    def secret_page(self, request, obj, plain: str):
         response = TemplateResponse(
             request,
             "admin/accounts/apikey/created.html",

@@ -76,6 +76,27 @@ class WrittenBySystem:
         return False
 
 
+class CreatedWithSecret:
+    """A ModelAdmin mixin for rows a service creates with a secret shown once (an API key, a webhook's signing
+    secret): `save_model` hands the row and its secret to `created`, and `secret_page` is the page after the add."""
+
+    def created(self, request, obj, row, secret: str) -> None:
+        # The admin carries on with `obj` (log entry, redirect): make it the row just created.
+        for field in row._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(row, field.attname))
+        obj._state.adding = False
+        request._csms_created_secret = secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "_csms_created_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self.secret_page(request, obj, secret)
+
+    def secret_page(self, request, obj, secret: str):
+        raise NotImplementedError
+
+
 class HistoryAdmin(WrittenBySystem, OrganisationScopedAdmin):
     """What chargers reported, or what we sent them: append-only, so read-only here."""
 

@@ -20,6 +20,11 @@ class PaginationSerializer(serializers.Serializer):
     offset = serializers.IntegerField()
 
 
+def page_of(name: str, key: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of a list's answer, `{key: [item, ...], "pagination": {...}}`; `name` names its component."""
+    return type(name, (serializers.Serializer,), {key: item(many=True), "pagination": PaginationSerializer()})
+
+
 def paginated(request, queryset, *, key: str, serialize, default_limit: int = 50) -> Response:
     """One page of `queryset`; `serialize(rows)` turns the page into JSON-ready items."""
     params = PageParams(data={"limit": request.query_params.get("limit", default_limit), **_offset(request)})

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from chargers.services import reports
 from charging.services.metering import Sample
+from ocpp_ws import security_actions as security
 from ocpp_ws.session import Session, timestamp
 
 # What a version reads from one sampled value: (value, unit, format).
@@ -57,3 +58,13 @@ def data_transfer(session: Session, p: dict) -> dict:
         data=data if isinstance(data, str) else json.dumps(data),  # 2.0.1 data may be any JSON
     )
     return {"status": status, "data": answer} if answer else {"status": status}
+
+
+# The rows of every version's ACTIONS table (the security ones: 1.6's whitepaper took them from 2.0.1 as they are).
+SHARED_ACTIONS = {
+    "Heartbeat": heartbeat,
+    "DataTransfer": data_transfer,
+    "FirmwareStatusNotification": firmware_status_notification,
+    "SecurityEventNotification": security.security_event_notification,
+    "LogStatusNotification": security.log_status_notification,
+}

@@ -1,6 +1,6 @@
 """Charger-initiated security messages, shared by OCPP 1.6J (Security Whitepaper) and 2.0.1: the
-whitepaper took these messages from 2.0.1 with the same fields. Each version's ACTIONS table names
-the rows it speaks; the rules live in pki.services.
+whitepaper took these messages from 2.0.1 with the same fields. `ocpp_ws.actions.SHARED_ACTIONS` names
+the rows both versions speak alike, each version's ACTIONS table its own; the rules live in pki.services.
 """
 
 from chargers.services import reports

@@ -15,6 +15,14 @@ Notify = Callable[[str], Awaitable[None]]
 
 
 class Firmware:
+    log_status, log_request_id = "Idle", None
+
+    async def log_status_notification(self, status: str, request_id: int | None) -> None:
+        """A GetLog upload's progress, a message 1.6's Security Whitepaper took from 2.0.1 with its fields."""
+        self.log_status, self.log_request_id = status, request_id
+        await self.call(self._call.LogStatusNotification(status=status, request_id=request_id), suppress=False)
+        self.log.info("log upload: %s", status)
+
     async def _steps(self, notify: Notify, *statuses: str) -> None:
         for status in statuses:
             await notify(status)

@@ -2,8 +2,9 @@
 version: its key and certificate signing request, the client certificate the CSMS signs (CertificateSigned), the
 root certificates it keeps (Install/Delete/GetInstalledCertificateIds), the profile it connects on (`wss://` and
 a client certificate on profile 3) with a fall back to the one before when the new one fails, security events,
-and its password as the CSMS rotates it. Each version's module (`v16_security`, `v201_security`) says it in its
-messages; this mixin holds the state, in `credentials`.
+and its password as the CSMS rotates it. This mixin holds the state, in `credentials`, and answers the certificate
+commands whose fields are the same in both versions; each version's module (`v16_security`, `v201_security`) says
+the rest in its own messages.
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 
+from simulator.charger import answers
 from simulator.clock import iso, now
 from simulator.connection import ConnectionRefused
 
@@ -83,23 +85,28 @@ class Security:
             credentials.installed[self.CSMS_ROOT] = x509.load_pem_x509_certificates(server_ca.encode())
         self.profile_changed(profile)
 
-    # What each version names its own way.
+    # What each version names its own way: the root's type, and the settings that show the profile and hold the
+    # organisation's name (1.6's SecurityProfile and CpoName).
 
     CSMS_ROOT = "CSMSRootCertificate"
     INVALID_CSMS_CERTIFICATE = "InvalidCsmsCertificate"
+    PROFILE_SETTING = "SecurityCtrlr.SecurityProfile"
+    ORGANISATION_SETTING = "SecurityCtrlr.OrganizationName"
+
+    def security_setting(self, name: str):
+        """The version's setting of that name (a 1.6 configuration key, a 2.0.1 device model variable)."""
+        raise NotImplementedError
 
     def profile_changed(self, profile: int) -> None:
-        """The version's setting that shows the profile (1.6 SecurityProfile, 2.0.1 SecurityCtrlr.SecurityProfile)."""
-        raise NotImplementedError
+        self.security_setting(self.PROFILE_SETTING).value = str(profile)
 
     @property
     def organisation(self) -> str:
-        """The version's setting for it (1.6 CpoName, 2.0.1 SecurityCtrlr.OrganizationName)."""
-        raise NotImplementedError
+        return self.security_setting(self.ORGANISATION_SETTING).value
 
     @organisation.setter
     def organisation(self, name: str) -> None:
-        raise NotImplementedError
+        self.security_setting(self.ORGANISATION_SETTING).value = name
 
     # The connection (overrides of charger.Charger's).
 
@@ -247,6 +254,20 @@ class Security:
                     certificates.remove(certificate)
                     return "Accepted"
         return "NotFound"
+
+    # The certificate commands both versions answer alike (the whitepaper took them from 2.0.1).
+
+    @answers("CertificateSigned")
+    def on_certificate_signed(self, certificate_chain: str, **_):
+        return self._call_result.CertificateSigned(status=self.certificate_signed_status(certificate_chain))
+
+    @answers("InstallCertificate")
+    def on_install_certificate(self, certificate_type: str, certificate: str, **_):
+        return self._call_result.InstallCertificate(status=self.certificate_install(certificate_type, certificate))
+
+    @answers("DeleteCertificate")
+    def on_delete_certificate(self, certificate_hash_data: dict, **_):
+        return self._call_result.DeleteCertificate(status=self.certificate_delete(certificate_hash_data))
 
     # Events and the password.
 

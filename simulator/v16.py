@@ -306,17 +306,24 @@ class SimulatedCharger(
 
     @answers(Action.trigger_message)
     def on_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
-        if connector_id is not None and connector_id != 0 and connector_id not in self.connectors:
-            return call_result.TriggerMessage(status="Rejected")
-        if requested_message not in self._triggers():
-            return call_result.TriggerMessage(status="NotImplemented")
-        return call_result.TriggerMessage(status="Accepted")
+        return call_result.TriggerMessage(
+            status=self._trigger_status(requested_message, connector_id, self._triggers())
+        )
 
     @after(Action.trigger_message)
     def after_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
-        if connector_id is not None and connector_id != 0 and connector_id not in self.connectors:
-            return
-        self._send_triggered(requested_message, connector_id)
+        if self._triggerable(connector_id):
+            self._send_triggered(requested_message, connector_id)
+
+    def _trigger_status(self, requested_message: str, connector_id: int | None, triggers: dict) -> str:
+        """A TriggerMessage's (or the whitepaper's ExtendedTriggerMessage's) answer, from what it may send."""
+        if not self._triggerable(connector_id):
+            return "Rejected"
+        return "Accepted" if requested_message in triggers else "NotImplemented"
+
+    def _triggerable(self, connector_id: int | None) -> bool:
+        """The charger as a whole (none or 0) or one of its connectors."""
+        return connector_id in (None, 0) or connector_id in self.connectors
 
     def _triggers(self) -> dict:
         return super()._triggers() | {

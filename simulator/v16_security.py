@@ -19,19 +19,12 @@ from simulator.security import Security
 class Security16(Security):
     CSMS_ROOT = "CentralSystemRootCertificate"
     INVALID_CSMS_CERTIFICATE = "InvalidCentralSystemCertificate"
-    log_status, log_request_id = "Idle", None
+    PROFILE_SETTING = "SecurityProfile"
+    ORGANISATION_SETTING = "CpoName"
     signed_firmware_status, signed_firmware_request_id = "Idle", None
 
-    def profile_changed(self, profile: int) -> None:
-        self.configuration["SecurityProfile"].value = str(profile)
-
-    @property
-    def organisation(self) -> str:
-        return self.configuration["CpoName"].value
-
-    @organisation.setter
-    def organisation(self, name: str) -> None:
-        self.configuration["CpoName"].value = name
+    def security_setting(self, name: str):
+        return self.configuration[name]
 
     # Messages the charger sends.
 
@@ -39,11 +32,6 @@ class Security16(Security):
         response = await self.call(call.SignCertificate(csr=self.csr_pem()), suppress=False)
         self.log.info("certificate signing request %s", response.status)
         return response.status
-
-    async def log_status_notification(self, status: str, request_id: int | None) -> None:
-        self.log_status, self.log_request_id = status, request_id
-        await self.call(call.LogStatusNotification(status=status, request_id=request_id), suppress=False)
-        self.log.info("log upload: %s", status)
 
     async def signed_firmware_status_notification(self, status: str, request_id: int | None) -> None:
         self.signed_firmware_status, self.signed_firmware_request_id = status, request_id
@@ -75,16 +63,13 @@ class Security16(Security):
 
     @answers(Action.extended_trigger_message)
     def on_extended_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
-        if connector_id is not None and connector_id != 0 and connector_id not in self.connectors:
-            return call_result.ExtendedTriggerMessage(status="Rejected")
-        if requested_message not in self._extended_triggers():
-            return call_result.ExtendedTriggerMessage(status="NotImplemented")
-        return call_result.ExtendedTriggerMessage(status="Accepted")
+        status = self._trigger_status(requested_message, connector_id, self._extended_triggers())
+        return call_result.ExtendedTriggerMessage(status=status)
 
     @after(Action.extended_trigger_message)
     def after_extended_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
         send = self._extended_triggers().get(requested_message)
-        if send is not None and (connector_id in (None, 0) or connector_id in self.connectors):
+        if send is not None and self._triggerable(connector_id):
             self._spawn(send(connector_id))
 
     def _extended_triggers(self) -> dict:
@@ -99,24 +84,12 @@ class Security16(Security):
             "SignChargePointCertificate": lambda _: self.sign_certificate(),
         }
 
-    @answers(Action.certificate_signed)
-    def on_certificate_signed(self, certificate_chain: str, **_):
-        return call_result.CertificateSigned(status=self.certificate_signed_status(certificate_chain))
-
-    @answers(Action.install_certificate)
-    def on_install_certificate(self, certificate_type: str, certificate: str, **_):
-        return call_result.InstallCertificate(status=self.certificate_install(certificate_type, certificate))
-
     @answers(Action.get_installed_certificate_ids)
     def on_get_installed_certificate_ids(self, certificate_type: str, **_):
         found = [hashes for _, hashes in self.certificates_of([certificate_type])]
         if not found:
             return call_result.GetInstalledCertificateIds(status="NotFound")
         return call_result.GetInstalledCertificateIds(status="Accepted", certificate_hash_data=found)
-
-    @answers(Action.delete_certificate)
-    def on_delete_certificate(self, certificate_hash_data: dict, **_):
-        return call_result.DeleteCertificate(status=self.certificate_delete(certificate_hash_data))
 
     @answers(Action.get_log)
     def on_get_log(self, log_type: str, request_id: int, log: dict, **_):

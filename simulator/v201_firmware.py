@@ -23,11 +23,6 @@ class Firmware201(Firmware):
         await self.call(call.FirmwareStatusNotification(status=status, request_id=request_id), suppress=False)
         self.log.info("firmware: %s", status)
 
-    async def log_status_notification(self, status: str, request_id: int | None) -> None:
-        self.log_status, self.log_request_id = status, request_id
-        await self.call(call.LogStatusNotification(status=status, request_id=request_id), suppress=False)
-        self.log.info("log upload: %s", status)
-
     @answers(Action.update_firmware)
     def on_update_firmware(self, request_id: int, firmware: dict, **_):
         if not signer_trusted(firmware.get("signing_certificate")):

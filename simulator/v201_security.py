@@ -23,16 +23,8 @@ class Security201(Security):
         """The connections the CSMS set (SetNetworkProfile), by configuration slot."""
         return {}
 
-    def profile_changed(self, profile: int) -> None:
-        self.device_model["SecurityCtrlr.SecurityProfile"].value = str(profile)
-
-    @property
-    def organisation(self) -> str:
-        return self.device_model["SecurityCtrlr.OrganizationName"].value
-
-    @organisation.setter
-    def organisation(self, name: str) -> None:
-        self.device_model["SecurityCtrlr.OrganizationName"].value = name
+    def security_setting(self, name: str):
+        return self.device_model[name]
 
     async def connect(self) -> None:
         """On the slots in their priority, each one falling back to the next."""
@@ -80,14 +72,6 @@ class Security201(Security):
         self.network_slots[configuration_slot] = connection_data
         return call_result.SetNetworkProfile(status="Accepted")
 
-    @answers(Action.certificate_signed)
-    def on_certificate_signed(self, certificate_chain: str, certificate_type: str | None = None, **_):
-        return call_result.CertificateSigned(status=self.certificate_signed_status(certificate_chain))
-
-    @answers(Action.install_certificate)
-    def on_install_certificate(self, certificate_type: str, certificate: str, **_):
-        return call_result.InstallCertificate(status=self.certificate_install(certificate_type, certificate))
-
     @answers(Action.get_installed_certificate_ids)
     def on_get_installed_certificate_ids(self, certificate_type: list[str] | None = None, **_):
         found = [
@@ -97,7 +81,3 @@ class Security201(Security):
         if not found:
             return call_result.GetInstalledCertificateIds(status="NotFound")
         return call_result.GetInstalledCertificateIds(status="Accepted", certificate_hash_data_chain=found)
-
-    @answers(Action.delete_certificate)
-    def on_delete_certificate(self, certificate_hash_data: dict, **_):
-        return call_result.DeleteCertificate(status=self.certificate_delete(certificate_hash_data))

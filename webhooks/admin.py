@@ -6,7 +6,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from accounts.scoping import OrganisationScopedAdmin, WrittenBySystem
+from accounts.scoping import CreatedWithSecret, OrganisationScopedAdmin, WrittenBySystem
+from csms.forms import checkboxes
 from webhooks import services
 from webhooks.models import EVENTS, Delivery, Webhook
 from webhooks.secrets import secret_generate
@@ -15,11 +16,7 @@ RECENT_DELIVERIES = 10
 
 
 class WebhookForm(forms.ModelForm):
-    events = forms.MultipleChoiceField(
-        choices=[(e, e) for e in EVENTS],
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event: a webhook without events receives nothing."},
-    )
+    events = checkboxes(EVENTS, none_chosen="Choose at least one event: a webhook without events receives nothing.")
 
     class Meta:
         model = Webhook
@@ -46,7 +43,7 @@ def secret_renew(modeladmin, request, queryset):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(OrganisationScopedAdmin):
+class WebhookAdmin(CreatedWithSecret, OrganisationScopedAdmin):
     """Saved through webhooks.services as the API does; the secret is generated here, encrypted, shown once."""
 
     form = WebhookForm
@@ -90,16 +87,9 @@ class WebhookAdmin(OrganisationScopedAdmin):
         )
         if not data["active"]:
             services.webhook_update(webhook=created, active=False)
-        # The admin carries on with `obj` (log entry, redirect): make it the row just created.
-        for field in Webhook._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(created, field.attname))
-        obj._state.adding = False
-        request._csms_webhook_secret = secret
+        self.created(request, obj, created, secret)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        secret = getattr(request, "_csms_webhook_secret", None)
-        if secret is None:
-            return super().response_add(request, obj, post_url_continue)
+    def secret_page(self, request, obj, secret: str):
         return _secret_page(self, request, obj, secret, renewed=False)
 
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from billing import ocpi
 from billing.models import time_zone_valid
 from csms.errors import exactly_one_of
-from csms.pagination import PaginationSerializer
+from csms.pagination import page_of
 
 
 def time_zone_field(**kwargs) -> serializers.CharField:
@@ -60,9 +60,7 @@ class TimeZoneRequest(ocpi.Strict):
         return exactly_one_of(attrs, "chargeBoxId", "siteId")
 
 
-class TariffPage(serializers.Serializer):
-    tariffs = ocpi.Tariff(many=True)
-    pagination = PaginationSerializer()
+TariffPage = page_of("TariffPage", "tariffs", ocpi.Tariff)
 
 
 class CdrToken(serializers.Serializer):

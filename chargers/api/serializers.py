@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chargers.services.registry import charge_box_id_problem
-from csms.pagination import PaginationSerializer
+from csms.pagination import page_of
 
 PRESENCE = ["online", "offline"]
 
@@ -201,9 +201,7 @@ class ChargerDetailSerializer(ChargerSummarySerializer):
         return bool(charger.password_digest)
 
 
-class ChargerPageSerializer(serializers.Serializer):
-    chargers = ChargerSummarySerializer(many=True)
-    pagination = PaginationSerializer()
+ChargerPageSerializer = page_of("ChargerPageSerializer", "chargers", ChargerSummarySerializer)
 
 
 class ChargerDeletedSerializer(serializers.Serializer):
@@ -245,9 +243,9 @@ class ChargePointStatusSerializer(serializers.Serializer):
     connectors = ConnectorSerializer(many=True)
 
 
-class ChargePointStatusPageSerializer(serializers.Serializer):
-    chargePoints = ChargePointStatusSerializer(many=True)
-    pagination = PaginationSerializer()
+ChargePointStatusPageSerializer = page_of(
+    "ChargePointStatusPageSerializer", "chargePoints", ChargePointStatusSerializer
+)
 
 
 class ActiveTransactionSerializer(serializers.Serializer):
@@ -304,9 +302,7 @@ class SiteSerializer(serializers.Serializer):
         return [charger.charge_box_id for charger in site.chargers.all()]
 
 
-class SitePageSerializer(serializers.Serializer):
-    sites = SiteSerializer(many=True)
-    pagination = PaginationSerializer()
+SitePageSerializer = page_of("SitePageSerializer", "sites", SiteSerializer)
 
 
 class ShareSerializer(serializers.Serializer):
@@ -341,9 +337,7 @@ class ReservationSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
-class ReservationPageSerializer(serializers.Serializer):
-    reservations = ReservationSerializer(many=True)
-    pagination = PaginationSerializer()
+ReservationPageSerializer = page_of("ReservationPageSerializer", "reservations", ReservationSerializer)
 
 
 class InstalledChargingProfileSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
-from csms.pagination import PaginationSerializer, paginated
+from csms.pagination import page_of, paginated
 from csms.responses import created
 
 TAGS = ["Id tags"]
@@ -52,9 +52,7 @@ class IdTagOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
-class IdTagPage(serializers.Serializer):
-    idTags = IdTagOutput(many=True)
-    pagination = PaginationSerializer()
+IdTagPage = page_of("IdTagPage", "idTags", IdTagOutput)
 
 
 class IdTagUpdateInput(StrictSerializer):

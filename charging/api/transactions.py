@@ -27,7 +27,7 @@ from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
 from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
-from csms.pagination import PaginationSerializer, paginated
+from csms.pagination import page_of, paginated
 
 TAGS = ["Transactions"]
 TRANSACTION_ID = OpenApiParameter(
@@ -145,9 +145,7 @@ class TransactionDetail(TransactionSummary):
     )  # fmt: skip
 
 
-class TransactionPage(serializers.Serializer):
-    transactions = TransactionSummary(many=True)
-    pagination = PaginationSerializer()
+TransactionPage = page_of("TransactionPage", "transactions", TransactionSummary)
 
 
 class CloseInput(StrictSerializer):

@@ -12,7 +12,7 @@ from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
 from commands.models import FleetJob
 from csms.errors import exactly_one_of, validated
 from csms.openapi import PAGE_PARAMETERS
-from csms.pagination import PaginationSerializer, paginated
+from csms.pagination import page_of, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
 # preparation, by their path ("reset", "firmware/update", ...). Payloads are checked by their own serializers.
@@ -167,9 +167,7 @@ class FleetJobDetail(FleetJobOutput):
     results = FleetTargetOutput(source="targets", many=True)
 
 
-class FleetJobPage(drf.Serializer):
-    fleetJobs = FleetJobOutput(many=True)
-    pagination = PaginationSerializer()
+FleetJobPage = page_of("FleetJobPage", "fleetJobs", FleetJobOutput)
 
 
 class FleetJobCollectionView(APIView):

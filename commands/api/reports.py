@@ -11,7 +11,7 @@ from chargers.models import DeviceVariable
 from commands.api import serializers as s
 from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply
 from csms.openapi import PAGE_PARAMETERS
-from csms.pagination import PaginationSerializer, paginated
+from csms.pagination import page_of, paginated
 
 KEY_HELP = "Component.Variable or Component[instance].Variable[instance], or {component, variable} as OCPP has them."
 
@@ -150,9 +150,7 @@ class DeviceVariableRow(drf.Serializer):
     updatedAt = drf.DateTimeField(source="updated_at")
 
 
-class DeviceModelPage(drf.Serializer):
-    variables = DeviceVariableRow(many=True)
-    pagination = PaginationSerializer()
+DeviceModelPage = page_of("DeviceModelPage", "variables", DeviceVariableRow)
 
 
 class DeviceModelFilter(drf.Serializer):

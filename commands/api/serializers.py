@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from chargers.api.serializers import StrictSerializer
 from commands.models import Command
-from csms.pagination import PaginationSerializer
+from csms.pagination import PaginationSerializer, page_of
 
 TRIGGERABLE = (
     "BootNotification",
@@ -122,11 +122,19 @@ class ConfigurationChangeInput(StrictSerializer):
     value = serializers.CharField(max_length=500, allow_blank=True)
 
 
+def retry_fields() -> tuple[serializers.IntegerField, serializers.IntegerField]:
+    """`retries` and `retryInterval`: how often, and how many seconds apart, the charger tries a download or
+    an upload again."""
+    return (
+        serializers.IntegerField(required=False, min_value=0),
+        serializers.IntegerField(required=False, min_value=0, help_text="Seconds."),
+    )
+
+
 class FirmwareUpdateInput(StrictSerializer):
     location = serializers.URLField(help_text="Where the charger downloads the firmware (HTTP, HTTPS, FTP).")
     retrieveDate = Timestamp(help_text="When the charger may start the download.")
-    retries = serializers.IntegerField(required=False, min_value=0)
-    retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
+    retries, retryInterval = retry_fields()
 
 
 class Location(serializers.URLField):
@@ -136,16 +144,20 @@ class Location(serializers.URLField):
         return "csms" if data == "csms" else super().run_validation(data)
 
 
-class DiagnosticsInput(StrictSerializer):
-    location = Location(
+def upload_location(file: str, kept: str) -> Location:
+    """Where the charger uploads `file`: a URL, or (omitted or "csms") the CSMS's own endpoint, where it is `kept`."""
+    return Location(
         required=False,
-        help_text='Where the charger uploads its diagnostics; omitted or "csms": to the CSMS itself '
-        "(a one-job upload URL under CSMS_PUBLIC_HTTP_URL), kept for download in the admin.",
+        help_text=f'Where the charger uploads its {file}; omitted or "csms": to the CSMS itself (a one-job upload URL '
+        f"under CSMS_PUBLIC_HTTP_URL), {kept}.",
     )
+
+
+class DiagnosticsInput(StrictSerializer):
+    location = upload_location("diagnostics", "kept for download in the admin")
     startTime = Timestamp(required=False)
     stopTime = Timestamp(required=False)
-    retries = serializers.IntegerField(required=False, min_value=0)
-    retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
+    retries, retryInterval = retry_fields()
 
 
 class DataTransferInput(StrictSerializer):
@@ -614,9 +626,7 @@ class CommandLog(serializers.ModelSerializer):
         ]
 
 
-class CommandLogPage(serializers.Serializer):
-    commands = CommandLog(many=True)
-    pagination = PaginationSerializer()
+CommandLogPage = page_of("CommandLogPage", "commands", CommandLog)
 
 
 class DataTransferRow(serializers.Serializer):

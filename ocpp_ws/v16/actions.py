@@ -8,7 +8,7 @@ from chargers.services import reports
 from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_authorize
 from ocpp_ws import security_actions as security
-from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
+from ocpp_ws.actions import SHARED_ACTIONS, boot_answer, firmware_status_notification, samples
 from ocpp_ws.session import Session, timestamp
 
 
@@ -109,20 +109,15 @@ def diagnostics_status_notification(session: Session, p: dict) -> dict:
     return {}
 
 
-ACTIONS = {
+ACTIONS = SHARED_ACTIONS | {
     "BootNotification": boot_notification,
-    "Heartbeat": heartbeat,
     "StatusNotification": status_notification,
     "Authorize": authorize,
     "StartTransaction": start_transaction,
     "StopTransaction": stop_transaction,
     "MeterValues": meter_values,
-    "DataTransfer": data_transfer,
-    "FirmwareStatusNotification": firmware_status_notification,
     "DiagnosticsStatusNotification": diagnostics_status_notification,
-    # The Security Whitepaper's messages: the same fields as 2.0.1's, and the same jobs as their unsigned twins.
-    "SecurityEventNotification": security.security_event_notification,
+    # The Security Whitepaper's own: the same fields as 2.0.1's, and the same jobs as their unsigned twins.
     "SignCertificate": security.sign_certificate_16,
-    "LogStatusNotification": security.log_status_notification,
     "SignedFirmwareStatusNotification": firmware_status_notification,
 }

@@ -10,7 +10,7 @@ from charging.services import metering, transactions
 from charging.services.authorization import IdTagDecision, id_tag_authorize
 from commands import services as commands
 from ocpp_ws import security_actions as security
-from ocpp_ws.actions import boot_answer, data_transfer, firmware_status_notification, heartbeat, samples
+from ocpp_ws.actions import SHARED_ACTIONS, boot_answer, samples
 from ocpp_ws.session import Session, timestamp
 from ocpp_ws.v201.commands import charging_profile_params
 
@@ -223,22 +223,17 @@ def report_charging_profiles(session: Session, p: dict) -> dict:
     return {}
 
 
-ACTIONS = {
+ACTIONS = SHARED_ACTIONS | {
     "BootNotification": boot_notification,
-    "Heartbeat": heartbeat,
     "StatusNotification": status_notification,
     "Authorize": authorize,
     "TransactionEvent": transaction_event,
     "MeterValues": meter_values,
     "NotifyReport": notify_report,
     "NotifyEvent": notify_event,
-    "FirmwareStatusNotification": firmware_status_notification,
-    "LogStatusNotification": security.log_status_notification,
-    "SecurityEventNotification": security.security_event_notification,
     "SignCertificate": security.sign_certificate_201,
     "Get15118EVCertificate": security.get_15118_ev_certificate,
     "GetCertificateStatus": security.get_certificate_status,
-    "DataTransfer": data_transfer,
     "ReservationStatusUpdate": noted("ReservationStatusUpdate", "reservationUpdateStatus"),
     "NotifyChargingLimit": noted("NotifyChargingLimit", "chargingLimit.chargingLimitSource", "evseId"),
     "ClearedChargingLimit": noted("ClearedChargingLimit", "chargingLimitSource", "evseId"),

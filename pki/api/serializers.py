@@ -5,7 +5,7 @@ A field the endpoint does not know is refused, naming it."""
 from rest_framework import serializers
 
 from chargers.api.serializers import StrictSerializer
-from commands.api.serializers import FirmwareUpdateInput, Location, Timestamp, connector
+from commands.api.serializers import FirmwareUpdateInput, Timestamp, connector, retry_fields, upload_location
 
 ROOT_CERTIFICATE_TYPES = (
     "CentralSystemRootCertificate",
@@ -68,15 +68,10 @@ class CertificateSignedInput(StrictSerializer):
 
 class LogInput(StrictSerializer):
     logType = serializers.ChoiceField(["DiagnosticsLog", "SecurityLog"], default="DiagnosticsLog")
-    location = Location(
-        required=False,
-        help_text='Where the charger uploads its log; omitted or "csms": to the CSMS itself (a one-job upload URL '
-        "under CSMS_PUBLIC_HTTP_URL), kept with the diagnostics jobs.",
-    )
+    location = upload_location("log", "kept with the diagnostics jobs")
     oldestTimestamp = Timestamp(required=False)
     latestTimestamp = Timestamp(required=False)
-    retries = serializers.IntegerField(required=False, min_value=0)
-    retryInterval = serializers.IntegerField(required=False, min_value=0, help_text="Seconds.")
+    retries, retryInterval = retry_fields()
 
 
 class SignedFirmwareInput(FirmwareUpdateInput):

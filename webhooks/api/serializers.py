@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from csms.pagination import PaginationSerializer
+from csms.pagination import page_of
 from webhooks.models import EVENTS
 
 
@@ -29,9 +29,7 @@ class WebhookOutput(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")
 
 
-class WebhookList(serializers.Serializer):
-    webhooks = WebhookOutput(many=True)
-    pagination = PaginationSerializer()
+WebhookList = page_of("WebhookList", "webhooks", WebhookOutput)
 
 
 class DeliveryOutput(serializers.Serializer):
@@ -49,6 +47,4 @@ class DeliveryOutput(serializers.Serializer):
     body = serializers.CharField(help_text="The JSON body sent.")
 
 
-class DeliveryList(serializers.Serializer):
-    deliveries = DeliveryOutput(many=True)
-    pagination = PaginationSerializer()
+DeliveryList = page_of("DeliveryList", "deliveries", DeliveryOutput)
