@@ -453,7 +453,8 @@ class UnknownCharger(models.Model):
 class PeriodicEventStream(models.Model):
     """An OCPP 2.1 periodic event stream: a charger sends a monitored variable's values in batches, unanswered."""
 
-    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="event_streams")
+    # Led by event_stream_unique (charger, stream_id): no index of its own.
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="event_streams", db_index=False)
     stream_id = models.PositiveIntegerField(help_text="The charger's id of the stream.")
     variable_monitoring_id = models.PositiveIntegerField(help_text="The monitor whose values it streams.")
     params = models.JSONField(default=dict, blank=True, help_text="interval (s) and values per batch, as last agreed.")

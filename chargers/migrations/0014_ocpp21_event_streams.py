@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('params', models.JSONField(blank=True, default=dict, help_text='interval (s) and values per batch, as last agreed.')),
                 ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('charger', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='event_streams', to='chargers.charger')),
+                ('charger', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='event_streams', to='chargers.charger')),
             ],
             options={
                 'ordering': ['charger', '-opened_at'],
