@@ -131,8 +131,12 @@ def test_an_offline_charger_shows_its_connectors_as_unknown(server, operator, ch
         # The dashboard greys them too.
         await page.goto(f"{server.http}/dashboard/")
         cell = '.cs-charger[data-online="false"] [data-connector="CP-1/1"]'
-        await page.wait_for_selector(cell)
-        assert await page.eval_on_selector(cell, "node => getComputedStyle(node).backgroundColor") == unknown
+        # The dashboard redraws its tiles as news comes: the colour is read from the cell on the page then.
+        await page.wait_for_function(
+            "([cell, unknown]) => { const node = document.querySelector(cell);"
+            " return node !== null && getComputedStyle(node).backgroundColor === unknown; }",
+            arg=[cell, unknown],
+        )
 
     in_browser(scenario)
 

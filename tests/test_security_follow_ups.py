@@ -2,12 +2,14 @@
 ExtendedTriggerMessage, the whitepaper's trigger for LogStatusNotification and SignedFirmwareStatusNotification;
 a plain firmware job and any 2.0.1 job keep TriggerMessage."""
 
+import queue
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from django.utils import timezone
 
+from chargers.models import DiagnosticsJob, FirmwareJob
 from chargers.services.jobs import firmware_job_create, jobs_to_ask
 from commands.models import Command
 from commands.tasks import follow_up_of
@@ -72,8 +74,17 @@ def test_a_silent_jobs_charger_is_asked_with_its_versions_trigger(
         reply = api.post(f"{api.base}/chargers/CP-1/{path}", json=body())
         assert reply.status_code == 200, reply.text
         assert cp.next_call()["action"] == action
-        follow_up = cp.next_call(timeout=30)
+        try:
+            follow_up = cp.next_call(timeout=30)
+        except queue.Empty:
+            pytest.fail(f"no follow-up came; the jobs as the server left them: {jobs_seen(charger)}")
     assert (follow_up["action"], follow_up["payload"]) == (trigger, asked)
+
+
+def jobs_seen(charger) -> list[dict]:
+    fields = ["status", "command_id", "retrieve_date", "triggered_at", "last_status_at", "finished_at", "refusal"]
+    firmware = list(FirmwareJob.objects.filter(charger=charger).values(*fields))
+    return firmware + list(DiagnosticsJob.objects.filter(charger=charger).values(*fields[:2], *fields[3:]))
 
 
 def test_a_job_whose_command_is_not_answered_yet_is_not_asked_about(charger):

@@ -8,12 +8,13 @@
     event.preventDefault();
     const source = document.querySelector(button.dataset.copy);
     source.select();
-    try {
-      await navigator.clipboard.writeText(source.value);
-    } catch (error) {
-      document.execCommand("copy"); // an insecure origin (plain http) has no clipboard API
+    // The selection is copied at once, on any origin; the clipboard API (which may wait on the browser's
+    // permission) only where that is refused.
+    let copied = document.execCommand("copy");
+    if (!copied && navigator.clipboard) {
+      copied = await navigator.clipboard.writeText(source.value).then(() => true, () => false);
     }
-    button.textContent = "Copied";
-    button.dataset.copied = "true";
+    button.textContent = copied ? "Copied" : "Selected: press Ctrl+C";
+    button.dataset.copied = String(copied);
   });
 })();
