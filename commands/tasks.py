@@ -8,7 +8,7 @@ from celery import shared_task
 from chargers.models import Charger
 from chargers.services import jobs
 from commands import fleet, services, site_limits, sweeps
-from commands.bus import CommandFailed, Requester
+from commands.bus import BusUnavailable, ChargerOffline, CommandFailed, Requester
 from commands.models import Command
 from csms.celery import enqueue
 from csms.retention import removed_report
@@ -81,6 +81,10 @@ def jobs_follow_up() -> int:
                 params={"requestedMessage": requested},
                 requester=Requester(source=Command.Source.TASK, description=f"follow-up of {job}"),
             )
+        except (ChargerOffline, BusUnavailable) as failure:
+            # Never asked: a later sweep asks, once the charger is back or from the node holding its socket.
+            jobs.job_follow_up_released(job=job)
+            log.info("could not ask %s for %s yet: %s", job.charger, requested, failure)
         except CommandFailed as failure:
             log.info("could not ask %s for %s: %s", job.charger, requested, failure)
     return jobs.jobs_time_out()

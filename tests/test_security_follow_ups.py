@@ -12,7 +12,7 @@ from django.utils import timezone
 from chargers.models import DiagnosticsJob, FirmwareJob
 from chargers.services.jobs import firmware_job_create, jobs_to_ask
 from commands.models import Command
-from commands.tasks import follow_up_of
+from commands.tasks import follow_up_of, jobs_follow_up
 from tests.conftest import FAST, start_server
 from tests.ocpp_rpc import strict_charger
 
@@ -100,3 +100,19 @@ def test_a_job_whose_command_is_not_answered_yet_is_not_asked_about(charger):
     assert [(j.pk, follow_up_of(j)) for j in jobs_to_ask()] == [
         (job.pk, ("extended_trigger", "FirmwareStatusNotification"))
     ]
+
+
+def test_a_follow_up_that_could_not_reach_its_charger_is_asked_again_later(charger):
+    """Not connected to the process that swept (offline, or its socket held by another server): the job is not
+    spent on a question never asked."""
+    retrieved = timezone.now() - timedelta(hours=1)
+    job = firmware_job_create(charger=charger, location="https://fw.example.com/7.bin", retrieve_date=retrieved,
+                              retries=None, retry_interval=None)  # fmt: skip
+    job.command = Command.objects.create(
+        organisation=charger.organisation, charger=charger, action="UpdateFirmware", source="api"
+    )
+    job.save()
+    jobs_follow_up()
+    job.refresh_from_db()
+    assert job.triggered_at is None
+    assert [j.pk for j in jobs_to_ask()] == [job.pk]

@@ -156,6 +156,11 @@ def jobs_to_ask(*, now: datetime | None = None) -> list[FirmwareJob | Diagnostic
     return claimed
 
 
+def job_follow_up_released(*, job: FirmwareJob | DiagnosticsJob) -> None:
+    """The job's follow-up did not reach its charger (not connected here): a later sweep asks again."""
+    type(job).objects.filter(pk=job.pk).update(triggered_at=None)
+
+
 def jobs_time_out(*, now: datetime | None = None) -> int:
     """Open jobs past their deadline become TimedOut (a diagnostics job whose file came: Uploaded)."""
     now = now or timezone.now()
