@@ -23,9 +23,17 @@ PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
 @pytest.fixture(scope="module")
 def follow_ups(django_db_setup, tmp_path_factory):
-    """Jobs asked about 2 s after they should have reported (FAST asks firmware jobs so; logs too here), and
-    never past their deadline while the test waits on a loaded machine (which would end them unasked)."""
-    waits = {"CSMS_DIAGNOSTICS_STATUS_WAIT": "2", "CSMS_FIRMWARE_JOB_DEADLINE": "300"}
+    """A server that asks about silent jobs before any other sweeper of the suite's database does.
+
+    The suite's `background` server and Celery beat sweep the same database with FAST (firmware jobs 2 s after
+    their retrieveDate, logs 30 s after they began) through other channel layers, whence this server's chargers
+    cannot be reached: a job they claim first is never asked about here. So this one asks about firmware jobs
+    from 60 s before their retrieveDate (which the tests set 30 s ahead) and about logs after 2 s."""
+    waits = {
+        "CSMS_FIRMWARE_STATUS_WAIT": "-60",
+        "CSMS_DIAGNOSTICS_STATUS_WAIT": "2",
+        "CSMS_FIRMWARE_JOB_DEADLINE": "300",
+    }
     live = start_server(tmp_path_factory.mktemp("follow-ups"), REDIS_URL="", **{**FAST, **waits})
     yield live
     live.stop()
@@ -40,8 +48,8 @@ def api(follow_ups, acme_key):
 
 
 def signed_firmware() -> dict:
-    # Retrieved a while ago: the job is due for a follow-up at once.
-    retrieve = (datetime.now(UTC) - timedelta(seconds=10)).isoformat()
+    # Retrieved in 30 s: due at once for this module's server, not yet for the suite's other sweepers.
+    retrieve = (datetime.now(UTC) + timedelta(seconds=30)).isoformat()
     return {"location": "https://fw.example.com/7.bin", "retrieveDate": retrieve, "signingCertificate": PEM,
             "signature": "MEUCIQ=="}  # fmt: skip
 
