@@ -204,6 +204,14 @@ TARGETS = {
 }
 
 
+def _target(organisation, body: dict, name: str):
+    """What the request's field `name` names in the organisation; a 400 naming the field when nothing."""
+    target = TARGETS[name](organisation, body[name])
+    if target is None:
+        raise ValidationError({name: f"no {name} {body[name]} in the organisation."})
+    return target
+
+
 class TariffAssignView(APIView):
     @extend_schema(
         tags=TAGS,
@@ -220,12 +228,8 @@ class TariffAssignView(APIView):
         body = validated(s.AssignRequest, request.data)
         organisation = request.user.organisation
         tariff = organisation_tariff(request, body["tariffId"]) if body["tariffId"] is not None else None
-        target = None
-        for name, find in TARGETS.items():
-            if name in body:
-                target = find(organisation, body[name])
-                if target is None:
-                    raise ValidationError({name: f"no {name} {body[name]} in the organisation."})
+        named = [name for name in TARGETS if name in body]
+        target = _target(organisation, body, named[0]) if named else None
         services.tariff_assign(organisation=organisation, tariff=tariff, target=target)
         return Response(status=204)
 
@@ -246,10 +250,7 @@ class TariffTimeZoneView(APIView):
     def post(self, request):
         body = validated(s.TimeZoneRequest, request.data)
         organisation = request.user.organisation
-        name = "chargeBoxId" if "chargeBoxId" in body else "siteId"
-        target = TARGETS[name](organisation, body[name])
-        if target is None:
-            raise ValidationError({name: f"no {name} {body[name]} in the organisation."})
+        target = _target(organisation, body, "chargeBoxId" if "chargeBoxId" in body else "siteId")
         services.time_zone_set(organisation=organisation, target=target, time_zone=body["timeZone"])
         return Response(status=204)
 
