@@ -388,7 +388,7 @@ class TransactionStartInput(StrictSerializer):
         if session:
             attrs["session"] = session
         if "idTag" not in attrs:
-            attrs.setdefault("idToken", NO_ID_TOKEN)
+            attrs.setdefault("idToken", dict(NO_ID_TOKEN))  # its own: the request goes on to be changed
             attrs["idTag"] = attrs["idToken"]["idToken"]  # the session's tag, as sentences and records name it
         return meta_lifted(attrs)
 
