@@ -60,7 +60,6 @@ SESSION = [
     "StatusNotification:Available",
 ]
 BOOT = ["BootNotification", "StatusNotification:Available0", "StatusNotification:Available"]
-SAMPLES_PER_METER_VALUE = 3  # energy register, power, current
 
 
 def now_iso() -> str:
@@ -102,10 +101,13 @@ class Stats:
         self.api_status = Counter()
         self.api_missed = 0
         self.slow_seconds = []  # for each steady call over --slow-ms: the second of the steady phase it was sent in
+        self.timeline = []  # (sent at, ms) of every steady call, when a run needs them by time (--storm-at)
+        self.rebooted = []  # wall times at which a charger that lost its connection was booted Accepted again
+        self.boot_pending = 0  # BootNotifications answered Pending or Rejected (the charger tries again)
 
 
 class Charger:
-    __slots__ = ("n", "cbid", "tag", "ws", "pending", "busy", "step", "tx", "meter", "alive", "reader", "seq")
+    __slots__ = ("n", "cbid", "tag", "ws", "pending", "busy", "step", "tx", "meter", "alive", "reader", "seq", "answer")
 
     def __init__(self, n: int, prefix: str):
         self.n = n
@@ -122,12 +124,17 @@ class Charger:
         self.alive = False
         self.reader = None
         self.seq = 0
+        self.answer: dict = {}  # the payload of the last CALLRESULT
 
 
 class Worker:
+    """The rate-driven mix: a fixed total message rate, each message to the charger idle the longest."""
+
+    charger_class = Charger
+
     def __init__(self, cfg: dict, numbers: list[int]):
         self.cfg = cfg
-        self.chargers = [Charger(n, cfg["prefix"]) for n in numbers]
+        self.chargers = [self.charger_class(n, cfg["prefix"]) for n in numbers]
         self.stats = Stats()
         self.idle: deque[Charger] = deque()  # connected chargers with no call outstanding, oldest first
         self.tasks: set[asyncio.Task] = set()
@@ -150,7 +157,16 @@ class Worker:
 
     # -- one charger
 
-    async def open(self, c: Charger):
+    def source_address(self, c: Charger) -> tuple[str, int] | None:
+        """The loopback address charger n connects from (--source-addresses): one address has
+        about 28,000 ephemeral ports, so a larger fleet spreads over 127.0.0.1, 127.0.0.2, ..."""
+        count = self.cfg["source_addresses"]
+        if count <= 1:
+            return None
+        return f"127.0.0.{1 + (c.n // self.cfg['procs']) % count}", 0
+
+    async def connect(self, c: Charger, timed: bool = True) -> bool:
+        """Open the charger's WebSocket. False when the handshake failed."""
         import websockets
 
         started = time.perf_counter()
@@ -162,13 +178,21 @@ class Worker:
                 ping_interval=self.cfg["ping_interval"],
                 open_timeout=self.cfg["call_timeout"],
                 max_queue=16,
+                local_addr=self.source_address(c),
             )
         except Exception:
-            self.stats.refused += 1
-            return
-        self.stats.handshake.append((time.perf_counter() - started) * 1000)
+            if timed:
+                self.stats.refused += 1
+            return False
+        if timed:
+            self.stats.handshake.append((time.perf_counter() - started) * 1000)
         c.alive = True
         c.reader = self.loop.create_task(self.read(c))
+        return True
+
+    async def open(self, c: Charger):
+        if not await self.connect(c):
+            return
         for step in BOOT:
             if not c.alive or not await self.send(c, step, phase="boot"):
                 break
@@ -235,12 +259,14 @@ class Worker:
             return step, {"connectorId": connector, "idTag": c.tag, "meterStart": c.meter, "timestamp": now_iso()}, 0
         if step == "MeterValues":
             c.meter += random.randint(50, 500)
-            payload = {"connectorId": connector, "meterValue": [self.reading(c)]}
+            reading = self.reading(c)
+            payload = {"connectorId": connector, "meterValue": [reading]}
             if c.tx is not None:
                 payload["transactionId"] = c.tx
-            return step, payload, SAMPLES_PER_METER_VALUE
+            return step, payload, len(reading["sampledValue"])
         if step == "StopTransaction":
             c.meter += random.randint(50, 500)
+            reading = self.reading(c)
             return (
                 step,
                 {
@@ -249,9 +275,9 @@ class Worker:
                     "meterStop": c.meter,
                     "timestamp": now_iso(),
                     "reason": "Local",
-                    "transactionData": [self.reading(c)],
+                    "transactionData": [reading],
                 },
-                SAMPLES_PER_METER_VALUE,
+                len(reading["sampledValue"]),
             )
         raise ValueError(step)
 
@@ -297,11 +323,14 @@ class Worker:
             if action == "StartTransaction":
                 c.tx = None
             return True
+        c.answer = frame[2]
         ms = (done - started) * 1000
         if phase == "boot":
             stats.boot_latency.append(ms)
         elif phase == "steady":
             stats.latency[action].append(ms)
+            if self.cfg["timeline"]:
+                stats.timeline.append((round(sent_at, 3), round(ms, 1)))
             if self.steady_from <= self.loop.time() <= self.steady_to:
                 stats.acked_steady += 1
             if ms > self.cfg["slow_ms"]:
@@ -346,8 +375,12 @@ class Worker:
         self.steady_from, self.steady_to = self.at(cfg["t_steady"]), self.at(cfg["t_end"])
         if cfg["api_rate"] > 0:
             self.spawn(self.api_load())
-        # Steady: a fixed rate of messages, each to the charger idle the longest.
-        rate, issued = cfg["rate"], 0
+        await self.steady()
+        await self.finish(conn, time.process_time() - cpu_steady_start)
+
+    async def steady(self):
+        """A fixed rate of messages, each to the charger idle the longest."""
+        rate, issued = self.cfg["rate"], 0
         while self.loop.time() < self.steady_to:
             due = int((self.loop.time() - self.steady_from) * rate) - issued
             for _ in range(max(due, 0)):
@@ -361,7 +394,9 @@ class Worker:
                 c.busy = True
                 self.spawn(self.next_message(c))
             await asyncio.sleep(0.005)
-        cpu_steady = time.process_time() - cpu_steady_start
+
+    async def finish(self, conn, cpu_steady: float):
+        cfg = self.cfg
         # Drain: let outstanding calls finish (bounded by the call timeout).
         deadline = self.loop.time() + cfg["call_timeout"]
         while any(c.pending for c in self.chargers) and self.loop.time() < deadline:
@@ -400,6 +435,9 @@ class Worker:
                 "api_status": dict(s.api_status),
                 "api_missed": s.api_missed,
                 "slow_seconds": s.slow_seconds,
+                "timeline": s.timeline,
+                "rebooted": s.rebooted,
+                "boot_pending": s.boot_pending,
             }
         )
         # Hold the sockets until the parent has measured the server.
@@ -514,7 +552,12 @@ class HttpConnection:
 def worker_main(cfg: dict, numbers: list[int], conn):
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     random.seed(numbers[0] if numbers else 0)
-    asyncio.run(Worker(cfg, numbers).run(conn))
+    if cfg["fleet"]:
+        from fleet import FleetWorker
+
+        asyncio.run(FleetWorker(cfg, numbers).run(conn))
+    else:
+        asyncio.run(Worker(cfg, numbers).run(conn))
 
 
 # ---------------------------------------------------------------------------
@@ -699,6 +742,43 @@ def parse_args(argv=None):
         help="calls slower than this are counted for each second of the steady phase (default 50): "
         "a timeline that tells a transient (a stall, a burst of writes) from a steady backlog",
     )
+    add(
+        "--fleet",
+        action="store_true",
+        help="the fleet mix (bench/fleet.py): each charger on its own clock (heartbeats, sessions, "
+        "MeterValues) instead of a fixed total --rate",
+    )
+    add("--heartbeat", type=float, default=300, help="--fleet: seconds between heartbeats (default 300)")
+    add("--charging-share", type=float, default=0.3, help="--fleet: share of chargers in a session (default 0.3)")
+    add("--meter-interval", type=float, default=60, help="--fleet: seconds between MeterValues (default 60)")
+    add("--session-minutes", default="20:60", help="--fleet: session length range MIN:MAX (default 20:60)")
+    add(
+        "--source-addresses",
+        type=int,
+        default=None,
+        help="loopback source addresses the chargers connect from (127.0.0.1, .2, ...); one address has "
+        "about 28,000 ephemeral ports (default: one per 10,000 chargers)",
+    )
+    add(
+        "--storm-at",
+        type=float,
+        default=None,
+        help="--fleet: seconds into the steady phase at which every --server-pid is killed (SIGKILL) and "
+        "started again with --restart-cmd; every charger reconnects and boots (the reconnect storm)",
+    )
+    add(
+        "--restart-cmd",
+        action="append",
+        default=[],
+        help="--storm-at: the command that starts a killed server again, one per --server-pid, in order "
+        "(its port is read from -p PORT)",
+    )
+    add("--reconnect-delay", type=float, default=10, help="--fleet: a charger waits up to this before reconnecting")
+    add(
+        "--retry-interval",
+        default="5:15",
+        help="--fleet: seconds MIN:MAX between a charger's connection attempts while refused (default 5:15)",
+    )
     add("--label", default="", help="a name for this run in the output")
     add("--run-id", default="", help="groups the runs of one bench/run.sh invocation (for bench/compare.py)")
     add("--json-out", default=None, help="append the JSON result line to this file")
@@ -707,6 +787,10 @@ def parse_args(argv=None):
         args.ramp = max(args.chargers / 200, 1)
     if args.settle is None:
         args.settle = max(args.ramp, 5)
+    if args.source_addresses is None:
+        args.source_addresses = -(-args.chargers // 10_000)
+    if args.storm_at is not None and (not args.fleet or len(args.restart_cmd) != len(args.server_pid)):
+        parser.error("--storm-at needs --fleet and one --restart-cmd per --server-pid")
     if args.api_url is None:
         u = urlsplit(args.url.split(",")[0])
         args.api_url = f"http://{u.hostname}:{u.port or 80}"
@@ -740,6 +824,12 @@ def main(argv=None):
         "t_end": t_end, "rate": args.rate / procs, "call_timeout": args.call_timeout,
         "ping_interval": args.ping_interval, "api_rate": args.api_rate / procs, "api_url": args.api_url,
         "api_key": args.api_key, "api_connections": args.api_connections, "slow_ms": args.slow_ms,
+        "procs": procs, "source_addresses": args.source_addresses, "fleet": args.fleet,
+        "heartbeat": args.heartbeat, "charging_share": args.charging_share, "meter_interval": args.meter_interval,
+        "session_minutes": [float(x) for x in args.session_minutes.split(":")],
+        "reconnect_delay": args.reconnect_delay,
+        "retry_interval": [float(x) for x in args.retry_interval.split(":")],
+        "timeline": args.storm_at is not None,
     }  # fmt: skip
     ctx = multiprocessing.get_context("spawn")
     workers = []
@@ -756,10 +846,23 @@ def main(argv=None):
     time.sleep(max(t_steady - time.time(), 0))
     cpu_start = sum(cpu_seconds(p) for p in pids)
     pg_start = cpu_by_pid(database_backend_pids()) if postgres else {}
+    storm = None
+    if args.storm_at is not None:
+        time.sleep(max(t_steady + args.storm_at - time.time(), 0))
+        storm = Storm(args.restart_cmd)
+        cpu_start -= sum(cpu_seconds(p) for p in pids)  # the killed servers' share, counted up to here
+        pg_killed = {p: cpu_seconds(p) - v for p, v in pg_start.items()}  # likewise their backends'
+        pids = storm.restart(pids)
+        cpu_start += sum(cpu_seconds(p) for p in pids)
     time.sleep(max(t_end - time.time(), 0))
     cpu_server = sum(cpu_seconds(p) for p in pids) - cpu_start
-    pg_end = cpu_by_pid(list(pg_start)) if postgres else {}
-    pg_cpu = sum(pg_end[p] - pg_start[p] for p in pg_start if pg_end[p] > 0) if postgres else None
+    pg_cpu = None
+    if postgres and storm is None:
+        pg_end = cpu_by_pid(list(pg_start))
+        pg_cpu = sum(pg_end[p] - pg_start[p] for p in pg_start if pg_end[p] > 0)
+    elif postgres:  # the killed servers' backends up to the kill, the new ones' from their start
+        pg_end = cpu_by_pid(database_backend_pids())
+        pg_cpu = sum(pg_killed.values()) + sum(v - pg_start.get(p, 0) - pg_killed.get(p, 0) for p, v in pg_end.items())
     rss_after = sum(rss_kb(p) for p in pids)
     parts = [parent.recv() for _, parent in workers]
     online_db = online_in_database(args.prefix) if args.verify else None
@@ -767,10 +870,85 @@ def main(argv=None):
         parent.send("release")
     for process, _ in workers:
         process.join(30)
-    report(args, merge(parts), parts, since, rss_before, rss_after, cpu_server, pg_cpu, online_db)
+    try:
+        report(args, merge(parts), parts, since, rss_before, rss_after, cpu_server, pg_cpu, online_db, storm)
+    finally:
+        if storm is not None:
+            storm.stop()
 
 
-def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, online_db):
+class Storm:
+    """--storm-at: kill the servers, start them again, and time the fleet's way back."""
+
+    ERRORS = ("OperationalError", "too many clients", "Traceback", "remaining connection slots")
+
+    def __init__(self, commands: list[str]):
+        self.commands = commands
+        self.servers: list = []
+        self.logs = [ROOT / "var" / f"bench-restart-{i}.log" for i in range(len(commands))]
+        self.killed_at = self.up_at = 0.0
+
+    def restart(self, pids: list[int]) -> list[int]:
+        import shlex
+        import signal
+        import subprocess
+
+        self.killed_at = time.time()
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        argvs = [shlex.split(command) for command in self.commands]
+        ports = [int(argv[argv.index("-p") + 1]) for argv in argvs]
+        while any(self.listening(port) for port in ports):  # a dying process holds its sockets for a while
+            time.sleep(0.01)
+        for argv, log in zip(argvs, self.logs, strict=True):
+            with open(log, "w") as out:
+                self.servers.append(subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT))
+        for port in ports:
+            while not self.listening(port):
+                time.sleep(0.02)
+        self.up_at = time.time()
+        return [server.pid for server in self.servers]
+
+    @staticmethod
+    def listening(port: int) -> bool:
+        import socket
+
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    def errors(self) -> int:
+        """Lines of the restarted servers' logs that tell of a database (or any other) error."""
+        return sum(
+            1 for log in self.logs for line in log.read_text(errors="replace").splitlines()
+            if any(marker in line for marker in self.ERRORS)
+        )  # fmt: skip
+
+    def result(self, s: dict, expected: int) -> dict:
+        back = [t - self.up_at for t in s["rebooted"]]
+        last = max(back, default=0) + self.up_at
+        meanwhile = [ms for sent_at, ms in s["timeline"] if self.up_at <= sent_at <= last]
+        return {
+            "down_s": round(self.up_at - self.killed_at, 2),
+            "rebooted": len(back),
+            "expected": expected,
+            "all_back_within_s": round(max(back), 1) if back and len(back) >= expected else None,
+            "back_s": percentiles(back),
+            "boot_pending_answers": s["boot_pending"],
+            "calls_meanwhile_ms": percentiles(meanwhile),
+            "server_log_errors": self.errors(),
+        }
+
+    def stop(self):
+        for server in self.servers:
+            server.terminate()
+        for server in self.servers:
+            try:
+                server.wait(30)
+            except Exception:
+                server.kill()
+
+
+def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, online_db, storm=None):
     all_steady = [ms for values in s["latency"].values() for ms in values]
     slow = Counter(s["slow_seconds"])
     acked_total = sum(s["acked"].values())
@@ -820,6 +998,14 @@ def report(args, s, parts, since, rss_before, rss_after, cpu_server, pg_cpu, onl
             "max_rss_mb": round(max(p["maxrss_kb"] for p in parts) / 1024, 1),
         },
     }
+    if args.fleet:
+        result["fleet"] = {
+            "heartbeat_s": args.heartbeat, "charging_share": args.charging_share,
+            "meter_interval_s": args.meter_interval, "session_minutes": args.session_minutes,
+            "source_addresses": args.source_addresses,
+        }  # fmt: skip
+    if storm is not None:
+        result["storm"] = storm.result(s, expected=args.chargers - s["refused"])
     if args.api_rate > 0:
         result["api"] = {
             "rate": args.api_rate,
@@ -897,6 +1083,16 @@ def print_summary(r: dict):
             f"p99 {a['latency_ms'].get('p99')} ms max {a['latency_ms'].get('max')} ms (n={a['latency_ms']['n']}); "
             f"status {a['status']}; missed {a['missed']}; charger answer (server-measured) "
             f"p50 {a['charger_answer_ms'].get('p50')} p99 {a['charger_answer_ms'].get('p99')} ms"
+        )
+    if "storm" in r:
+        st = r["storm"]
+        back, meanwhile = st["back_s"], st["calls_meanwhile_ms"]
+        print(
+            f"reconnect storm       servers down {st['down_s']} s; {st['rebooted']}/{st['expected']} booted Accepted "
+            f"again, p50 {back.get('p50')} s p99 {back.get('p99')} s last {back.get('max')} s after the servers were"
+            f" up (all within {st['all_back_within_s']} s); {st['boot_pending_answers']} Pending/Rejected answers; "
+            f"calls meanwhile p99 {meanwhile.get('p99')} ms (n={meanwhile['n']}); "
+            f"error lines in the servers' logs {st['server_log_errors']}"
         )
     if "persisted" in r:
         p = r["persisted"]

@@ -6,6 +6,9 @@
 #                [--api-rate A [--two-procs]] [--no-bare] [--out FILE] [-- extra load.py args]
 #   bench/run.sh --step FROM:BY:TO [--p99-limit MS] ...   the maximum sustained rate, for both servers
 #   bench/run.sh --nodes N ...   N daphne processes on Redis, the chargers spread over them
+#   bench/run.sh --fleet ...     the fleet mix (bench/fleet.py): each charger on its own clock
+#   bench/run.sh --fleet --storm-at S ...   and S seconds into the steady phase every node is killed
+#                                and started again: the reconnect storm (no bare server run)
 #
 # --step runs the load at FROM, FROM+BY, ... up to TO msg/s, one run per rate against the same
 # server, until a rate is not held: p99 over --p99-limit (default 100 ms), less than 98% of the
@@ -25,6 +28,7 @@ PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
 if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
 POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=2 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100 NODES=1
+FLEET=() STORM_AT=""
 OUT=var/bench-results.jsonl
 EXTRA=()
 while [[ $# -gt 0 ]]; do
@@ -38,6 +42,8 @@ while [[ $# -gt 0 ]]; do
     --two-procs) TWO=1 ;;
     --nodes) NODES=$2; shift ;;
     --no-bare) BARE=0 ;;
+    --fleet) FLEET=(--fleet) ;;
+    --storm-at) STORM_AT=$2; BARE=0; shift ;;
     --step) STEP=$2; shift ;;
     --p99-limit) P99_LIMIT=$2; shift ;;
     --out) OUT=$2; shift ;;
@@ -47,6 +53,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 mkdir -p var
+ulimit -n "$(ulimit -Hn)"  # a socket per charger: as many as this machine lets one process have
 PORT=${BENCH_PORT:-8800} BARE_PORT=${BENCH_BARE_PORT:-8900}
 PORT2=$((PORT + NODES))  # --two-procs: the node the API commands go through
 PIDS=()
@@ -79,7 +86,7 @@ if [[ $NODES -gt 1 ]]; then export CSMS_DB_WORKERS=${CSMS_DB_WORKERS:-1}; fi
 if [[ $TWO == 1 || $NODES -gt 1 ]]; then export REDIS_URL=${BENCH_REDIS:-redis://127.0.0.1:6379/${BENCH_REDIS_DB:-10}}; else unset REDIS_URL; fi
 $PY manage.py migrate --noinput -v 0
 
-LOAD=(--chargers "$CHARGERS" --duration "$DURATION" --procs "$PROCS" --json-out "$OUT" "${EXTRA[@]}")
+LOAD=(--chargers "$CHARGERS" --duration "$DURATION" --procs "$PROCS" --json-out "$OUT" "${FLEET[@]}" "${EXTRA[@]}")
 RUN_ID=$(date +%s)
 if [[ -n $STEP ]]; then IFS=: read -r FROM BY TO <<< "$STEP"; RATES=($(seq "$FROM" "$BY" "$TO")); else RATES=("$RATE"); fi
 MAX_HELD=()
@@ -107,9 +114,13 @@ load_steps() {  # load_steps NAME load.py-args...: the load at each of RATES, st
 # daphne as `make run` starts it (default verbosity: access log on stdout), once per node.
 SERVERS=() URLS=()
 for port in $(seq "$PORT" $((PORT + NODES - 1))); do
-  "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$port" csms.asgi:application > "var/bench-daphne-$port.log" 2>&1 &
+  DAPHNE=("${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$port" csms.asgi:application)
+  "${DAPHNE[@]}" > "var/bench-daphne-$port.log" 2>&1 &
   PIDS+=($!); SERVERS+=(--server-pid "$!"); URLS+=("ws://127.0.0.1:$port/ocpp")
+  # --storm-at: load.py kills this node and starts it again with the same command (log: var/bench-restart-N.log)
+  if [[ -n $STORM_AT ]]; then SERVERS+=(--restart-cmd "${DAPHNE[*]}"); fi
 done
+if [[ -n $STORM_AT ]]; then SERVERS+=(--storm-at "$STORM_AT"); fi
 API=()
 if [[ $TWO == 1 ]]; then
   "${NICE[@]}" .venv/bin/daphne -b 127.0.0.1 -p "$PORT2" csms.asgi:application > "var/bench-daphne-$PORT2.log" 2>&1 &
@@ -121,6 +132,8 @@ for port in $(seq "$PORT" $((PORT + NODES - 1))); do wait_port "$port"; done
 LABEL="product-$DB_LABEL"
 if [[ $NODES -gt 1 ]]; then LABEL+="-${NODES}nodes-redis"; fi
 if [[ $TWO == 1 ]]; then LABEL+="-2procs-redis"; fi
+if [[ ${#FLEET[@]} -gt 0 ]]; then LABEL+="-fleet"; fi
+if [[ -n $STORM_AT ]]; then LABEL+="-storm"; fi
 load_steps "$LABEL" --url "$(IFS=,; echo "${URLS[*]}")" --register --verify --label "$LABEL" \
   --run-id "$RUN_ID" "${SERVERS[@]}" "${API[@]}"
 cleanup; PIDS=()
