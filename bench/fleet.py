@@ -16,9 +16,9 @@ messages a second.
 
 A charger that loses its connection (--storm-at, or the server going away) does what a real one
 does: it waits a random moment (up to --reconnect-delay), connects again, retrying every
---retry-interval seconds while the server refuses, sends BootNotification until it is Accepted
-(honouring Pending's interval), then its StatusNotifications, and carries on with its schedule and
-its open session.
+--retry-interval seconds while the server refuses (or after the Retry-After of a 503), sends
+BootNotification until it is Accepted (honouring Pending's interval), then its StatusNotifications,
+and carries on with its schedule and its open session.
 """
 
 import asyncio
@@ -137,7 +137,11 @@ class FleetWorker(Worker):
         while not await self.connect(c, timed=False):
             if time.time() > cfg["t_end"]:
                 return
-            await asyncio.sleep(c.rng.uniform(low, high))
+            if c.answer.get("retry_after"):  # the node is busy and says when to come back
+                self.stats.deferred += 1
+                await asyncio.sleep(float(c.answer["retry_after"]))
+            else:
+                await asyncio.sleep(c.rng.uniform(low, high))
         while True:
             if not await self.send(c, "BootNotification", phase="reboot"):
                 return  # lost again: live() starts over

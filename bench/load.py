@@ -104,6 +104,7 @@ class Stats:
         self.timeline = []  # (sent at, ms) of every steady call, when a run needs them by time (--storm-at)
         self.rebooted = []  # wall times at which a charger that lost its connection was booted Accepted again
         self.boot_pending = 0  # BootNotifications answered Pending or Rejected (the charger tries again)
+        self.deferred = 0  # handshakes denied with a Retry-After (503), after a drop (the charger comes back then)
 
 
 class Charger:
@@ -180,9 +181,11 @@ class Worker:
                 max_queue=16,
                 local_addr=self.source_address(c),
             )
-        except Exception:
+        except Exception as refusal:
             if timed:
                 self.stats.refused += 1
+            response = getattr(refusal, "response", None)  # a handshake denied with a status
+            c.answer = {"retry_after": response.headers.get("Retry-After")} if response is not None else {}
             return False
         if timed:
             self.stats.handshake.append((time.perf_counter() - started) * 1000)
@@ -438,6 +441,7 @@ class Worker:
                 "timeline": s.timeline,
                 "rebooted": s.rebooted,
                 "boot_pending": s.boot_pending,
+                "deferred": s.deferred,
             }
         )
         # Hold the sockets until the parent has measured the server.
@@ -934,6 +938,7 @@ class Storm:
             "all_back_within_s": round(max(back), 1) if back and len(back) >= expected else None,
             "back_s": percentiles(back),
             "boot_pending_answers": s["boot_pending"],
+            "handshakes_deferred": s["deferred"],
             "calls_meanwhile_ms": percentiles(meanwhile),
             "server_log_errors": self.errors(),
         }
@@ -1090,7 +1095,8 @@ def print_summary(r: dict):
         print(
             f"reconnect storm       servers down {st['down_s']} s; {st['rebooted']}/{st['expected']} booted Accepted "
             f"again, p50 {back.get('p50')} s p99 {back.get('p99')} s last {back.get('max')} s after the servers were"
-            f" up (all within {st['all_back_within_s']} s); {st['boot_pending_answers']} Pending/Rejected answers; "
+            f" up (all within {st['all_back_within_s']} s); {st['handshakes_deferred']} handshakes deferred (503), "
+            f"{st['boot_pending_answers']} Pending/Rejected answers; "
             f"calls meanwhile p99 {meanwhile.get('p99')} ms (n={meanwhile['n']}); "
             f"error lines in the servers' logs {st['server_log_errors']}"
         )

@@ -15,7 +15,8 @@
 # rate answered, or a connection lost. The highest rate held is each server's maximum sustained rate.
 #
 # SQLite by default (a fresh file under var/); --postgres uses a fresh database
-# $BENCH_PG_NAME (default csms_bench) on $BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+# $BENCH_PG_NAME (default csms_bench) on $BENCH_PG (default postgres://postgres@127.0.0.1:5432);
+# --keep-db keeps that database if it exists, with the chargers registered by an earlier run.
 # --two-procs (with --api-rate) runs two daphne processes on Redis (DB $BENCH_REDIS_DB,
 # default 10): chargers on the first, API commands sent through the second.
 # BENCH_NICE=-10 runs the servers and the generator at that priority (as root), for a
@@ -28,7 +29,7 @@ PY=.venv/bin/python
 NICE=(nice -n "${BENCH_NICE:-0}")
 if [[ -n ${BENCH_NICE:-} && -w /proc/$$/autogroup ]]; then echo "$BENCH_NICE" > /proc/$$/autogroup; fi
 POSTGRES=0 CHARGERS=1000 RATE=1000 DURATION=60 PROCS=2 API_RATE=0 TWO=0 BARE=1 STEP="" P99_LIMIT=100 NODES=1
-FLEET=() STORM_AT=""
+FLEET=() STORM_AT="" KEEP_DB=0
 OUT=var/bench-results.jsonl
 EXTRA=()
 while [[ $# -gt 0 ]]; do
@@ -43,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --nodes) NODES=$2; shift ;;
     --no-bare) BARE=0 ;;
     --fleet) FLEET=(--fleet) ;;
+    --keep-db) KEEP_DB=1 ;;
     --storm-at) STORM_AT=$2; BARE=0; shift ;;
     --step) STEP=$2; shift ;;
     --p99-limit) P99_LIMIT=$2; shift ;;
@@ -70,9 +72,11 @@ wait_port() {  # wait (max 30 s) until something listens on 127.0.0.1:$1
 
 if [[ $POSTGRES == 1 ]]; then
   PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432} NAME=${BENCH_PG_NAME:-csms_bench}
-  $PY - "$PG" "$NAME" <<'EOF'
+  $PY - "$PG" "$NAME" "$KEEP_DB" <<'EOF'
 import sys, psycopg
 with psycopg.connect(sys.argv[1] + "/postgres", autocommit=True) as c:
+    if sys.argv[3] == "1" and c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[2]]).fetchone():
+        sys.exit(0)
     c.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
     c.execute(f'CREATE DATABASE "{sys.argv[2]}"')
 EOF

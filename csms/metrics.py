@@ -58,6 +58,9 @@ COMMIT_SECONDS = Histogram(
 )
 WEBHOOK_DELIVERIES = Counter("csms_webhook_deliveries", "Webhook delivery attempts by outcome.", ["outcome"])
 WEBSOCKET_CLOSES = Counter("csms_websocket_closes", "Charger sockets closed, by close code.", ["code"])
+HANDSHAKES_DEFERRED = Counter(
+    "csms_handshakes_deferred", "Charger handshakes denied with 503 and Retry-After: CSMS_HANDSHAKE_BACKLOG was full."
+)
 PRUNED = Counter("csms_pruned_rows", "Rows removed by the retention jobs, by table.", ["table"])
 
 _read_at_scrape: dict[str, tuple[str, list[str], Callable[[], dict[tuple, float]]]] = {}

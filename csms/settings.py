@@ -227,6 +227,18 @@ CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
 # A charger's last_seen_at is written at most this often while its frames come (ocpp_ws/consumer.py).
 CSMS_PRESENCE_WRITE_INTERVAL = env_float("CSMS_PRESENCE_WRITE_INTERVAL", 30.0)
 CSMS_MAX_FRAME_BYTES = env_int("CSMS_MAX_FRAME_BYTES", 65536)
+# Chargers a server process admits at once (0: no limit); the handshakes beyond are denied with 503 and a
+# Retry-After drawn from CSMS_HANDSHAKE_RETRY_AFTER, MIN:MAX seconds (ocpp_ws/handshakes.py).
+CSMS_HANDSHAKE_BACKLOG = env_int("CSMS_HANDSHAKE_BACKLOG", 200)
+_retry_after = os.environ.get("CSMS_HANDSHAKE_RETRY_AFTER", "5:20")
+try:
+    CSMS_HANDSHAKE_RETRY_AFTER = tuple(int(part) for part in _retry_after.split(":", 1))
+    _low, _high = CSMS_HANDSHAKE_RETRY_AFTER
+    _valid = 0 <= _low <= _high
+except ValueError:
+    _valid = False
+if not _valid:
+    raise ImproperlyConfigured(f"CSMS_HANDSHAKE_RETRY_AFTER must be MIN:MAX seconds, 0 <= MIN <= MAX: {_retry_after!r}")
 # Per connection: frames per second and burst before a charger is paced, and how long
 # it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).
 CSMS_FRAME_RATE = env_float("CSMS_FRAME_RATE", 50)

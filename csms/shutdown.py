@@ -4,8 +4,8 @@ Daphne stops on SIGTERM by cancelling every connection's application at once: AP
 flight were dropped and every charger's socket ended without a close frame (1006). Here that
 cancelling waits for the drain:
 
-1. `/readyz` answers 503 and new requests and sockets are refused (503 with Retry-After; a
-   WebSocket handshake is denied), so that the load balancer sends them to another node;
+1. `/readyz` answers 503 and new requests and sockets are refused (503 with Retry-After, HTTP
+   requests and WebSocket handshakes alike), so that the load balancer sends them to another node;
 2. HTTP requests in flight (API commands waiting for their charger) finish, up to their timeout;
 3. the steps other rooms added with `on_drain` run in order: charger sockets closed with
    CSMS_SHUTDOWN_CLOSE_CODE, spread over CSMS_SHUTDOWN_CLOSE_WINDOW seconds, then the writes
@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 
 from django.conf import settings
 
-from csms import health
+from csms import health, ws_denial
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def _refuse_request(receive, send) -> None:
 
 async def _refuse_socket(receive, send) -> None:
     await receive()  # websocket.connect
-    await send({"type": "websocket.close"})  # the handshake is denied (HTTP 403)
+    await ws_denial.deny(send, 503, [(b"retry-after", str(RETRY_AFTER).encode())])
 
 
 REFUSALS = {"http": _refuse_request, "websocket": _refuse_socket}

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from chargers.services import presence
 from commands import outcomes
-from csms import logs, metrics, shutdown
-from ocpp_ws import framing, message_log
+from csms import logs, metrics, shutdown, ws_denial
+from ocpp_ws import framing, handshakes, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, FrameError
 from ocpp_ws.group_commit import frames_db
 from ocpp_ws.pacing import FramePacer
@@ -170,14 +170,21 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.info("refused %s: no supported subprotocol in %s", self.charge_box_id, self.scope.get("subprotocols"))
             await self.close()
             return
-        admission = await frames_db.run(
-            charger_admit,
-            headers=self.scope.get("headers", []),
-            charge_box_id=self.charge_box_id,
-            channel_name=self.channel_name,
-            protocols=supported(self.scope.get("subprotocols") or []),
-            remote_address=remote,
-        )
+        if not handshakes.admit():
+            log.info("deferred %s from %s: CSMS_HANDSHAKE_BACKLOG chargers in admission", self.charge_box_id, remote)
+            await ws_denial.deny(self.base_send, 503, [(b"retry-after", handshakes.retry_after())])
+            return
+        try:
+            admission = await frames_db.run(
+                charger_admit,
+                headers=self.scope.get("headers", []),
+                charge_box_id=self.charge_box_id,
+                channel_name=self.channel_name,
+                protocols=supported(self.scope.get("subprotocols") or []),
+                remote_address=remote,
+            )
+        finally:
+            handshakes.admitted()
         if admission.refusal:
             log.info("refused %s from %s: %s", self.charge_box_id, remote, admission.refusal)
             await self.close()

@@ -58,7 +58,7 @@ def test_sigterm_answers_every_call_keeps_every_answered_frame_and_exits_within_
             await RawCharger.connect(live.ws, "CP-NEW")
             newcomer = None
         except websockets.InvalidStatus as denied:
-            newcomer = denied.response.status_code
+            newcomer = denied.response.status_code, denied.response.headers.get("Retry-After")
         statuses = [await cp.call("StatusNotification", STATUS) for cp in chargers]
         for cp, call in zip(chargers, calls, strict=True):
             await cp.send_raw(json.dumps([3, call[1], {"status": "Accepted"}]))
@@ -75,7 +75,7 @@ def test_sigterm_answers_every_call_keeps_every_answered_frame_and_exits_within_
     assert (ready.status_code, list(ready.json()["failed"])) == (503, ["draining"])
     assert (refused.status_code, refused.headers["Retry-After"]) == (503, "5")
     assert refused.json()["error"]["code"] == "unavailable"
-    assert newcomer == 403
+    assert newcomer == (503, "5")  # not 403: nothing is wrong with its credentials, it should come back (elsewhere)
     assert [frame[0] for frame in statuses] == [3] * CHARGERS
     assert [reply.status_code for reply in replies] == [200] * CHARGERS, [reply.text for reply in replies]
     assert close_codes == [1012] * CHARGERS
