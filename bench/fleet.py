@@ -78,7 +78,16 @@ class FleetWorker(Worker):
         return {"timestamp": now_iso(), "sampledValue": sampled}
 
     async def open(self, c: FleetCharger):
-        await super().open(c)
+        if not await self.connect(c):
+            # Refused in the ramp (a busy node's 503): the charger tries again, as after a drop.
+            await self.come_back(c, after_drop=False)
+            if not c.alive:
+                return
+            self.stats.refused -= 1  # it got in: `refused` counts the chargers that never did
+        else:
+            for step in BOOT:
+                if not c.alive or not await self.send(c, step, phase="boot"):
+                    break
         if c.alive and c.in_session:  # already charging when the measured phase begins
             for step in ("StartTransaction", "StatusNotification:Charging"):
                 if not await self.send(c, step, phase="boot"):
@@ -129,7 +138,7 @@ class FleetWorker(Worker):
             await asyncio.wait({c.reader}, timeout=delay)
         return c.alive
 
-    async def come_back(self, c: FleetCharger):
+    async def come_back(self, c: FleetCharger, after_drop: bool = True):
         """Reconnect and boot again, as a charger does after losing its central system."""
         cfg = self.cfg
         await asyncio.sleep(c.rng.uniform(0, cfg["reconnect_delay"]))
@@ -149,7 +158,8 @@ class FleetWorker(Worker):
                 break
             self.stats.boot_pending += 1
             await asyncio.sleep(max(float(c.answer.get("interval") or 10), 1))
-        self.stats.rebooted.append(time.time())
-        for step in BOOT[1:-1] + ["StatusNotification:Charging" if c.in_session else BOOT[-1]]:
+        if after_drop:
+            self.stats.rebooted.append(time.time())
+        for step in BOOT[1:-1] + ["StatusNotification:Charging" if c.tx is not None else BOOT[-1]]:
             if not await self.send(c, step, phase="reboot"):
                 return
