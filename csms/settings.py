@@ -6,7 +6,6 @@ Every variable is documented in the README ("Configuration").
 import os
 import zoneinfo
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +27,16 @@ def env_float(name: str, default: float) -> float:
 
 def env_int(name: str, default: int) -> int:
     return int(env_float(name, default))
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time zone name (Europe/Amsterdam), refused at startup when the zone is unknown."""
+    value = os.environ.get(name) or default
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ImproperlyConfigured(f"{name} must be an IANA time zone, not {value!r}") from error
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -167,13 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 # The operator console (/admin/, /dashboard/) writes and reads times in this IANA zone: the operators' local time.
-CSMS_CONSOLE_TIME_ZONE = os.environ.get("CSMS_CONSOLE_TIME_ZONE") or "UTC"
-try:
-    zoneinfo.ZoneInfo(CSMS_CONSOLE_TIME_ZONE)
-except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-    raise ImproperlyConfigured(
-        f"CSMS_CONSOLE_TIME_ZONE must be an IANA time zone, not {CSMS_CONSOLE_TIME_ZONE!r}"
-    ) from error
+CSMS_CONSOLE_TIME_ZONE = env_time_zone("CSMS_CONSOLE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 # Times in the console: year first, with seconds (csms/formats/).
@@ -298,11 +301,7 @@ CSMS_DIAGNOSTICS_STATUS_WAIT = env_float("CSMS_DIAGNOSTICS_STATUS_WAIT", 300.0)
 CSMS_DIAGNOSTICS_JOB_DEADLINE = env_float("CSMS_DIAGNOSTICS_JOB_DEADLINE", 3600.0)
 CSMS_DIAGNOSTICS_MAX_BYTES = env_int("CSMS_DIAGNOSTICS_MAX_BYTES", 100 * 1024 * 1024)
 # Tariffs: restrictions' times of day and dates are read in this zone (IANA name).
-CSMS_TARIFF_TIME_ZONE = os.environ.get("CSMS_TARIFF_TIME_ZONE") or TIME_ZONE
-try:
-    ZoneInfo(CSMS_TARIFF_TIME_ZONE)
-except (ValueError, ZoneInfoNotFoundError):
-    raise ImproperlyConfigured(f"CSMS_TARIFF_TIME_ZONE must be an IANA time zone, not {CSMS_TARIFF_TIME_ZONE!r}")
+CSMS_TARIFF_TIME_ZONE = env_time_zone("CSMS_TARIFF_TIME_ZONE", TIME_ZONE)
 # The currency (ISO 4217) of the CDRs of sessions no tariff prices: they cost 0.
 CSMS_FREE_SESSION_CURRENCY = os.environ.get("CSMS_FREE_SESSION_CURRENCY") or "EUR"
 if not (CSMS_FREE_SESSION_CURRENCY.isascii() and CSMS_FREE_SESSION_CURRENCY.isalpha()

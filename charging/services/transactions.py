@@ -134,23 +134,19 @@ def transaction_stop(
         elif stopped.stop_time is not None and not _charger_stop_after_manual_close(stopped, meter_stop, timestamp):
             first_report = False
         if samples and first_report:
-            samples_record(
-                charger_id=charger_id,
-                connector_id=stopped.connector_id if stopped else 0,
-                evse_id=stopped.evse_id if stopped else 0,
-                samples=list(samples),
-                transaction_id=stopped.pk if stopped else None,
-                reported_transaction_id=transaction_id,
+            _session_samples_record(
+                charger_id=charger_id, session=stopped, samples=samples, reported_transaction_id=transaction_id
             )
         if stopped is not None and first_report:
             # The charger's own figures win over an operator's manual close; who closed it and why stay.
-            stopped.stop_time = timestamp
-            stopped.meter_stop = meter_stop
-            stopped.stop_reason = reason
-            stopped.stop_id_tag = id_tag
-            stopped.suspect = False
-            stopped.last_message_at = timezone.now()
-            stopped.energy_wh = session_figures(stopped).energy_wh
+            _end(
+                stopped,
+                stop_time=timestamp,
+                meter_stop=meter_stop,
+                stop_reason=reason,
+                stop_id_tag=id_tag,
+                last_message_at=timezone.now(),
+            )
             statements.update(Transaction, {f: getattr(stopped, f) for f in STOP_FIELDS}, where={"id": stopped.pk})
             session_ended(session=stopped)
     if not id_tag:
@@ -258,12 +254,10 @@ def transaction_event_record(*, charger_id: int, organisation_id: int, event: Se
                 connector_id=session.connector_id, charging_state=event.charging_state,
             )  # fmt: skip
         if event.event_type != "Ended" and event.samples:
-            samples_record(
+            _session_samples_record(
                 charger_id=charger_id,
-                connector_id=session.connector_id,
-                evse_id=session.evse_id,
-                samples=list(event.samples),
-                transaction_id=session.pk,
+                session=session,
+                samples=event.samples,
                 reported_transaction_id=event.transaction_id,
             )
     if event.event_type == "Ended":
@@ -279,6 +273,28 @@ def transaction_event_record(*, charger_id: int, organisation_id: int, event: Se
             payload=event.payload,
         )
     return decision
+
+
+def _end(session: Transaction, **stop) -> None:
+    """Set what ends `session` (its stop time, meter stop, reason...): no longer suspect, its energy from them."""
+    for field, value in stop.items():
+        setattr(session, field, value)
+    session.suspect = False
+    session.energy_wh = session_figures(session).energy_wh
+
+
+def _session_samples_record(
+    *, charger_id: int, session: Transaction | None, samples, reported_transaction_id: str
+) -> None:
+    """Keep samples the charger reported of a session, against the session where it is known."""
+    samples_record(
+        charger_id=charger_id,
+        connector_id=session.connector_id if session else 0,
+        evse_id=session.evse_id if session else 0,
+        samples=list(samples),
+        transaction_id=session.pk if session else None,
+        reported_transaction_id=reported_transaction_id,
+    )
 
 
 def _energy_wh(samples, last: bool = False) -> int | None:
@@ -319,14 +335,15 @@ def transaction_close(
         session = Transaction.objects.select_for_update().get(pk=session.pk)
         if session.stop_time is not None:
             raise TransactionAlreadyStopped(f"Transaction {session.ocpp_id} is already stopped.")
-        session.stop_time = timezone.now()
-        session.meter_stop = meter_stop
-        session.stop_reason = "Other"
-        session.closed_manually = True
-        session.closed_by = closed_by
-        session.close_reason = reason
-        session.suspect = False
-        session.energy_wh = session_figures(session).energy_wh
+        _end(
+            session,
+            stop_time=timezone.now(),
+            meter_stop=meter_stop,
+            stop_reason="Other",
+            closed_manually=True,
+            closed_by=closed_by,
+            close_reason=reason,
+        )
         session.save()
         session_ended(session=session)
     return session

@@ -223,18 +223,26 @@ def report_charging_profiles(session: Session, p: dict) -> dict:
     return {}
 
 
+# In the order of the specification's functional blocks (Part 2), each under its letter; SHARED_ACTIONS holds
+# SecurityEventNotification (A), Heartbeat (G), FirmwareStatusNotification (L), LogStatusNotification (N)
+# and DataTransfer (P).
 ACTIONS = SHARED_ACTIONS | {
-    "BootNotification": boot_notification,
-    "StatusNotification": status_notification,
-    "Authorize": authorize,
-    "TransactionEvent": transaction_event,
-    "MeterValues": meter_values,
-    "NotifyReport": notify_report,
-    "NotifyEvent": notify_event,
+    # A. Security
     "SignCertificate": security.sign_certificate_201,
-    "Get15118EVCertificate": security.get_15118_ev_certificate,
-    "GetCertificateStatus": security.get_certificate_status,
+    # B. Provisioning
+    "BootNotification": boot_notification,
+    "NotifyReport": notify_report,
+    # C. Authorization
+    "Authorize": authorize,
+    # E. Transactions
+    "TransactionEvent": transaction_event,
+    # G. Availability
+    "StatusNotification": status_notification,
+    # H. Reservation
     "ReservationStatusUpdate": noted("ReservationStatusUpdate", "reservationUpdateStatus"),
+    # J. Meter values
+    "MeterValues": meter_values,
+    # K. Smart charging
     "NotifyChargingLimit": noted("NotifyChargingLimit", "chargingLimit.chargingLimitSource", "evseId"),
     "ClearedChargingLimit": noted("ClearedChargingLimit", "chargingLimitSource", "evseId"),
     # We compute no schedule from the EV's needs: Rejected tells the charger not to wait for one.
@@ -242,9 +250,16 @@ ACTIONS = SHARED_ACTIONS | {
         "NotifyEVChargingNeeds", "chargingNeeds.requestedEnergyTransfer", "evseId", {"status": "Rejected"}
     ),
     "NotifyEVChargingSchedule": noted("NotifyEVChargingSchedule", None, "evseId", {"status": "Accepted"}),
-    "NotifyMonitoringReport": noted("NotifyMonitoringReport", "requestId"),
     "ReportChargingProfiles": report_charging_profiles,
-    "NotifyCustomerInformation": noted("NotifyCustomerInformation", "requestId"),
-    "NotifyDisplayMessages": noted("NotifyDisplayMessages", "requestId"),
+    # L. Firmware management
     "PublishFirmwareStatusNotification": noted("PublishFirmwareStatusNotification", "status"),
+    # M. ISO 15118 certificate management
+    "Get15118EVCertificate": security.get_15118_ev_certificate,
+    "GetCertificateStatus": security.get_certificate_status,
+    # N. Diagnostics
+    "NotifyEvent": notify_event,
+    "NotifyMonitoringReport": noted("NotifyMonitoringReport", "requestId"),
+    "NotifyCustomerInformation": noted("NotifyCustomerInformation", "requestId"),
+    # O. Display message
+    "NotifyDisplayMessages": noted("NotifyDisplayMessages", "requestId"),
 }

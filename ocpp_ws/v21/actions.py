@@ -95,41 +95,25 @@ def pull_dynamic_schedule_update(session: Session, p: dict) -> dict:
 # Payments and sessions.
 
 
-def notify_settlement(session: Session, p: dict) -> dict:
-    notices.transaction_notice_record(
-        charger_id=session.charger_id,
-        action="NotifySettlement",
-        transaction_id=p.get("transactionId", ""),
-        status=p["status"],
-        amount=Decimal(str(p["settlementAmount"])),
-        reference=p["pspRef"],
-        timestamp=timestamp(p["settlementTime"]),
-        payload=p,
-    )
+def transaction_notice(action: str, fields):
+    """Keep a report on a session as a notice (charging.services.notices): `fields(p)` says what it keeps."""
+
+    def handler(session: Session, p: dict) -> dict:
+        notices.transaction_notice_record(charger_id=session.charger_id, action=action, payload=p, **fields(p))
+        return {}
+
+    return handler
+
+
+def settlement(p: dict) -> dict:
     # The receipt is the terminal's: we issue none of our own.
-    return {}
-
-
-def notify_priority_charging(session: Session, p: dict) -> dict:
-    notices.transaction_notice_record(
-        charger_id=session.charger_id,
-        action="NotifyPriorityCharging",
-        transaction_id=p["transactionId"],
-        status="Activated" if p["activated"] else "Deactivated",
-        payload=p,
-    )
-    return {}
-
-
-def battery_swap(session: Session, p: dict) -> dict:
-    notices.transaction_notice_record(
-        charger_id=session.charger_id,
-        action="BatterySwap",
-        status=p["eventType"],
-        reference=str(p["requestId"]),
-        payload=p,
-    )
-    return {}
+    return {
+        "transaction_id": p.get("transactionId", ""),
+        "status": p["status"],
+        "amount": Decimal(str(p["settlementAmount"])),
+        "reference": p["pspRef"],
+        "timestamp": timestamp(p["settlementTime"]),
+    }
 
 
 async def get_certificate_chain_status(session: Session, p: dict) -> dict:
@@ -166,9 +150,14 @@ ACTIONS = v201.ACTIONS | {
     ),
     "ReportDERControl": der_event("ReportDERControl", "requestId", lambda p: "part" if p.get("tbc") else "final part"),
     "PullDynamicScheduleUpdate": pull_dynamic_schedule_update,
-    "NotifySettlement": notify_settlement,
-    "NotifyPriorityCharging": notify_priority_charging,
-    "BatterySwap": battery_swap,
+    "NotifySettlement": transaction_notice("NotifySettlement", settlement),
+    "NotifyPriorityCharging": transaction_notice(
+        "NotifyPriorityCharging",
+        lambda p: {"transaction_id": p["transactionId"], "status": "Activated" if p["activated"] else "Deactivated"},
+    ),
+    "BatterySwap": transaction_notice(
+        "BatterySwap", lambda p: {"status": p["eventType"], "reference": str(p["requestId"])}
+    ),
     "VatNumberValidation": vat_number_validation,
     "GetCertificateChainStatus": get_certificate_chain_status,
 }
