@@ -1,15 +1,35 @@
 """OpenAPI pieces shared by the endpoints: examples, pagination and django-filter FilterSets."""
 
 import django_filters
+from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.views import APIView
 
-from csms.pagination import MAX_LIMIT
+from csms.pagination import MAX_LIMIT, Page
 
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"Items per page, 1 to {MAX_LIMIT} (default 50)."),
     OpenApiParameter("offset", int, description="Items to skip (default 0)."),
 ]
+
+
+class AutoSchema(openapi.AutoSchema):
+    """The API's schema: an operation that answers a page (page_of) takes PAGE_PARAMETERS, said here once."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        responses = self.get_response_serializers()
+        answer = responses.get(200) if isinstance(responses, dict) else responses
+        if isinstance(answer, type) and issubclass(answer, Page):
+            return [*parameters, *PAGE_PARAMETERS]
+        return parameters
+
+
+def tagged_view(tags: list[str]) -> type[APIView]:
+    """A base for a module's views: their operations are listed under `tags`, said here once."""
+    return extend_schema(tags=tags)(type("TaggedView", (APIView,), {}))
+
 
 _TYPES = {django_filters.BooleanFilter: OpenApiTypes.BOOL, django_filters.NumberFilter: OpenApiTypes.NUMBER}
 

@@ -17,11 +17,12 @@ from chargers.services.registry import (
     charger_update,
 )
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import example, filter_parameters, page_example, tagged_view
 from csms.pagination import paginated
 from csms.responses import created
 
 TAGS = ["Chargers"]
+ChargerView = tagged_view(TAGS)
 CHARGE_BOX_ID = OpenApiParameter(
     "chargeBoxId", str, OpenApiParameter.PATH, description="The charger's identity, as in /ocpp/<chargeBoxId>."
 )
@@ -106,13 +107,12 @@ def organisation_charger(request, charge_box_id: str, *, include_deleted: bool =
     return charger
 
 
-class ChargerCollectionView(APIView):
+class ChargerCollectionView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_list",
         summary="List chargers",
         description="The organisation's chargers, ordered by chargeBoxId.",
-        parameters=filter_parameters(ChargerFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(ChargerFilter),
         responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
         examples=[page_example("A page of chargers", "chargers", SUMMARY_EXAMPLE)],
     )
@@ -123,7 +123,6 @@ class ChargerCollectionView(APIView):
         )
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_register",
         summary="Register a charger",
         description="Registers a charger with the organisation so that it may connect. "
@@ -173,9 +172,8 @@ class ChargerCollectionView(APIView):
         return created(request, s.RegisteredChargerSerializer(charger).data, "charger", charger.charge_box_id)
 
 
-class ChargerDetailView(APIView):
+class ChargerDetailView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_retrieve",
         summary="A charger's details",
         description="What the charger reported at boot, its presence, and the last status of each connector. "
@@ -189,7 +187,6 @@ class ChargerDetailView(APIView):
         return Response(s.ChargerDetailSerializer(charger).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_update",
         summary="Change a charger's name, location, password, supply or tariff",
         description='Only the fields sent change. A password of "" or null removes it; '
@@ -225,7 +222,6 @@ class ChargerDetailView(APIView):
         return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_unregister",
         summary="Unregister a charger",
         description="Deletes the charger: its connection is closed, its credentials are cleared and it is "
@@ -242,9 +238,8 @@ class ChargerDetailView(APIView):
         return Response({"message": f"Charger {chargeBoxId} unregistered.", "chargeBoxId": chargeBoxId})
 
 
-class ConnectorStatusView(APIView):
+class ConnectorStatusView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_connector_status",
         summary="A connector's latest status notifications",
         description="The last 5 StatusNotifications of the connector, newest first "
@@ -316,7 +311,7 @@ class ChargePointStatusView(APIView):
         operation_id="status_list",
         summary="Presence and connector statuses of every charge point",
         description="With `status`, only the connectors in that status, and only the charge points that have one.",
-        parameters=filter_parameters(ChargePointStatusFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(ChargePointStatusFilter),
         responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
         examples=[
             page_example(

@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import Organisation
 from chargers.api.serializers import StrictSerializer
@@ -14,11 +13,12 @@ from charging.filters import IdTagFilter
 from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import example, filter_parameters, page_example, tagged_view
 from csms.pagination import page_of, paginated
 from csms.responses import created
 
 TAGS = ["Id tags"]
+IdTagView = tagged_view(TAGS)
 ID_TAG = OpenApiParameter("idTag", str, OpenApiParameter.PATH, description="The id tag, in any case.")
 TAG_EXAMPLE = {
     "idTag": "RFID-0042",
@@ -103,13 +103,12 @@ def invalid(error: id_tags.IdTagInvalid):
     return ValidationError({error.field: error.message})
 
 
-class IdTagCollectionView(APIView):
+class IdTagCollectionView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_list",
         summary="List id tags",
         description="The organisation's id tags, ordered by idTag.",
-        parameters=filter_parameters(IdTagFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(IdTagFilter),
         responses={200: IdTagPage, **error_responses(400, 401, 403)},
         examples=[page_example("A page", "idTags", TAG_EXAMPLE)],
     )
@@ -118,7 +117,6 @@ class IdTagCollectionView(APIView):
         return paginated(request, tags, key="idTags", serialize=lambda rows: IdTagOutput(rows, many=True).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_create",
         summary="Create an id tag",
         description="409 when the organisation has the tag already, in any case (OCPP id tags are "
@@ -144,9 +142,8 @@ class IdTagCollectionView(APIView):
         return created(request, IdTagOutput(tag).data, "id-tag", tag.id_tag)
 
 
-class IdTagDetailView(APIView):
+class IdTagDetailView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_retrieve",
         summary="An id tag",
         parameters=[ID_TAG],
@@ -157,7 +154,6 @@ class IdTagDetailView(APIView):
         return Response(IdTagOutput(organisation_tag(request, idTag)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_update",
         summary="Change an id tag",
         description="Only the fields sent change; parentIdTag null or empty removes the parent. "
@@ -181,7 +177,6 @@ class IdTagDetailView(APIView):
         return Response(IdTagOutput(organisation_tag(request, tag.id_tag)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_delete",
         summary="Delete an id tag",
         description="Its children keep existing, without a parent. Chargers learn of it at the next local list sync.",
@@ -204,9 +199,8 @@ class AuthorizationPolicy(StrictSerializer):
     )
 
 
-class AuthorizationPolicyView(APIView):
+class AuthorizationPolicyView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="authorization_policy_retrieve",
         summary="The organisation's authorization policy",
         responses={200: AuthorizationPolicy, **error_responses(401, 403)},
@@ -216,7 +210,6 @@ class AuthorizationPolicyView(APIView):
         return Response(AuthorizationPolicy(request.user.organisation).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="authorization_policy_update",
         summary="Change the organisation's authorization policy",
         request=AuthorizationPolicy,

@@ -14,7 +14,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from chargers import costs
 from chargers.api import serializers as s
@@ -26,10 +25,11 @@ from charging.models import Transaction
 from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import example, filter_parameters, page_example, tagged_view
 from csms.pagination import page_of, paginated
 
 TAGS = ["Transactions"]
+TransactionView = tagged_view(TAGS)
 TRANSACTION_ID = OpenApiParameter(
     "transactionId", str, OpenApiParameter.PATH, description="The id the charger knows the session by."
 )
@@ -181,13 +181,12 @@ def detail(session: Transaction) -> dict:
     return TransactionDetail(session).data
 
 
-class TransactionCollectionView(APIView):
+class TransactionCollectionView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_list",
         summary="List transactions",
         description="The organisation's charging sessions, newest first.",
-        parameters=filter_parameters(TransactionFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(TransactionFilter),
         responses={200: TransactionPage, **error_responses(400, 401, 403)},
         examples=[page_example("A page", "transactions", SUMMARY_EXAMPLE)],
     )
@@ -201,9 +200,8 @@ class TransactionCollectionView(APIView):
         )
 
 
-class TransactionExportView(APIView):
+class TransactionExportView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_export",
         summary="Export transactions as CSV",
         description="Every session matching the filters, newest first, streamed. Columns: " + ", ".join(CSV_COLUMNS),
@@ -242,9 +240,8 @@ def _csv_batch(writer, sessions: list[Transaction]):
         yield writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
 
-class TransactionDetailView(APIView):
+class TransactionDetailView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_retrieve",
         summary="A transaction with its meter values",
         description="Ids are unique per charger: when two of your chargers used the same id, give chargeBoxId; "
@@ -257,9 +254,8 @@ class TransactionDetailView(APIView):
         return Response(detail(organisation_transaction(request, transactionId)))
 
 
-class TransactionCloseView(APIView):
+class TransactionCloseView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_close",
         summary="Close a transaction by hand",
         description="For a session the charger will never stop (lost, suspect). Recorded as a manual close "
@@ -298,9 +294,8 @@ class TransactionCloseView(APIView):
         return Response(detail(session))
 
 
-class ActiveTransactionsView(APIView):
+class ActiveTransactionsView(charger_views.ChargerView):
     @extend_schema(
-        tags=charger_views.TAGS,
         operation_id="chargers_active_transactions",
         summary="A charger's sessions in progress",
         description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",

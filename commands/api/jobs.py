@@ -11,7 +11,6 @@ from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
 from commands.models import FleetJob
 from csms.errors import exactly_one_of, validated
-from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import page_of, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
@@ -175,7 +174,6 @@ class FleetJobCollectionView(APIView):
         operation_id="fleet_job_list",
         summary="Fleet jobs, newest first",
         tags=["fleet jobs"],
-        parameters=PAGE_PARAMETERS,
         responses={200: FleetJobPage, **READ_ERRORS},
     )
     def get(self, request) -> Response:
