@@ -15,10 +15,12 @@ PAGE_PARAMETERS = [
 
 
 class AutoSchema(openapi.AutoSchema):
-    """The API's schema: an operation that answers a page (page_of) takes PAGE_PARAMETERS, said here once."""
+    """The API's schema: an operation that answers a page (page_of) takes PAGE_PARAMETERS, said here once; and
+    the path parameters its view describes (endpoint_base) where its path has them."""
 
     def get_override_parameters(self):
-        parameters = super().get_override_parameters()
+        described = getattr(self.view, "path_parameters", ())
+        parameters = [p for p in described if f"{{{p.name}}}" in self.path] + super().get_override_parameters()
         responses = self.get_response_serializers()
         answer = responses.get(200) if isinstance(responses, dict) else responses
         if isinstance(answer, type) and issubclass(answer, Page):
@@ -26,9 +28,11 @@ class AutoSchema(openapi.AutoSchema):
         return parameters
 
 
-def tagged_view(tags: list[str]) -> type[APIView]:
-    """A base for a module's views: their operations are listed under `tags`, said here once."""
-    return extend_schema(tags=tags)(type("TaggedView", (APIView,), {}))
+def endpoint_base(tags: list[str], *path_parameters: OpenApiParameter) -> type[APIView]:
+    """A base for a module's views, saying once what their operations share: they are listed under `tags`, and
+    each of `path_parameters` is described in every operation whose path has it (see AutoSchema)."""
+    view = type("Endpoint", (APIView,), {"path_parameters": path_parameters})
+    return extend_schema(tags=tags)(view)
 
 
 _TYPES = {django_filters.BooleanFilter: OpenApiTypes.BOOL, django_filters.NumberFilter: OpenApiTypes.NUMBER}

@@ -16,13 +16,13 @@ from billing.models import CDR, Tariff
 from chargers.models import Charger, Site
 from charging.models import IdTag
 from csms.errors import Conflict, error_responses, validated
-from csms.openapi import tagged_view
+from csms.openapi import endpoint_base
 from csms.pagination import paginated
 
 TAGS = ["Tariffs and CDRs"]
-BillingView = tagged_view(TAGS)
 TARIFF_ID = OpenApiParameter("tariffId", str, OpenApiParameter.PATH, description="The Tariff's OCPI `id`.")
 CDR_ID = OpenApiParameter("cdrId", str, OpenApiParameter.PATH, description="The CDR's OCPI `id`.")
+BillingView = endpoint_base(TAGS, TARIFF_ID, CDR_ID)
 TARIFF_EXAMPLE = {
     "id": "standard-ac",
     "currency": "EUR",
@@ -114,7 +114,7 @@ class TariffCollectionView(BillingView):
 
 
 class TariffDetailView(BillingView):
-    @extend_schema(operation_id="tariffs_get", summary="One tariff", parameters=[TARIFF_ID],
+    @extend_schema(operation_id="tariffs_get", summary="One tariff",
                    responses={200: ocpi.Tariff, **error_responses(401, 403, 404)})  # fmt: skip
     def get(self, request, tariffId: str):
         return Response(organisation_tariff(request, tariffId).document)
@@ -124,7 +124,6 @@ class TariffDetailView(BillingView):
         summary="Change a tariff",
         description="The fields sent replace the tariff's; the result must be a valid OCPI Tariff. `id` cannot "
         "change. Sessions already priced keep the tariff they started with.",
-        parameters=[TARIFF_ID],
         request=ocpi.Tariff,
         responses={200: ocpi.Tariff, **error_responses(400, 401, 403, 404)},
     )
@@ -137,7 +136,7 @@ class TariffDetailView(BillingView):
         document = tariff_document({**tariff.document, **request.data})
         return Response(services.tariff_update(tariff=tariff, document=document).document)
 
-    @extend_schema(operation_id="tariffs_delete", summary="Delete a tariff", parameters=[TARIFF_ID],
+    @extend_schema(operation_id="tariffs_delete", summary="Delete a tariff",
                    description="Sessions priced with it keep their snapshot, and CDRs theirs.",
                    responses={204: None, **error_responses(401, 403, 404)})  # fmt: skip
     def delete(self, request, tariffId: str):
@@ -303,7 +302,7 @@ class CdrCollectionView(BillingView):
 
 
 class CdrDetailView(BillingView):
-    @extend_schema(operation_id="cdrs_get", summary="One CDR", parameters=[CDR_ID],
+    @extend_schema(operation_id="cdrs_get", summary="One CDR",
                    responses={200: s.Cdr, **error_responses(401, 403, 404)})  # fmt: skip
     def get(self, request, cdrId: str):
         return Response(organisation_cdr(request, cdrId).document)
@@ -315,7 +314,6 @@ class CdrCreditView(BillingView):
         summary="Credit a CDR",
         description="A CDR is never changed: a correction is a new CDR with `credit: true`, "
         "`credit_reference_id` naming this one, and its costs negated. A CDR is credited once.",
-        parameters=[CDR_ID],
         request=None,
         responses={201: s.Cdr, **error_responses(401, 403, 404, 409)},
     )

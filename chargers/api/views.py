@@ -17,12 +17,11 @@ from chargers.services.registry import (
     charger_update,
 )
 from csms.errors import Conflict, error_responses
-from csms.openapi import example, filter_parameters, page_example, tagged_view
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import paginated
 from csms.responses import created
 
 TAGS = ["Chargers"]
-ChargerView = tagged_view(TAGS)
 CHARGE_BOX_ID = OpenApiParameter(
     "chargeBoxId", str, OpenApiParameter.PATH, description="The charger's identity, as in /ocpp/<chargeBoxId>."
 )
@@ -40,6 +39,8 @@ EVSE_ID = OpenApiParameter(
     description="OCPP 2.0.1: the connector's EVSE. Needed when the charger has a connector with this number on "
     "several EVSEs (else 400); refused for OCPP 1.6 chargers, whose connectors belong to no EVSE.",
 )
+
+ChargerView = endpoint_base(TAGS, CHARGE_BOX_ID, CONNECTOR_ID)
 
 INCLUDE_DELETED = OpenApiParameter(
     "include_deleted", str, OpenApiParameter.QUERY, required=False, enum=["true", "false"],
@@ -178,7 +179,7 @@ class ChargerDetailView(ChargerView):
         summary="A charger's details",
         description="What the charger reported at boot, its presence, and the last status of each connector. "
         "A deleted charger is found only with `include_deleted=true`.",
-        parameters=[CHARGE_BOX_ID, INCLUDE_DELETED],
+        parameters=[INCLUDE_DELETED],
         responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
         examples=[example("A connected charger", DETAIL_EXAMPLE)],
     )
@@ -191,7 +192,6 @@ class ChargerDetailView(ChargerView):
         summary="Change a charger's name, location, password, supply or tariff",
         description='Only the fields sent change. A password of "" or null removes it; '
         "a new password applies from the charger's next connection.",
-        parameters=[CHARGE_BOX_ID],
         request=s.ChargerUpdateSerializer,
         responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
         examples=[
@@ -228,7 +228,6 @@ class ChargerDetailView(ChargerView):
         "refused as unknown when it tries to connect again. Its history (sessions, meter values, commands, "
         "message log) is kept: it is listed again with `include_deleted=true`, and registering its "
         "chargeBoxId again restores it with new credentials. `manage.py purge_charger` removes it for good.",
-        parameters=[CHARGE_BOX_ID],
         responses={200: s.ChargerDeletedSerializer, **error_responses(401, 403, 404)},
         examples=[example("Unregistered", {"message": "Charger CP-001 unregistered.", "chargeBoxId": "CP-001"})],
     )
@@ -245,7 +244,7 @@ class ConnectorStatusView(ChargerView):
         description="The last 5 StatusNotifications of the connector, newest first "
         "(an empty list until the charger reports it). On an OCPP 2.0.1 charger, `evseId` names the EVSE "
         "when connectors of several EVSEs share the number.",
-        parameters=[CHARGE_BOX_ID, CONNECTOR_ID, EVSE_ID],
+        parameters=[EVSE_ID],
         responses={200: s.ConnectorStatusHistorySerializer, **error_responses(400, 401, 403, 404)},
         examples=[
             example(

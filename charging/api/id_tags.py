@@ -13,13 +13,13 @@ from charging.filters import IdTagFilter
 from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
-from csms.openapi import example, filter_parameters, page_example, tagged_view
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import page_of, paginated
 from csms.responses import created
 
 TAGS = ["Id tags"]
-IdTagView = tagged_view(TAGS)
 ID_TAG = OpenApiParameter("idTag", str, OpenApiParameter.PATH, description="The id tag, in any case.")
+IdTagView = endpoint_base(TAGS, ID_TAG)
 TAG_EXAMPLE = {
     "idTag": "RFID-0042",
     "status": "Accepted",
@@ -146,7 +146,6 @@ class IdTagDetailView(IdTagView):
     @extend_schema(
         operation_id="id_tags_retrieve",
         summary="An id tag",
-        parameters=[ID_TAG],
         responses={200: IdTagOutput, **error_responses(401, 403, 404)},
         examples=[example("A tag", TAG_EXAMPLE)],
     )
@@ -158,7 +157,6 @@ class IdTagDetailView(IdTagView):
         summary="Change an id tag",
         description="Only the fields sent change; parentIdTag null or empty removes the parent. "
         "Editing an auto-created tag makes it an ordinary one.",
-        parameters=[ID_TAG],
         request=IdTagUpdateInput,
         responses={200: IdTagOutput, **error_responses(400, 401, 403, 404)},
         examples=[
@@ -180,7 +178,6 @@ class IdTagDetailView(IdTagView):
         operation_id="id_tags_delete",
         summary="Delete an id tag",
         description="Its children keep existing, without a parent. Chargers learn of it at the next local list sync.",
-        parameters=[ID_TAG],
         responses={200: IdTagDeleted, **error_responses(401, 403, 404)},
         examples=[example("Deleted", {"message": "Id tag RFID-0042 deleted.", "idTag": "RFID-0042"})],
     )

@@ -25,14 +25,14 @@ from charging.models import Transaction
 from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
-from csms.openapi import example, filter_parameters, page_example, tagged_view
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import page_of, paginated
 
 TAGS = ["Transactions"]
-TransactionView = tagged_view(TAGS)
 TRANSACTION_ID = OpenApiParameter(
     "transactionId", str, OpenApiParameter.PATH, description="The id the charger knows the session by."
 )
+TransactionView = endpoint_base(TAGS, TRANSACTION_ID)
 CHARGE_BOX_ID = OpenApiParameter(
     "chargeBoxId", str, description="The charger, when two of your chargers used the same transactionId "
     "(without it, the session that started last)."
@@ -246,7 +246,7 @@ class TransactionDetailView(TransactionView):
         summary="A transaction with its meter values",
         description="Ids are unique per charger: when two of your chargers used the same id, give chargeBoxId; "
         "without it the session that started last is shown.",
-        parameters=[TRANSACTION_ID, CHARGE_BOX_ID],
+        parameters=[CHARGE_BOX_ID],
         responses={200: TransactionDetail, **error_responses(401, 403, 404)},
         examples=[example("A finished session", DETAIL_EXAMPLE)],
     )
@@ -261,7 +261,7 @@ class TransactionCloseView(TransactionView):
         description="For a session the charger will never stop (lost, suspect). Recorded as a manual close "
         "with the API key and the reason; stopReason becomes Other. A StopTransaction the charger sends later "
         "still records its figures. 409 when the session is already stopped.",
-        parameters=[TRANSACTION_ID, CHARGE_BOX_ID],
+        parameters=[CHARGE_BOX_ID],
         request=CloseInput,
         responses={200: TransactionDetail, **error_responses(400, 401, 403, 404, 409)},
         examples=[
@@ -299,7 +299,7 @@ class ActiveTransactionsView(charger_views.ChargerView):
         operation_id="chargers_active_transactions",
         summary="A charger's sessions in progress",
         description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",
-        parameters=[charger_views.CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
+        parameters=filter_parameters(ActiveTransactionFilter),
         responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
         examples=[
             example(

@@ -9,12 +9,10 @@ from chargers.api import serializers as s
 from chargers.api.views import T0
 from chargers.models import Site
 from csms.errors import error_responses
-from csms.openapi import example, page_example, tagged_view
+from csms.openapi import endpoint_base, example, page_example
 from csms.pagination import paginated
 from smart_charging.services import sites
 from smart_charging.services.load_balancing import site_allocation
-
-SiteView = tagged_view(["Sites"])
 
 SITE_EXAMPLE = {
     "id": 3,
@@ -26,6 +24,7 @@ SITE_EXAMPLE = {
 
 
 SITE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The site's id.")
+SiteView = endpoint_base(["Sites"], SITE_ID)
 
 
 def organisation_site(request, site_id: int) -> Site:
@@ -75,7 +74,6 @@ class SiteDetailView(SiteView):
     @extend_schema(
         operation_id="sites_retrieve",
         summary="A site",
-        parameters=[SITE_ID],
         responses={200: s.SiteSerializer, **error_responses(401, 403, 404)},
         examples=[example("A site", SITE_EXAMPLE)],
     )
@@ -86,7 +84,6 @@ class SiteDetailView(SiteView):
         operation_id="sites_update",
         summary="Rename a site or change its capacity",
         description="A new capacity is shared again among the sessions at once.",
-        parameters=[SITE_ID],
         request=s.SiteUpdateSerializer,
         responses={200: s.SiteSerializer, **error_responses(400, 401, 403, 404)},
         examples=[example("More capacity", {"capacity": {"limit": 80, "unit": "A"}}, request=True)],
@@ -102,7 +99,6 @@ class SiteDetailView(SiteView):
         operation_id="sites_delete",
         summary="Delete a site",
         description="Its chargers stay, on no site.",
-        parameters=[SITE_ID],
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, id: int):
@@ -115,7 +111,6 @@ class SiteAllocationView(SiteView):
         operation_id="sites_allocation",
         summary="How the site's capacity is shared among its sessions now",
         description="Sessions that started first keep their minimum when not all fit; later ones get 0 (suspended).",
-        parameters=[SITE_ID],
         responses={200: s.AllocationSerializer, **error_responses(401, 403, 404)},
         examples=[
             example(

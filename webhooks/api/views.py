@@ -5,13 +5,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
 
 from csms.errors import error_responses, validated
-from csms.openapi import tagged_view
+from csms.openapi import endpoint_base
 from csms.pagination import paginated
 from webhooks import services
 from webhooks.api import serializers as s
 from webhooks.models import Webhook
 
-WebhookView = tagged_view(["webhooks"])
+WebhookView = endpoint_base(["webhooks"])
 
 ERRORS = error_responses(400, 401, 403, 404)
 EXAMPLE = {"url": "https://billing.example.com/csms-events", "events": ["transaction.started", "transaction.stopped"]}
