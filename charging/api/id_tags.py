@@ -55,16 +55,21 @@ class IdTagOutput(serializers.Serializer):
 IdTagPage = page_of("IdTagPage", "idTags", IdTagOutput)
 
 
+def max_active_transactions_field(**kwargs) -> serializers.IntegerField:
+    """The sessions a tag may have at once, on creation and update alike."""
+    return serializers.IntegerField(
+        source="max_active_transactions",
+        min_value=0,
+        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
+        **kwargs,
+    )
+
+
 class IdTagUpdateInput(StrictSerializer):
     status = serializers.ChoiceField(IdTag.Status.choices, required=False)
     expiryDate = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
     parentIdTag = serializers.CharField(source="parent_id_tag", required=False, allow_null=True, allow_blank=True)
-    maxActiveTransactions = serializers.IntegerField(
-        source="max_active_transactions",
-        required=False,
-        min_value=0,
-        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
-    )
+    maxActiveTransactions = max_active_transactions_field(required=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
@@ -77,12 +82,7 @@ class IdTagCreateInput(IdTagUpdateInput):
         help_text="At most 20 characters (OCPP CiString20); unique in the organisation in any case.",
     )
     status = serializers.ChoiceField(IdTag.Status.choices, default=IdTag.Status.ACCEPTED)
-    maxActiveTransactions = serializers.IntegerField(
-        source="max_active_transactions",
-        default=1,
-        min_value=0,
-        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
-    )
+    maxActiveTransactions = max_active_transactions_field(default=1)
 
 
 class IdTagDeleted(serializers.Serializer):
