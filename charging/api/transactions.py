@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from chargers import costs
 from chargers.api import serializers as s
 from chargers.api import views as charger_views
-from chargers.api.serializers import StrictSerializer
+from chargers.api.serializers import StrictSerializer, charger_id_field
 from charging import selectors
 from charging.filters import ActiveTransactionFilter, TransactionFilter
 from charging.models import Transaction
@@ -93,7 +93,7 @@ CSV_COLUMNS = [
 
 class TransactionSummary(serializers.Serializer):
     transactionId = serializers.CharField(source="ocpp_id")
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     evseId = serializers.IntegerField(source="evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")

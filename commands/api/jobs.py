@@ -6,6 +6,7 @@ from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chargers.api.serializers import charger_id_field
 from commands import fleet
 from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
@@ -154,7 +155,7 @@ class FleetJobOutput(drf.Serializer):
 
 
 class FleetTargetOutput(drf.Serializer):
-    chargeBoxId = drf.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     status = drf.CharField(help_text="queued, running, done or failed.")
     commandId = drf.UUIDField(source="command_id", allow_null=True)
     answer = drf.DictField(allow_null=True, help_text="The command's reply, as its endpoint gives it.")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from chargers.api.serializers import StrictSerializer
+from chargers.api.serializers import StrictSerializer, charger_id_field
 from commands.models import Command
 from csms.pagination import PaginationSerializer, page_of
 
@@ -587,7 +587,7 @@ class CommandLog(serializers.ModelSerializer):
         "within a second (a prompt answer goes from pending to its outcome at once); answered; error: the "
         "charger answered with a CALLERROR; timeout; offline. sentAt is set whenever the CALL went out.",
     )
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     errorCode = serializers.CharField(source="error_code")
     errorDescription = serializers.CharField(source="error_description")
     requestedBy = serializers.CharField(source="requested_by")
