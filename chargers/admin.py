@@ -513,12 +513,17 @@ class DeviceVariableAdmin(HistoryAdmin):
     search_fields = ["charger__charge_box_id", "component", "variable", "value"]
 
 
-@admin.register(ChargerNotification)
-class ChargerNotificationAdmin(HistoryAdmin):
-    list_display = ["received_at", "charger", "action", "kind", "evse_id", "timestamp"]
+class ChargerReportAdmin(HistoryAdmin):
+    """Reports a charger sends unasked (notifications, DER events, session notices): by action and arrival."""
+
     list_filter = ["action", "charger__organisation"]
-    search_fields = ["charger__charge_box_id", "kind"]
     date_hierarchy = "received_at"
+
+
+@admin.register(ChargerNotification)
+class ChargerNotificationAdmin(ChargerReportAdmin):
+    list_display = ["received_at", "charger", "action", "kind", "evse_id", "timestamp"]
+    search_fields = ["charger__charge_box_id", "kind"]
 
 
 from chargers import jobs_admin, streams_admin  # noqa: E402, F401  (jobs; OCPP 2.1 periodic event streams)

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from accounts.models import Organisation
 from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin, scope
 from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics jobs)
+from chargers.admin import ChargerReportAdmin
 from charging.models import (
     ChargerLocalList,
     IdTag,
@@ -298,11 +299,9 @@ class TransactionEventAdmin(HistoryAdmin):
 
 
 @admin.register(TransactionNotice)
-class TransactionNoticeAdmin(HistoryAdmin):
+class TransactionNoticeAdmin(ChargerReportAdmin):
     """OCPP 2.1: payments settled, priority charging and battery swaps, each against its session."""
 
     list_display = ["received_at", "charger", "action", "status", "ocpp_transaction_id", "transaction", "amount",
                     "reference"]  # fmt: skip
-    list_filter = ["action", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "ocpp_transaction_id", "reference"]
-    date_hierarchy = "received_at"

@@ -1,15 +1,39 @@
 """OpenAPI pieces shared by the endpoints: examples, pagination and django-filter FilterSets."""
 
 import django_filters
+from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.views import APIView
 
-from csms.pagination import MAX_LIMIT
+from csms.pagination import MAX_LIMIT, Page
 
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"Items per page, 1 to {MAX_LIMIT} (default 50)."),
     OpenApiParameter("offset", int, description="Items to skip (default 0)."),
 ]
+
+
+class AutoSchema(openapi.AutoSchema):
+    """The API's schema: an operation that answers a page (page_of) takes PAGE_PARAMETERS, said here once; and
+    the path parameters its view describes (endpoint_base) where its path has them."""
+
+    def get_override_parameters(self):
+        described = getattr(self.view, "path_parameters", ())
+        parameters = [p for p in described if f"{{{p.name}}}" in self.path] + super().get_override_parameters()
+        responses = self.get_response_serializers()
+        answer = responses.get(200) if isinstance(responses, dict) else responses
+        if isinstance(answer, type) and issubclass(answer, Page):
+            return [*parameters, *PAGE_PARAMETERS]
+        return parameters
+
+
+def endpoint_base(tags: list[str], *path_parameters: OpenApiParameter) -> type[APIView]:
+    """A base for a module's views, saying once what their operations share: they are listed under `tags`, and
+    each of `path_parameters` is described in every operation whose path has it (see AutoSchema)."""
+    view = type("Endpoint", (APIView,), {"path_parameters": path_parameters})
+    return extend_schema(tags=tags)(view)
+
 
 _TYPES = {django_filters.BooleanFilter: OpenApiTypes.BOOL, django_filters.NumberFilter: OpenApiTypes.NUMBER}
 

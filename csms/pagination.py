@@ -20,9 +20,14 @@ class PaginationSerializer(serializers.Serializer):
     offset = serializers.IntegerField()
 
 
-def page_of(name: str, key: str, item: type[serializers.Serializer]) -> type[serializers.Serializer]:
+# A list's answer (see page_of); the schema gives its operation the `limit` and `offset` parameters.
+class Page(serializers.Serializer):
+    pass
+
+
+def page_of(name: str, key: str, item: type[serializers.Serializer]) -> type[Page]:
     """The schema of a list's answer, `{key: [item, ...], "pagination": {...}}`; `name` names its component."""
-    return type(name, (serializers.Serializer,), {key: item(many=True), "pagination": PaginationSerializer()})
+    return type(name, (Page,), {key: item(many=True), "pagination": PaginationSerializer()})
 
 
 def paginated(request, queryset, *, key: str, serialize, default_limit: int = 50) -> Response:

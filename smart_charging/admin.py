@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.scoping import HistoryAdmin, OrganisationScopedAdmin
 from chargers import jobs_admin  # noqa: E402, F401  (firmware and diagnostics jobs)
+from chargers.admin import ChargerReportAdmin
 from chargers.models import (
     Site,
 )
@@ -60,10 +61,8 @@ class InstalledChargingProfileAdmin(HistoryAdmin):
 
 
 @admin.register(DEREvent)
-class DEREventAdmin(HistoryAdmin):
+class DEREventAdmin(ChargerReportAdmin):
     """OCPP 2.1: what each charger reported of its DER (grid support) controls."""
 
     list_display = ["received_at", "charger", "action", "control", "state", "timestamp"]
-    list_filter = ["action", "charger__organisation"]
     search_fields = ["charger__charge_box_id", "control"]
-    date_hierarchy = "received_at"

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import renderers, serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.permissions import READ, HasScope
 from billing import exports, ocpi, services
@@ -17,12 +16,13 @@ from billing.models import CDR, Tariff
 from chargers.models import Charger, Site
 from charging.models import IdTag
 from csms.errors import Conflict, error_responses, validated
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import endpoint_base
 from csms.pagination import paginated
 
 TAGS = ["Tariffs and CDRs"]
 TARIFF_ID = OpenApiParameter("tariffId", str, OpenApiParameter.PATH, description="The Tariff's OCPI `id`.")
 CDR_ID = OpenApiParameter("cdrId", str, OpenApiParameter.PATH, description="The CDR's OCPI `id`.")
+BillingView = endpoint_base(TAGS, TARIFF_ID, CDR_ID)
 TARIFF_EXAMPLE = {
     "id": "standard-ac",
     "currency": "EUR",
@@ -83,12 +83,10 @@ class ReadsPrices(HasScope):
         return True
 
 
-class TariffCollectionView(APIView):
+class TariffCollectionView(BillingView):
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_list",
         summary="The organisation's tariffs",
-        parameters=PAGE_PARAMETERS,
         responses={200: s.TariffPage, **error_responses(400, 401, 403)},
     )
     def get(self, request):
@@ -96,7 +94,6 @@ class TariffCollectionView(APIView):
         return paginated(request, rows, key="tariffs", serialize=lambda page: [t.document for t in page])
 
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_create",
         summary="Create a tariff (an OCPI 2.2.1 Tariff object)",
         description="The body is an OCPI 2.2.1 Tariff, snake_case as OCPI has it. `id` is chosen by the server "
@@ -116,19 +113,17 @@ class TariffCollectionView(APIView):
         return Response(tariff.document, status=201)
 
 
-class TariffDetailView(APIView):
-    @extend_schema(tags=TAGS, operation_id="tariffs_get", summary="One tariff", parameters=[TARIFF_ID],
+class TariffDetailView(BillingView):
+    @extend_schema(operation_id="tariffs_get", summary="One tariff",
                    responses={200: ocpi.Tariff, **error_responses(401, 403, 404)})  # fmt: skip
     def get(self, request, tariffId: str):
         return Response(organisation_tariff(request, tariffId).document)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_update",
         summary="Change a tariff",
         description="The fields sent replace the tariff's; the result must be a valid OCPI Tariff. `id` cannot "
         "change. Sessions already priced keep the tariff they started with.",
-        parameters=[TARIFF_ID],
         request=ocpi.Tariff,
         responses={200: ocpi.Tariff, **error_responses(400, 401, 403, 404)},
     )
@@ -141,7 +136,7 @@ class TariffDetailView(APIView):
         document = tariff_document({**tariff.document, **request.data})
         return Response(services.tariff_update(tariff=tariff, document=document).document)
 
-    @extend_schema(tags=TAGS, operation_id="tariffs_delete", summary="Delete a tariff", parameters=[TARIFF_ID],
+    @extend_schema(operation_id="tariffs_delete", summary="Delete a tariff",
                    description="Sessions priced with it keep their snapshot, and CDRs theirs.",
                    responses={204: None, **error_responses(401, 403, 404)})  # fmt: skip
     def delete(self, request, tariffId: str):
@@ -149,11 +144,10 @@ class TariffDetailView(APIView):
         return Response(status=204)
 
 
-class TariffPriceView(APIView):
+class TariffPriceView(BillingView):
     permission_classes = [ReadsPrices]
 
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_price",
         summary="Price a session with a tariff (preview)",
         description="The cost engine that prices sessions, for a tariff (inline, or `tariffId`) and a CDR's "
@@ -212,9 +206,8 @@ def _target(organisation, body: dict, name: str):
     return target
 
 
-class TariffAssignView(APIView):
+class TariffAssignView(BillingView):
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_assign",
         summary="Price an id tag's, a charger's or a site's sessions with a tariff, or set the default",
         description="Exactly one of `idTag`, `chargeBoxId`, `siteId` or `organisationDefault: true`. "
@@ -234,9 +227,8 @@ class TariffAssignView(APIView):
         return Response(status=204)
 
 
-class TariffTimeZoneView(APIView):
+class TariffTimeZoneView(BillingView):
     @extend_schema(
-        tags=TAGS,
         operation_id="tariffs_time_zone",
         summary="The time zone in which a charger's or a site's sessions read tariff restrictions",
         description="Exactly one of `chargeBoxId` or `siteId`. OCPI reads restrictions' times of day, dates and "
@@ -273,11 +265,10 @@ class CdrFilter(serializers.Serializer):
               "endedBefore": "end_date_time__lt"}  # fmt: skip
 
 
-class CdrCollectionView(APIView):
+class CdrCollectionView(BillingView):
     renderer_classes = [renderers.JSONRenderer, CsvRenderer]
 
     @extend_schema(
-        tags=TAGS,
         operation_id="cdrs_list",
         summary="Charge detail records (JSON or CSV), streamed",
         description="The organisation's CDRs, in OCPI 2.2.1's CDR shape, newest end first, all that match the "
@@ -310,21 +301,19 @@ class CdrCollectionView(APIView):
         return StreamingHttpResponse(chunks, content_type=content_type)
 
 
-class CdrDetailView(APIView):
-    @extend_schema(tags=TAGS, operation_id="cdrs_get", summary="One CDR", parameters=[CDR_ID],
+class CdrDetailView(BillingView):
+    @extend_schema(operation_id="cdrs_get", summary="One CDR",
                    responses={200: s.Cdr, **error_responses(401, 403, 404)})  # fmt: skip
     def get(self, request, cdrId: str):
         return Response(organisation_cdr(request, cdrId).document)
 
 
-class CdrCreditView(APIView):
+class CdrCreditView(BillingView):
     @extend_schema(
-        tags=TAGS,
         operation_id="cdrs_credit",
         summary="Credit a CDR",
         description="A CDR is never changed: a correction is a new CDR with `credit: true`, "
         "`credit_reference_id` naming this one, and its costs negated. A CDR is credited once.",
-        parameters=[CDR_ID],
         request=None,
         responses={201: s.Cdr, **error_responses(401, 403, 404, 409)},
     )

@@ -52,6 +52,16 @@ def password_field(**kwargs) -> serializers.CharField:
     )
 
 
+def charger_id_field() -> serializers.CharField:
+    """The chargeBoxId of the charger a row (a session, a reservation, a command...) belongs to."""
+    return serializers.CharField(source="charger.charge_box_id")
+
+
+def session_id_field() -> serializers.CharField:
+    """The transactionId of the session a row (a reservation, a charging profile) names; null when none."""
+    return serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+
+
 class ChargerRegistrationSerializer(StrictSerializer):
     chargeBoxId = serializers.CharField(
         source="charge_box_id",
@@ -306,7 +316,7 @@ SitePageSerializer = page_of("SitePageSerializer", "sites", SiteSerializer)
 
 
 class ShareSerializer(serializers.Serializer):
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     evseId = serializers.IntegerField(
         source="transaction.evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6."
     )
@@ -327,13 +337,13 @@ class AllocationSerializer(serializers.Serializer):
 
 class ReservationSerializer(serializers.Serializer):
     reservationId = serializers.IntegerField(source="reservation_id")
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")
     parentIdTag = serializers.CharField(source="parent_id_tag")
     expiryDate = serializers.DateTimeField(source="expiry_date")
     status = serializers.ChoiceField(choices=["Active", "Consumed", "Cancelled", "Expired"])
-    transactionId = serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+    transactionId = session_id_field()
     createdAt = serializers.DateTimeField(source="created_at")
 
 
@@ -350,7 +360,7 @@ class InstalledChargingProfileSerializer(serializers.Serializer):
     validFrom = serializers.DateTimeField(source="valid_from", allow_null=True)
     validTo = serializers.DateTimeField(source="valid_to", allow_null=True)
     chargingSchedule = serializers.JSONField(source="schedule")
-    transactionId = serializers.CharField(source="transaction.ocpp_id", allow_null=True, default=None)
+    transactionId = session_id_field()
     meta = serializers.DictField(help_text="Notes sent with it, never to the charger: comment, createdAt, createdBy.")
     installedAt = serializers.DateTimeField(source="installed_at")
 

@@ -5,13 +5,12 @@ from django.urls import path
 
 from chargers.api import views
 
+CHARGER = "chargers/<str:chargeBoxId>"
+CONNECTOR = CHARGER + "/connectors/<int:connectorId>"
+
 urlpatterns = [
     path("chargers", views.ChargerCollectionView.as_view(), name="chargers"),
-    path("chargers/<str:chargeBoxId>", views.ChargerDetailView.as_view(), name="charger"),
-    path(
-        "chargers/<str:chargeBoxId>/connectors/<int:connectorId>/status",
-        views.ConnectorStatusView.as_view(),
-        name="connector-status",
-    ),
+    path(CHARGER, views.ChargerDetailView.as_view(), name="charger"),
+    path(CONNECTOR + "/status", views.ConnectorStatusView.as_view(), name="connector-status"),
     path("status", views.ChargePointStatusView.as_view(), name="status"),
 ]

@@ -17,7 +17,7 @@ from chargers.services.registry import (
     charger_update,
 )
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import paginated
 from csms.responses import created
 
@@ -39,6 +39,8 @@ EVSE_ID = OpenApiParameter(
     description="OCPP 2.0.1: the connector's EVSE. Needed when the charger has a connector with this number on "
     "several EVSEs (else 400); refused for OCPP 1.6 chargers, whose connectors belong to no EVSE.",
 )
+
+ChargerView = endpoint_base(TAGS, CHARGE_BOX_ID, CONNECTOR_ID)
 
 INCLUDE_DELETED = OpenApiParameter(
     "include_deleted", str, OpenApiParameter.QUERY, required=False, enum=["true", "false"],
@@ -106,13 +108,12 @@ def organisation_charger(request, charge_box_id: str, *, include_deleted: bool =
     return charger
 
 
-class ChargerCollectionView(APIView):
+class ChargerCollectionView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_list",
         summary="List chargers",
         description="The organisation's chargers, ordered by chargeBoxId.",
-        parameters=filter_parameters(ChargerFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(ChargerFilter),
         responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
         examples=[page_example("A page of chargers", "chargers", SUMMARY_EXAMPLE)],
     )
@@ -123,7 +124,6 @@ class ChargerCollectionView(APIView):
         )
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_register",
         summary="Register a charger",
         description="Registers a charger with the organisation so that it may connect. "
@@ -173,14 +173,13 @@ class ChargerCollectionView(APIView):
         return created(request, s.RegisteredChargerSerializer(charger).data, "charger", charger.charge_box_id)
 
 
-class ChargerDetailView(APIView):
+class ChargerDetailView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_retrieve",
         summary="A charger's details",
         description="What the charger reported at boot, its presence, and the last status of each connector. "
         "A deleted charger is found only with `include_deleted=true`.",
-        parameters=[CHARGE_BOX_ID, INCLUDE_DELETED],
+        parameters=[INCLUDE_DELETED],
         responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
         examples=[example("A connected charger", DETAIL_EXAMPLE)],
     )
@@ -189,12 +188,10 @@ class ChargerDetailView(APIView):
         return Response(s.ChargerDetailSerializer(charger).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_update",
         summary="Change a charger's name, location, password, supply or tariff",
         description='Only the fields sent change. A password of "" or null removes it; '
         "a new password applies from the charger's next connection.",
-        parameters=[CHARGE_BOX_ID],
         request=s.ChargerUpdateSerializer,
         responses={200: s.ChargerDetailSerializer, **error_responses(400, 401, 403, 404)},
         examples=[
@@ -225,14 +222,12 @@ class ChargerDetailView(APIView):
         return Response(s.ChargerDetailSerializer(organisation_charger(request, chargeBoxId)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_unregister",
         summary="Unregister a charger",
         description="Deletes the charger: its connection is closed, its credentials are cleared and it is "
         "refused as unknown when it tries to connect again. Its history (sessions, meter values, commands, "
         "message log) is kept: it is listed again with `include_deleted=true`, and registering its "
         "chargeBoxId again restores it with new credentials. `manage.py purge_charger` removes it for good.",
-        parameters=[CHARGE_BOX_ID],
         responses={200: s.ChargerDeletedSerializer, **error_responses(401, 403, 404)},
         examples=[example("Unregistered", {"message": "Charger CP-001 unregistered.", "chargeBoxId": "CP-001"})],
     )
@@ -242,15 +237,14 @@ class ChargerDetailView(APIView):
         return Response({"message": f"Charger {chargeBoxId} unregistered.", "chargeBoxId": chargeBoxId})
 
 
-class ConnectorStatusView(APIView):
+class ConnectorStatusView(ChargerView):
     @extend_schema(
-        tags=TAGS,
         operation_id="chargers_connector_status",
         summary="A connector's latest status notifications",
         description="The last 5 StatusNotifications of the connector, newest first "
         "(an empty list until the charger reports it). On an OCPP 2.0.1 charger, `evseId` names the EVSE "
         "when connectors of several EVSEs share the number.",
-        parameters=[CHARGE_BOX_ID, CONNECTOR_ID, EVSE_ID],
+        parameters=[EVSE_ID],
         responses={200: s.ConnectorStatusHistorySerializer, **error_responses(400, 401, 403, 404)},
         examples=[
             example(
@@ -316,7 +310,7 @@ class ChargePointStatusView(APIView):
         operation_id="status_list",
         summary="Presence and connector statuses of every charge point",
         description="With `status`, only the connectors in that status, and only the charge points that have one.",
-        parameters=filter_parameters(ChargePointStatusFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(ChargePointStatusFilter),
         responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
         examples=[
             page_example(

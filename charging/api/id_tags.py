@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import Organisation
 from chargers.api.serializers import StrictSerializer
@@ -14,12 +13,13 @@ from charging.filters import IdTagFilter
 from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import page_of, paginated
 from csms.responses import created
 
 TAGS = ["Id tags"]
 ID_TAG = OpenApiParameter("idTag", str, OpenApiParameter.PATH, description="The id tag, in any case.")
+IdTagView = endpoint_base(TAGS, ID_TAG)
 TAG_EXAMPLE = {
     "idTag": "RFID-0042",
     "status": "Accepted",
@@ -55,16 +55,21 @@ class IdTagOutput(serializers.Serializer):
 IdTagPage = page_of("IdTagPage", "idTags", IdTagOutput)
 
 
+def max_active_transactions_field(**kwargs) -> serializers.IntegerField:
+    """The sessions a tag may have at once, on creation and update alike."""
+    return serializers.IntegerField(
+        source="max_active_transactions",
+        min_value=0,
+        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
+        **kwargs,
+    )
+
+
 class IdTagUpdateInput(StrictSerializer):
     status = serializers.ChoiceField(IdTag.Status.choices, required=False)
     expiryDate = serializers.DateTimeField(source="expiry_date", required=False, allow_null=True)
     parentIdTag = serializers.CharField(source="parent_id_tag", required=False, allow_null=True, allow_blank=True)
-    maxActiveTransactions = serializers.IntegerField(
-        source="max_active_transactions",
-        required=False,
-        min_value=0,
-        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
-    )
+    maxActiveTransactions = max_active_transactions_field(required=False)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
@@ -77,12 +82,7 @@ class IdTagCreateInput(IdTagUpdateInput):
         help_text="At most 20 characters (OCPP CiString20); unique in the organisation in any case.",
     )
     status = serializers.ChoiceField(IdTag.Status.choices, default=IdTag.Status.ACCEPTED)
-    maxActiveTransactions = serializers.IntegerField(
-        source="max_active_transactions",
-        default=1,
-        min_value=0,
-        help_text="Sessions the tag may have at once; beyond it a start is answered ConcurrentTx. 0: no limit.",
-    )
+    maxActiveTransactions = max_active_transactions_field(default=1)
 
 
 class IdTagDeleted(serializers.Serializer):
@@ -103,13 +103,12 @@ def invalid(error: id_tags.IdTagInvalid):
     return ValidationError({error.field: error.message})
 
 
-class IdTagCollectionView(APIView):
+class IdTagCollectionView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_list",
         summary="List id tags",
         description="The organisation's id tags, ordered by idTag.",
-        parameters=filter_parameters(IdTagFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(IdTagFilter),
         responses={200: IdTagPage, **error_responses(400, 401, 403)},
         examples=[page_example("A page", "idTags", TAG_EXAMPLE)],
     )
@@ -118,7 +117,6 @@ class IdTagCollectionView(APIView):
         return paginated(request, tags, key="idTags", serialize=lambda rows: IdTagOutput(rows, many=True).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_create",
         summary="Create an id tag",
         description="409 when the organisation has the tag already, in any case (OCPP id tags are "
@@ -144,12 +142,10 @@ class IdTagCollectionView(APIView):
         return created(request, IdTagOutput(tag).data, "id-tag", tag.id_tag)
 
 
-class IdTagDetailView(APIView):
+class IdTagDetailView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_retrieve",
         summary="An id tag",
-        parameters=[ID_TAG],
         responses={200: IdTagOutput, **error_responses(401, 403, 404)},
         examples=[example("A tag", TAG_EXAMPLE)],
     )
@@ -157,12 +153,10 @@ class IdTagDetailView(APIView):
         return Response(IdTagOutput(organisation_tag(request, idTag)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_update",
         summary="Change an id tag",
         description="Only the fields sent change; parentIdTag null or empty removes the parent. "
         "Editing an auto-created tag makes it an ordinary one.",
-        parameters=[ID_TAG],
         request=IdTagUpdateInput,
         responses={200: IdTagOutput, **error_responses(400, 401, 403, 404)},
         examples=[
@@ -181,11 +175,9 @@ class IdTagDetailView(APIView):
         return Response(IdTagOutput(organisation_tag(request, tag.id_tag)).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="id_tags_delete",
         summary="Delete an id tag",
         description="Its children keep existing, without a parent. Chargers learn of it at the next local list sync.",
-        parameters=[ID_TAG],
         responses={200: IdTagDeleted, **error_responses(401, 403, 404)},
         examples=[example("Deleted", {"message": "Id tag RFID-0042 deleted.", "idTag": "RFID-0042"})],
     )
@@ -204,9 +196,8 @@ class AuthorizationPolicy(StrictSerializer):
     )
 
 
-class AuthorizationPolicyView(APIView):
+class AuthorizationPolicyView(IdTagView):
     @extend_schema(
-        tags=TAGS,
         operation_id="authorization_policy_retrieve",
         summary="The organisation's authorization policy",
         responses={200: AuthorizationPolicy, **error_responses(401, 403)},
@@ -216,7 +207,6 @@ class AuthorizationPolicyView(APIView):
         return Response(AuthorizationPolicy(request.user.organisation).data)
 
     @extend_schema(
-        tags=TAGS,
         operation_id="authorization_policy_update",
         summary="Change the organisation's authorization policy",
         request=AuthorizationPolicy,

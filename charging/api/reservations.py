@@ -8,7 +8,7 @@ from chargers.api import serializers as s
 from chargers.api.views import T0
 from charging.models import Reservation
 from csms.errors import error_responses
-from csms.openapi import PAGE_PARAMETERS, page_example
+from csms.openapi import page_example
 from csms.pagination import paginated
 
 RESERVATION_EXAMPLE = {
@@ -27,7 +27,6 @@ RESERVATION_EXAMPLE = {
 RESERVATION_PARAMETERS = [
     OpenApiParameter("status", str, enum=Reservation.Status.values, description="Only reservations in this state."),
     OpenApiParameter("chargeBoxId", str, description="Only this charger's reservations."),
-    *PAGE_PARAMETERS,
 ]
 
 

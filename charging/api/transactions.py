@@ -14,25 +14,25 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from chargers import costs
 from chargers.api import serializers as s
 from chargers.api import views as charger_views
-from chargers.api.serializers import StrictSerializer
+from chargers.api.serializers import StrictSerializer, charger_id_field
 from charging import selectors
 from charging.filters import ActiveTransactionFilter, TransactionFilter
 from charging.models import Transaction
 from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
-from csms.openapi import PAGE_PARAMETERS, example, filter_parameters, page_example
+from csms.openapi import endpoint_base, example, filter_parameters, page_example
 from csms.pagination import page_of, paginated
 
 TAGS = ["Transactions"]
 TRANSACTION_ID = OpenApiParameter(
     "transactionId", str, OpenApiParameter.PATH, description="The id the charger knows the session by."
 )
+TransactionView = endpoint_base(TAGS, TRANSACTION_ID)
 CHARGE_BOX_ID = OpenApiParameter(
     "chargeBoxId", str, description="The charger, when two of your chargers used the same transactionId "
     "(without it, the session that started last)."
@@ -93,7 +93,7 @@ CSV_COLUMNS = [
 
 class TransactionSummary(serializers.Serializer):
     transactionId = serializers.CharField(source="ocpp_id")
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     evseId = serializers.IntegerField(source="evse", allow_null=True, help_text="OCPP 2.0.1's EVSE; null for 1.6.")
     connectorId = serializers.IntegerField(source="connector_id")
     idTag = serializers.CharField(source="id_tag")
@@ -181,13 +181,12 @@ def detail(session: Transaction) -> dict:
     return TransactionDetail(session).data
 
 
-class TransactionCollectionView(APIView):
+class TransactionCollectionView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_list",
         summary="List transactions",
         description="The organisation's charging sessions, newest first.",
-        parameters=filter_parameters(TransactionFilter) + PAGE_PARAMETERS,
+        parameters=filter_parameters(TransactionFilter),
         responses={200: TransactionPage, **error_responses(400, 401, 403)},
         examples=[page_example("A page", "transactions", SUMMARY_EXAMPLE)],
     )
@@ -201,9 +200,8 @@ class TransactionCollectionView(APIView):
         )
 
 
-class TransactionExportView(APIView):
+class TransactionExportView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_export",
         summary="Export transactions as CSV",
         description="Every session matching the filters, newest first, streamed. Columns: " + ", ".join(CSV_COLUMNS),
@@ -242,14 +240,13 @@ def _csv_batch(writer, sessions: list[Transaction]):
         yield writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
 
 
-class TransactionDetailView(APIView):
+class TransactionDetailView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_retrieve",
         summary="A transaction with its meter values",
         description="Ids are unique per charger: when two of your chargers used the same id, give chargeBoxId; "
         "without it the session that started last is shown.",
-        parameters=[TRANSACTION_ID, CHARGE_BOX_ID],
+        parameters=[CHARGE_BOX_ID],
         responses={200: TransactionDetail, **error_responses(401, 403, 404)},
         examples=[example("A finished session", DETAIL_EXAMPLE)],
     )
@@ -257,15 +254,14 @@ class TransactionDetailView(APIView):
         return Response(detail(organisation_transaction(request, transactionId)))
 
 
-class TransactionCloseView(APIView):
+class TransactionCloseView(TransactionView):
     @extend_schema(
-        tags=TAGS,
         operation_id="transactions_close",
         summary="Close a transaction by hand",
         description="For a session the charger will never stop (lost, suspect). Recorded as a manual close "
         "with the API key and the reason; stopReason becomes Other. A StopTransaction the charger sends later "
         "still records its figures. 409 when the session is already stopped.",
-        parameters=[TRANSACTION_ID, CHARGE_BOX_ID],
+        parameters=[CHARGE_BOX_ID],
         request=CloseInput,
         responses={200: TransactionDetail, **error_responses(400, 401, 403, 404, 409)},
         examples=[
@@ -298,13 +294,12 @@ class TransactionCloseView(APIView):
         return Response(detail(session))
 
 
-class ActiveTransactionsView(APIView):
+class ActiveTransactionsView(charger_views.ChargerView):
     @extend_schema(
-        tags=charger_views.TAGS,
         operation_id="chargers_active_transactions",
         summary="A charger's sessions in progress",
         description="Each with its latest energy register reading (Wh), the energy delivered so far and its duration.",
-        parameters=[charger_views.CHARGE_BOX_ID, *filter_parameters(ActiveTransactionFilter)],
+        parameters=filter_parameters(ActiveTransactionFilter),
         responses={200: s.ActiveTransactionsSerializer, **error_responses(400, 401, 403, 404)},
         examples=[
             example(

@@ -2,14 +2,13 @@
 
 from django.urls import path
 
+from chargers.api.urls import CHARGER
 from charging.api import id_tags, reservations, transactions
 
+TRANSACTION = "transactions/<str:transactionId>"
+
 urlpatterns = [
-    path(
-        "chargers/<str:chargeBoxId>/transactions",
-        transactions.ActiveTransactionsView.as_view(),
-        name="charger-transactions",
-    ),
+    path(CHARGER + "/transactions", transactions.ActiveTransactionsView.as_view(), name="charger-transactions"),
     path("reservations", reservations.ReservationCollectionView.as_view(), name="reservations"),
     path("id-tags", id_tags.IdTagCollectionView.as_view(), name="id-tags"),
     # <path:>: an id tag may hold any printable ASCII, "/" included (sent as %2F).
@@ -17,10 +16,6 @@ urlpatterns = [
     path("authorization-policy", id_tags.AuthorizationPolicyView.as_view(), name="authorization-policy"),
     path("transactions", transactions.TransactionCollectionView.as_view(), name="transactions"),
     path("transactions/export.csv", transactions.TransactionExportView.as_view(), name="transactions-export"),
-    path("transactions/<str:transactionId>", transactions.TransactionDetailView.as_view(), name="transaction"),
-    path(
-        "transactions/<str:transactionId>/close",
-        transactions.TransactionCloseView.as_view(),
-        name="transaction-close",
-    ),
+    path(TRANSACTION, transactions.TransactionDetailView.as_view(), name="transaction"),
+    path(TRANSACTION + "/close", transactions.TransactionCloseView.as_view(), name="transaction-close"),
 ]

@@ -6,12 +6,13 @@ from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chargers.api.serializers import charger_id_field
 from commands import fleet
 from commands.api import views
 from commands.api.views import ERRORS, READ_ERRORS, charger_of, requester_of
 from commands.models import FleetJob
 from csms.errors import exactly_one_of, validated
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import endpoint_base
 from csms.pagination import page_of, paginated
 
 # The commands a fleet job may run: the command endpoints with no path parameters and no per-charger
@@ -155,7 +156,7 @@ class FleetJobOutput(drf.Serializer):
 
 
 class FleetTargetOutput(drf.Serializer):
-    chargeBoxId = drf.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     status = drf.CharField(help_text="queued, running, done or failed.")
     commandId = drf.UUIDField(source="command_id", allow_null=True)
     answer = drf.DictField(allow_null=True, help_text="The command's reply, as its endpoint gives it.")
@@ -168,14 +169,13 @@ class FleetJobDetail(FleetJobOutput):
 
 
 FleetJobPage = page_of("FleetJobPage", "fleetJobs", FleetJobOutput)
+FleetJobView = endpoint_base(["fleet jobs"])
 
 
-class FleetJobCollectionView(APIView):
+class FleetJobCollectionView(FleetJobView):
     @extend_schema(
         operation_id="fleet_job_list",
         summary="Fleet jobs, newest first",
-        tags=["fleet jobs"],
-        parameters=PAGE_PARAMETERS,
         responses={200: FleetJobPage, **READ_ERRORS},
     )
     def get(self, request) -> Response:
@@ -187,7 +187,6 @@ class FleetJobCollectionView(APIView):
         summary="Run one command on many chargers",
         description="The chargers are named (chargeBoxIds) or chosen by a filter; at most `concurrency` run "
         "at once. The job runs in the background: follow it with GET /fleet-jobs/{id}.",
-        tags=["fleet jobs"],
         request=FleetJobInput,
         responses={201: FleetJobOutput, **ERRORS},
         examples=[
@@ -227,11 +226,10 @@ class FleetJobCollectionView(APIView):
         return Response(FleetJobOutput(job).data, status=201)
 
 
-class FleetJobDetailView(APIView):
+class FleetJobDetailView(FleetJobView):
     @extend_schema(
         operation_id="fleet_job_get",
         summary="A fleet job's progress and each charger's outcome",
-        tags=["fleet jobs"],
         responses={200: FleetJobDetail, **READ_ERRORS},
     )
     def get(self, request, jobId: int) -> Response:

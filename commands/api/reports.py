@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 from chargers.models import DeviceVariable
 from commands.api import serializers as s
 from commands.api.views import READ_ERRORS, Endpoint, charger_of, command_view, reply
-from csms.openapi import PAGE_PARAMETERS
 from csms.pagination import page_of, paginated
 
 KEY_HELP = "Component.Variable or Component[instance].Variable[instance], or {component, variable} as OCPP has them."
@@ -166,7 +165,7 @@ class DeviceModelView(APIView):
         operation_id="device_model_list",
         summary="OCPP 2.0.1: the charger's device model, as last reported",
         tags=["commands"],
-        parameters=[DeviceModelFilter, *PAGE_PARAMETERS],
+        parameters=[DeviceModelFilter],
         responses={200: DeviceModelPage, **READ_ERRORS},
         examples=[
             OpenApiExample("Page", value={"variables": [], "pagination": {"total": 0, "limit": 50, "offset": 0}})

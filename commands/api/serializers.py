@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from chargers.api.serializers import StrictSerializer
+from chargers.api.serializers import StrictSerializer, charger_id_field
 from commands.models import Command
 from csms.pagination import PaginationSerializer, page_of
 
@@ -180,17 +180,27 @@ class ChargingSchedule(StrictSerializer):
     minChargingRate = serializers.FloatField(required=False, min_value=0)
 
 
+def profile_fields(purposes) -> tuple[serializers.Field, ...]:
+    """`stackLevel`, `chargingProfilePurpose`, `chargingProfileKind`, `recurrencyKind`, `validFrom` and `validTo`
+    of a charging profile: the same in OCPP 1.6 and 2.0.1 but for the purposes each knows."""
+    return (
+        serializers.IntegerField(min_value=0),
+        serializers.ChoiceField(purposes),
+        serializers.ChoiceField(["Absolute", "Recurring", "Relative"]),
+        serializers.ChoiceField(["Daily", "Weekly"], required=False),
+        Timestamp(required=False),
+        Timestamp(required=False),
+    )
+
+
 class ChargingProfile(StrictSerializer):
     """An OCPP 1.6 ChargingProfile."""
 
     chargingProfileId = serializers.IntegerField()
     transactionId = TransactionId(required=False, help_text="A TxProfile's session.")
-    stackLevel = serializers.IntegerField(min_value=0)
-    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES)
-    chargingProfileKind = serializers.ChoiceField(["Absolute", "Recurring", "Relative"])
-    recurrencyKind = serializers.ChoiceField(["Daily", "Weekly"], required=False)
-    validFrom = Timestamp(required=False)
-    validTo = Timestamp(required=False)
+    stackLevel, chargingProfilePurpose, chargingProfileKind, recurrencyKind, validFrom, validTo = profile_fields(
+        PROFILE_PURPOSES
+    )
     chargingSchedule = ChargingSchedule()
 
 
@@ -251,12 +261,9 @@ class ChargingProfile201(StrictSerializer):
     and `condition` are the product's, not sent (see ProfileMeta, ProfileCondition)."""
 
     id = serializers.IntegerField()
-    stackLevel = serializers.IntegerField(min_value=0)
-    chargingProfilePurpose = serializers.ChoiceField(PROFILE_PURPOSES_201)
-    chargingProfileKind = serializers.ChoiceField(["Absolute", "Recurring", "Relative"])
-    recurrencyKind = serializers.ChoiceField(["Daily", "Weekly"], required=False)
-    validFrom = Timestamp(required=False)
-    validTo = Timestamp(required=False)
+    stackLevel, chargingProfilePurpose, chargingProfileKind, recurrencyKind, validFrom, validTo = profile_fields(
+        PROFILE_PURPOSES_201
+    )
     transactionId = serializers.CharField(required=False, max_length=36)
     chargingSchedule = ChargingSchedule201(many=True, allow_empty=False, max_length=3)
     customData = serializers.JSONField(**CUSTOM_DATA)
@@ -587,7 +594,7 @@ class CommandLog(serializers.ModelSerializer):
         "within a second (a prompt answer goes from pending to its outcome at once); answered; error: the "
         "charger answered with a CALLERROR; timeout; offline. sentAt is set whenever the CALL went out.",
     )
-    chargeBoxId = serializers.CharField(source="charger.charge_box_id")
+    chargeBoxId = charger_id_field()
     errorCode = serializers.CharField(source="error_code")
     errorDescription = serializers.CharField(source="error_description")
     requestedBy = serializers.CharField(source="requested_by")

@@ -5,6 +5,7 @@ from rest_framework import serializers as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chargers.models import Charger
 from commands.api import serializers as s
 from commands.api.views import (
     ERRORS,
@@ -140,6 +141,12 @@ class IssuedCertificatesView(APIView):
         return Response(ps.IssuedCertificateOutput(IssuedCertificate.objects.filter(charger=charger), many=True).data)
 
 
+def profile_asked(request, charge_box_id: str) -> tuple[Charger, int]:
+    """The caller's charger and the security profile the body asks it to meet (else a 404 or a 400)."""
+    charger = charger_of(request, charge_box_id)
+    return charger, validated(ps.SecurityProfileInput, request.data)["securityProfile"]
+
+
 class SecurityProfileView(APIView):
     @extend_schema(
         operation_id="security_profile_get", summary="The charger's security profile, and an upgrade under way",
@@ -157,8 +164,7 @@ class SecurityProfileView(APIView):
         tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileInput, **READ_ERRORS},
     )  # fmt: skip
     def put(self, request, chargeBoxId: str) -> Response:
-        charger = charger_of(request, chargeBoxId)
-        profile = validated(ps.SecurityProfileInput, request.data)["securityProfile"]
+        charger, profile = profile_asked(request, chargeBoxId)
         return Response({"securityProfile": services.security_profile_set(charger=charger, profile=profile)})
 
 
@@ -190,7 +196,6 @@ class SecurityProfileUpgradeView(APIView):
         tags=["security"], request=ps.SecurityProfileInput, responses={200: ps.SecurityProfileUpgraded, **ERRORS},
     )  # fmt: skip
     def post(self, request, chargeBoxId: str) -> Response:
-        charger = charger_of(request, chargeBoxId)
-        profile = validated(ps.SecurityProfileInput, request.data)["securityProfile"]
+        charger, profile = profile_asked(request, chargeBoxId)
         answer = profiles.security_profile_upgrade(charger=charger, profile=profile, requester=requester_of(request))
         return Response(ps.SecurityProfileUpgraded(answer).data)

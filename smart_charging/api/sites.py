@@ -4,13 +4,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from chargers.api import serializers as s
 from chargers.api.views import T0
 from chargers.models import Site
 from csms.errors import error_responses
-from csms.openapi import PAGE_PARAMETERS, example, page_example
+from csms.openapi import endpoint_base, example, page_example
 from csms.pagination import paginated
 from smart_charging.services import sites
 from smart_charging.services.load_balancing import site_allocation
@@ -25,6 +24,7 @@ SITE_EXAMPLE = {
 
 
 SITE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The site's id.")
+SiteView = endpoint_base(["Sites"], SITE_ID)
 
 
 def organisation_site(request, site_id: int) -> Site:
@@ -40,12 +40,10 @@ def site_fields(body: dict) -> dict:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-class SiteCollectionView(APIView):
+class SiteCollectionView(SiteView):
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_list",
         summary="List sites",
-        parameters=PAGE_PARAMETERS,
         responses={200: s.SitePageSerializer, **error_responses(400, 401, 403)},
         examples=[page_example("Sites", "sites", SITE_EXAMPLE)],
     )
@@ -54,7 +52,6 @@ class SiteCollectionView(APIView):
         return paginated(request, rows, key="sites", serialize=lambda page: s.SiteSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_create",
         summary="Create a site: chargers sharing a capacity",
         description="Chargers join with PATCH /chargers/{chargeBoxId} {site: id}. The capacity is shared among "
@@ -73,12 +70,10 @@ class SiteCollectionView(APIView):
         return Response(s.SiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
 
-class SiteDetailView(APIView):
+class SiteDetailView(SiteView):
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_retrieve",
         summary="A site",
-        parameters=[SITE_ID],
         responses={200: s.SiteSerializer, **error_responses(401, 403, 404)},
         examples=[example("A site", SITE_EXAMPLE)],
     )
@@ -86,11 +81,9 @@ class SiteDetailView(APIView):
         return Response(s.SiteSerializer(organisation_site(request, id)).data)
 
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_update",
         summary="Rename a site or change its capacity",
         description="A new capacity is shared again among the sessions at once.",
-        parameters=[SITE_ID],
         request=s.SiteUpdateSerializer,
         responses={200: s.SiteSerializer, **error_responses(400, 401, 403, 404)},
         examples=[example("More capacity", {"capacity": {"limit": 80, "unit": "A"}}, request=True)],
@@ -103,11 +96,9 @@ class SiteDetailView(APIView):
         return Response(s.SiteSerializer(organisation_site(request, id)).data)
 
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_delete",
         summary="Delete a site",
         description="Its chargers stay, on no site.",
-        parameters=[SITE_ID],
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, id: int):
@@ -115,13 +106,11 @@ class SiteDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class SiteAllocationView(APIView):
+class SiteAllocationView(SiteView):
     @extend_schema(
-        tags=["Sites"],
         operation_id="sites_allocation",
         summary="How the site's capacity is shared among its sessions now",
         description="Sessions that started first keep their minimum when not all fit; later ones get 0 (suspended).",
-        parameters=[SITE_ID],
         responses={200: s.AllocationSerializer, **error_responses(401, 403, 404)},
         examples=[
             example(

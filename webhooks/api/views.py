@@ -3,14 +3,15 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from csms.errors import error_responses, validated
-from csms.openapi import PAGE_PARAMETERS
+from csms.openapi import endpoint_base
 from csms.pagination import paginated
 from webhooks import services
 from webhooks.api import serializers as s
 from webhooks.models import Webhook
+
+WebhookView = endpoint_base(["webhooks"])
 
 ERRORS = error_responses(400, 401, 403, 404)
 EXAMPLE = {"url": "https://billing.example.com/csms-events", "events": ["transaction.started", "transaction.stopped"]}
@@ -20,12 +21,10 @@ def webhook_of(request, webhook_id: int) -> Webhook:
     return get_object_or_404(Webhook, pk=webhook_id, organisation=request.user.organisation)
 
 
-class WebhookCollectionView(APIView):
+class WebhookCollectionView(WebhookView):
     @extend_schema(
         operation_id="webhook_list",
         summary="The organisation's webhooks",
-        tags=["webhooks"],
-        parameters=PAGE_PARAMETERS,
         responses={200: s.WebhookList, **ERRORS},
     )
     def get(self, request) -> Response:
@@ -38,7 +37,6 @@ class WebhookCollectionView(APIView):
         description="Events are POSTed as `{event, timestamp, data}` with `X-CSMS-Timestamp: <unix seconds>` and "
         '`X-CSMS-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>`; failed deliveries '
         "are retried with exponential backoff.",
-        tags=["webhooks"],
         request=s.WebhookInput,
         responses={201: s.WebhookOutput, **ERRORS},
         examples=[
@@ -61,17 +59,14 @@ class WebhookCollectionView(APIView):
         return Response(s.WebhookOutput(webhook).data, status=201)
 
 
-class WebhookDetailView(APIView):
-    @extend_schema(
-        operation_id="webhook_get", summary="One webhook", tags=["webhooks"], responses={200: s.WebhookOutput, **ERRORS}
-    )
+class WebhookDetailView(WebhookView):
+    @extend_schema(operation_id="webhook_get", summary="One webhook", responses={200: s.WebhookOutput, **ERRORS})
     def get(self, request, webhookId: int) -> Response:
         return Response(s.WebhookOutput(webhook_of(request, webhookId)).data)
 
     @extend_schema(
         operation_id="webhook_update",
         summary="Change a webhook (any of url, secret, events, active)",
-        tags=["webhooks"],
         request=s.WebhookPatch,
         responses={200: s.WebhookOutput, **ERRORS},
     )
@@ -81,20 +76,16 @@ class WebhookDetailView(APIView):
         webhook = services.webhook_update(webhook=webhook, **data)
         return Response(s.WebhookOutput(webhook).data)
 
-    @extend_schema(
-        operation_id="webhook_delete", summary="Remove a webhook", tags=["webhooks"], responses={204: None, **ERRORS}
-    )
+    @extend_schema(operation_id="webhook_delete", summary="Remove a webhook", responses={204: None, **ERRORS})
     def delete(self, request, webhookId: int) -> Response:
         webhook_of(request, webhookId).delete()
         return Response(status=204)
 
 
-class DeliveryListView(APIView):
+class DeliveryListView(WebhookView):
     @extend_schema(
         operation_id="webhook_deliveries",
         summary="Every delivery attempt of a webhook, newest first",
-        tags=["webhooks"],
-        parameters=PAGE_PARAMETERS,
         responses={200: s.DeliveryList, **ERRORS},
     )
     def get(self, request, webhookId: int) -> Response:
