@@ -27,6 +27,37 @@ import time
 
 from load import BOOT, Charger, Worker, now_iso
 
+# The fleet's tunables: option, type, default, meaning.
+OPTIONS = (
+    ("--heartbeat", float, 300, "seconds between a charger's heartbeats"),
+    ("--charging-share", float, 0.3, "share of the chargers in a session at any time"),
+    ("--meter-interval", float, 60, "seconds between MeterValues in a session"),
+    ("--session-minutes", str, "20:60", "session length range MIN:MAX"),
+    ("--reconnect-delay", float, 10, "a charger that lost its connection waits up to this many seconds first"),
+    ("--retry-interval", str, "5:15", "seconds MIN:MAX between a charger's connection attempts while refused"),
+)
+
+
+def add_arguments(add) -> None:
+    """The fleet's options of bench/load.py."""
+    add("--fleet", action="store_true", help="the fleet mix (bench/fleet.py) instead of a fixed total --rate")
+    for option, kind, default, meaning in OPTIONS:
+        add(option, type=kind, default=default, help=f"--fleet: {meaning} (default {default})")
+    add(
+        "--storm-at",
+        type=float,
+        default=None,
+        help="--fleet: seconds into the steady phase at which every --server-pid is killed (SIGKILL) and "
+        "started again with --restart-cmd; every charger reconnects and boots (the reconnect storm)",
+    )
+    add(
+        "--restart-cmd",
+        action="append",
+        default=[],
+        help="--storm-at: the command that starts a killed server again, one per --server-pid, in order "
+        "(its port is read from -p PORT)",
+    )
+
 
 class FleetCharger(Charger):
     __slots__ = ("rng", "heartbeat_at", "meter_at", "session_toggle_at", "in_session")

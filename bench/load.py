@@ -747,42 +747,15 @@ def parse_args(argv=None):
         "a timeline that tells a transient (a stall, a burst of writes) from a steady backlog",
     )
     add(
-        "--fleet",
-        action="store_true",
-        help="the fleet mix (bench/fleet.py): each charger on its own clock (heartbeats, sessions, "
-        "MeterValues) instead of a fixed total --rate",
-    )
-    add("--heartbeat", type=float, default=300, help="--fleet: seconds between heartbeats (default 300)")
-    add("--charging-share", type=float, default=0.3, help="--fleet: share of chargers in a session (default 0.3)")
-    add("--meter-interval", type=float, default=60, help="--fleet: seconds between MeterValues (default 60)")
-    add("--session-minutes", default="20:60", help="--fleet: session length range MIN:MAX (default 20:60)")
-    add(
         "--source-addresses",
         type=int,
         default=None,
         help="loopback source addresses the chargers connect from (127.0.0.1, .2, ...); one address has "
         "about 28,000 ephemeral ports (default: one per 10,000 chargers)",
     )
-    add(
-        "--storm-at",
-        type=float,
-        default=None,
-        help="--fleet: seconds into the steady phase at which every --server-pid is killed (SIGKILL) and "
-        "started again with --restart-cmd; every charger reconnects and boots (the reconnect storm)",
-    )
-    add(
-        "--restart-cmd",
-        action="append",
-        default=[],
-        help="--storm-at: the command that starts a killed server again, one per --server-pid, in order "
-        "(its port is read from -p PORT)",
-    )
-    add("--reconnect-delay", type=float, default=10, help="--fleet: a charger waits up to this before reconnecting")
-    add(
-        "--retry-interval",
-        default="5:15",
-        help="--fleet: seconds MIN:MAX between a charger's connection attempts while refused (default 5:15)",
-    )
+    from fleet import add_arguments as add_fleet_arguments  # fleet.py builds on this module
+
+    add_fleet_arguments(add)
     add("--label", default="", help="a name for this run in the output")
     add("--run-id", default="", help="groups the runs of one bench/run.sh invocation (for bench/compare.py)")
     add("--json-out", default=None, help="append the JSON result line to this file")
