@@ -410,6 +410,16 @@ def test_a_remote_starts_profile_is_installed_with_its_notes_until_its_session_e
     assert installed(api) == []  # a TxProfile ends with its transaction
 
 
+def test_a_remote_start_into_a_session_already_reported_installs_its_profile_for_that_session(api, cp):
+    session_event(cp, "Started", 0)  # the charger began it before its answer to the start was read
+    cp.respond("RequestStartTransaction", {"status": "Accepted", "transactionId": "TX-21"})
+    body = {"idToken": "U-1", "chargingProfile": {**TX_PROFILE, "meta": META}}
+    assert operations(api, "post", "transactions/start", body).status_code == 200
+    assert installed(api) == [(21, 1, "TxProfile", "TX-21", META)]
+    session_event(cp, "Ended", 1, stoppedReason="Remote")
+    assert installed(api) == []
+
+
 def test_a_remote_start_the_charger_rejects_installs_nothing(api, cp):
     cp.respond("RequestStartTransaction", {"status": "Rejected"})
     body = {"idToken": "U-1", "connectorId": 1, "chargingProfile": {**TX_PROFILE, "meta": META}}
