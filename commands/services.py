@@ -494,6 +494,32 @@ def _charging_profile_set(charger: Charger, params: dict, fields: dict) -> None:
         charging_profiles.charging_profile_record(charger=charger, **_installed(params), meta=_json(params.get("meta")))
 
 
+def _transaction_started(charger: Charger, params: dict, fields: dict) -> None:
+    """A remote start's TxProfile, once the charger accepted the start: installed for the session the start
+    begins. That session, if the charger reported it before its answer was read, is known now; else its start
+    claims the profile (charging_profiles_transaction_started). The session's end drops it."""
+    if not (_accepted(fields) and params.get("chargingProfile")):
+        return
+    installed = _installed({"connectorId": 0} | params)  # 0: on the connector the charger chooses
+    session = _remote_session(charger, params, fields)
+    if session is not None:
+        installed |= {"connector_id": session.evse_id, "transaction_id": session.ocpp_id}
+    charging_profiles.charging_profile_record(charger=charger, **installed, meta=_json(params.get("meta")))
+
+
+def _remote_session(charger: Charger, params: dict, fields: dict) -> Transaction | None:
+    """The open session a remote start began, when already reported: the one the charger named (2.0.1), the
+    one carrying the start's remoteStartId (2.0.1), or the newest for its id tag on its connector (1.6)."""
+    sessions = Transaction.objects.filter(charger=charger, stop_time__isnull=True)
+    if fields.get("transactionId"):
+        return sessions.filter(ocpp_id=str(fields["transactionId"])).first()
+    if params.get("remoteStartId") is not None:
+        return sessions.filter(remote_start_id=params["remoteStartId"]).first()
+    if params.get("connectorId"):
+        sessions = sessions.filter(connector_id=params["connectorId"])
+    return sessions.filter(id_tag=params["idTag"]).order_by("-start_time").first()
+
+
 def _installed(params: dict) -> dict:
     """A charging-profiles command's parameters as the list of installed profiles keeps them."""
     profile = params["chargingProfile"]
@@ -622,6 +648,7 @@ RECORDS = {
     "power_limit_set": _charging_profile_set,  # the profile sent, read back
     "power_limit_clear": _power_limit_cleared,
     "configuration_get": _configuration_read,
+    "transaction_start": _transaction_started,  # its TxProfile, if it carried one
 }
 
 

@@ -9,6 +9,7 @@ class SmartChargingConfig(AppConfig):
         from csms import hooks
         from smart_charging.services import charging_profiles, sites
 
+        hooks.register(hooks.SESSION_STARTED, charging_profiles.charging_profiles_transaction_started)
         hooks.register(hooks.SESSION_STARTED, sites.session_site_rebalance_after_commit)
         hooks.register(hooks.SESSION_ENDED, charging_profiles.charging_profiles_transaction_ended)
         hooks.register(hooks.SESSION_ENDED, sites.session_site_rebalance_after_commit)

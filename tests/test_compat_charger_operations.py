@@ -371,3 +371,79 @@ def test_the_start_fields_are_kept_even_when_the_charger_is_offline(api, charger
     response = operations(api, "post", "transactions/start", START)
     assert response.json()["error"]["code"] == "charge_point_offline", response.text
     assert Command.objects.get(charger=charger).session == {"idTokenType": "RFID", **EMSP}
+
+
+# A remote start's own TxProfile, in each version's shape, with notes.
+TX_PROFILE = {"id": 21, "stackLevel": 1, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+              "chargingSchedule": [{"id": 21, "chargingRateUnit": "A",
+                                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}]}  # fmt: skip
+TX_PROFILE_16 = {"chargingProfileId": 22, "stackLevel": 1, "chargingProfilePurpose": "TxProfile",
+                 "chargingProfileKind": "Relative",
+                 "chargingSchedule": {"chargingRateUnit": "A",
+                                      "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}  # fmt: skip
+
+
+def installed(api) -> list[tuple]:
+    return [(p["chargingProfileId"], p["connectorId"], p["chargingProfilePurpose"], p["transactionId"], p["meta"])
+            for p in listed(api)]  # fmt: skip
+
+
+def session_event(cp, event_type: str, seq_no: int, **info) -> None:
+    cp.call("TransactionEvent", {
+        "eventType": event_type, "timestamp": "2026-01-01T00:00:00Z", "seqNo": seq_no,
+        "evse": {"id": 1, "connectorId": 1},
+        "triggerReason": "RemoteStart" if event_type == "Started" else "RemoteStop",
+        "transactionInfo": {"transactionId": "TX-21", **info}})  # fmt: skip
+
+
+def test_a_remote_starts_profile_is_installed_with_its_notes_until_its_session_ends(api, cp):
+    cp.respond("RequestStartTransaction", {"status": "Accepted"})
+    body = {"idToken": "U-1", "connectorId": 1, "chargingProfile": {**TX_PROFILE, "meta": META}}
+    response = operations(api, "post", "transactions/start", body)
+    assert response.status_code == 200, response.text
+    call = cp.next_call()
+    assert call["payload"]["chargingProfile"] == TX_PROFILE  # the notes stay with us
+    assert installed(api) == [(21, 1, "TxProfile", None, META)]  # its transaction not known yet
+    session_event(cp, "Started", 0, remoteStartId=call["payload"]["remoteStartId"])
+    assert installed(api) == [(21, 1, "TxProfile", "TX-21", META)]
+    session_event(cp, "Ended", 1, stoppedReason="Remote")
+    assert installed(api) == []  # a TxProfile ends with its transaction
+
+
+def test_a_remote_start_into_a_session_already_reported_installs_its_profile_for_that_session(api, cp):
+    session_event(cp, "Started", 0)  # the charger began it before its answer to the start was read
+    cp.respond("RequestStartTransaction", {"status": "Accepted", "transactionId": "TX-21"})
+    body = {"idToken": "U-1", "chargingProfile": {**TX_PROFILE, "meta": META}}
+    assert operations(api, "post", "transactions/start", body).status_code == 200
+    assert installed(api) == [(21, 1, "TxProfile", "TX-21", META)]
+    session_event(cp, "Ended", 1, stoppedReason="Remote")
+    assert installed(api) == []
+
+
+def test_a_remote_start_the_charger_rejects_installs_nothing(api, cp):
+    cp.respond("RequestStartTransaction", {"status": "Rejected"})
+    body = {"idToken": "U-1", "connectorId": 1, "chargingProfile": {**TX_PROFILE, "meta": META}}
+    assert operations(api, "post", "transactions/start", body).json() == {
+        "transactionStartResponse": {"status": "Rejected"}
+    }
+    assert "meta" not in cp.next_call()["payload"]["chargingProfile"]
+    assert installed(api) == []
+
+
+def test_a_1_6_remote_starts_profile_is_installed_with_its_notes_until_its_session_ends(api, server, charger):
+    with strict_charger(server.ws, "CP-1") as cp16:
+        body = {"idTag": "RFID-1", "connectorId": 2, "chargingProfile": {**TX_PROFILE_16, "meta": META}}
+        response = post(api, "transactions/start", body)
+        assert response.status_code == 200, response.text
+        assert cp16.next_call()["payload"] == {"connectorId": 2, "idTag": "RFID-1", "chargingProfile": TX_PROFILE_16}
+        assert installed(api) == [(22, 2, "TxProfile", None, META)]
+        started = cp16.call("StartTransaction", {"connectorId": 2, "idTag": "RFID-1", "meterStart": 0,
+                                                 "timestamp": "2026-01-01T00:00:00Z"})  # fmt: skip
+        assert installed(api) == [(22, 2, "TxProfile", str(started["transactionId"]), META)]
+        cp16.call("StopTransaction", {"transactionId": started["transactionId"], "meterStop": 100,
+                                      "timestamp": "2026-01-01T00:10:00Z"})  # fmt: skip
+        assert installed(api) == []
+        cp16.respond("RemoteStartTransaction", {"status": "Rejected"})
+        assert post(api, "transactions/start", body).json()["status"] == "Rejected"
+        cp16.next_call()
+        assert installed(api) == []

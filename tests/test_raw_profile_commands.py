@@ -99,3 +99,27 @@ def test_a_raw_payload_the_schema_refuses_is_a_400_before_anything_is_read(api, 
     response = raw(api, "SetChargingProfile", {"evseId": 1})
     assert response.status_code == 400, response.text
     assert "chargingProfile" in response.json()["error"]["message"]
+
+
+def test_a_raw_remote_starts_profile_is_installed_for_the_session_the_charger_starts(api, cp201):
+    tx = {**PROFILE, "id": 21, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative"}
+    start = {"idToken": {"idToken": "U-1", "type": "Central"}, "remoteStartId": 5, "chargingProfile": tx}
+    assert raw(api, "RequestStartTransaction", start).status_code == 200
+    assert cp201.next_call()["payload"] == start
+    assert installed(api) == {21: 0}  # the charger chooses the EVSE
+    cp201.call("TransactionEvent", {
+        "eventType": "Started", "timestamp": "2026-01-01T00:00:00Z", "seqNo": 0, "triggerReason": "RemoteStart",
+        "evse": {"id": 2, "connectorId": 1},
+        "transactionInfo": {"transactionId": "TX-5", "remoteStartId": 5}})  # fmt: skip
+    assert installed(api) == {21: 2}
+
+
+def test_a_raw_1_6_remote_starts_profile_is_installed_on_its_connector(api, server, charger):
+    tx = {"chargingProfileId": 22, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
+          "chargingProfileKind": "Relative", "chargingSchedule": {
+              "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16}]}}  # fmt: skip
+    with strict_charger(server.ws, "CP-1") as cp16:
+        start = {"connectorId": 2, "idTag": "RFID-1", "chargingProfile": tx}
+        assert raw(api, "RemoteStartTransaction", start).status_code == 200
+        assert cp16.next_call()["payload"] == start
+        assert installed(api) == {22: 2}

@@ -57,7 +57,7 @@ def test_replies_carry_the_stations_status_info(api, cp201):
             "chargingSchedule": {"chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6}]}}},
          "chargingProfile.chargingProfileID: Unknown field; the fields are chargingProfileId, transactionId, "
          "stackLevel, chargingProfilePurpose, chargingProfileKind, recurrencyKind, validFrom, validTo, "
-         "chargingSchedule."),
+         "chargingSchedule, meta."),
         ("power-limit", {"limit": {"acMaxPowerA": 6, "phaseToUse": 1}},
          "limit.phaseToUse: Unknown field; the fields are acMaxPowerA, acMaxPowerKw, acMaxPowerW, dcMaxPowerKw."),
     ],

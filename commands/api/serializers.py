@@ -193,8 +193,16 @@ def profile_fields(purposes) -> tuple[serializers.Field, ...]:
     )
 
 
+class ProfileMeta(StrictSerializer):
+    """Notes on a profile, kept with it in the list of installed profiles; never sent to the charger."""
+
+    comment = serializers.CharField(required=False, max_length=255, allow_blank=True)
+    createdAt = Timestamp(required=False)
+    createdBy = serializers.CharField(required=False, max_length=255, allow_blank=True)
+
+
 class ChargingProfile(StrictSerializer):
-    """An OCPP 1.6 ChargingProfile."""
+    """An OCPP 1.6 ChargingProfile; `meta` is the product's, not sent (see ProfileMeta)."""
 
     chargingProfileId = serializers.IntegerField()
     transactionId = TransactionId(required=False, help_text="A TxProfile's session.")
@@ -202,6 +210,7 @@ class ChargingProfile(StrictSerializer):
         PROFILE_PURPOSES
     )
     chargingSchedule = ChargingSchedule()
+    meta = ProfileMeta(required=False, help_text="Kept with the installed profile (GET charging-profiles).")
 
 
 # OCPP 2.0.1's own shapes, which a 2.0.1 charger is sent as they are (a 1.6 charger cannot take them).
@@ -232,14 +241,6 @@ class ChargingSchedule201(StrictSerializer):
     minChargingRate = serializers.FloatField(required=False, min_value=0)
     salesTariff = serializers.JSONField(required=False, help_text="SalesTariffType, checked against OCPP 2.0.1.")
     customData = serializers.JSONField(**CUSTOM_DATA)
-
-
-class ProfileMeta(StrictSerializer):
-    """Notes on a profile, kept with it in the list of installed profiles; never sent to the charger."""
-
-    comment = serializers.CharField(required=False, max_length=255, allow_blank=True)
-    createdAt = Timestamp(required=False)
-    createdBy = serializers.CharField(required=False, max_length=255, allow_blank=True)
 
 
 class ProfileCondition(StrictSerializer):

@@ -83,7 +83,9 @@ CALLS = {
     ),
     "data_transfer": DATA_TRANSFER,
     "transaction_start": Call(
-        "RemoteStartTransaction", lambda p: pick(ocpp16_only(p), "connectorId", "idTag", "chargingProfile")
+        "RemoteStartTransaction",
+        lambda p: pick(ocpp16_only(p), "connectorId", "idTag", "chargingProfile"),
+        params=lambda body: pick(body, "connectorId", "idTag", "chargingProfile"),
     ),
     "transaction_stop": Call(
         "RemoteStopTransaction", lambda p: pick(p, "transactionId"), translations.transaction_stopped

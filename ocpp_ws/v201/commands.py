@@ -199,6 +199,19 @@ def charging_profile_params(payload: dict) -> dict:
     }  # fmt: skip
 
 
+def transaction_start_params(payload: dict) -> dict:
+    """A RequestStartTransaction payload as the API's parameters: its TxProfile read back as a charging-profiles
+    command's (1.6-shaped), on the EVSE asked for (none: the charger chooses one)."""
+    token = payload["idToken"]
+    params = {"idToken": token, "idTag": token["idToken"], "remoteStartId": payload["remoteStartId"]}
+    if "evseId" in payload:
+        params["connectorId"] = payload["evseId"]
+    if payload.get("chargingProfile"):
+        read = charging_profile_params({"evseId": payload.get("evseId", 0)} | pick(payload, "chargingProfile"))
+        params["chargingProfile"] = read["chargingProfile"]
+    return params
+
+
 def profiles_clear_params(payload: dict) -> dict:
     criteria = payload.get("chargingProfileCriteria") or {}
     params = {"connectorId": criteria["evseId"]} if criteria.get("evseId") is not None else {}
@@ -348,6 +361,7 @@ CALLS = {
             | ({"customData": {"vendorId": CUSTOM_DATA_VENDOR, **p["session"]}} if p.get("session") else {})
         ),
         lambda p, r: {"status": r.get("status"), "remoteStartId": p["remoteStartId"]} | pick(r, "transactionId"),
+        params=transaction_start_params,
     ),
     "transaction_stop": Call(
         "RequestStopTransaction", lambda p: {"transactionId": str(p["transactionId"])}, translations.transaction_stopped

@@ -107,6 +107,16 @@ def charging_profiles_clear(
     return deleted
 
 
+def charging_profiles_transaction_started(*, session: Transaction) -> int:
+    """A remote start's TxProfile, recorded before the charger reported the session it began, is that session's:
+    one waiting on the session's EVSE (1.6: connector), or on none (0) when the charger chose where to start."""
+    waiting = {"charger_id": session.charger_id, "purpose": TX_PROFILE, "transaction_id": None}
+    if statements.select_one(InstalledChargingProfile, ["id"], where=waiting) is None:
+        return 0  # most sessions start with none waiting: a prepared lookup costs less than the ORM's update
+    profiles = InstalledChargingProfile.objects.filter(**waiting, connector_id__in=(0, session.evse_id))
+    return profiles.update(transaction=session, connector_id=session.evse_id)
+
+
 def charging_profiles_transaction_ended(*, session: Transaction) -> int:
     """A charger drops a TxProfile when its transaction ends."""
     if statements.select_one(InstalledChargingProfile, ["id"], where={"transaction_id": session.pk}) is None:
