@@ -161,6 +161,21 @@ def _build_protocol(factory, addr):
 _daphne_build_protocol = None
 
 
+def _opened(protocol) -> None:
+    """daphne's WebSocketProtocol.onOpen, then what only the handshake read is let go (about 2 kB a
+    connection: the raw request, autobahn's header dict, daphne's cleaned headers; the scope's copy is
+    the consumer's to drop). daphne reads only the request's path after this, autobahn none of it."""
+    _daphne_on_open(protocol)
+    protocol.http_request_data = b""
+    protocol.http_headers = {}
+    protocol.clean_headers = []
+    if getattr(protocol, "request", None) is not None:
+        protocol.request.headers = {}
+
+
+_daphne_on_open = None
+
+
 def release(protocol) -> None:
     """Breaks the cycles a closed connection's protocol is part of (see the module); called on the
     event loop once daphne and autobahn are done with the close."""
@@ -170,11 +185,14 @@ def release(protocol) -> None:
     if isinstance(protocol, WebRequest):
         # Handed over to a WebSocket protocol (daphne then takes its transport), never finished.
         if protocol.transport is None and getattr(protocol, "channel", None) is not None:
-            # The HTTP channel stays the socket's producer (it pauses reading while writes back up)
-            # for as long as the WebSocket is open; the handshake request it lists need not.
-            if protocol in protocol.channel.requests:
-                protocol.channel.requests.remove(protocol)
-            protocol.channel = None
+            # The HTTP channel stayed the socket's producer for as long as the WebSocket was open, with
+            # the handshake request it lists (about 4 kB). As the producer it does nothing: it pauses
+            # and resumes the socket only between requests, and this request never ends.
+            channel, protocol.channel = protocol.channel, None
+            if getattr(channel.transport, "producer", None) is channel:  # TLS wraps it: left as it is
+                channel.transport.unregisterProducer()
+            if protocol in channel.requests:
+                channel.requests.remove(protocol)
     elif isinstance(protocol, WebSocketProtocol):
         # A refused handshake reports its close before the socket is gone: `is_closed` fires later,
         # and the close reported then releases it.
@@ -199,8 +217,10 @@ def install() -> None:
     disconnected.collects = True
     Server.protocol_disconnected = disconnected
     Server.create_application = _create_application
-    global _daphne_build_protocol
-    from daphne.ws_protocol import WebSocketFactory
+    global _daphne_build_protocol, _daphne_on_open
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 
     _daphne_build_protocol = WebSocketFactory.buildProtocol
     WebSocketFactory.buildProtocol = _build_protocol
+    _daphne_on_open = WebSocketProtocol.onOpen
+    WebSocketProtocol.onOpen = _opened

@@ -237,6 +237,8 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.version = VERSIONS[admission.protocol]  # an operator may have pinned an older one
+        # Read only for the admission: the socket's scope does not keep them (about 1 kB).
+        self.scope = {**self.scope, "headers": []}
         self.session = Session(
             charger_id=admission.charger_id,
             organisation_id=admission.organisation_id,
