@@ -16,6 +16,7 @@ channels-redis's own, so groups and sends from other processes work unchanged.
 
 import asyncio
 import collections
+import copy
 import logging
 import time
 import uuid
@@ -28,6 +29,8 @@ from channels_redis.core import RedisChannelLayer
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from csms.memory import ConnectionQueue
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,35 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
 
     SWEEP_INTERVAL = 1.0
     _next_sweep = 0.0
+
+    # Channels' own send and receive, with a ConnectionQueue per channel instead of an asyncio.Queue
+    # (made on every call, kept while someone waits): each connected charger waits on its channel.
+    async def send(self, channel, message):
+        assert isinstance(message, dict), "message is not a dict"
+        self.require_valid_channel_name(channel)
+        assert "__asgi_channel__" not in message
+        queue = self._queue(channel)
+        try:
+            queue.put_nowait((time.time() + self.expiry, copy.deepcopy(message)))
+        except asyncio.QueueFull:
+            raise ChannelFull(channel) from None
+
+    async def receive(self, channel):
+        self.require_valid_channel_name(channel)
+        self._clean_expired()
+        queue = self._queue(channel)
+        try:
+            _, message = await queue.get()
+        finally:
+            if queue.empty():
+                self.channels.pop(channel, None)
+        return message
+
+    def _queue(self, channel: str) -> ConnectionQueue:
+        queue = self.channels.get(channel)
+        if queue is None:
+            queue = self.channels[channel] = ConnectionQueue(maxsize=self.get_capacity(channel))
+        return queue
 
     def _clean_expired(self):
         now = time.monotonic()

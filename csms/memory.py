@@ -33,6 +33,7 @@ import ctypes
 import gc
 import math
 import os
+from functools import partial
 
 COLLECT_AFTER = 2.0
 REQUESTS_COLLECT_EVERY = 10.0
@@ -75,6 +76,121 @@ def cap_malloc_arenas() -> None:
         mallopt(M_ARENA_MAX, ARENAS)
 
 
+class ConnectionQueue:
+    """The asyncio.Queue a connection's messages wait in (daphne's, a channel's), with only what they use.
+
+    asyncio.Queue makes four deques and an Event up front (putters, getters, items, the Event's
+    waiters: about 3 kB, with daphne's queue and the in-memory channel layer's two a connection);
+    nothing ever waits to put or joins these. Same interface, same order, same wake-up of getters.
+    """
+
+    __slots__ = ("maxsize", "_queue", "_getters")
+
+    def __init__(self, maxsize: int = 0):
+        self.maxsize = maxsize
+        self._queue = []  # nearly always empty or one message: a list is smaller than a deque
+        self._getters = []
+
+    def qsize(self) -> int:
+        return len(self._queue)
+
+    def empty(self) -> bool:
+        return not self._queue
+
+    def full(self) -> bool:
+        return 0 < self.maxsize <= len(self._queue)
+
+    def put_nowait(self, item) -> None:
+        if self.full():
+            raise asyncio.QueueFull
+        self._queue.append(item)
+        self._wake_next()
+
+    def get_nowait(self):
+        if not self._queue:
+            raise asyncio.QueueEmpty
+        return self._queue.pop(0)
+
+    async def get(self):
+        while not self._queue:
+            getter = asyncio.get_running_loop().create_future()
+            self._getters.append(getter)
+            try:
+                await getter
+            except BaseException:
+                getter.cancel()  # in case it was not done yet
+                try:
+                    self._getters.remove(getter)
+                except ValueError:
+                    pass
+                if self._queue and not getter.cancelled():
+                    self._wake_next()  # woken, then cancelled: the item goes to the next getter
+                raise
+        return self._queue.pop(0)
+
+    def _wake_next(self) -> None:
+        while self._getters:
+            getter = self._getters.pop(0)
+            if not getter.done():
+                getter.set_result(None)
+                return
+
+
+def _create_application(server, protocol, scope):
+    """daphne's Server.create_application (daphne 4), with a ConnectionQueue for the application's input."""
+    assert "application_instance" not in server.connections[protocol]
+    input_queue = ConnectionQueue()
+    scope.setdefault("asgi", {"version": "3.0"})
+    application_instance = server.application(
+        scope=scope, receive=input_queue.get, send=partial(server.handle_reply, protocol)
+    )
+    if protocol not in server.connections:
+        return None
+    server.connections[protocol]["application_instance"] = asyncio.ensure_future(application_instance)
+    return input_queue
+
+
+def _build_protocol(factory, addr):
+    """daphne's WebSocketFactory.buildProtocol, the protocol of a class that holds the factory's options.
+
+    autobahn copies each of its 29 options from the factory into every protocol unless the protocol's
+    class has it: with them the instance's dict held 108 attributes, more than a 128-slot dict takes,
+    3.3 kB; without, 79 and 1.5 kB. The class is made again whenever the factory's options change.
+    """
+    options = [getattr(factory, name) for name in factory.protocol.CONFIG_ATTRS]
+    shared = factory.__dict__.get("_shared_options")
+    if shared is None or shared[0] != options:
+        # staticmethod: an option that is a function (perMessageCompressionAccept) must not become a method.
+        attributes = {
+            name: staticmethod(value) if callable(value) else value
+            for name, value in zip(factory.protocol.CONFIG_ATTRS, options, strict=True)
+        }
+        cls = type(factory.protocol.__name__, (factory.protocol,), attributes)
+        shared = factory._shared_options = (options, cls)
+    protocol = _daphne_build_protocol(factory, addr)
+    if protocol is not None and type(protocol) is factory.protocol:
+        protocol.__class__ = shared[1]
+    return protocol
+
+
+_daphne_build_protocol = None
+
+
+def _opened(protocol) -> None:
+    """daphne's WebSocketProtocol.onOpen, then what only the handshake read is let go (about 2 kB a
+    connection: the raw request, autobahn's header dict, daphne's cleaned headers; the scope's copy is
+    the consumer's to drop). daphne reads only the request's path after this, autobahn none of it."""
+    _daphne_on_open(protocol)
+    protocol.http_request_data = b""
+    protocol.http_headers = {}
+    protocol.clean_headers = []
+    if getattr(protocol, "request", None) is not None:
+        protocol.request.headers = {}
+
+
+_daphne_on_open = None
+
+
 def release(protocol) -> None:
     """Breaks the cycles a closed connection's protocol is part of (see the module); called on the
     event loop once daphne and autobahn are done with the close."""
@@ -83,8 +199,15 @@ def release(protocol) -> None:
 
     if isinstance(protocol, WebRequest):
         # Handed over to a WebSocket protocol (daphne then takes its transport), never finished.
-        if protocol.transport is None and protocol.channel is not None:
-            protocol.channel = None
+        if protocol.transport is None and getattr(protocol, "channel", None) is not None:
+            # The HTTP channel stayed the socket's producer for as long as the WebSocket was open, with
+            # the handshake request it lists (about 4 kB). As the producer it does nothing: it pauses
+            # and resumes the socket only between requests, and this request never ends.
+            channel, protocol.channel = protocol.channel, None
+            if getattr(channel.transport, "producer", None) is channel:  # TLS wraps it: left as it is
+                channel.transport.unregisterProducer()
+            if protocol in channel.requests:
+                channel.requests.remove(protocol)
     elif isinstance(protocol, WebSocketProtocol):
         # A refused handshake reports its close before the socket is gone: `is_closed` fires later,
         # and the close reported then releases it.
@@ -110,3 +233,11 @@ def install() -> None:
 
     disconnected.collects = True
     Server.protocol_disconnected = disconnected
+    Server.create_application = _create_application
+    global _daphne_build_protocol, _daphne_on_open
+    from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+
+    _daphne_build_protocol = WebSocketFactory.buildProtocol
+    WebSocketFactory.buildProtocol = _build_protocol
+    _daphne_on_open = WebSocketProtocol.onOpen
+    WebSocketProtocol.onOpen = _opened
