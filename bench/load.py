@@ -827,6 +827,7 @@ def main(argv=None):
     if args.storm_at is not None:
         time.sleep(max(t_steady + args.storm_at - time.time(), 0))
         storm = Storm(args.restart_cmd)
+        storm.rss_growth_kb = sum(rss_kb(p) for p in pids) - rss_before  # the fleet as it ran before the kill
         cpu_start -= sum(cpu_seconds(p) for p in pids)  # the killed servers' share, counted up to here
         pg_killed = {p: cpu_seconds(p) - v for p, v in pg_start.items()}  # likewise their backends'
         pids = storm.restart(pids)
@@ -864,6 +865,7 @@ class Storm:
         self.servers: list = []
         self.logs = [ROOT / "var" / f"bench-restart-{i}.log" for i in range(len(commands))]
         self.killed_at = self.up_at = 0.0
+        self.rss_growth_kb = 0
 
     def restart(self, pids: list[int]) -> list[int]:
         import shlex
@@ -904,7 +906,12 @@ class Storm:
         back = [t - self.up_at for t in s["rebooted"]]
         last = max(back, default=0) + self.up_at
         meanwhile = [ms for sent_at, ms in s["timeline"] if self.up_at <= sent_at <= last]
+        before = [ms for sent_at, ms in s["timeline"] if sent_at < self.killed_at]
         return {
+            "before_kill": {  # the fleet in its steady phase, up to the kill
+                "calls_ms": percentiles(before),
+                "rss_kb_per_connection": round(self.rss_growth_kb / expected, 1) if expected else None,
+            },
             "down_s": round(self.up_at - self.killed_at, 2),
             "rebooted": len(back),
             "expected": expected,
@@ -1064,7 +1071,11 @@ def print_summary(r: dict):
         )
     if "storm" in r:
         st = r["storm"]
-        back, meanwhile = st["back_s"], st["calls_meanwhile_ms"]
+        back, meanwhile, before = st["back_s"], st["calls_meanwhile_ms"], st["before_kill"]
+        print(
+            f"before the kill       calls p50 {before['calls_ms'].get('p50')} p99 {before['calls_ms'].get('p99')} ms "
+            f"(n={before['calls_ms']['n']}); server RSS {before['rss_kb_per_connection']} kB/connection"
+        )
         print(
             f"reconnect storm       servers down {st['down_s']} s; {st['rebooted']}/{st['expected']} booted Accepted "
             f"again, p50 {back.get('p50')} s p99 {back.get('p99')} s last {back.get('max')} s after the servers were"
