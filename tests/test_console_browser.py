@@ -113,6 +113,37 @@ def test_the_dashboard_shows_a_charger_coming_online_and_its_connector_changing_
     in_browser(scenario)
 
 
+def test_a_snapshot_that_left_before_a_live_event_does_not_undo_it(server, operator, charger):
+    """The dashboard fetches a fresh snapshot 2 s after an event (energy, faults). A snapshot the server built
+    before a later event, arriving after it, once drew the old state again until the next refresh."""
+    cell = '[data-connector="CP-1/1"]'
+
+    async def scenario(page):
+        held = asyncio.Queue()
+
+        async def hold(route):  # the first: the server's answer, built now, given to the page when the test says
+            if held.empty():
+                await held.put((route, await route.fetch()))
+            else:
+                await route.continue_()
+
+        await log_in(page, server, "/dashboard/")
+        await page.wait_for_selector('#live-state[data-state="live"]')
+        async with await RawCharger.connect(server.ws, "CP-1") as cp:
+            await cp.call("StatusNotification", {"connectorId": 1, "status": "Available", "errorCode": "NoError"})
+            await page.wait_for_selector(f'{cell}[data-status="Available"]')
+            await page.route("**/dashboard/data/", hold)
+            route, stale = await asyncio.wait_for(held.get(), 10)  # the refresh 2 s after that event
+            await cp.call("StatusNotification", {"connectorId": 1, "status": "Charging", "errorCode": "NoError"})
+            await page.wait_for_selector(f'{cell}[data-status="Charging"]')
+            await route.fulfill(response=stale)  # still says Available
+            await page.wait_for_timeout(300)
+            assert await page.get_attribute(cell, "data-status") == "Charging"
+            assert await page.text_content("#count-charging") == "1"
+
+    in_browser(scenario)
+
+
 def test_an_operator_opens_a_chargers_admin_page(server, operator, charger):
     status_record(charger_id=charger.pk, connector_id=1, status="Faulted", error_code="GroundFailure")
 

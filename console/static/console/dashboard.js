@@ -204,16 +204,23 @@
     renderCounts();
   }
 
+  // Events that arrive while a snapshot is on its way may be newer than it: they are applied again on top.
+  let sinceSnapshot = null;
+
   async function refresh() {
     refreshTimer = null;
+    const arrived = sinceSnapshot = [];
     try {
       const response = await fetch(dataUrl, {credentials: "same-origin", headers: {Accept: "application/json"}});
       if (response.ok) {
         fleet = await response.json();
         render();
+        for (const event of arrived) apply(event);
       }
     } catch (error) {
       // The socket's reconnect brings a fresh snapshot.
+    } finally {
+      if (sinceSnapshot === arrived) sinceSnapshot = null;
     }
   }
 
@@ -282,7 +289,11 @@
       refresh();
       ping = setInterval(() => socket.send(JSON.stringify({type: "ping"})), 60000);
     };
-    socket.onmessage = (message) => apply(JSON.parse(message.data));
+    socket.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (sinceSnapshot) sinceSnapshot.push(event);
+      apply(event);
+    };
     socket.onclose = () => {
       clearInterval(ping);
       setLive("reconnecting", "reconnecting…");
