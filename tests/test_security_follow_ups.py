@@ -13,7 +13,7 @@ from chargers.models import DiagnosticsJob, FirmwareJob
 from chargers.services.jobs import firmware_job_create, jobs_to_ask
 from commands.models import Command
 from commands.tasks import follow_up_of, jobs_follow_up
-from tests.conftest import FAST, start_server
+from tests.conftest import FAST, eventually, start_server
 from tests.ocpp_rpc import strict_charger
 
 pytestmark = pytest.mark.node
@@ -121,6 +121,7 @@ def test_a_follow_up_that_could_not_reach_its_charger_is_asked_again_later(charg
     )
     job.save()
     jobs_follow_up()
-    job.refresh_from_db()
-    assert job.triggered_at is None
-    assert [j.pk for j in jobs_to_ask()] == [job.pk]
+    # The suite's other sweepers (the background server's) may hold the job for a moment in their own
+    # sweeps, which cannot reach the charger either and let it go again: the next sweep here claims it.
+    claimed = eventually(lambda: [j.pk for j in jobs_to_ask()], timeout=10, interval=0.05)
+    assert claimed == [job.pk]
