@@ -222,6 +222,7 @@ class Worker:
         for future in c.pending.values():
             if not future.done():
                 future.set_exception(ConnectionError("closed"))
+                future.exception()  # retrieved: a call whose sender gave up on it is not reported at exit
 
     closing = False
 
