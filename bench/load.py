@@ -864,6 +864,7 @@ class Storm:
     def __init__(self, commands: list[str]):
         self.commands = commands
         self.servers: list = []
+        (ROOT / "var").mkdir(exist_ok=True)
         self.logs = [ROOT / "var" / f"bench-restart-{i}.log" for i in range(len(commands))]
         self.killed_at = self.up_at = 0.0
         self.rss_growth_kb = 0
