@@ -109,6 +109,7 @@ class FleetWorker(Worker):
         return {"timestamp": now_iso(), "sampledValue": sampled}
 
     async def open(self, c: FleetCharger):
+        """The charger's whole life, one task: connected and booted in the ramp, then its schedule."""
         if not await self.connect(c):
             # Refused in the ramp (a busy node's 503): the charger tries again, as after a drop.
             await self.come_back(c, after_drop=False)
@@ -123,13 +124,12 @@ class FleetWorker(Worker):
             for step in ("StartTransaction", "StatusNotification:Charging"):
                 if not await self.send(c, step, phase="boot"):
                     break
+        # Also a charger let in late (after retries): it joins its schedule then, and comes back after a drop.
+        await self.sleep_until(self.cfg["t_steady"])
+        await self.live(c)
 
     async def steady(self):
-        for c in self.chargers:
-            if c.ws is not None:
-                self.spawn(self.live(c))
-        while self.loop.time() < self.steady_to:
-            await asyncio.sleep(0.25)
+        await self.sleep_until(self.cfg["t_end"])  # each charger's own task (open) runs its schedule
 
     async def live(self, c: FleetCharger):
         """One charger's life in the steady phase: its next due message, or its way back after a drop."""
