@@ -78,7 +78,7 @@ async def _refuse_request(receive, send) -> None:
 
 async def _refuse_socket(receive, send) -> None:
     await receive()  # websocket.connect
-    await ws_denial.deny(send, 503, [(b"retry-after", str(RETRY_AFTER).encode())])
+    await ws_denial.deny(send, retry_after=RETRY_AFTER)
 
 
 REFUSALS = {"http": _refuse_request, "websocket": _refuse_socket}

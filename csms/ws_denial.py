@@ -8,20 +8,20 @@ nodes, tries again later or elsewhere instead of taking the refusal for a verdic
 `install()` teaches daphne the ASGI extension `websocket.http.response`: an application that sends
 `websocket.http.response.start` (status, headers) before accepting denies the handshake with that
 status and those headers; the `websocket.http.response.body` that follows is not sent (a handshake
-refusal carries none). `deny()` is that pair of messages.
+refusal carries none). `deny()` is that pair of messages, for a 503 with its Retry-After.
 """
 
 from http import HTTPStatus
 
 
-async def deny(send, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-    """Deny a WebSocket handshake that has not been accepted with `status` and `headers`."""
-    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+async def deny(send, *, retry_after: int) -> None:
+    """Deny a WebSocket handshake that has not been accepted: 503, come back in `retry_after` seconds."""
+    headers = [(b"retry-after", str(retry_after).encode())]
+    await send({"type": "websocket.http.response.start", "status": 503, "headers": headers})
     await send({"type": "websocket.http.response.body", "body": b""})
 
 
 def install() -> None:
-    from autobahn.websocket.types import ConnectionDeny
     from daphne.ws_protocol import WebSocketProtocol
 
     handle_reply = WebSocketProtocol.handle_reply
@@ -32,19 +32,18 @@ def install() -> None:
     def reply(protocol, message):
         kind = message.get("type")
         if kind == "websocket.http.response.start" and protocol.state == protocol.STATE_CONNECTING:
-            protocol.denial_headers = [(name.decode("latin-1"), value.decode("latin-1"))
-                                       for name, value in message.get("headers", [])]  # fmt: skip
-            status = int(message["status"])
-            protocol.handshake_deferred.errback(ConnectionDeny(code=status, reason=HTTPStatus(status).phrase))
-            del protocol.handshake_deferred
-            protocol.server.protocol_disconnected(protocol)
-            client = "%s:%s" % tuple(protocol.client_addr) if protocol.client_addr else None  # noqa: UP031 (daphne's)
-            protocol.server.log_action("websocket", "rejected", {"path": protocol.request.path, "client": client})
+            headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in message.get("headers", [])]
+            protocol.denial = int(message["status"]), headers
+            protocol.serverReject()  # daphne's own refusal, with this status and these headers (below)
         elif kind != "websocket.http.response.body":
             handle_reply(protocol, message)
 
     def fail(protocol, reason, code=400, responseHeaders=None):  # noqa: N803 (autobahn's name)
-        return fail_handshake(protocol, reason, code, responseHeaders or getattr(protocol, "denial_headers", None))
+        denial = getattr(protocol, "denial", None)
+        if denial is not None:
+            code, responseHeaders = denial
+            reason = HTTPStatus(code).phrase
+        return fail_handshake(protocol, reason, code, responseHeaders)
 
     reply.denies_with_status = True
     WebSocketProtocol.handle_reply = reply

@@ -226,7 +226,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             return
         if not handshakes.admit():
             log.info("deferred %s from %s: CSMS_HANDSHAKE_BACKLOG chargers in admission", self.charge_box_id, remote)
-            await ws_denial.deny(self.base_send, 503, [(b"retry-after", handshakes.retry_after())])
+            await ws_denial.deny(self.base_send, retry_after=handshakes.retry_after())
             return
         try:
             admission = await frames_db.run(

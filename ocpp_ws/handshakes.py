@@ -37,7 +37,7 @@ def admitted() -> None:
     _in_admission -= 1
 
 
-def retry_after() -> bytes:
-    """The Retry-After header's value for a deferred handshake."""
+def retry_after() -> int:
+    """The seconds a deferred handshake's Retry-After says."""
     low, high = settings.CSMS_HANDSHAKE_RETRY_AFTER
-    return str(random.randint(low, high)).encode()
+    return random.randint(low, high)
