@@ -39,6 +39,18 @@ def env_time_zone(name: str, default: str) -> str:
     return value
 
 
+def env_seconds_range(name: str, default: str) -> tuple[int, int]:
+    """MIN:MAX whole seconds (5:20), 0 <= MIN <= MAX, refused at startup otherwise."""
+    value = os.environ.get(name) or default
+    try:
+        low, high = (int(part) for part in value.split(":"))
+    except ValueError:
+        low, high = 1, 0
+    if not 0 <= low <= high:
+        raise ImproperlyConfigured(f"{name} must be MIN:MAX seconds, 0 <= MIN <= MAX, not {value!r}")
+    return low, high
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated setting, each item stripped, empty ones dropped."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -233,15 +245,7 @@ CSMS_MAX_FRAME_BYTES = env_int("CSMS_MAX_FRAME_BYTES", 65536)
 # Chargers a server process admits at once (0: no limit); the handshakes beyond are denied with 503 and a
 # Retry-After drawn from CSMS_HANDSHAKE_RETRY_AFTER, MIN:MAX seconds (ocpp_ws/handshakes.py).
 CSMS_HANDSHAKE_BACKLOG = env_int("CSMS_HANDSHAKE_BACKLOG", 200)
-_retry_after = os.environ.get("CSMS_HANDSHAKE_RETRY_AFTER", "5:20")
-try:
-    CSMS_HANDSHAKE_RETRY_AFTER = tuple(int(part) for part in _retry_after.split(":", 1))
-    _low, _high = CSMS_HANDSHAKE_RETRY_AFTER
-    _valid = 0 <= _low <= _high
-except ValueError:
-    _valid = False
-if not _valid:
-    raise ImproperlyConfigured(f"CSMS_HANDSHAKE_RETRY_AFTER must be MIN:MAX seconds, 0 <= MIN <= MAX: {_retry_after!r}")
+CSMS_HANDSHAKE_RETRY_AFTER = env_seconds_range("CSMS_HANDSHAKE_RETRY_AFTER", "5:20")
 # Per connection: frames per second and burst before a charger is paced, and how long
 # it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).
 CSMS_FRAME_RATE = env_float("CSMS_FRAME_RATE", 50)
