@@ -243,9 +243,9 @@ CSMS_HEARTBEAT_GRACE = env_float("CSMS_HEARTBEAT_GRACE", 60.0)
 CSMS_PRESENCE_WRITE_INTERVAL = env_float("CSMS_PRESENCE_WRITE_INTERVAL", 30.0)
 CSMS_MAX_FRAME_BYTES = env_int("CSMS_MAX_FRAME_BYTES", 65536)
 # Chargers a server process admits at once (0: no limit); the handshakes beyond are denied with 503 and a
-# Retry-After drawn from CSMS_HANDSHAKE_RETRY_AFTER, MIN:MAX seconds (ocpp_ws/handshakes.py).
+# Retry-After, their turn: spaced by the node's admission rate, MIN to MAX seconds (ocpp_ws/handshakes.py).
 CSMS_HANDSHAKE_BACKLOG = env_int("CSMS_HANDSHAKE_BACKLOG", 200)
-CSMS_HANDSHAKE_RETRY_AFTER = env_seconds_range("CSMS_HANDSHAKE_RETRY_AFTER", "5:20")
+CSMS_HANDSHAKE_RETRY_AFTER = env_seconds_range("CSMS_HANDSHAKE_RETRY_AFTER", "5:600")
 # Per connection: frames per second and burst before a charger is paced, and how long
 # it may stay over its allowance before it is disconnected as flooding (ocpp_ws/pacing.py).
 CSMS_FRAME_RATE = env_float("CSMS_FRAME_RATE", 50)

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from chargers.services import presence
 from commands import outcomes
-from csms import logs, metrics, shutdown, ws_denial
+from csms import logs, metrics, shutdown
 from ocpp_ws import framing, handshakes, message_log
 from ocpp_ws.framing import CALL, CALLERROR, CALLRESULT, CALLRESULTERROR, SEND, FrameError
 from ocpp_ws.group_commit import frames_db
@@ -224,11 +224,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.info("refused %s: no supported subprotocol in %s", self.charge_box_id, self.scope.get("subprotocols"))
             await self.close()
             return
-        if not handshakes.admit():
-            log.info("deferred %s from %s: CSMS_HANDSHAKE_BACKLOG chargers in admission", self.charge_box_id, remote)
-            await ws_denial.deny(self.base_send, retry_after=handshakes.retry_after())
+        if not handshakes.has_room():  # filled since this handshake passed the gate
+            await handshakes.defer(self.base_send, self.charge_box_id, self.scope.get("client"))
             return
-        try:
+        with handshakes.admission():
             admission = await frames_db.run(
                 charger_admit,
                 headers=self.scope.get("headers", []),
@@ -237,8 +236,6 @@ class ChargerConsumer(AsyncWebsocketConsumer):
                 protocols=supported(self.scope.get("subprotocols") or []),
                 remote_address=remote,
             )
-        finally:
-            handshakes.admitted()
         if admission.refusal:
             log.info("refused %s from %s: %s", self.charge_box_id, remote, admission.refusal)
             await self.close()
