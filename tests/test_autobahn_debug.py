@@ -15,7 +15,7 @@ def test_the_options_line_is_formatted_when_shown_and_not_before(monkeypatch):
     options = [("openHandshakeTimeout", 5, "WebSocketFactory"), ("autoPingInterval", 20, "WebSocketFactory")]
     line = protocol.pformat(options)
     assert formatted == []
-    assert "\n{attrs}".format(attrs=line) == "\n" + real(options)
+    assert f"\n{line}" == "\n" + real(options)  # the way the log line reads it
     assert formatted == [options]
 
 
