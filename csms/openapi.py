@@ -1,6 +1,9 @@
-"""OpenAPI pieces shared by the endpoints: examples, pagination and django-filter FilterSets."""
+"""OpenAPI pieces shared by the endpoints: examples, pagination, django-filter FilterSets, and the filtered list."""
+
+from collections.abc import Callable
 
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -72,11 +75,11 @@ def filtered_page(
     *,
     filterset: type[django_filters.FilterSet],
     page: type[Page],
-    rows,
+    rows: Callable[..., QuerySet],
     example: tuple[str, dict],
-    prepare=lambda rows: rows,
+    prepare: Callable[[list], list] = lambda rows: rows,
     tags: list[str] | None = None,
-):
+) -> Callable:
     """A list endpoint's `get`: a page of `rows(organisation=, filters=)`, the caller's organisation's rows that
     the query's `filterset` parameters choose, answered as `page`'s items (each page `prepare`d first); a bad
     filter is a 400. `example` names the one item of its example page."""
@@ -90,7 +93,7 @@ def filtered_page(
         responses={200: page, **error_responses(400, 401, 403)},
         examples=[page_example(example[0], page.key, example[1])],
     )
-    def get(view, request):
+    def get(self, request):
         chosen = rows(organisation=request.user.organisation, filters=request.query_params)
         return paginated(request, chosen, key=page.key, serialize=lambda rows: page.item(prepare(rows), many=True).data)
 
