@@ -4,7 +4,5 @@ from celery import shared_task
 
 from billing import running_costs
 
-
-@shared_task(name="billing.tasks.running_costs_send")
-def running_costs_send() -> int:
-    return running_costs.running_costs_send()
+# A sweep: its service, registered under the name the beat schedule gives it.
+running_costs_send = shared_task(name="billing.tasks.running_costs_send")(running_costs.running_costs_send)

@@ -8,7 +8,5 @@ from celery import shared_task
 
 from chargers.services import presence
 
-
-@shared_task(name="chargers.tasks.chargers_offline_sweep")
-def chargers_offline_sweep() -> int:
-    return presence.chargers_offline_sweep()
+# A sweep: its service, registered under the name the beat schedule gives it.
+chargers_offline_sweep = shared_task(name="chargers.tasks.chargers_offline_sweep")(presence.chargers_offline_sweep)

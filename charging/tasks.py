@@ -8,15 +8,11 @@ from celery import shared_task
 from charging.services import history, reservations, transactions
 from csms.retention import removed_report
 
-
-@shared_task(name="chargers.tasks.reservations_expire")
-def reservations_expire() -> int:
-    return reservations.reservations_expire()
-
-
-@shared_task(name="chargers.tasks.transactions_flag_suspect")
-def transactions_flag_suspect() -> int:
-    return transactions.transactions_flag_suspect()
+# Sweeps: each is its service, registered under the name the beat schedule gives it.
+reservations_expire = shared_task(name="chargers.tasks.reservations_expire")(reservations.reservations_expire)
+transactions_flag_suspect = shared_task(name="chargers.tasks.transactions_flag_suspect")(
+    transactions.transactions_flag_suspect
+)
 
 
 @shared_task(name="chargers.tasks.history_prune")

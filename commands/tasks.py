@@ -64,9 +64,11 @@ def fleet_target_run(target_id: int) -> None:
     fleet.fleet_target_run(target_id=target_id)
 
 
-@shared_task(name="commands.tasks.fleet_jobs_resume")
-def fleet_jobs_resume() -> int:
-    return fleet.fleet_jobs_resume()
+# Sweeps: each is its service, registered under the name the beat schedule gives it.
+fleet_jobs_resume = shared_task(name="commands.tasks.fleet_jobs_resume")(fleet.fleet_jobs_resume)
+commands_abandoned_sweep = shared_task(name="commands.tasks.commands_abandoned_sweep")(
+    sweeps.commands_abandoned_time_out
+)
 
 
 @shared_task(name="commands.tasks.jobs_follow_up")
@@ -88,11 +90,6 @@ def jobs_follow_up() -> int:
         except CommandFailed as failure:
             log.info("could not ask %s for %s: %s", job.charger, requested, failure)
     return jobs.jobs_time_out()
-
-
-@shared_task(name="commands.tasks.commands_abandoned_sweep")
-def commands_abandoned_sweep() -> int:
-    return sweeps.commands_abandoned_time_out()
 
 
 @shared_task(name="commands.tasks.commands_prune")

@@ -1,12 +1,16 @@
-"""OpenAPI pieces shared by the endpoints: examples, pagination and django-filter FilterSets."""
+"""OpenAPI pieces shared by the endpoints: examples, pagination, django-filter FilterSets, and the filtered list."""
+
+from collections.abc import Callable
 
 import django_filters
+from django.db.models import QuerySet
 from drf_spectacular import openapi
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
-from csms.pagination import MAX_LIMIT, Page
+from csms.errors import error_responses
+from csms.pagination import MAX_LIMIT, Page, paginated
 
 PAGE_PARAMETERS = [
     OpenApiParameter("limit", int, description=f"Items per page, 1 to {MAX_LIMIT} (default 50)."),
@@ -62,3 +66,35 @@ def example(name: str, value, *, request: bool = False) -> OpenApiExample:
 def page_example(name: str, key: str, item: dict) -> OpenApiExample:
     """A list endpoint's answer: a page holding the one example item."""
     return example(name, {key: [item], "pagination": {"total": 1, "limit": 50, "offset": 0}})
+
+
+def filtered_page(
+    operation_id: str,
+    summary: str,
+    description: str,
+    *,
+    filterset: type[django_filters.FilterSet],
+    page: type[Page],
+    rows: Callable[..., QuerySet],
+    example: tuple[str, dict],
+    prepare: Callable[[list], list] = lambda rows: rows,
+    tags: list[str] | None = None,
+) -> Callable:
+    """A list endpoint's `get`: a page of `rows(organisation=, filters=)`, the caller's organisation's rows that
+    the query's `filterset` parameters choose, answered as `page`'s items (each page `prepare`d first); a bad
+    filter is a 400. `example` names the one item of its example page."""
+
+    @extend_schema(
+        tags=tags,
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        parameters=filter_parameters(filterset),
+        responses={200: page, **error_responses(400, 401, 403)},
+        examples=[page_example(example[0], page.key, example[1])],
+    )
+    def get(self, request):
+        chosen = rows(organisation=request.user.organisation, filters=request.query_params)
+        return paginated(request, chosen, key=page.key, serialize=lambda rows: page.item(prepare(rows), many=True).data)
+
+    return get

@@ -22,12 +22,13 @@ class PaginationSerializer(serializers.Serializer):
 
 # A list's answer (see page_of); the schema gives its operation the `limit` and `offset` parameters.
 class Page(serializers.Serializer):
-    pass
+    key: str
+    item: type[serializers.Serializer]
 
 
 def page_of(name: str, key: str, item: type[serializers.Serializer]) -> type[Page]:
     """The schema of a list's answer, `{key: [item, ...], "pagination": {...}}`; `name` names its component."""
-    return type(name, (Page,), {key: item(many=True), "pagination": PaginationSerializer()})
+    return type(name, (Page,), {key: item(many=True), "pagination": PaginationSerializer(), "key": key, "item": item})
 
 
 def paginated(request, queryset, *, key: str, serialize, default_limit: int = 50) -> Response:

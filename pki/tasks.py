@@ -26,7 +26,5 @@ def certificates_renew() -> int:
     return asked
 
 
-@shared_task(name="pki.tasks.profile_upgrades_fall_back")
-def profile_upgrades_fall_back() -> int:
-    """Chargers that did not come back on their new security profile in time keep the old one."""
-    return profiles.upgrades_fall_back()
+# A sweep: its service, registered under the name the beat schedule gives it.
+profile_upgrades_fall_back = shared_task(name="pki.tasks.profile_upgrades_fall_back")(profiles.upgrades_fall_back)

@@ -17,8 +17,7 @@ from chargers.services.registry import (
     charger_update,
 )
 from csms.errors import Conflict, error_responses
-from csms.openapi import endpoint_base, example, filter_parameters, page_example
-from csms.pagination import paginated
+from csms.openapi import endpoint_base, example, filtered_page
 from csms.responses import created
 
 TAGS = ["Chargers"]
@@ -109,19 +108,11 @@ def organisation_charger(request, charge_box_id: str, *, include_deleted: bool =
 
 
 class ChargerCollectionView(ChargerView):
-    @extend_schema(
-        operation_id="chargers_list",
-        summary="List chargers",
-        description="The organisation's chargers, ordered by chargeBoxId.",
-        parameters=filter_parameters(ChargerFilter),
-        responses={200: s.ChargerPageSerializer, **error_responses(400, 401, 403)},
-        examples=[page_example("A page of chargers", "chargers", SUMMARY_EXAMPLE)],
-    )
-    def get(self, request):
-        chargers = selectors.charger_list(organisation=request.user.organisation, filters=request.query_params)
-        return paginated(
-            request, chargers, key="chargers", serialize=lambda rows: s.ChargerSummarySerializer(rows, many=True).data
-        )
+    get = filtered_page(
+        "chargers_list", "List chargers", "The organisation's chargers, ordered by chargeBoxId.",
+        filterset=ChargerFilter, page=s.ChargerPageSerializer, rows=selectors.charger_list,
+        example=("A page of chargers", SUMMARY_EXAMPLE),
+    )  # fmt: skip
 
     @extend_schema(
         operation_id="chargers_register",
@@ -304,36 +295,22 @@ def connector_evse(charger: Charger, connector_id: int, evse_id: int | None) -> 
     return evses[0] if evses else None
 
 
+CHARGE_POINT_STATUS_EXAMPLE = {
+    "chargeBoxId": "CP-001",
+    "name": "Office car park",
+    "online": True,
+    "lastHeartbeatAt": "2026-02-06T12:45:00Z",
+    "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
+}
+
+
 class ChargePointStatusView(APIView):
-    @extend_schema(
-        tags=["Status"],
-        operation_id="status_list",
-        summary="Presence and connector statuses of every charge point",
-        description="With `status`, only the connectors in that status, and only the charge points that have one.",
-        parameters=filter_parameters(ChargePointStatusFilter),
-        responses={200: s.ChargePointStatusPageSerializer, **error_responses(400, 401, 403)},
-        examples=[
-            page_example(
-                "Faulted connectors",
-                "chargePoints",
-                {
-                    "chargeBoxId": "CP-001",
-                    "name": "Office car park",
-                    "online": True,
-                    "lastHeartbeatAt": "2026-02-06T12:45:00Z",
-                    "connectors": [{**CONNECTOR_EXAMPLE, "status": "Faulted", "errorCode": "GroundFailure"}],
-                },
-            )
-        ],
-    )
-    def get(self, request):
-        chargers = selectors.charge_point_statuses(organisation=request.user.organisation, filters=request.query_params)
-        return paginated(
-            request,
-            chargers,
-            key="chargePoints",
-            serialize=lambda rows: s.ChargePointStatusSerializer(rows, many=True).data,
-        )
+    get = filtered_page(
+        "status_list", "Presence and connector statuses of every charge point",
+        "With `status`, only the connectors in that status, and only the charge points that have one.",
+        filterset=ChargePointStatusFilter, page=s.ChargePointStatusPageSerializer, tags=["Status"],
+        rows=selectors.charge_point_statuses, example=("Faulted connectors", CHARGE_POINT_STATUS_EXAMPLE),
+    )  # fmt: skip
 
 
 # Sites and reservations.

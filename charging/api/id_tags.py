@@ -13,8 +13,8 @@ from charging.filters import IdTagFilter
 from charging.models import IdTag
 from charging.services import id_tags
 from csms.errors import Conflict, error_responses
-from csms.openapi import endpoint_base, example, filter_parameters, page_example
-from csms.pagination import page_of, paginated
+from csms.openapi import endpoint_base, example, filtered_page
+from csms.pagination import page_of
 from csms.responses import created
 
 TAGS = ["Id tags"]
@@ -104,17 +104,10 @@ def invalid(error: id_tags.IdTagInvalid):
 
 
 class IdTagCollectionView(IdTagView):
-    @extend_schema(
-        operation_id="id_tags_list",
-        summary="List id tags",
-        description="The organisation's id tags, ordered by idTag.",
-        parameters=filter_parameters(IdTagFilter),
-        responses={200: IdTagPage, **error_responses(400, 401, 403)},
-        examples=[page_example("A page", "idTags", TAG_EXAMPLE)],
-    )
-    def get(self, request):
-        tags = selectors.id_tag_list(organisation=request.user.organisation, filters=request.query_params)
-        return paginated(request, tags, key="idTags", serialize=lambda rows: IdTagOutput(rows, many=True).data)
+    get = filtered_page(
+        "id_tags_list", "List id tags", "The organisation's id tags, ordered by idTag.",
+        filterset=IdTagFilter, page=IdTagPage, rows=selectors.id_tag_list, example=("A page", TAG_EXAMPLE),
+    )  # fmt: skip
 
     @extend_schema(
         operation_id="id_tags_create",

@@ -25,8 +25,8 @@ from charging.models import Transaction
 from charging.services.metering import SessionFigures
 from charging.services.transactions import TransactionAlreadyStopped, transaction_close
 from csms.errors import Conflict, error_responses
-from csms.openapi import endpoint_base, example, filter_parameters, page_example
-from csms.pagination import page_of, paginated
+from csms.openapi import endpoint_base, example, filter_parameters, filtered_page
+from csms.pagination import page_of
 
 TAGS = ["Transactions"]
 TRANSACTION_ID = OpenApiParameter(
@@ -182,22 +182,11 @@ def detail(session: Transaction) -> dict:
 
 
 class TransactionCollectionView(TransactionView):
-    @extend_schema(
-        operation_id="transactions_list",
-        summary="List transactions",
-        description="The organisation's charging sessions, newest first.",
-        parameters=filter_parameters(TransactionFilter),
-        responses={200: TransactionPage, **error_responses(400, 401, 403)},
-        examples=[page_example("A page", "transactions", SUMMARY_EXAMPLE)],
-    )
-    def get(self, request):
-        sessions = selectors.transaction_list(organisation=request.user.organisation, filters=request.query_params)
-        return paginated(
-            request,
-            sessions,
-            key="transactions",
-            serialize=lambda rows: TransactionSummary(with_figures(rows), many=True).data,
-        )
+    get = filtered_page(
+        "transactions_list", "List transactions", "The organisation's charging sessions, newest first.",
+        filterset=TransactionFilter, page=TransactionPage, rows=selectors.transaction_list,
+        example=("A page", SUMMARY_EXAMPLE), prepare=with_figures,
+    )  # fmt: skip
 
 
 class TransactionExportView(TransactionView):
