@@ -11,7 +11,7 @@ from csms import memory  # noqa: E402
 memory.cap_malloc_arenas()  # before any thread allocates: see the module
 django.setup(set_prefix=False)
 
-from csms import autobahn_debug, content_type, health, shutdown, socket_writes, ws_denial  # noqa: E402
+from csms import autobahn_debug, content_type, health, shutdown, socket_writes, ws_closing, ws_denial  # noqa: E402
 from csms.request_threads import OneHopASGIHandler, RequestThreads  # noqa: E402  (after Django is set up)
 
 socket_writes.install()  # before the first connection: see the module
@@ -19,6 +19,7 @@ content_type.install()
 health.install()
 shutdown.install()  # SIGTERM drains the node before daphne cancels what is left
 ws_denial.install()  # a handshake may be denied with 503 and Retry-After, not only 403
+ws_closing.install()  # a frame to a connection that is closing is dropped, not raised into the consumer
 memory.install()  # closed connections' objects are collected soon after
 autobahn_debug.install()  # a connection's debug line costs nothing while debug is off
 
