@@ -18,7 +18,12 @@ chargers come and go gets that memory back within seconds. An HTTP request repor
 close too, and a steady stream of API requests brought a full collection every COLLECT_AFTER
 seconds (at 100 API commands a second, 9 % of the time the event loop held the interpreter, with
 only 100 chargers connected: a full collection walks every object the process holds); after a
-request the next one comes no sooner than REQUESTS_COLLECT_EVERY seconds after the last.
+request the next one comes no sooner than REQUESTS_COLLECT_EVERY seconds after the last. And a
+full collection's pause grows with what the process holds: in a reconnect storm, with thousands of
+chargers connected and the crowd at the door closing connections every moment, a collection every
+COLLECT_AFTER seconds took 23 % of a node's time (`py-spy`, bench/README.md). However many
+connections close, collections are kept to GC_TIME_SHARE of the process's time: the next comes no
+sooner than the last one's pause divided by that share after it.
 
 And glibc's malloc gives threads that allocate at the same moment arenas of their own, up to eight
 a core; memory freed in one arena is reused only by the threads on it. The request, database and
@@ -33,15 +38,18 @@ import ctypes
 import gc
 import math
 import os
+import time
 from functools import partial
 
 COLLECT_AFTER = 2.0
 REQUESTS_COLLECT_EVERY = 10.0
+GC_TIME_SHARE = 0.05
 ARENAS = 2
 M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
 _scheduled: asyncio.TimerHandle | None = None
 _last_collected = -math.inf  # loop time
+_gap = 0.0  # the least time between two collections: the last one's pause / GC_TIME_SHARE
 
 
 def connection_closed(*, request_only: bool = False) -> None:
@@ -49,7 +57,7 @@ def connection_closed(*, request_only: bool = False) -> None:
     (`request_only`), on the event loop."""
     global _scheduled
     loop = asyncio.get_running_loop()
-    due = loop.time() + COLLECT_AFTER
+    due = max(loop.time() + COLLECT_AFTER, _last_collected + _gap)
     if request_only:
         due = max(due, _last_collected + REQUESTS_COLLECT_EVERY)
     if _scheduled is not None:
@@ -60,9 +68,11 @@ def connection_closed(*, request_only: bool = False) -> None:
 
 
 def _collect() -> None:
-    global _scheduled, _last_collected
+    global _scheduled, _last_collected, _gap
     _scheduled = None
+    started = time.perf_counter()
     gc.collect()
+    _gap = (time.perf_counter() - started) / GC_TIME_SHARE
     _last_collected = asyncio.get_running_loop().time()
 
 

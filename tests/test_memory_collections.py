@@ -1,6 +1,8 @@
-"""When csms/memory.py runs its full collections: soon after a connection closes, rarely for finished requests."""
+"""When csms/memory.py runs its full collections: soon after a connection closes, rarely for finished requests,
+and never for more than a share of the process's time."""
 
 import asyncio
+import time
 
 import pytest
 
@@ -18,6 +20,7 @@ def collections(monkeypatch):
     monkeypatch.setattr(memory, "REQUESTS_COLLECT_EVERY", EVERY)
     monkeypatch.setattr(memory, "_scheduled", None)
     monkeypatch.setattr(memory, "_last_collected", float("-inf"))
+    monkeypatch.setattr(memory, "_gap", 0.0)
     monkeypatch.setattr(memory.gc, "collect", lambda: runs.append(asyncio.get_running_loop().time()))
     return runs
 
@@ -53,3 +56,26 @@ def test_a_closed_connection_brings_forward_the_collection_a_request_put_off(col
     closed = asyncio.run(scenario())
     assert len(collections) == 2
     assert collections[1] - closed == pytest.approx(AFTER, abs=0.05)
+
+
+def test_long_collections_come_no_more_often_than_their_share_of_the_time_allows(collections, monkeypatch):
+    pause = 0.03  # each collection's pause: at GC_TIME_SHARE 0.05, one every 0.6 s at the most
+
+    def slow_collection():
+        time.sleep(pause)
+        collections.append(asyncio.get_running_loop().time())
+
+    monkeypatch.setattr(memory.gc, "collect", slow_collection)
+
+    async def chargers_leaving_for(seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        while loop.time() < start + seconds:
+            memory.connection_closed()
+            await asyncio.sleep(0.01)
+
+    asyncio.run(chargers_leaving_for(1.5))
+    # At 0.1 s (AFTER), then a pause and 0.6 s later, twice: every AFTER without the budget, about fourteen.
+    assert len(collections) == 3
+    for earlier, later in zip(collections, collections[1:]):
+        assert later - earlier == pytest.approx(pause + pause / memory.GC_TIME_SHARE, abs=0.05)
