@@ -77,5 +77,5 @@ def test_long_collections_come_no_more_often_than_their_share_of_the_time_allows
     asyncio.run(chargers_leaving_for(1.5))
     # At 0.1 s (AFTER), then a pause and 0.6 s later, twice: every AFTER without the budget, about fourteen.
     assert len(collections) == 3
-    for earlier, later in zip(collections, collections[1:]):
+    for earlier, later in zip(collections, collections[1:], strict=False):
         assert later - earlier == pytest.approx(pause + pause / memory.GC_TIME_SHARE, abs=0.05)
