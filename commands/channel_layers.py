@@ -26,6 +26,7 @@ from collections.abc import Callable
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
+from redis.asyncio import BlockingConnectionPool
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -35,6 +36,8 @@ from csms.memory import ConnectionQueue
 log = logging.getLogger(__name__)
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+POOL_CONNECTIONS = 100
+POOL_WAIT = 20.0
 # A send retries for about two seconds, enough for Redis to restart; a read waits for as long as it takes.
 SEND_RETRIES = (0.1, 0.3, 0.6, 1.0)
 READ_BACKOFF_MAX = 2.0
@@ -165,6 +168,19 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._inboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Inboxes] = weakref.WeakKeyDictionary()
+
+    def create_pool(self, index):
+        """A pool of POOL_CONNECTIONS connections in which a command waits for a free one (up to
+        POOL_WAIT seconds) when all are busy. redis-py's own pool raises MaxConnectionsError instead,
+        past 100 connections since redis-py 6: in a reconnect storm, each admission telling the
+        charger's previous channel that it was replaced, a node's sends failed by the thousand and
+        took the admitted chargers' connections down with them."""
+        host = dict(self.hosts[index])
+        address = host.pop("address", None)
+        if address is None:  # Sentinel: channels-redis's own pool
+            return super().create_pool(index)
+        host.setdefault("max_connections", POOL_CONNECTIONS)
+        return BlockingConnectionPool.from_url(address, timeout=POOL_WAIT, **host)
 
     def _loop_inboxes(self) -> _Inboxes:
         loop = asyncio.get_running_loop()

@@ -172,3 +172,21 @@ def test_a_message_delivered_to_a_cancelled_receiver_goes_to_the_next_one_waitin
         return received
 
     assert asyncio.run(scenario()) == {"type": "ocpp.call", "n": 4}
+
+
+def test_a_burst_of_sends_beyond_the_pool_waits_for_connections_instead_of_failing(layer, caplog):
+    # A reconnect storm's admissions each tell the charger's previous channel it was replaced: hundreds of
+    # sends at once from one process, more than the pool's connections. A send that found them all busy
+    # failed (redis-py's MaxConnectionsError), was retried after a pause, and failed the admission when
+    # the retries did too.
+    async def burst() -> None:
+        # Redis slow to answer (a busy machine): every send holds its connection meanwhile.
+        admin = redis.asyncio.Redis.from_url(layer.hosts[0]["address"])
+        await admin.execute_command("CLIENT", "PAUSE", 300, "WRITE")
+        await admin.aclose()
+        await asyncio.gather(*(layer.send(f"burst-{n}", {"type": "ocpp.replaced"}) for n in range(400)))
+        received = [await layer.receive(f"burst-{n}") for n in range(400)]
+        assert {message["type"] for message in received} == {"ocpp.replaced"}
+
+    asyncio.run(burst())
+    assert [record.getMessage() for record in caplog.records if "send failed" in record.getMessage()] == []
