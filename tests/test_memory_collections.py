@@ -62,7 +62,9 @@ def test_long_collections_come_no_more_often_than_their_share_of_the_time_allows
     pause = 0.03  # each collection's pause: at GC_TIME_SHARE 0.05, one every 0.6 s at the most
 
     def slow_collection():
-        time.sleep(pause)
+        done = time.thread_time() + pause  # the processor's time, as a collection spends it
+        while time.thread_time() < done:
+            pass
         collections.append(asyncio.get_running_loop().time())
 
     monkeypatch.setattr(memory.gc, "collect", slow_collection)
@@ -75,7 +77,8 @@ def test_long_collections_come_no_more_often_than_their_share_of_the_time_allows
             await asyncio.sleep(0.01)
 
     asyncio.run(chargers_leaving_for(1.5))
-    # At 0.1 s (AFTER), then a pause and 0.6 s later, twice: every AFTER without the budget, about fourteen.
-    assert len(collections) == 3
+    # At 0.1 s (AFTER), then a pause and 0.6 s later, once or twice: every AFTER without the budget, about
+    # fourteen. (A busy machine stretches a pause's wall time, never the 0.6 s.)
+    assert 2 <= len(collections) <= 3
     for earlier, later in zip(collections, collections[1:], strict=False):
-        assert later - earlier == pytest.approx(pause + pause / memory.GC_TIME_SHARE, abs=0.05)
+        assert pause / memory.GC_TIME_SHARE <= later - earlier < pause / memory.GC_TIME_SHARE + 0.25
