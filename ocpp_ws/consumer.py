@@ -172,6 +172,10 @@ class ChargerConsumer(AsyncWebsocketConsumer):
         queue = getattr(receive, "__self__", None)
         if not hasattr(queue, "put_nowait") or getattr(queue, "get", None) != receive:
             return await super().__call__(scope, receive, send)
+        if not handshakes.has_room():  # at the door: no channel and no task for a charger told to come back
+            await receive()  # websocket.connect, which the denial answers
+            await handshakes.defer(send, scope["url_route"]["kwargs"]["charge_box_id"], scope.get("client"))
+            return
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.base_send = send

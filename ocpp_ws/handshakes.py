@@ -7,9 +7,9 @@ whole fleet connects within seconds: unbounded, that queue grows past daphne's h
 
 So a node admits at most CSMS_HANDSHAKE_BACKLOG chargers at a time. A handshake beyond that is
 denied at once with 503 and a Retry-After, and the node's work goes to the chargers it has taken in.
-The denial is made by `gate`, in front of the charger's consumer, so that it costs no consumer,
-channel or task; the consumer looks again when it admits (`has_room`, then `admission`), for the
-handshakes that passed the gate together.
+The consumer denies at its door, before it takes a channel or starts a task (`has_room`, `defer`),
+and looks again when it admits (`has_room`, then `admission`), for the handshakes that passed the
+door together.
 
 The Retry-After is the charger's turn. Turns are handed out one after another, spaced by the rate
 at which the node finishes admissions, so that the deferred come back about as fast as the node
@@ -45,18 +45,6 @@ _duration = FIRST_DURATION
 _last_turn = 0.0  # time.monotonic() of the latest turn handed out
 
 log = logging.getLogger(__name__)
-
-
-def gate(consumer):
-    """The charger's consumer behind the backlog: a handshake that finds it full is denied at once."""
-
-    async def admit_or_defer(scope, receive, send):
-        if has_room():
-            return await consumer(scope, receive, send)
-        await receive()  # websocket.connect, which the denial answers
-        await defer(send, scope["url_route"]["kwargs"]["charge_box_id"], scope.get("client"))
-
-    return admit_or_defer
 
 
 async def defer(send, charge_box_id: str, client) -> None:
