@@ -11,18 +11,18 @@ The consumer denies at its door, before it takes a channel or starts a task (`ha
 and looks again when it admits (`has_room`, then `admission`), for the handshakes that passed the
 door together.
 
-The Retry-After is the charger's turn. Turns are handed out one after another, spaced by the rate
-at which the node finishes admissions, so that the deferred come back about as fast as the node
-can take them in: a crowd of 15,000 at 40 admissions a second is told 5, 5, 5, ..., 375 s, and each
-is denied about once. A Retry-After drawn at random from a fixed range brings the whole crowd back
-every few seconds instead, and the denials (a handshake each) take the processor the admissions
-need. The rate is Little's law over the gate: CSMS_HANDSHAKE_BACKLOG admissions in flight divided
-by how long one takes lately. While the gate is full that is the node's admission rate; while it is
-not, admissions are quick and the estimate high, so a crowd that arrives is booked optimistically
-and whoever comes back too early is booked again, behind the others. No turn is sooner than the
-MIN of CSMS_HANDSHAKE_RETRY_AFTER; beyond its MAX nobody is booked, and the overflow is spread
-over MIN to MAX. A charger that ignores Retry-After retries on its own schedule and meets the
-same gate.
+The Retry-After is the charger's turn. Turns are handed out one after another, spaced by the rate at
+which the node finishes admissions, so that the deferred come back about as fast as the node can
+take them in: a crowd of 15,000 at 40 admissions a second is told 5, 5, 5, ..., 375 s, and comes
+back at that pace (in the benchmark's storm, about two denials per charger). A Retry-After drawn at
+random from a fixed range brings the whole crowd back every few seconds instead, and the denials (a
+handshake each) take the processor the admissions need. The rate is Little's law over the gate:
+CSMS_HANDSHAKE_BACKLOG admissions in flight divided by how long one takes lately. While the gate is
+full that is the node's admission rate; while it is not, admissions are quick and the estimate high,
+so a crowd that arrives is booked optimistically and whoever comes back too early is booked again,
+behind the others. No turn is sooner than the MIN of CSMS_HANDSHAKE_RETRY_AFTER; beyond its MAX
+nobody is booked, and the overflow is spread over MIN to MAX. A charger that ignores Retry-After
+retries on its own schedule and meets the same gate.
 """
 
 import logging
