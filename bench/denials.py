@@ -4,14 +4,14 @@ A reconnect storm is mostly denials: every charger beyond the node's admission b
 come back later, and each of those answers is a whole WebSocket handshake. This measures one:
 
 1. a fresh `daphne csms.asgi:application` on PostgreSQL, CSMS_HANDSHAKE_BACKLOG=1;
-2. one charger, HOLD, fills that backlog: its admission waits for its charger row, which this script
+2. one charger, HOLD-000000, fills that backlog: its admission waits for its charger row, which this script
    holds locked for the whole run (and daphne's handshake timeout is raised so that it waits);
 3. --handshakes chargers (--concurrency at a time) open their handshakes, each answered 503;
 4. the server's CPU (its /proc stat) before and after, divided by the handshakes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/csms_denial python bench/denials.py --handshakes 3000
 
-The database is migrated and HOLD registered if need be. To compare two versions, run it in each
+The database is migrated and HOLD-000000 registered if need be. To compare two versions, run it in each
 checkout, interleaved (bench/README.md).
 """
 
@@ -21,32 +21,18 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import websockets
+from load import ROOT, charge_box_id, cpu_seconds, register
 
-ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
-HOLD = "HOLD"
+HOLD = charge_box_id("HOLD", 0)
 
 
 def prepare(env: dict) -> None:
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    register = (
-        "import django; django.setup()\n"
-        "from accounts.services import organisation_get_or_create\n"
-        "from chargers.models import Charger\n"
-        "from chargers.services.registry import charger_register\n"
-        f"if not Charger.objects.filter(charge_box_id={HOLD!r}).exists():\n"
-        f"    charger_register(organisation=organisation_get_or_create(name='Bench'), charge_box_id={HOLD!r})\n"
-    )
-    subprocess.run([PY, "-c", register], cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "csms.settings"}, check=True)
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    register("HOLD", "Bench", 1)
 
 
 async def wait_listening(port: int) -> None:
