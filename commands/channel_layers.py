@@ -172,9 +172,9 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     def create_pool(self, index):
         """A pool of POOL_CONNECTIONS connections in which a command waits for a free one (up to
         POOL_WAIT seconds) when all are busy. redis-py's own pool raises MaxConnectionsError instead,
-        past 100 connections since redis-py 6: in a reconnect storm, each admission telling the
-        charger's previous channel that it was replaced, a node's sends failed by the thousand and
-        took the admitted chargers' connections down with them."""
+        past its default of 100 connections (redis-py 8, as requirements.txt pins it): in a reconnect
+        storm, each admission telling the charger's previous channel that it was replaced, a node's
+        sends failed by the hundred and took admitted chargers' connections down with them."""
         host = dict(self.hosts[index])
         address = host.pop("address", None)
         if address is None:  # Sentinel: channels-redis's own pool

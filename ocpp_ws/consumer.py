@@ -228,7 +228,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             log.info("refused %s: no supported subprotocol in %s", self.charge_box_id, self.scope.get("subprotocols"))
             await self.close()
             return
-        if not handshakes.has_room():  # filled since this handshake passed the gate
+        if not handshakes.has_room():  # filled since this handshake came through the door (__call__)
             await handshakes.defer(self.base_send, self.charge_box_id, self.scope.get("client"))
             return
         with handshakes.admission():
