@@ -94,6 +94,21 @@ def test_a_closed_connection_is_freed_without_waiting_for_a_garbage_collection(a
     assert left_in_cycles < 5, f"{left_in_cycles:.1f} objects in cycles per connection"
 
 
+def test_an_http_request_is_freed_without_waiting_for_a_garbage_collection(transactional_db, tmp_path):
+    # Every request's objects waited in cycles for the collector (about 150 each); the settling above
+    # scrapes /metrics as often as it takes, and those requests' objects counted as the connections'.
+    requests = 50
+    live = start_server(tmp_path, CSMS_MESSAGE_LOG="off", CSMS_EMBEDDED_BEAT="false")
+    try:
+        before = collected(settled(live.http))
+        for _ in range(requests):
+            scrape(live.http)
+        left_in_cycles = (collected(settled(live.http)) - before) / requests
+    finally:
+        live.stop()
+    assert left_in_cycles < 5, f"{left_in_cycles:.1f} objects in cycles per request"
+
+
 def test_a_refused_charger_leaves_nothing_behind(transactional_db, tmp_path):
     # A server of its own: the suite's shared one may still hold other tests' chargers.
     server = start_server(tmp_path, CSMS_MESSAGE_LOG="off", CSMS_EMBEDDED_BEAT="false")
