@@ -192,9 +192,10 @@ def _command_create(charger: Charger, action: str, payload: dict, requester: Req
             }
         ],
     )
-    if not connection.in_atomic_block:
+    if not connection.in_atomic_block and connection.vendor != "sqlite":
         # The caller now waits for the charger, up to the timeout: its connection goes back to the
         # pool meanwhile, so that commands to slow chargers never hold PostgreSQL's connection slots.
+        # SQLite has no slots: its connection stays with the thread.
         connection.close()
     return str(command_id), channel_name
 
