@@ -11,16 +11,16 @@ with thousands of sockets open. So `release` breaks both cycles once the connect
 reference counting frees the connection at once (1,000 chargers connecting and leaving: 20 MB
 held until the next full collection before, 6 MB after).
 
-What is left in cycles is small: a Django request's own objects leave none (csms/request_threads.py);
-a REST API request's view and serializers do (about 190 objects for a page of chargers). A full
-collection runs COLLECT_AFTER seconds after a connection closes, one for every connection closed
-meanwhile: a process whose chargers stay connected pays nothing, and one whose chargers come and go
-gets that memory back within seconds. An HTTP request reports its end as a
-close too, and a steady stream of API requests brought a full collection every COLLECT_AFTER
+What is left in cycles is small: a Django request's own objects leave none
+(csms/request_threads.py); a REST API request's view and serializers do (about 190 objects for a
+page of chargers). A full collection runs COLLECT_AFTER seconds after a connection closes, one for
+every connection closed meanwhile: a process whose chargers stay connected pays nothing, and one
+whose chargers come and go gets that memory back within seconds. An HTTP request reports its end as
+a close too, and a steady stream of API requests brought a full collection every COLLECT_AFTER
 seconds (at 100 API commands a second, 9 % of the time the event loop held the interpreter, with
 only 100 chargers connected: a full collection walks every object the process holds); after a
-request the next one comes no sooner than REQUESTS_COLLECT_EVERY seconds after the last. And a
-full collection's pause grows with what the process holds: in a reconnect storm, with thousands of
+request the next one comes no sooner than REQUESTS_COLLECT_EVERY seconds after the last. And a full
+collection's pause grows with what the process holds: in a reconnect storm, with thousands of
 chargers connected and the crowd at the door closing connections every moment, a collection every
 COLLECT_AFTER seconds took 23 % of a node's time (`py-spy`, bench/README.md). However many
 connections close, collections are kept to GC_TIME_SHARE of the process's time: the next comes no
@@ -188,13 +188,15 @@ _daphne_build_protocol = None
 
 
 def _opened(protocol) -> None:
-    """daphne's WebSocketProtocol.onOpen, then what only the handshake read is let go (about 2 kB a
-    connection: the raw request, autobahn's header dict, daphne's cleaned headers; the scope's copy is
-    the consumer's to drop). daphne reads only the request's path after this, autobahn none of it."""
+    """daphne's WebSocketProtocol.onOpen, then what only the handshake read is let go (about 3 kB a
+    connection: the raw request, autobahn's header dict, daphne's cleaned headers). daphne reads only
+    the request's path after this, autobahn none of it, and the application read the headers before
+    it accepted: the cleaned headers are emptied in place, as the application's scope, and the
+    routers' copies of it that live as long as the socket, share that list."""
     _daphne_on_open(protocol)
     protocol.http_request_data = b""
     protocol.http_headers = {}
-    protocol.clean_headers = []
+    protocol.clean_headers.clear()
     if getattr(protocol, "request", None) is not None:
         protocol.request.headers = {}
 

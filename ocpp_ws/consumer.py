@@ -245,13 +245,7 @@ class ChargerConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.version = VERSIONS[admission.protocol]  # an operator may have pinned an older one
-        # Read only for the admission: the socket does not keep them (about 1.3 kB). The routers in
-        # front of this consumer hold copies of the scope for as long as the socket is open, and the
-        # copies share daphne's list of headers: emptied, not replaced (ASGI allows any iterable).
-        if isinstance(self.scope["headers"], list):
-            self.scope["headers"].clear()
-        else:
-            self.scope = {**self.scope, "headers": []}
+        # The headers, read only for the admission, are let go once the socket is open (csms/memory.py).
         self.session = Session(
             charger_id=admission.charger_id,
             organisation_id=admission.organisation_id,
