@@ -1,11 +1,12 @@
 """Reads of the fleet, scoped to one organisation. Writes live in chargers/services/."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.db.models.functions import Coalesce
 
 from accounts.models import Organisation
 from chargers.filters import ChargePointStatusFilter, ChargerFilter, filtered
 from chargers.models import Charger, Connector, StatusNotification
+from csms import statements
 
 STATUS_HISTORY_LENGTH = 5
 
@@ -15,14 +16,17 @@ def charger_list(*, organisation: Organisation, filters=None) -> QuerySet[Charge
     return filtered(ChargerFilter, filters, Charger.everything.filter(organisation=organisation))
 
 
-def charger_get(*, organisation: Organisation, charge_box_id: str, include_deleted: bool = False) -> Charger | None:
-    """The organisation's charger with its connectors, or None (also for another organisation's)."""
-    chargers = Charger.everything if include_deleted else Charger.objects
-    return (
-        chargers.filter(organisation=organisation, charge_box_id=charge_box_id)
-        .prefetch_related(Prefetch("connectors", queryset=Connector.objects.order_by("evse_id", "connector_id")))
-        .first()
-    )
+def charger_get(*, organisation_id: int, charge_box_id: str, include_deleted: bool = False) -> Charger | None:
+    """The organisation's charger with its connectors, or None (also for another organisation's).
+
+    Every API request about one charger runs this: the charger by a prepared statement, not the ORM
+    (csms/statements.py), and by the organisation's id, which the API key carries, not its row."""
+    where = {"organisation_id": organisation_id, "charge_box_id": charge_box_id}
+    charger = statements.instance(Charger, where=where if include_deleted else where | {"deleted_at": None})
+    if charger is not None:
+        connectors = Connector.objects.order_by("evse_id", "connector_id")
+        prefetch_related_objects([charger], Prefetch("connectors", queryset=connectors))
+    return charger
 
 
 def connector_evses(*, charger: Charger, connector_id: int) -> list[int]:

@@ -100,7 +100,7 @@ def include_deleted(request) -> bool:
 def organisation_charger(request, charge_box_id: str, *, include_deleted: bool = False) -> Charger:
     """The caller's charger; another organisation's is as unknown as a missing one."""
     charger = selectors.charger_get(
-        organisation=request.user.organisation, charge_box_id=charge_box_id, include_deleted=include_deleted
+        organisation_id=request.user.organisation_id, charge_box_id=charge_box_id, include_deleted=include_deleted
     )
     if charger is None:
         raise NotFound(f"Charger {charge_box_id} not found.")
