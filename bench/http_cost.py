@@ -6,6 +6,8 @@ fixed JSON body, the floor under any application daphne serves. Connects a few O
 that answer every command Accepted, so that the product's commands get their answer. Then, round
 after round, sends each probe in turn at --rate requests a second for --duration seconds over
 keep-alive connections, and reads the server's CPU (user + system, from /proc) before and after.
+The product runs without its embedded periodic sweeps (CSMS_EMBEDDED_BEAT=0), as a server
+process does in deployment, where Celery runs them.
 
 Probes:
     bare      GET /                      the bare application (daphne and Twisted alone)
@@ -187,6 +189,9 @@ def main(argv=None) -> None:
             path.unlink()
         os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.pop("REDIS_URL", None)  # one process: the in-memory channel layer
+    # The embedded default runs the periodic sweeps in the server process, every minute; a sweep that
+    # falls into a probe's window would be counted as its requests' (a deployment runs them in Celery).
+    os.environ["CSMS_EMBEDDED_BEAT"] = "0"
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
     load.register(PREFIX, "http-cost", args.chargers)
     key = load.create_api_key("http-cost")
