@@ -130,6 +130,10 @@ def embedded_start(application):
     """The embedded default's background work for one server process: the beat, and the loop for tasks."""
     from django.conf import settings
 
+    # The apps' tasks, imported now as a worker imports them at its start (75 modules, about 0.1 s):
+    # imported by the first sweep, a minute after the start, they held the requests of that moment
+    # up (API p99 about 200 ms on PostgreSQL, bench/README.md's twelfth round).
+    app.loader.import_default_modules()
     if settings.CSMS_EMBEDDED_BEAT and settings.CELERY_BEAT_SCHEDULE:
         threading.Thread(target=_beat, name="embedded-beat", daemon=True).start()
     return LoopCapture(application)

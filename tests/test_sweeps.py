@@ -165,3 +165,20 @@ def test_the_first_tick_of_the_embedded_beat_finds_every_scheduled_task():
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+AT_START = """
+import sys
+import csms.asgi
+from django.conf import settings
+print(sorted({entry["task"].rpartition(".")[0] for entry in settings.CELERY_BEAT_SCHEDULE.values()} - set(sys.modules)))
+"""
+
+
+def test_an_embedded_server_imports_its_tasks_at_start_not_in_its_first_sweep():
+    environment = {
+        **os.environ, "DJANGO_SETTINGS_MODULE": "csms.settings", "PYTHONPATH": str(settings.BASE_DIR), "REDIS_URL": ""
+    }  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", AT_START], capture_output=True, text=True, env=environment, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"
