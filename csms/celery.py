@@ -132,7 +132,7 @@ def embedded_start(application):
 
     # The apps' tasks, imported now as a worker imports them at its start (75 modules, about 0.1 s):
     # imported by the first sweep, a minute after the start, they held the requests of that moment
-    # up (API p99 about 200 ms on PostgreSQL, bench/README.md's twelfth round).
+    # up (API p99 100-130 ms on PostgreSQL, bench/README.md's twelfth round).
     app.loader.import_default_modules()
     if settings.CSMS_EMBEDDED_BEAT and settings.CELERY_BEAT_SCHEDULE:
         threading.Thread(target=_beat, name="embedded-beat", daemon=True).start()

@@ -1,4 +1,5 @@
-"""Statements for the writes every charger frame makes, without the ORM's query compilation.
+"""Statements for the writes every charger frame makes, and the reads every API request about a
+charger makes (its key, its charger), without the ORM's query compilation.
 
 On this stack the ORM spends more CPU compiling a one-row UPDATE than the database spends
 running it (about 0.4-0.9 ms against 0.04 ms on a small machine), and a busy fleet runs
