@@ -91,6 +91,19 @@ def test_a_flat_fee_is_billed_once_however_many_periods_it_applies_to():
     assert answer["total_time"] == 1.5
 
 
+def test_a_flat_fee_is_not_billed_for_an_instant_between_two_periods():
+    # Found by the minute-by-minute comparison below: the first period lasts no time, and only it had a
+    # current under the element's max_current; the engine billed the FLAT for that instant.
+    start = when("2026-01-05T00:00:00Z")
+    periods = [engine.Period(start=start, end=start, energy_wh=Decimal(0), charging_s=Decimal(0),
+                             parking_s=Decimal(0), current=Decimal(6)),
+               engine.Period(start=start, end=start + timedelta(minutes=1), energy_wh=Decimal(0),
+                             charging_s=Decimal(0), parking_s=Decimal(60), current=None)]  # fmt: skip
+    tariff = {"currency": "EUR", "elements": [element(component("FLAT", 1.0, 0), max_current=10)]}
+    costs = engine.price_periods(tariff, start=start, end=start + timedelta(minutes=1), periods=periods, tz=UTC)
+    assert costs.total_fixed_cost.excl_vat == 0 and costs.total_cost.excl_vat == 0
+
+
 def test_time_and_parking_with_their_own_vat_and_a_parking_step():
     # The reference case's figures (7.50 for 2.5 h, 3.75 for 0.7 h parked) with its tariff reconstructed:
     # 3.00/h at 10 % VAT, parking 5.00/h at 20 % VAT in steps of 15 minutes.
