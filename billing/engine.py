@@ -6,8 +6,9 @@ operator's preview. The rules, as OCPI 2.2.1 states them:
   PARKING_TIME, FLAT) the first element in the list that applies and prices that dimension is used;
 - restrictions are evaluated per period, and a period that crosses a restriction's boundary (a time
   of day, midnight, a duration, an amount of energy) is split there, its volumes shared pro rata;
-- FLAT is billed once per session, by the first period in which an element prices it (a period that
-  lasts no time and draws no energy, an instant between two others, is no part of the session);
+- FLAT is billed once per session, by the first period in which an element prices it; a period of no
+  time and no energy (an instant between two others) decides it only while the session has had no
+  other, so that a session just started owes the FLAT of an element that applies at its start;
 - the step size of the last element that billed a dimension rounds that dimension's whole volume up;
 - VAT per component; `min_price` and `max_price` bound the total.
 `Decimal` throughout, in a context wide enough that sums and products are exact, and every division comes
@@ -121,7 +122,7 @@ class _Piece:
 
     @property
     def empty(self) -> bool:
-        """No time and no energy: an instant between two periods, which bills nothing."""
+        """No time and no energy: an instant, such as one between two periods."""
         return self.start == self.end and not self.energy_wh
 
 
@@ -320,7 +321,8 @@ def _priced(tariff: dict, start: datetime, end: datetime, periods: list[Period],
         _step(dimension, billed, volumes)
     # Volume x price per dimension (per kWh of Wh, per hour of seconds), divided by the unit once at the end.
     sums = {name: [ZERO, ZERO] for name in (ENERGY, TIME, PARKING_TIME, "RESERVATION")}
-    flat = next((b[FLAT] for b, p in zip(billed, pieces, strict=True) if b[FLAT] is not None and not p.empty), None)
+    lasting = [b for b, p in zip(billed, pieces, strict=True) if not p.empty] or billed
+    flat = next((b[FLAT] for b in lasting if b[FLAT] is not None), None)
     fixed = _with_vat(exact(flat[1]["price"]), flat[1]) if flat is not None else (ZERO, ZERO)
     for piece, bill, volume in zip(pieces, billed, volumes, strict=True):
         for dimension in VOLUME_DIMENSIONS:

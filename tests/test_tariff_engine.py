@@ -93,7 +93,8 @@ def test_a_flat_fee_is_billed_once_however_many_periods_it_applies_to():
 
 def test_a_flat_fee_is_not_billed_for_an_instant_between_two_periods():
     # Found by the minute-by-minute comparison below: the first period lasts no time, and only it had a
-    # current under the element's max_current; the engine billed the FLAT for that instant.
+    # current under the element's max_current; the engine billed the FLAT for that instant. (A session
+    # of no time at all still owes the FLAT that applies at its start: tests/test_running_costs.py.)
     start = when("2026-01-05T00:00:00Z")
     periods = [engine.Period(start=start, end=start, energy_wh=Decimal(0), charging_s=Decimal(0),
                              parking_s=Decimal(0), current=Decimal(6)),
