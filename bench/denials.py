@@ -24,7 +24,7 @@ import time
 
 import psycopg
 import websockets
-from load import ROOT, charge_box_id, cpu_seconds, register
+from load import ROOT, charge_box_id, cpu_seconds, register, wait_listening
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 HOLD = charge_box_id("HOLD", 0)
@@ -33,17 +33,6 @@ HOLD = charge_box_id("HOLD", 0)
 def prepare(env: dict) -> None:
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     register("HOLD", "Bench", 1)
-
-
-async def wait_listening(port: int) -> None:
-    for _ in range(300):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port}")
 
 
 async def measure(args, server: subprocess.Popen) -> dict:

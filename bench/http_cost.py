@@ -37,12 +37,10 @@ from pathlib import Path
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import load  # noqa: E402  (bench/load.py: registration, API key, HTTP client)
+import load  # noqa: E402  (bench/load.py: registration, API key, HTTP client, /proc and percentiles)
 
-ROOT = Path(__file__).resolve().parent.parent
-DAPHNE = str(ROOT / ".venv" / "bin" / "daphne")
+DAPHNE = str(load.ROOT / ".venv" / "bin" / "daphne")
 PREFIX = "HTTPCOST"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 async def bare_application(scope, receive, send):
@@ -55,16 +53,6 @@ async def bare_application(scope, receive, send):
     await receive()
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"status":"ok"}'})
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 async def charger(url: str, cbid: str, stop: asyncio.Event) -> None:
@@ -113,6 +101,8 @@ async def probe(port: int, method: str, paths: list[str], headers: dict, body: b
 
 
 async def measure(args, pids: dict, key: str) -> list[dict]:
+    await load.wait_listening(args.port)
+    await load.wait_listening(args.port + 1)
     stop = asyncio.Event()
     ws_url = f"ws://127.0.0.1:{args.port}/ocpp"
     cbids = [load.charge_box_id(PREFIX, n) for n in range(args.chargers)]
@@ -132,38 +122,28 @@ async def measure(args, pids: dict, key: str) -> list[dict]:
     results = []
     for run in range(1, args.runs + 1):
         await asyncio.sleep(1)
-        idle_from = cpu_seconds(pids["product"])
+        idle_from = load.cpu_seconds(pids["product"])
         await asyncio.sleep(args.duration)
-        idle_per_second = (cpu_seconds(pids["product"]) - idle_from) / args.duration
+        idle_per_second = (load.cpu_seconds(pids["product"]) - idle_from) / args.duration
         for name in chosen:
             port, method, paths, headers, body = probes[name]
             pid = pids["bare" if name == "bare" else "product"]
-            cpu_from, started = cpu_seconds(pid), time.monotonic()
+            cpu_from, started = load.cpu_seconds(pid), time.monotonic()
             latencies, statuses = await probe(port, method, paths, headers, body, args.rate, args.duration)
             idle = 0 if name == "bare" else idle_per_second * (time.monotonic() - started)
-            cpu = cpu_seconds(pid) - cpu_from - idle
+            cpu = load.cpu_seconds(pid) - cpu_from - idle
+            latency = load.percentiles(latencies)
             results.append({
                 "probe": name, "run": run, "requests": len(latencies), "statuses": statuses,
                 "server_cpu_ms_per_request": round(1000 * cpu / max(len(latencies), 1), 2),
                 "server_idle_cpu_percent": round(100 * idle_per_second, 2),
-                "p50_ms": round(percentile(latencies, 0.50), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
+                "p50_ms": latency.get("p50"), "p99_ms": latency.get("p99"),
                 "database": "postgres" if os.environ["DATABASE_URL"].startswith("postgres") else "sqlite",
                 "rate": args.rate, "duration_s": args.duration, "loadavg_before": LOADAVG_BEFORE,
             })  # fmt: skip
     stop.set()
     await asyncio.gather(*chargers, return_exceptions=True)
     return results
-
-
-def wait_port(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            asyncio.run(asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1))
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"nothing listens on port {port}")
 
 
 def main(argv=None) -> None:
@@ -182,32 +162,30 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     args.probes = args.probes.split(",")
     LOADAVG_BEFORE = round(os.getloadavg()[0], 2)
-    (ROOT / "var").mkdir(exist_ok=True)
+    (load.ROOT / "var").mkdir(exist_ok=True)
     if not os.environ.get("DATABASE_URL"):
-        database = ROOT / "var" / "http-cost.sqlite3"
-        for path in ROOT.glob("var/http-cost.sqlite3*"):
+        database = load.ROOT / "var" / "http-cost.sqlite3"
+        for path in load.ROOT.glob("var/http-cost.sqlite3*"):
             path.unlink()
         os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.pop("REDIS_URL", None)  # one process: the in-memory channel layer
     # The embedded default runs the periodic sweeps in the server process, every minute; a sweep that
     # falls into a probe's window would be counted as its requests' (a deployment runs them in Celery).
     os.environ["CSMS_EMBEDDED_BEAT"] = "0"
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=load.ROOT, check=True)
     load.register(PREFIX, "http-cost", args.chargers)
     key = load.create_api_key("http-cost")
     from django.db import connection
 
     connection.close()
-    logs = {name: open(ROOT / "var" / f"http-cost-{name}.log", "w") for name in ("product", "bare")}
+    logs = {name: open(load.ROOT / "var" / f"http-cost-{name}.log", "w") for name in ("product", "bare")}
     servers = {
         "product": subprocess.Popen([DAPHNE, "-b", "127.0.0.1", "-p", str(args.port), "csms.asgi:application"],
-                                    cwd=ROOT, stdout=logs["product"], stderr=subprocess.STDOUT),
+                                    cwd=load.ROOT, stdout=logs["product"], stderr=subprocess.STDOUT),
         "bare": subprocess.Popen([DAPHNE, "-b", "127.0.0.1", "-p", str(args.port + 1), "http_cost:bare_application"],
-                                 cwd=ROOT / "bench", stdout=logs["bare"], stderr=subprocess.STDOUT),
+                                 cwd=load.ROOT / "bench", stdout=logs["bare"], stderr=subprocess.STDOUT),
     }  # fmt: skip
     try:
-        wait_port(args.port)
-        wait_port(args.port + 1)
         results = asyncio.run(measure(args, {name: server.pid for name, server in servers.items()}, key))
     finally:
         for server in servers.values():

@@ -676,6 +676,18 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
     return {pid: cpu_seconds(pid) for pid in pids}
 
 
+async def wait_listening(port: int) -> None:
+    """Until something listens on 127.0.0.1:`port` (30 s at most)."""
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
 # ---------------------------------------------------------------------------
 # Report
 
