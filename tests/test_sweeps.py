@@ -157,14 +157,18 @@ print(sorted(missing))
 """
 
 
+def printed_in_a_fresh_process(code: str, **environment) -> str:
+    """The last line `code` prints, run by a new interpreter with the project's settings."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "csms.settings", "PYTHONPATH": str(settings.BASE_DIR),
+                   **environment}  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.strip().splitlines()[-1]
+
+
 def test_the_first_tick_of_the_embedded_beat_finds_every_scheduled_task():
     # Every entry of the schedule is looked up at once, on threads of its own, in a fresh process.
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "csms.settings", "PYTHONPATH": str(settings.BASE_DIR)}
-    run = subprocess.run(
-        [sys.executable, "-c", FIRST_TICK], capture_output=True, text=True, env=environment, timeout=60
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines()[-1] == "[]"
+    assert printed_in_a_fresh_process(FIRST_TICK) == "[]"
 
 
 AT_START = """
@@ -176,9 +180,4 @@ print(sorted({entry["task"].rpartition(".")[0] for entry in settings.CELERY_BEAT
 
 
 def test_an_embedded_server_imports_its_tasks_at_start_not_in_its_first_sweep():
-    environment = {
-        **os.environ, "DJANGO_SETTINGS_MODULE": "csms.settings", "PYTHONPATH": str(settings.BASE_DIR), "REDIS_URL": ""
-    }  # fmt: skip
-    run = subprocess.run([sys.executable, "-c", AT_START], capture_output=True, text=True, env=environment, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines()[-1] == "[]"
+    assert printed_in_a_fresh_process(AT_START, REDIS_URL="") == "[]"
